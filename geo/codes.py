@@ -1,0 +1,57 @@
+"""Authority codes: predecessor mapping onto today's authorities, and nations from code prefixes.
+
+The mapping lives in ``data/lad_code_changes.csv`` (data, with its source cited there) so a
+new reorganisation is a new row, not a code change.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from geo.errors import DataError
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+CODE_CHANGES = DATA_DIR / "lad_code_changes.csv"
+
+NATIONS = {"E": "England", "W": "Wales", "S": "Scotland", "N": "Northern Ireland"}
+
+
+def nation_of(code: str | None) -> str | None:
+    """GSS codes start with the nation's letter, so the nation never needs a lookup."""
+    if not isinstance(code, str) or not code:
+        return None
+    return NATIONS.get(code[0].upper())
+
+
+@lru_cache(maxsize=4)
+def _load_changes(path: Path = CODE_CHANGES) -> pd.DataFrame:
+    table = pd.read_csv(path, comment="#", dtype=str)
+    missing = {"old_code", "new_code", "new_name"} - set(table.columns)
+    if missing:
+        raise DataError(f"missing columns {sorted(missing)}", file=path)
+    return table
+
+
+def successor_map(path: Path = CODE_CHANGES) -> dict[str, tuple[str, str]]:
+    """Old code -> (current code, current name), following chains to their end."""
+    table = _load_changes(path)
+    step = {r.old_code: (r.new_code, r.new_name) for r in table.itertuples()}
+    resolved: dict[str, tuple[str, str]] = {}
+    for old in step:
+        code, name = step[old]
+        seen = {old}
+        while code in step:
+            if code in seen:
+                raise DataError(f"code change cycle at {code}", file=path)
+            seen.add(code)
+            code, name = step[code]
+        resolved[old] = (code, name)
+    return resolved
+
+
+def to_current(codes: pd.Series, path: Path = CODE_CHANGES) -> pd.Series:
+    """Map any predecessor codes in a Series to today's codes; others pass through."""
+    mapping = {old: new for old, (new, _) in successor_map(path).items()}
+    return codes.map(lambda c: mapping.get(c, c) if isinstance(c, str) else c)

@@ -1,0 +1,40 @@
+"""Command line entry: each command group registers itself; errors become one line, never a traceback."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from geo.errors import GeoError
+
+# Modules that provide `register(subparsers)`; optional ones may be absent in a partial install.
+COMMAND_MODULES = ("geo.commands.data", "geo.sites.cli", "geo.render.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m geo", description="Asylum Accommodation Map data tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and name.startswith(exc.name):
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except GeoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, ValueError) as exc:
+        where = getattr(exc, "filename", None)
+        print(f"error: {where + ': ' if where else ''}{exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,301 @@
+"""Fetch publishers' files over HTTP without ever leaving a half-written file behind.
+
+Every download streams into a temporary file beside its destination and is renamed
+into place only once complete, so a crash, a dropped connection or Ctrl-C leaves the
+previous copy (or nothing) rather than a truncated file that later looks valid.
+Each finished file gets a JSON sidecar (``<dest>.json``) recording where it came
+from, when, its size and SHA-256, so provenance survives alongside the data.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
+
+import requests
+from tqdm import tqdm
+
+from geo.errors import DownloadError
+
+T = TypeVar("T")
+
+CHUNK_SIZE = 1 << 16
+USER_AGENT = "asylum-accommodation-map (+https://geoportal.statistics.gov.uk)"
+_RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class DownloadRecord:
+    """Provenance of one fetched file: enough to cite it and to detect it changing."""
+
+    url: str
+    path: Path
+    size_bytes: int
+    sha256: str
+    downloaded_at: str  # ISO 8601, UTC
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the path as a string)."""
+        return {**asdict(self), "path": str(self.path)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DownloadRecord:
+        """Rebuild a record read back from a sidecar."""
+        return cls(
+            url=str(data["url"]),
+            path=Path(data["path"]),
+            size_bytes=int(data["size_bytes"]),
+            sha256=str(data["sha256"]),
+            downloaded_at=str(data["downloaded_at"]),
+        )
+
+
+class _Transient(Exception):
+    """A failure worth another attempt (5xx, throttling, a body that arrived broken)."""
+
+
+class _Permanent(Exception):
+    """A failure that retrying cannot fix (4xx, a service saying the request is wrong)."""
+
+
+# --------------------------------------------------------------------------- public
+
+
+def download(
+    url: str,
+    dest: Path,
+    *,
+    timeout: float = 60,
+    retries: int = 3,
+    backoff: float = 1.0,
+    progress: bool = True,
+    session: requests.Session | None = None,
+) -> DownloadRecord:
+    """Stream ``url`` to ``dest`` atomically and write its provenance sidecar.
+
+    ``retries`` is how many further attempts follow a failed first one; waits between
+    attempts are ``backoff``, ``2*backoff``, ``4*backoff``... seconds. Only connection
+    errors, timeouts, 429 and 5xx answers are retried. Raises DownloadError naming
+    the URL and the last error.
+    """
+    dest = Path(dest)
+    with _session(session) as sess:
+
+        def attempt() -> tuple[int, str]:
+            with _atomic_path(dest) as tmp:
+                return _stream_to(sess, url, tmp, timeout=timeout, progress=progress, label=dest.name)
+
+        size, digest = _with_retries(attempt, url, retries=retries, backoff=backoff)
+    return finish_record(url, dest, size, digest)
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file, read in chunks so large files don't fill memory."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(CHUNK_SIZE), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def record_path(dest: Path) -> Path:
+    """Where the provenance sidecar of ``dest`` lives: ``dest`` + ``.json``."""
+    dest = Path(dest)
+    return dest.with_suffix(dest.suffix + ".json")
+
+
+def read_record(dest: Path) -> DownloadRecord | None:
+    """The sidecar record of ``dest``, or None when there is none (or it is unreadable)."""
+    try:
+        return DownloadRecord.from_dict(json.loads(record_path(dest).read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def finish_record(url: str, dest: Path, size: int, digest: str) -> DownloadRecord:
+    """Build the record for a file now in place at ``dest`` and write its sidecar."""
+    record = DownloadRecord(
+        url=url,
+        path=Path(dest),
+        size_bytes=size,
+        sha256=digest,
+        downloaded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    text = json.dumps(record.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    write_bytes_atomic(record_path(dest), text.encode("utf-8"))
+    return record
+
+
+def write_bytes_atomic(dest: Path, data: bytes) -> None:
+    """Replace ``dest`` with ``data`` in one rename, so readers never see a partial file."""
+    with _atomic_path(Path(dest)) as tmp, open(tmp, "wb") as f:
+        f.write(data)
+        _sync(f)
+
+
+# --------------------------------------------------------------------------- retry core
+
+
+def _get_json(
+    session: requests.Session,
+    url: str,
+    params: Mapping[str, Any] | None,
+    timeout: float,
+    retries: int,
+    *,
+    backoff: float = 1.0,
+    check: Callable[[Any], None] | None = None,
+) -> Any:
+    """GET ``url`` and parse JSON, with the same retry policy as download().
+
+    ``check`` sees the parsed body and may raise _Transient (retry) or _Permanent
+    (fail now), for services such as ArcGIS that report errors inside HTTP 200.
+    """
+
+    def attempt() -> Any:
+        resp = session.get(url, params=params, timeout=timeout, headers={"User-Agent": USER_AGENT})
+        with resp:
+            _raise_for_status(resp)
+            try:
+                body = resp.json()
+            except ValueError as exc:  # truncated or an HTML error page from a proxy
+                raise _Transient(f"response was not JSON ({_one_line(exc)})") from exc
+        if check is not None:
+            check(body)
+        return body
+
+    return _with_retries(attempt, url, retries=retries, backoff=backoff)
+
+
+def _with_retries(attempt: Callable[[], T], url: str, *, retries: int, backoff: float) -> T:
+    """Run ``attempt`` until it succeeds, retrying transient failures with exponential backoff."""
+    attempts = max(0, retries) + 1
+    last: BaseException | None = None
+    for n in range(attempts):
+        if n and backoff > 0:
+            time.sleep(backoff * 2 ** (n - 1))
+        try:
+            return attempt()
+        except _Permanent as exc:
+            raise DownloadError(f"download failed for {url}: {exc}") from exc
+        except (_Transient, requests.ConnectionError, requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError) as exc:
+            last = exc
+        except requests.RequestException as exc:  # malformed URL, too many redirects...
+            raise DownloadError(f"download failed for {url}: {_describe(exc)}") from exc
+    tries = "attempt" if attempts == 1 else "attempts"
+    raise DownloadError(f"download failed for {url} after {attempts} {tries}: {_describe(last)}") from last
+
+
+def _raise_for_status(resp: requests.Response) -> None:
+    """Turn an HTTP error status into _Transient (worth retrying) or _Permanent."""
+    if resp.status_code < 400:
+        return
+    msg = f"HTTP {resp.status_code} {resp.reason or ''}".strip()
+    raise (_Transient if resp.status_code in _RETRY_STATUS else _Permanent)(msg)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _stream_to(
+    session: requests.Session, url: str, tmp: Path, *, timeout: float, progress: bool, label: str
+) -> tuple[int, str]:
+    """One attempt: stream the body into ``tmp``, hashing as we go; returns (size, sha256)."""
+    h = hashlib.sha256()
+    size = 0
+    resp = session.get(url, stream=True, timeout=timeout, headers={"User-Agent": USER_AGENT})
+    with resp:
+        _raise_for_status(resp)
+        expected = _expected_length(resp)
+        with open(tmp, "wb") as f, _progress_bar(expected, label, progress) as bar:
+            for chunk in resp.iter_content(CHUNK_SIZE):
+                f.write(chunk)
+                h.update(chunk)
+                size += len(chunk)
+                bar.update(len(chunk))
+            _sync(f)
+    if expected is not None and size != expected:
+        raise _Transient(f"connection closed after {size} of {expected} bytes")
+    return size, h.hexdigest()
+
+
+def _expected_length(resp: requests.Response) -> int | None:
+    """Content-Length when it describes the bytes we will see (not when the body is compressed)."""
+    if resp.headers.get("Content-Encoding", "identity").lower() not in ("", "identity"):
+        return None
+    try:
+        return int(resp.headers["Content-Length"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _progress_bar(total: int | None, label: str, enabled: bool) -> tqdm:
+    """A byte progress bar on stderr, silent when unwanted or when stderr is not a terminal."""
+    return tqdm(
+        total=total, desc=label, unit="B", unit_scale=True, unit_divisor=1024,
+        file=sys.stderr, leave=False, disable=not (enabled and _stderr_is_tty()),
+    )
+
+
+def _stderr_is_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@contextmanager
+def _atomic_path(dest: Path) -> Iterator[Path]:
+    """Yield a fresh temp path beside ``dest``; rename it over ``dest`` on success, delete it on failure."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:12]}.part")
+    try:
+        yield tmp
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def _session(session: requests.Session | None) -> Iterator[requests.Session]:
+    """Use the caller's session, or a private one that is closed afterwards."""
+    if session is not None:
+        yield session
+        return
+    with requests.Session() as own:
+        yield own
+
+
+def _sync(f: BinaryIO) -> None:
+    """Flush to disk before the rename, so a power cut can't publish an empty file."""
+    f.flush()
+    os.fsync(f.fileno())
+
+
+def _describe(exc: BaseException | None) -> str:
+    """A short, single-line reason for an error (requests' own messages are long and nested)."""
+    if exc is None:
+        return "unknown error"
+    if isinstance(exc, requests.Timeout) or "timed out" in str(exc).lower():
+        return "timed out"
+    if isinstance(exc, requests.ConnectionError):
+        errno = re.search(r"\[Errno -?\d+\][^'\")]*", str(exc))
+        return f"connection failed: {errno.group(0).strip()}" if errno else "connection failed"
+    return _one_line(exc)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."

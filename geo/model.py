@@ -1,0 +1,161 @@
+"""The one object the app loads: tidy statistics, boundary layers, populations and provenance.
+
+Everything is built from resolved official files and cached as (Geo)Parquet keyed by the
+inputs' checksums, so a second start reads the cache and a new release rebuilds by itself.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, TypeVar
+
+import geopandas as gpd
+import pandas as pd
+
+from geo import sources
+from geo.asylum_stats import read_asy_d11, read_quarterly_totals, read_reg02
+from geo.boundaries import attach_lads, read_boundaries, read_ward_lad_lookup, simplify_for_web
+from geo.codes import nation_of
+from geo.errors import GeoError, SourceMissing
+from geo.population import attach_population, lad_population_from_reg02, read_ward_population
+
+CACHE_VERSION = "3"  # bump when a builder's output changes shape
+WEB_TOLERANCE_M = {"lad": 250.0, "ward": 60.0}
+Frame = TypeVar("Frame", pd.DataFrame, gpd.GeoDataFrame)
+
+
+@dataclass
+class Model:
+    """Tables and layers the views read, each traceable to the file it came from."""
+
+    stats: pd.DataFrame
+    stats_release: str | None
+    lads: gpd.GeoDataFrame
+    wards: gpd.GeoDataFrame | None
+    reg02: pd.DataFrame | None
+    quarterly: pd.DataFrame | None
+    provenance: dict[str, sources.Provenance]
+    missing: dict[str, str] = field(default_factory=dict)
+    cache_dir: Path | None = None
+
+    @property
+    def periods(self) -> list[pd.Timestamp]:
+        return sorted(pd.to_datetime(self.stats["period"].unique()))
+
+    @property
+    def latest_period(self) -> pd.Timestamp:
+        return self.periods[-1]
+
+    def source_line(self, *ids: str) -> str:
+        """'Source: Home Office, Asy_D11 (file.xlsx, release ...)' for the named sources."""
+        parts = []
+        for sid in ids:
+            p = self.provenance.get(sid)
+            if p is not None:
+                parts.append(f"{p.publisher}, {p.title} ({p.file_name}; {p.release})")
+        return "Source: " + "; ".join(parts) if parts else ""
+
+
+def _cached(cache: Path, name: str, inputs: list[str], build: Callable[[], Frame]) -> Frame:
+    """Read name from the build cache if built from these inputs, else build and store it."""
+    key = sources.hashlib.sha256(("|".join([CACHE_VERSION, *inputs])).encode()).hexdigest()[:16]
+    path = cache / "built" / f"{name}-{key}.parquet"
+    if path.exists():
+        try:
+            meta = json.loads((path.with_suffix(".json")).read_text())
+            return gpd.read_parquet(path) if meta.get("geo") else pd.read_parquet(path)
+        except (OSError, ValueError):
+            pass  # a damaged cache entry is rebuilt, never trusted
+    frame = build()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    frame.to_parquet(tmp)
+    tmp.replace(path)
+    path.with_suffix(".json").write_text(json.dumps({"geo": isinstance(frame, gpd.GeoDataFrame), "inputs": inputs}))
+    return frame
+
+
+def resolve_all(data_dir: str | Path | None = None, cache: str | Path | None = None,
+                allow_download: bool = True) -> tuple[dict[str, sources.Provenance], dict[str, str]]:
+    """Resolve every registered source; collect what is missing instead of stopping at the first."""
+    found: dict[str, sources.Provenance] = {}
+    missing: dict[str, str] = {}
+    for sid in sources.load_registry():
+        try:
+            found[sid] = sources.resolve(sid, data_dir=data_dir, cache=cache, allow_download=allow_download)
+        except SourceMissing as exc:
+            missing[sid] = str(exc)
+    return found, missing
+
+
+def _lad_layer(prov: dict[str, sources.Provenance], stats: pd.DataFrame,
+               reg02: pd.DataFrame | None) -> gpd.GeoDataFrame:
+    lads = read_boundaries(prov["lad_boundaries"].path).gdf
+    if reg02 is not None:
+        lads = lads.merge(reg02[["lad_code", "region"]], on="lad_code", how="left")
+    else:
+        lads["region"] = pd.NA
+    latest_region = (stats.dropna(subset=["lad_code"]).sort_values("period")
+                     .groupby("lad_code")["region"].last())
+    lads["region"] = lads["region"].fillna(lads["lad_code"].map(latest_region))
+    lads["nation"] = lads["lad_code"].map(nation_of)
+    lads["region"] = lads["region"].fillna(lads["nation"])
+    population = lad_population_from_reg02(reg02) if reg02 is not None else None
+    return gpd.GeoDataFrame(attach_population(lads, population, "lad_code"), geometry="geometry", crs=lads.crs)
+
+
+def _ward_layer(prov: dict[str, sources.Provenance], lads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    wards = read_boundaries(prov["ward_boundaries"].path).gdf
+    lookup = read_ward_lad_lookup(prov["ward_lad_lookup"].path) if "ward_lad_lookup" in prov else None
+    wards = attach_lads(wards, lads, lookup)
+    population = read_ward_population(prov["ward_population"].path) if "ward_population" in prov else None
+    wards = attach_population(wards, population, "ward_code")
+    region = lads.set_index("lad_code")["region"]
+    wards["region"] = wards["lad_code"].map(region)
+    wards["nation"] = wards["lad_code"].map(nation_of)
+    return gpd.GeoDataFrame(wards, geometry="geometry", crs=lads.crs)
+
+
+def load_model(data_dir: str | Path | None = None, cache: str | Path | None = None,
+               allow_download: bool = True) -> Model:
+    """Resolve, read and join everything; raise SourceMissing naming every required file absent."""
+    cache_path = sources.cache_dir(cache)
+    prov, missing = resolve_all(data_dir, cache, allow_download)
+    required = [sid for sid, s in sources.load_registry().items() if s.required and sid in missing]
+    if required:
+        raise SourceMissing(" | ".join(missing[sid] for sid in required))
+
+    def sha(*ids: str) -> list[str]:
+        return [prov[i].sha256 for i in ids if i in prov]
+
+    def build_stats() -> pd.DataFrame:
+        d11 = read_asy_d11(prov["asy_d11"].path)
+        # The workbook states its own release; keep it with the rows so the cache carries it.
+        return d11.table.assign(release=d11.release or prov["asy_d11"].release, sheet=d11.sheet)
+
+    stats = _cached(cache_path, "asy_d11", sha("asy_d11"), build_stats)
+    reg02 = read_reg02(prov["reg02"].path) if "reg02" in prov else None
+    quarterly = read_quarterly_totals(prov["quarterly_totals"].path) if "quarterly_totals" in prov else None
+    lads = _cached(cache_path, "lads", sha("lad_boundaries", "reg02", "asy_d11"),
+                   lambda: _lad_layer(prov, stats, reg02))
+    wards = None
+    if "ward_boundaries" in prov:
+        wards = _cached(cache_path, "wards", sha("ward_boundaries", "ward_lad_lookup", "ward_population",
+                                                 "lad_boundaries", "reg02", "asy_d11"),
+                        lambda: _ward_layer(prov, lads))
+    return Model(stats=stats, stats_release=str(stats["release"].iloc[0]), lads=lads, wards=wards,
+                 reg02=reg02, quarterly=quarterly, provenance=prov, missing=missing, cache_dir=cache_path)
+
+
+def web_layer(model: Model, level: str) -> gpd.GeoDataFrame:
+    """Simplified copy of a layer for the browser (every feature kept), cached beside the model."""
+    layer = model.lads if level == "lad" else model.wards
+    if layer is None:
+        raise GeoError(f"no {level} boundaries loaded")
+    source_id = "lad_boundaries" if level == "lad" else "ward_boundaries"
+    inputs = [model.provenance[source_id].sha256, str(WEB_TOLERANCE_M[level])]
+    cache = model.cache_dir or sources.cache_dir()
+    keep = [c for c in layer.columns if c != "area_km2"]
+    return _cached(cache, f"{level}_web", inputs,
+                   lambda: simplify_for_web(layer[keep], WEB_TOLERANCE_M[level]))

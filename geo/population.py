@@ -1,0 +1,60 @@
+"""Resident populations for authorities and wards.
+
+A missing estimate stays missing (NaN, shown as "no estimate"), never zero: a zero population
+would make a ratio infinite or hide an area from the 1:200 check.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from geo.errors import DataError
+
+NO_ESTIMATE = "no estimate"
+
+
+def _population_column(columns: list[str], path: Path) -> str:
+    for col in columns:
+        if re.fullmatch(r"(population|usual_residents|observation|all ages|count|obs_value)", col.strip(), re.I):
+            return col
+    raise DataError("no population column (population, usual_residents, all ages...)", file=path)
+
+
+def read_ward_population(path: str | Path) -> pd.DataFrame:
+    """ward_code, population from a ward table in any vintage (WDyyCD plus a population column)."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError("file not found", file=path)
+    table = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    code = next((c for c in table.columns if re.fullmatch(r"WD\d{2}CD", c, re.I)), None)
+    if code is None:
+        raise DataError("no ward code column (WDyyCD)", file=path)
+    pop_col = _population_column(list(table.columns), path)
+    values = table[pop_col].str.replace(",", "").str.strip()
+    bad = values.notna() & ~values.str.fullmatch(r"\d+(\.0+)?")
+    if bad.any():
+        i = int(bad.idxmax())
+        raise DataError(f"{table.at[i, pop_col]!r} is not a population count", file=path, row=i + 2, column=pop_col)
+    return pd.DataFrame({"ward_code": table[code].str.strip(),
+                         "population": pd.to_numeric(values).astype("float64")})
+
+
+def lad_population_from_reg02(reg02: pd.DataFrame) -> pd.DataFrame:
+    """lad_code, population: the population the Home Office itself uses in Reg_02."""
+    out = reg02[["lad_code", "population"]].copy()
+    out["population"] = out["population"].astype("float64")
+    out.loc[out["population"] <= 0, "population"] = float("nan")
+    return out
+
+
+def attach_population(areas: pd.DataFrame, population: pd.DataFrame | None, key: str) -> pd.DataFrame:
+    """Left-join populations so every area is kept; those with none are marked 'no estimate'."""
+    areas = areas.drop(columns=[c for c in ("population", "population_status") if c in areas.columns])
+    if population is None:
+        areas["population"] = float("nan")
+    else:
+        areas = areas.merge(population[[key, "population"]], on=key, how="left")
+    areas["population_status"] = areas["population"].notna().map({True: "estimate", False: NO_ESTIMATE})
+    return areas

@@ -1,0 +1,86 @@
+"""Classed, colour-blind-safe colour scales shared by the browser maps and the static snapshots.
+
+One place decides the classes and colours, so a PNG exported for a report shows exactly the
+classes the screen showed. Classing uses mapclassify (quantiles or Fisher-Jenks natural breaks).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+# ColorBrewer / viridis-derived sequential ramps that stay distinct for common colour-vision
+# deficiencies and in greyscale print (light -> dark).
+SEQUENTIAL = ["#fde725", "#90d743", "#35b779", "#21918c", "#31688e", "#443983", "#440154"]
+DIVERGING = ["#2166ac", "#67a9cf", "#d1e5f0", "#f7f7f7", "#fddbc7", "#ef8a62", "#b2182b"]
+NO_DATA = "#d9d9d9"
+OVER_THRESHOLD_OUTLINE = "#d7191c"
+METHODS = {"quantiles": "Quantiles", "natural_breaks": "Natural breaks (Fisher-Jenks)"}
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Class bins (upper bounds), the colour of each class and the legend labels."""
+
+    bins: tuple[float, ...]
+    colours: tuple[str, ...]
+    labels: tuple[str, ...]
+    method: str
+    no_data_colour: str = NO_DATA
+
+    def colour_of(self, values: pd.Series) -> pd.Series:
+        """Hex colour per value; missing values get the no-data grey."""
+        index = np.searchsorted(np.asarray(self.bins), values.to_numpy(dtype=float), side="left")
+        index = np.clip(index, 0, len(self.colours) - 1)
+        colours = pd.Series(np.asarray(self.colours, dtype=object)[index], index=values.index)
+        return colours.where(values.notna(), self.no_data_colour)
+
+    @property
+    def legend_title(self) -> str:
+        return METHODS.get(self.method, self.method)
+
+
+def _fmt(value: float) -> str:
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:,.1f}"
+    return f"{value:,.2f}"
+
+
+def classify(values: pd.Series, method: str = "quantiles", k: int = 5,
+             palette: list[str] | None = None) -> Classes:
+    """Class the non-missing values; fewer distinct values than k gives fewer classes."""
+    import mapclassify
+
+    data = values.dropna().astype(float).to_numpy()
+    palette = palette or SEQUENTIAL
+    distinct = np.unique(data)
+    if distinct.size == 0:
+        return Classes((0.0,), (palette[0],), ("no data",), method)
+    k = int(min(k, distinct.size))
+    if k < 2:
+        bins = np.array([distinct.max()])
+    elif method == "natural_breaks":
+        bins = mapclassify.FisherJenks(data, k=k).bins
+    else:
+        bins = np.unique(mapclassify.Quantiles(data, k=k).bins)
+    colours = _spread(palette, len(bins))
+    lows = [float(data.min())] + [float(b) for b in bins[:-1]]
+    labels = [f"{_fmt(lo)} to {_fmt(hi)}" for lo, hi in zip(lows, bins)]
+    return Classes(tuple(float(b) for b in bins), tuple(colours), tuple(labels), method)
+
+
+def _spread(palette: list[str], n: int) -> list[str]:
+    """n colours spread evenly across the palette so light and dark ends are both used."""
+    if n >= len(palette):
+        return list(palette[:n])
+    picks = np.linspace(0, len(palette) - 1, n).round().astype(int)
+    return [palette[i] for i in picks]
+
+
+def hex_to_rgba(colour: str, alpha: int = 200) -> list[int]:
+    """pydeck wants [r, g, b, a] lists, not hex strings."""
+    colour = colour.lstrip("#")
+    return [int(colour[i:i + 2], 16) for i in (0, 2, 4)] + [alpha]
