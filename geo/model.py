@@ -5,6 +5,7 @@ inputs' checksums, so a second start reads the cache and a new release rebuilds 
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,7 +60,7 @@ class Model:
 
 def _cached(cache: Path, name: str, inputs: list[str], build: Callable[[], Frame]) -> Frame:
     """Read name from the build cache if built from these inputs, else build and store it."""
-    key = sources.hashlib.sha256(("|".join([CACHE_VERSION, *inputs])).encode()).hexdigest()[:16]
+    key = hashlib.sha256(("|".join([CACHE_VERSION, *inputs])).encode()).hexdigest()[:16]
     path = cache / "built" / f"{name}-{key}.parquet"
     if path.exists():
         try:

@@ -7,13 +7,13 @@ locked-down network drops the official files in a folder and it works.
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from geo.download import sha256_file
 from geo.errors import DownloadError, SourceMissing
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -68,14 +68,6 @@ def load_registry(path: Path = REGISTRY) -> dict[str, Source]:
 
 def cache_dir(explicit: str | Path | None = None) -> Path:
     return Path(explicit or os.environ.get(CACHE_DIR_ENV) or REPO_ROOT / "cache")
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _find_in(folder: Path, source: Source) -> Path | None:
@@ -151,5 +143,5 @@ def _provenance(source: Source, path: Path, origin: str) -> Provenance:
     return Provenance(
         source_id=source.id, title=source.title, publisher=source.publisher, licence=source.licence,
         release=source.release, path=str(path), file_name=path.name, origin=origin,
-        sha256=sha256_of(path), size_bytes=path.stat().st_size, url=source.download_url,
+        sha256=sha256_file(path), size_bytes=path.stat().st_size, url=source.download_url,
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -124,15 +125,14 @@ class ArcGISServer:
     layer: Layer | None = field(default=None, init=False)
     request_log: list[tuple[str, dict[str, str]]] = field(default_factory=list, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
-    _httpd: ThreadingHTTPServer | None = field(default=None, init=False, repr=False)
+    _httpd: _QuietServer | None = field(default=None, init=False, repr=False)
     _thread: threading.Thread | None = field(default=None, init=False, repr=False)
 
     # ---- lifecycle
 
     def start(self) -> ArcGISServer:
         self.layer = load_layer(Path(self.source)) if self.source is not None else None
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _QuietServer(("127.0.0.1", 0), _Handler)
         self._httpd.app = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
@@ -307,6 +307,16 @@ def _out_fields(layer: Layer, out_fields: str) -> list[str]:
         return names
     wanted = [n.strip() for n in out_fields.split(",")]
     return [n for n in wanted if n in names]
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Clients hanging up mid-answer (timeouts, retries) is expected here, not worth a traceback."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -1,0 +1,69 @@
+"""HTML legends shown beside the maps: class swatches with their ranges, the classing method, the
+"No estimate" grey and the over-1:200 outline, each with words so colour never carries meaning alone.
+"""
+from __future__ import annotations
+
+from html import escape
+from typing import Iterable
+
+from geo.render.classify import OVER_THRESHOLD_OUTLINE, Classes
+from geo.render.layers import SITE_STYLE
+
+_BOX = ("display:inline-block;width:22px;height:16px;margin-right:8px;vertical-align:middle;"
+        "border:1px solid #b1b4b6;background:{colour}")
+_OUTLINE = ("display:inline-block;width:18px;height:12px;margin-right:8px;vertical-align:middle;"
+            "background:#ffffff;border:{width}px solid {colour}")
+_ROW = "<li style='list-style:none;margin:3px 0;font-size:{size};line-height:1.3'>{swatch}{text}</li>"
+
+
+def _row(swatch: str, text: str, size: str) -> str:
+    return _ROW.format(swatch=swatch, text=text, size=size)
+
+
+def choropleth_legend(classes: Classes, title: str, *, no_estimate: int = 0, over: int | None = None,
+                      over_text: str = "Over the 1:200 limit", unit: str | None = None,
+                      large: bool = False, extra: Iterable[tuple[str, str]] = ()) -> str:
+    """The map key as HTML. ``over`` None leaves out the outline entry; ``extra`` adds
+    (swatch html, text) rows such as neighbour outlines."""
+    size = "1.15rem" if large else "0.9rem"
+    rows = [_row(f"<span style='{_BOX.format(colour=c)}'></span>", escape(label), size)
+            for c, label in zip(classes.colours, classes.labels)]
+    grey = "No estimate (no population figure)"
+    if no_estimate:
+        grey += f": {no_estimate:,} area{'s' if no_estimate != 1 else ''}"
+    rows.append(_row(f"<span style='{_BOX.format(colour=classes.no_data_colour)}'></span>", escape(grey), size))
+    if over is not None:
+        rows.append(_row(
+            f"<span style='{_OUTLINE.format(width=3, colour=OVER_THRESHOLD_OUTLINE)}'></span>",
+            f"<b>Red outline: {escape(over_text)}</b> ({over:,})", size))
+    for swatch, text in extra:
+        rows.append(_row(swatch, text, size))
+    unit_line = f"<div style='font-size:0.8rem;color:#505a5f'>{escape(unit)}</div>" if unit else ""
+    return (
+        "<div class='aam-legend' role='group' aria-label='Map key'>"
+        f"<div style='font-weight:700;font-size:{'1.2rem' if large else '1rem'};margin-bottom:2px'>"
+        f"{escape(title)}</div>{unit_line}"
+        f"<ul style='padding:0;margin:6px 0'>{''.join(rows)}</ul>"
+        f"<div style='font-size:0.8rem;color:#505a5f'>Classes: {escape(classes.legend_title)}, "
+        f"{len(classes.labels)} group{'s' if len(classes.labels) != 1 else ''}</div>"
+        "</div>"
+    )
+
+
+def outline_swatch(colour: str, width: int = 3) -> str:
+    return f"<span style='{_OUTLINE.format(width=width, colour=colour)}'></span>"
+
+
+def sites_legend(counts: dict[str, int] | None = None) -> str:
+    """Key for site points: colour and the letter drawn on each point."""
+    rows = []
+    for kind, style in SITE_STYLE.items():
+        r, g, b, _ = style["rgba"]
+        swatch = (f"<span style='display:inline-block;width:18px;height:18px;border-radius:50%;"
+                  f"background:rgb({r},{g},{b});color:#fff;font-size:11px;font-weight:700;text-align:center;"
+                  f"line-height:18px;margin-right:8px;vertical-align:middle'>{style['letter']}</span>")
+        n = "" if counts is None else f" ({counts.get(kind, 0):,})"
+        rows.append(_row(swatch, escape(style["label"]) + n, "0.9rem"))
+    return ("<div class='aam-legend' role='group' aria-label='Site key'>"
+            "<div style='font-weight:700'>Site records</div>"
+            f"<ul style='padding:0;margin:6px 0'>{''.join(rows)}</ul></div>")

@@ -1,0 +1,224 @@
+"""``sites`` commands for ``python -m geo``: import, export, batches, rejections, sample.
+
+``register(subparsers)`` plugs them into the main parser; each subcommand sets
+``args.func(args) -> int`` (exit code). ``main(argv)`` runs them on their own, for tests and
+for use before the main CLI exists. Errors are raised as ``GeoError``/``DataError`` for the
+caller to print as one line. Heavy imports happen inside the commands so ``--help`` is quick.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from geo.errors import DataError, GeoError
+
+
+def _date(text: str) -> date:
+    from geo.sites.validate import parse_date
+
+    found = parse_date(text)
+    if not isinstance(found, date):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+    return found
+
+
+def _mapping(items: list[str] | None) -> dict[str, str | None] | None:
+    if not items:
+        return None
+    out: dict[str, str | None] = {}
+    for item in items:
+        field, sep, column = item.partition("=")
+        if not sep:
+            raise DataError(f"--map expects FIELD=COLUMN, got '{item}'")
+        out[field.strip()] = column.strip() or None
+    return out
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``sites`` command and its subcommands to an argparse subparsers object."""
+    sites = subparsers.add_parser("sites", help="council site records: import, export, history, samples",
+                                  description="Load councils' own site records, place them in wards and "
+                                              "keep their history.")
+    sub = sites.add_subparsers(dest="sites_command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("import", help="import a CSV, Excel, GeoJSON or GeoPackage file of sites")
+    p.add_argument("path", type=Path, metavar="PATH")
+    p.add_argument("--db", type=Path, required=True, help="SQLite site store (created if missing)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--postcodes", type=Path, help="ONS postcode directory CSV (NSPL or ONSPD layout)")
+    p.add_argument("--online-lookup", metavar="URL",
+                   help="allow a postcodes.io-style lookup at URL for postcodes not in the directory")
+    p.add_argument("--wards", type=Path, help="ward GeoJSON/GeoPackage with ward_code, ward_name, lad_code, "
+                                              "lad_name (default: the ONS ward layer)")
+    p.add_argument("--data-dir", type=Path, help="folder with the official data files")
+    p.add_argument("--sheet", help="Excel sheet or GeoPackage layer (default: the first)")
+    p.add_argument("--map", action="append", metavar="FIELD=COLUMN",
+                   help="use COLUMN for FIELD (repeatable; FIELD= to ignore a column)")
+    p.add_argument("--as-at", type=_date, help="date the file describes (default: today)")
+    p.add_argument("--imported-by", help="name recorded with the batch (default: login name)")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="write every current site with its ward and authority to stdout")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("--format", choices=("csv", "geojson"), default="csv")
+    p.add_argument("--as-at", type=_date, help="the sites as the store knew them on this date")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("batches", help="list imports")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_batches)
+
+    p = sub.add_parser("rejections", help="rejected rows of one import as CSV (fix and re-import)")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("--batch", type=int, required=True)
+    p.set_defaults(func=cmd_rejections)
+
+    p = sub.add_parser("sample", help="write an ILLUSTRATIVE sample site file for demos")
+    p.add_argument("--out", type=Path, required=True, help="CSV file (or folder) to write")
+    p.add_argument("--lads", help="comma-separated authority codes (default: Liverpool, Glasgow City, "
+                                  "Birmingham, Hillingdon)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--messy", action="store_true", help="add rows with typical mistakes")
+    p.add_argument("--totals", type=Path, help="CSV with lad_code, dispersed_people, hotel_people "
+                                               "(default: latest quarter of the Home Office Asy_D11 file)")
+    p.add_argument("--wards", type=Path, help="ward file with the contract columns (default: ONS wards)")
+    p.add_argument("--data-dir", type=Path, help="folder with the official data files")
+    p.set_defaults(func=cmd_sample)
+    return sites
+
+
+def load_wards(path: Path | None, data_dir: Path | None = None):
+    """The ward layer: a file with the contract columns, else ``geo.boundaries.load_ward_layer``."""
+    if path is not None:
+        import geopandas as gpd
+
+        from geo.sites.join import check_ward_layer
+
+        if not path.is_file():
+            raise DataError("ward file not found", file=path)
+        try:
+            wards = gpd.read_file(path)
+        except Exception as exc:  # pyogrio errors
+            raise DataError(f"cannot read the ward file ({exc.__class__.__name__}: {exc})", file=path) from exc
+        return check_ward_layer(wards)
+    try:
+        from geo.boundaries import load_ward_layer
+    except ImportError as exc:
+        raise GeoError("no ward boundary loader available: pass --wards FILE") from exc
+    return load_ward_layer(data_dir)
+
+
+def _existing_store(path: Path):
+    from geo.sites.store import SiteStore
+
+    if not path.is_file():
+        raise DataError("no site store here (import a file first)", file=path)
+    return SiteStore(path)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from geo.sites.importer import import_sites
+
+    wards = load_wards(args.wards, getattr(args, "data_dir", None))
+    result = import_sites(args.path, args.db, wards, mapping=_mapping(args.map),
+                          postcode_directory=args.postcodes, online_lookup_url=args.online_lookup,
+                          imported_by=args.imported_by, sheet=args.sheet, as_at=args.as_at)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+        return 0
+    if result.duplicate:
+        print(f"{result.file_name}: already imported as batch {result.batch}; nothing added.")
+    else:
+        print(f"{result.file_name}: {result.read} rows read, {result.accepted} accepted, "
+              f"{result.rejected} rejected (batch {result.batch}).")
+        print(f"  {len(result.new)} new, {len(result.changed)} changed, {result.unchanged} unchanged, "
+              f"{len(result.not_in_file)} kept but not in this file, "
+              f"{len(result.outside_boundaries)} outside the ward boundaries.")
+    for r in result.rejections:
+        print(f"  row {r['row']}, column '{r['column']}': {r['reason']}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    store = _existing_store(args.db)
+    sites = store.current_sites(args.as_at)
+    if args.format == "geojson":
+        keep = [c for c in sites.columns if c not in ("version_id", "valid_from_batch", "valid_to_batch",
+                                                        "valid_to", "source_row")]
+        out = sites[keep].copy()
+        for col in out.columns:
+            if str(out[col].dtype).startswith("datetime"):
+                out[col] = out[col].dt.strftime("%Y-%m-%d")
+        sys.stdout.write(out.to_json(na="null", drop_id=True))
+        sys.stdout.write("\n")
+    else:
+        from geo.sites.store import VERSION_FIELDS
+
+        table = sites[[*VERSION_FIELDS, "valid_from", "first_seen"]].copy()
+        sys.stdout.write(table.to_csv(index=False, date_format="%Y-%m-%d"))
+    return 0
+
+
+def cmd_batches(args: argparse.Namespace) -> int:
+    table = _existing_store(args.db).list_batches()
+    if args.json:
+        print(json.dumps(table.to_dict("records"), default=str, ensure_ascii=False))
+    else:
+        sys.stdout.write(table.to_string(index=False) + "\n" if len(table) else "no imports yet\n")
+    return 0
+
+
+def cmd_rejections(args: argparse.Namespace) -> int:
+    sys.stdout.write(_existing_store(args.db).rejections(args.batch).to_csv(index=False))
+    return 0
+
+
+def _totals(args: argparse.Namespace):
+    import pandas as pd
+
+    from geo.sites.sample import totals_from_asy_d11
+
+    if args.totals is not None:
+        if not args.totals.is_file():
+            raise DataError("totals file not found", file=args.totals)
+        table = pd.read_csv(args.totals, encoding="utf-8-sig", dtype={"lad_code": str})
+        missing = {"lad_code", "dispersed_people", "hotel_people"} - set(table.columns)
+        if missing:
+            raise DataError(f"totals need columns {sorted(missing)}", file=args.totals)
+        return table
+    from geo.asylum_stats import read_asy_d11
+    from geo.sources import resolve
+
+    found = resolve("asy_d11", data_dir=args.data_dir, allow_download=False)
+    return totals_from_asy_d11(read_asy_d11(found.path).table)
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from geo.sites.sample import DEFAULT_LADS, write_sample
+
+    lads = tuple(c.strip() for c in args.lads.split(",") if c.strip()) if args.lads else DEFAULT_LADS
+    wards = load_wards(args.wards, args.data_dir)
+    written = write_sample(args.out, wards, _totals(args), lads=lads, seed=args.seed, messy=args.messy)
+    print(written)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``sites ...`` on its own (argv excludes the program name, e.g. ['sites', 'import', ...])."""
+    parser = argparse.ArgumentParser(prog="python -m geo")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    try:
+        raise SystemExit(main())
+    except GeoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(1)

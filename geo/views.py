@@ -1,0 +1,421 @@
+"""What a screen shows, as plain data: URL state, quarter labels, ward search labels, neighbours,
+map framing and the national series behind the headline sparklines.
+
+No Streamlit here: the app (``pages/``) reads and writes ``st.query_params`` through
+``encode``/``decode`` so a copied link reopens the same view, and everything in this module can
+be tested without a browser.
+
+URL parameters (all optional; an absent one means the default):
+
+=========  =====================================================  ===========================
+name       meaning                                                example
+=========  =====================================================  ===========================
+measure    what the national map colours                          ``measure=limit_used``
+period     quarter end shown (ISO date; "Sep 2024", "2024Q3" ok)   ``period=2023-03-31``
+nation     nations, comma separated                               ``nation=England,Wales``
+region     regions, comma separated                               ``region=London``
+acc        accommodation types (short codes), comma separated     ``acc=hotel,dispersed``
+support    support types (s95, s4, s98), comma separated          ``support=s95``
+classes    map classing: quantiles or natural_breaks              ``classes=natural_breaks``
+lad        selected authority (GSS code)                          ``lad=E08000012``
+ward       selected ward (GSS code)                               ``ward=E05011118``
+status     ward finder: authority 1:200 status                    ``status=over,no-estimate``
+popmin     ward finder: fewest residents                          ``popmin=5000``
+popmax     ward finder: most residents                            ``popmax=20000``
+present    presentation mode                                      ``present=1``
+=========  =====================================================  ===========================
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, fields, replace
+from typing import Any, Iterable, Mapping, Sequence
+
+import pandas as pd
+
+from geo.asylum_stats import DISPERSED, HOTEL, parse_period
+from geo.measures import CLUSTER_LIMIT, Filters
+
+MAP_MEASURES: dict[str, str] = {
+    "per_1000": "People supported per 1,000 residents",
+    "hotel": "People in contingency hotels",
+    "dispersed": "People in dispersed accommodation",
+    "limit_used": "Dispersal against the 1:200 limit (1.0 = at the limit)",
+}
+SHORT_MEASURE_LABELS: dict[str, str] = {
+    "per_1000": "Per 1,000 residents",
+    "hotel": "In hotels",
+    "dispersed": "In dispersed",
+    "limit_used": "Against 1:200 limit",
+}
+DEFAULT_MEASURE = "per_1000"
+CLASS_METHODS: dict[str, str] = {"quantiles": "Quantiles", "natural_breaks": "Natural breaks (Fisher-Jenks)"}
+DEFAULT_CLASSES = "quantiles"
+STATUSES: dict[str, str] = {"over": "over 1:200", "within": "within 1:200", "no-estimate": "no estimate"}
+
+# Short, stable codes for accommodation types in links; anything else gets a slug of its name.
+_ACCOMMODATION_CODES: dict[str, str] = {
+    DISPERSED: "dispersed",
+    HOTEL: "hotel",
+    "Contingency Accommodation - Other": "other_contingency",
+    "Initial Accommodation": "initial",
+    "Subsistence Only": "subsistence_only",
+    "Other Accommodation": "other_accommodation",
+}
+_LAD_CODE = re.compile(r"^[EWSN]\d{8}$")
+_WARD_CODE = re.compile(r"^[EWSN]\d{8}$")
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """Everything a link carries. Lists are tuples so a state can be a cache key."""
+
+    measure: str = DEFAULT_MEASURE
+    period: str | None = None  # ISO quarter end; None means the latest in the loaded file
+    nations: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    accommodation: tuple[str, ...] = ()  # Home Office names, e.g. 'Dispersal Accommodation'
+    support: tuple[str, ...] = ()  # 'Section 95' ...
+    classes: str = DEFAULT_CLASSES
+    lad: str | None = None
+    ward: str | None = None
+    status: tuple[str, ...] = ()  # keys of STATUSES
+    popmin: int | None = None
+    popmax: int | None = None
+    present: bool = False
+
+    def filters(self, geographic: bool = True) -> Filters:
+        """The measures' Filters; geographic=False drops nation and region (single-area views)."""
+        return Filters(support_types=tuple(self.support), accommodation_types=tuple(self.accommodation),
+                       regions=tuple(self.regions) if geographic else (),
+                       nations=tuple(self.nations) if geographic else ())
+
+
+FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ViewState))
+# URL parameter name for each field.
+PARAM: dict[str, str] = {
+    "measure": "measure", "period": "period", "nations": "nation", "regions": "region",
+    "accommodation": "acc", "support": "support", "classes": "classes", "lad": "lad", "ward": "ward",
+    "status": "status", "popmin": "popmin", "popmax": "popmax", "present": "present",
+}
+# Which fields each screen puts in its link (others keep their value in the session).
+PAGE_FIELDS: dict[str, tuple[str, ...]] = {
+    "overview": ("measure", "period", "nations", "regions", "accommodation", "support", "classes", "present"),
+    "council": ("lad", "period", "accommodation", "support", "measure", "present"),
+    "ward": ("ward", "lad", "period", "status", "popmin", "popmax", "present"),
+    "sources": (),
+}
+
+
+# --- codes used in links ------------------------------------------------------------------------
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def accommodation_code(name: str) -> str:
+    return _ACCOMMODATION_CODES.get(name) or _slug(name)
+
+
+def support_code(name: str) -> str:
+    m = re.fullmatch(r"section\s*(\d+[a-z]?)", name.strip(), re.I)
+    return f"s{m.group(1).lower()}" if m else _slug(name)
+
+
+def _split(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        value = ",".join(str(v) for v in value)
+    return [part.strip() for part in str(value).split(",") if part.strip()]
+
+
+def _last(value: Any) -> str | None:
+    if isinstance(value, (list, tuple)):
+        return str(value[-1]) if value else None
+    return None if value is None else str(value)
+
+
+# --- encode / decode ----------------------------------------------------------------------------
+
+def encode(state: ViewState, keep: Iterable[str] | None = None) -> dict[str, str]:
+    """URL parameters for a state: only fields in ``keep`` (default all) that differ from the default."""
+    default = ViewState()
+    wanted = FIELDS if keep is None else tuple(keep)
+    out: dict[str, str] = {}
+    for name in FIELDS:
+        if name not in wanted:
+            continue
+        value = getattr(state, name)
+        if value == getattr(default, name):
+            continue
+        if name == "accommodation":
+            text = ",".join(accommodation_code(v) for v in value)
+        elif name == "support":
+            text = ",".join(support_code(v) for v in value)
+        elif isinstance(value, tuple):
+            text = ",".join(value)
+        elif isinstance(value, bool):
+            text = "1" if value else "0"
+        else:
+            text = str(value)
+        out[PARAM[name]] = text
+    return out
+
+
+def _match(values: list[str], options: Sequence[str] | None, code_of, label: str,
+           problems: list[str]) -> tuple[str, ...]:
+    """Map link values onto known options by name (any case) or code; report the rest."""
+    if options is None:
+        return tuple(values)
+    lookup: dict[str, str] = {}
+    for option in options:
+        lookup[option.lower()] = option
+        lookup[code_of(option).lower()] = option
+    found: list[str] = []
+    for value in values:
+        option = lookup.get(value.lower())
+        if option is None:
+            problems.append(f"{label} {value!r} is not in the loaded data, so it was left out")
+        elif option not in found:
+            found.append(option)
+    return tuple(found)
+
+
+def _count(value: Any, label: str, problems: list[str]) -> int | None:
+    text = _last(value)
+    if text is None or text.strip() == "":
+        return None
+    try:
+        number = float(text.replace(",", ""))
+    except ValueError:
+        problems.append(f"{label} {text!r} is not a number, so it was ignored")
+        return None
+    if not math.isfinite(number) or number < 0:
+        problems.append(f"{label} {text!r} is not a count of people, so it was ignored")
+        return None
+    return int(number)
+
+
+def decode(params: Mapping[str, Any], *, periods: Sequence[pd.Timestamp] | None = None,
+           nations: Sequence[str] | None = None, regions: Sequence[str] | None = None,
+           accommodation: Sequence[str] | None = None, support: Sequence[str] | None = None
+           ) -> tuple[ViewState, list[str]]:
+    """A state from URL parameters, checked against what is loaded; returns (state, problems).
+
+    Unknown or malformed values are dropped (falling back to the default) and described in
+    plain words, so the screen can say why a link did not open exactly as sent.
+    """
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+
+    measure = _last(params.get("measure"))
+    if measure is not None:
+        if measure in MAP_MEASURES:
+            values["measure"] = measure
+        else:
+            problems.append(f"measure {measure!r} is not one the map shows, so it shows "
+                            f"{MAP_MEASURES[DEFAULT_MEASURE].lower()}")
+
+    period = _last(params.get("period"))
+    if period:
+        parsed = parse_period(period)
+        if parsed is None:
+            problems.append(f"period {period!r} is not a date, so the latest quarter is shown")
+        else:
+            stamp = pd.Timestamp(parsed)
+            if periods is not None and stamp not in set(pd.to_datetime(list(periods))):
+                problems.append(f"{quarter_label(stamp)} is not in the loaded file, so the latest quarter is shown")
+            else:
+                values["period"] = stamp.date().isoformat()
+
+    values["nations"] = _match(_split(params.get("nation")), nations, _slug, "nation", problems)
+    values["regions"] = _match(_split(params.get("region")), regions, _slug, "region", problems)
+    values["accommodation"] = _match(_split(params.get("acc")), accommodation, accommodation_code,
+                                     "accommodation type", problems)
+    values["support"] = _match(_split(params.get("support")), support, support_code, "support type", problems)
+
+    classes = _last(params.get("classes"))
+    if classes is not None:
+        if classes in CLASS_METHODS:
+            values["classes"] = classes
+        else:
+            problems.append(f"classes {classes!r} is not a classing method, so quantiles are used")
+
+    for name, pattern, label in (("lad", _LAD_CODE, "authority code"), ("ward", _WARD_CODE, "ward code")):
+        code = _last(params.get(name))
+        if code:
+            code = code.strip().upper()
+            if pattern.match(code):
+                values[name] = code
+            else:
+                problems.append(f"{label} {code!r} is not a GSS code (like E08000012), so it was ignored")
+
+    status = []
+    for value in _split(params.get("status")):
+        key = value.lower().replace(" ", "-").replace("_", "-")
+        if key in STATUSES and key not in status:
+            status.append(key)
+        elif key not in STATUSES:
+            problems.append(f"status {value!r} is not one of {', '.join(STATUSES)}, so it was left out")
+    values["status"] = tuple(status)
+    values["popmin"] = _count(params.get("popmin"), "popmin", problems)
+    values["popmax"] = _count(params.get("popmax"), "popmax", problems)
+    if values["popmin"] is not None and values["popmax"] is not None and values["popmin"] > values["popmax"]:
+        problems.append("popmin is more than popmax, so the two were swapped")
+        values["popmin"], values["popmax"] = values["popmax"], values["popmin"]
+
+    present = (_last(params.get("present")) or "").strip().lower()
+    values["present"] = present in {"1", "true", "yes", "on"}
+    return replace(ViewState(), **values), problems
+
+
+def signature(params: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """A comparable form of a parameter mapping (order and list-vs-string independent)."""
+    return tuple(sorted((str(k), ",".join(_split(v)) if k in {"nation", "region", "acc", "support", "status"}
+                         else (_last(v) or "")) for k, v in params.items()))
+
+
+# --- labels -------------------------------------------------------------------------------------
+
+def quarter_label(period: Any) -> str:
+    """'Sep 2024' for the quarter ending 30 September 2024."""
+    return pd.Timestamp(period).strftime("%b %Y")
+
+
+def as_at_label(period: Any) -> str:
+    """'30 September 2024'."""
+    stamp = pd.Timestamp(period)
+    return f"{stamp.day} {stamp.strftime('%B %Y')}"
+
+
+def signed(value: float | None, digits: int = 0) -> str:
+    """'+1,234', '-56', '0' or 'not available'; the sign is written so colour is never needed."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "not available"
+    if round(value, digits) == 0:
+        return "no change"
+    return f"{value:+,.{digits}f}"
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def ward_label(name: str, lad_name: str | None, code: str) -> str:
+    """'Ward name (Authority) code', the text the ward search matches as you type."""
+    lad = lad_name if isinstance(lad_name, str) and lad_name else "authority not known"
+    return f"{name} ({lad}) {code}"
+
+
+def ward_options(wards: pd.DataFrame) -> dict[str, str]:
+    """ward_code -> search label for every ward, sorted by ward name then authority."""
+    frame = pd.DataFrame(wards)[["ward_code", "ward_name", "lad_name"]].sort_values(["ward_name", "lad_name"])
+    return {c: ward_label(n, l, c) for c, n, l in zip(frame["ward_code"], frame["ward_name"], frame["lad_name"])}
+
+
+def selection_label(state: ViewState) -> str:
+    """'England: London; hotels only; Section 95' - what the numbers cover, in words."""
+    parts = []
+    if state.regions:
+        parts.append(", ".join(state.regions))
+    elif state.nations:
+        parts.append(", ".join(state.nations))
+    else:
+        parts.append("United Kingdom")
+    if state.accommodation:
+        parts.append("accommodation: " + ", ".join(state.accommodation))
+    if state.support:
+        parts.append("support: " + ", ".join(state.support))
+    return "; ".join(parts)
+
+
+# --- geometry helpers ---------------------------------------------------------------------------
+
+def neighbours(wards, ward_code: str, tolerance_m: float = 25.0):
+    """Wards that touch ``ward_code`` (any authority), nearest-first by shared boundary.
+
+    The published boundaries are generalised, so neighbours may be a few metres apart or
+    overlap slightly; a ward counts as touching when it lies within ``tolerance_m`` metres.
+    Returns a GeoDataFrame (EPSG:4326) without the ward itself, with ``shared_m`` (metres of
+    shared boundary, approximately).
+    """
+    import geopandas as gpd
+    import shapely
+
+    from geo.boundaries import BNG
+
+    hit = wards.index[wards["ward_code"] == ward_code]
+    if len(hit) == 0:
+        raise KeyError(ward_code)
+    geom = wards.geometry.loc[hit[0]]
+    lat = geom.centroid.y
+    pad = tolerance_m / 111_000 / max(math.cos(math.radians(lat)), 0.2)
+    candidates = wards.iloc[wards.sindex.query(geom.buffer(pad * 2), predicate="intersects")]
+    candidates = candidates[candidates["ward_code"] != ward_code]
+    if candidates.empty:
+        return candidates.assign(shared_m=pd.Series(dtype="float64"))
+    metric = gpd.GeoSeries(candidates.geometry, crs=wards.crs).to_crs(BNG)
+    own = gpd.GeoSeries([geom], crs=wards.crs).to_crs(BNG).iloc[0]
+    zone = own.buffer(tolerance_m)
+    touching = metric.intersects(zone).to_numpy()
+    out = candidates[touching].copy()
+    edge = shapely.intersection(metric[touching].boundary.values, zone)
+    out["shared_m"] = shapely.length(edge) / 2  # both sides of the buffered edge are counted
+    out = out[out["shared_m"] > tolerance_m / 2]  # a corner touching is not a neighbour
+    return out.sort_values("shared_m", ascending=False)
+
+
+def fit_view(bounds: Sequence[float], width_px: int = 900, height_px: int = 560,
+             padding: float = 0.06, max_zoom: float = 13.0) -> dict[str, float]:
+    """latitude, longitude, zoom that fit (minx, miny, maxx, maxy) degrees in a Web Mercator map."""
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
+
+    def merc_y(lat: float) -> float:
+        lat = max(min(lat, 85.0), -85.0)
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    span_x = max(maxx - minx, 1e-6) / 360.0
+    span_y = max(merc_y(maxy) - merc_y(miny), 1e-6) / (2 * math.pi)
+    scale = 1 + 2 * padding
+    zoom_x = math.log2(width_px / 512 / (span_x * scale))
+    zoom_y = math.log2(height_px / 512 / (span_y * scale))
+    zoom = max(min(zoom_x, zoom_y, max_zoom), 0.0)
+    centre_y = (merc_y(maxy) + merc_y(miny)) / 2
+    latitude = math.degrees(2 * math.atan(math.exp(centre_y)) - math.pi / 2)
+    return {"latitude": round(latitude, 5), "longitude": round((minx + maxx) / 2, 5), "zoom": round(zoom, 2)}
+
+
+# --- the national series behind the headline numbers --------------------------------------------
+
+def national_series(model, filters: Filters = Filters()) -> pd.DataFrame:
+    """Every quarter's headline figures for the selection, in one vectorised pass.
+
+    Same definitions as ``geo.measures.headline`` (which is per quarter and slower): supported is
+    the selected rows in the selected areas, plus rows with no authority when no area filter is
+    set; hotel and dispersed follow the support-type filter only; ``over`` counts authorities whose
+    dispersed population exceeds residents / 200.
+    """
+    stats = model.stats
+    lads = pd.DataFrame(model.lads.drop(columns="geometry"))
+    area = filters.areas(lads)
+    codes = set(area["lad_code"])
+    periods = pd.Index(model.periods, name="period")
+    allocated = stats[stats["allocated"] & stats["lad_code"].isin(codes)]
+    support_only = allocated[allocated["support_type"].isin(filters.support_types)] if filters.support_types \
+        else allocated
+    out = pd.DataFrame(index=periods)
+    out["supported"] = filters.rows(allocated).groupby("period")["people"].sum()
+    if not filters.geographic:
+        unallocated = filters.rows(stats[~stats["allocated"]]).groupby("period")["people"].sum()
+        out["supported"] = out["supported"].fillna(0) + unallocated.reindex(periods).fillna(0)
+    out["hotel"] = support_only[support_only["accommodation_type"] == HOTEL].groupby("period")["people"].sum()
+    dispersed = support_only[support_only["accommodation_type"] == DISPERSED]
+    out["dispersed"] = dispersed.groupby("period")["people"].sum()
+    by_lad = dispersed.groupby(["period", "lad_code"])["people"].sum().reset_index()
+    limit = area.set_index("lad_code")["population"] / CLUSTER_LIMIT
+    by_lad["over"] = by_lad["people"] > by_lad["lad_code"].map(limit)
+    out["over"] = by_lad.groupby("period")["over"].sum()
+    return out.fillna(0).astype("int64").reset_index()

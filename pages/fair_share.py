@@ -1,0 +1,248 @@
+"""Fair share page: is an area above or below its fair share, is the load shared fairly
+within and between regions, where is there headroom under 1:200, and how would a
+population-proportional, capped rule share out more places?
+
+Thin on purpose: widgets and layout only; every table, chart and sentence comes from
+``geo.fair_share_view`` (built on ``geo.fair_share``), which is tested without a browser.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `streamlit run pages/fair_share.py` puts pages/ first, not the repo
+    sys.path.insert(0, str(ROOT))
+
+import pandas as pd  # noqa: E402
+import streamlit as st  # noqa: E402
+
+from geo import fair_share as fs  # noqa: E402
+from geo import fair_share_view as view  # noqa: E402
+from geo.errors import GeoError  # noqa: E402
+from geo.measures import Filters, lad_table  # noqa: E402
+from geo.model import Model, load_model, web_layer  # noqa: E402
+
+TOLERANCE = fs.DEFAULT_TOLERANCE
+SOURCES = ("asy_d11", "reg02")
+
+
+# --------------------------------------------------------------------- loading
+
+
+@st.cache_resource(show_spinner="Loading official figures…")
+def get_model() -> Model:
+    return load_model()
+
+
+@st.cache_resource(show_spinner=False)
+def get_lad_layer(_model: Model):
+    return web_layer(_model, "lad")
+
+
+@st.cache_data(show_spinner=False)
+def get_table(period_iso: str) -> pd.DataFrame:
+    return lad_table(get_model(), pd.Timestamp(period_iso), Filters())
+
+
+st.set_page_config(page_title="Fair share", layout="wide")
+st.title("Fair share and the 1:200 cluster limit")
+st.caption(
+    "Is an area above or below its fair share, is the load shared fairly within its region "
+    "and between regions, and where is there headroom under the 2019 memorandum's limit of "
+    "one supported asylum seeker in dispersed accommodation per 200 residents?")
+
+try:
+    model = get_model()
+except GeoError as exc:  # a missing official file is named, not a stack trace
+    st.error(f"The official figures could not be loaded: {exc}")
+    st.stop()
+
+periods = model.periods
+population_date = view.population_as_at(model.reg02)
+source_line = model.source_line(*SOURCES)
+
+# ------------------------------------------------------------------- controls
+
+c_area, c_period, c_measure = st.columns([3, 2, 3])
+area_choice = c_area.selectbox("Region or nation", view.region_choices(model.lads), key="fs_area",
+                               help="Authorities are compared with others in their region; "
+                                    "'UK: compare regions' compares every authority with the UK.")
+period = c_period.selectbox("Quarter", periods, index=len(periods) - 1,
+                            format_func=view.quarter_label, key="fs_quarter")
+measure = c_measure.radio("Measure", list(view.MEASURES), format_func=view.MEASURES.get,
+                          horizontal=True, key="fs_measure")
+period = pd.Timestamp(period)
+group = view.comparison_group(area_choice)
+place = view.area_name(area_choice)
+
+table = get_table(period.isoformat())
+area = view.area_rows(table, area_choice)
+summary = view.authority_summary(area, group=group, measure=measure, tolerance=TOLERANCE)
+caption = view.figure_caption(source_line, period, population_date)
+
+if measure == "supported" and period < pd.Timestamp("2022-12-31"):
+    st.warning("Before December 2022 people on Section 98 support were not assigned to any "
+               "authority, so 'people supported' here leaves them out. See Method and limits.")
+
+# ------------------------------------------------------ above or below fair share
+
+st.header(f"Above or below fair share: {place}, {view.quarter_label(period)}")
+st.markdown(view.status_sentence(summary, place, measure))
+counts = view.status_counts(summary)
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Above fair share", counts[fs.ABOVE])
+m2.metric("About at fair share", counts[fs.AT])
+m3.metric("Below fair share", counts[fs.BELOW])
+m4.metric("No population estimate", counts[fs.NO_POPULATION])
+
+map_col, legend_col = st.columns([3, 1])
+with map_col:
+    layer = get_lad_layer(model)
+    chosen = layer[layer["lad_code"].isin(summary["lad_code"])]
+    features = view.map_features(chosen, summary, measure, tolerance=TOLERANCE)
+    st.pydeck_chart(view.build_deck(features, view.view_for(chosen), measure), height=480)
+    st.caption(view.figure_caption(model.source_line(*SOURCES, "lad_boundaries"), period,
+                                   population_date, "Colour shows people against fair share."))
+with legend_col:
+    st.markdown("**Against fair share**")
+    st.markdown(view.legend_html(TOLERANCE), unsafe_allow_html=True)
+    st.caption(view.excluded_sentence(summary, measure))
+
+chart_col, table_col = st.columns([2, 3])
+with chart_col:
+    st.subheader("Difference from fair share (people)")
+    chart, note = view.ranked_difference_chart(summary, measure, tolerance=TOLERANCE)
+    st.altair_chart(chart, width="stretch")
+    st.caption(f"{caption} {note}".strip())
+with table_col:
+    st.subheader("Fair-share table")
+    st.dataframe(view.fair_share_display(summary, measure), hide_index=True, height=520,
+                 key="fs_table")
+    st.caption(caption)
+    st.download_button(
+        "Download the fair-share table (CSV)",
+        view.csv_with_sources(view.fair_share_export(summary, measure, period),
+                              [source_line, f"People as at {view.quarter_label(period)}; "
+                               f"residents from Reg_02 as at {population_date}",
+                               f"Measure: {view.MEASURES[measure]}; compared within "
+                               f"{'the UK' if group is None else 'each region'}"]),
+        file_name=f"fair_share_{area_choice.replace(' ', '_').replace(':', '')}_{period.date()}.csv",
+        mime="text/csv", key="fs_download_table")
+
+# ------------------------------------------------------ headroom and taking part
+
+st.header("Headroom under 1:200 and who is taking part")
+totals = view.headroom_totals(summary)
+taking, total, not_taking = view.participation_display(summary)
+h1, h2, h3 = st.columns(3)
+h1.metric("Room left under 1:200 (people)", f"{totals['room']:,.0f}",
+          help="Sum of residents ÷ 200 minus people in dispersed accommodation, over authorities "
+               "still under the limit.")
+h2.metric("Authorities over 1:200", totals["over_count"],
+          help=f"Together {totals['over_by']:,.0f} people over their limits.")
+h3.metric("Taking part in dispersal", f"{taking} of {total}")
+room_col, part_col = st.columns([3, 2])
+with room_col:
+    st.subheader("Headroom to 1:200")
+    st.dataframe(view.headroom_display(summary), hide_index=True, height=420, key="fs_headroom")
+    st.caption(caption + " Headroom = residents ÷ 200 − people in dispersed accommodation; "
+               "negative when over the limit.")
+with part_col:
+    st.subheader("Not taking part")
+    if not_taking.empty:
+        st.markdown(f"Every authority in {place} has people in dispersed accommodation.")
+    else:
+        st.dataframe(not_taking, hide_index=True, key="fs_not_taking")
+    st.caption(caption + " Not taking part = nobody in dispersed accommodation.")
+
+st.subheader("Movement over the last 4 and 8 quarters")
+earlier = view.movement_periods(periods, period)
+tables = {period: table}
+tables.update({p: get_table(p.isoformat()) for p in earlier.values() if p is not None})
+moved = view.movement_display(view.movement_history(tables), period, summary["lad_code"],
+                              group=group, measure=measure)
+lines = []
+for q, p in earlier.items():
+    if p is None:
+        lines.append(f"{q} quarters earlier is before the series starts: no change shown.")
+    else:
+        ch = view.participation_changes(moved, q)
+        lines.append(f"Since {view.quarter_label(p)} ({q} quarters): {ch['started']} started and "
+                     f"{ch['stopped']} stopped taking part.")
+st.markdown("  \n".join(lines))
+st.dataframe(moved, hide_index=True, height=360, key="fs_movement")
+st.caption(caption + " Times fair share is recomputed within each quarter, then differenced; "
+           "largest 4-quarter change first.")
+
+# --------------------------------------------------------------- between regions
+
+st.header("Between regions: each region against its fair share of the UK")
+regions = fs.region_shares(table, measure=measure, tolerance=TOLERANCE)
+reg_chart_col, reg_table_col = st.columns([2, 3])
+with reg_chart_col:
+    st.altair_chart(view.region_chart(regions, measure, highlight=area_choice, tolerance=TOLERANCE),
+                    width="stretch")
+    st.caption(caption + (f" {area_choice} outlined." if area_choice != view.UK_CHOICE else ""))
+with reg_table_col:
+    st.dataframe(view.region_display(regions, measure), hide_index=True, key="fs_regions")
+    st.caption(caption)
+
+# --------------------------------------------------------------------- allocation
+
+st.header(f"Allocation: where could more places go in {place}?")
+st.info(view.PLANNING_AID + " It shows what a population-proportional rule capped at the "
+        "cluster limit would do with the places you type, from where people are now.")
+a1, a2, a3 = st.columns([2, 2, 2])
+additional = int(a1.number_input(f"Additional bed spaces for {place}", min_value=0,
+                                 max_value=1_000_000, value=500, step=50, key="fs_additional"))
+limit = int(a2.number_input("Limit: one person per … residents", min_value=1, max_value=100_000,
+                            value=fs.DEFAULT_LIMIT_PER, step=10, key="fs_limit"))
+a2.caption(f"1 per {limit:,} residents")
+hotels = a3.checkbox("Count people in hotels against the limit", value=False, key="fs_hotels",
+                     help="The memorandum's limit is about dispersed accommodation; tick to count "
+                          "contingency hotels too.")
+
+result = fs.allocate(area, additional, limit_per=limit, include_hotels=hotels)
+sentence = view.allocation_sentence(result, additional, place)
+p1, p2, p3 = st.columns(3)
+p1.metric("Asked for", f"{additional:,}")
+p2.metric("Placed", f"{result.placed:,}")
+p3.metric("Not placed", f"{result.unplaced:,}")
+if result.unplaced > 0:
+    st.error(sentence)
+else:
+    st.success(sentence)
+st.markdown(f"**The rule.** {result.rule}")
+
+alloc_table = view.allocation_display(result, area)
+alloc_col, alloc_chart_col = st.columns([3, 2])
+with alloc_col:
+    st.dataframe(alloc_table, hide_index=True, height=420, key="fs_allocation")
+    st.caption(caption)
+with alloc_chart_col:
+    alloc_chart = view.allocation_chart(result)
+    if alloc_chart is not None:
+        st.altair_chart(alloc_chart, width="stretch")
+        st.caption(caption + " Grey: counted now; blue: new places (authorities given most, "
+                   "up to 25).")
+st.download_button(
+    "Download the allocation table (CSV)",
+    view.csv_with_sources(alloc_table, [
+        source_line, f"People as at {view.quarter_label(period)}; residents from Reg_02 as at "
+        f"{population_date}", f"Additional places {additional}; placed {result.placed}; not "
+        f"placed {result.unplaced}", f"Rule: {result.rule}", view.PLANNING_AID]),
+    file_name=f"allocation_{area_choice.replace(' ', '_').replace(':', '')}_{period.date()}.csv",
+    mime="text/csv", key="fs_download_allocation")
+
+# ------------------------------------------------------------------ method
+
+st.header("Method and limits")
+st.markdown(view.method_markdown(
+    measure=measure, tolerance=TOLERANCE, limit_per=fs.DEFAULT_LIMIT_PER, period=period,
+    population_date=population_date,
+    population_file=model.provenance["reg02"].file_name if "reg02" in model.provenance else None,
+    boundaries=model.provenance["lad_boundaries"].title if "lad_boundaries" in model.provenance
+    else None,
+    excluded=view.excluded_sentence(summary, measure)))
+st.caption(source_line)
