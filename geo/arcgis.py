@@ -128,7 +128,7 @@ def _fetch_pages(
             fields = fields or _field_names(page)
             if not batch:
                 return features, fields
-            pass
+            _check_unique(batch, seen, layer.object_id_field, query_url)
             features.extend(batch)
             bar.update(len(batch))
             if not (_exceeded(page) or len(batch) >= layer.page_size):
