@@ -160,3 +160,19 @@ def web_layer(model: Model, level: str) -> gpd.GeoDataFrame:
     keep = [c for c in layer.columns if c != "area_km2"]
     return _cached(cache, f"{level}_web", inputs,
                    lambda: simplify_for_web(layer[keep], WEB_TOLERANCE_M[level]))
+
+
+def ward_vintage(model: Model) -> str:
+    """Names the boundary vintage site joins were made against (stored with every import batch)."""
+    prov = model.provenance["ward_boundaries"]
+    return f"{prov.title} ({prov.file_name}, sha256 {prov.sha256[:12]})"
+
+
+def load_ward_layer(data_dir: str | Path | None = None, cache: str | Path | None = None) -> gpd.GeoDataFrame:
+    """The ward layer sites are joined to, tagged with its vintage."""
+    model = load_model(data_dir, cache)
+    if model.wards is None:
+        raise SourceMissing(model.missing.get("ward_boundaries", "no ward boundaries loaded"))
+    wards = model.wards.copy()
+    wards.attrs["vintage"] = ward_vintage(model)
+    return wards

@@ -162,7 +162,7 @@ def postcode_server():
     """(base_url, handler class) of a live server on 127.0.0.1 that knows ``known`` postcodes."""
     handler = type("Handler", (_Handler,), {"known": {}, "requests": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", handler

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from openpyxl import Workbook
 

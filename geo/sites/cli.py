@@ -93,7 +93,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def load_wards(path: Path | None, data_dir: Path | None = None):
-    """The ward layer: a file with the contract columns, else ``geo.boundaries.load_ward_layer``."""
+    """The ward layer: a file with the contract columns, else ``geo.model.load_ward_layer``."""
     if path is not None:
         import geopandas as gpd
 
@@ -107,7 +107,7 @@ def load_wards(path: Path | None, data_dir: Path | None = None):
             raise DataError(f"cannot read the ward file ({exc.__class__.__name__}: {exc})", file=path) from exc
         return check_ward_layer(wards)
     try:
-        from geo.boundaries import load_ward_layer
+        from geo.model import load_ward_layer
     except ImportError as exc:
         raise GeoError("no ward boundary loader available: pass --wards FILE") from exc
     return load_ward_layer(data_dir)

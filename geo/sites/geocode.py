@@ -7,7 +7,6 @@ addresses are sensitive and must not leave the machine unless the user chose tha
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -73,7 +72,9 @@ def read_postcode_directory(path: str | Path, wanted: Iterable[str] | None = Non
         raise DataError("not an ONS postcode directory: needs pcds (or pcd) and lat/long "
                         "or oseast1m/osnrth1m columns", file=path)
     usecols = [c for c in (pc, lat, lon, east, north) if c]
-    wanted_set = set(normalise_postcodes(pd.Series(list(wanted), dtype=object)).dropna()) if wanted is not None else None
+    wanted_set = None
+    if wanted is not None:
+        wanted_set = set(normalise_postcodes(pd.Series(list(wanted), dtype=object)).dropna())
     parts = []
     for chunk in pd.read_csv(path, usecols=usecols, dtype=str, encoding="utf-8-sig",
                              keep_default_na=False, chunksize=chunksize):

@@ -88,10 +88,12 @@ def import_sites(path: str | Path, db_path: str | Path, wards_gdf, *,
     if not path.is_file():
         raise DataError("file not found", file=path)
     wards = check_ward_layer(wards_gdf)
-    store = SiteStore(db_path)
     raw = read_table(path, sheet=sheet)
+    if raw.empty:
+        raise DataError("the file has headings but no data rows", file=path, sheet=raw.attrs.get("sheet"))
     resolved = match_headers([c for c in raw.columns if c != ROW], overrides=mapping)
     digest = sha256_file(path)
+    store = SiteStore(db_path)
 
     previous = store.find_batch(digest, resolved)
     if previous is not None:

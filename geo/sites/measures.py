@@ -13,7 +13,7 @@ closed. Planned sites never count.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd

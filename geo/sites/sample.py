@@ -77,6 +77,21 @@ def _points_in(geom, k: int, rng: np.random.Generator) -> np.ndarray:
     return np.array([[rep.x, rep.y]] * k)
 
 
+def _exclusive(lad_wards, all_wards) -> list:
+    """Each ward's polygon minus any overlap with other wards, so a sampled point joins back to
+    exactly that ward (generalised boundaries overlap slightly along shared edges)."""
+    tree = all_wards.sindex
+    geoms = all_wards.geometry.values
+    codes = all_wards["ward_code"].to_numpy()
+    out = []
+    for code, geom in zip(lad_wards["ward_code"], lad_wards.geometry.values):
+        near = [i for i in tree.query(geom, predicate="intersects") if codes[i] != code]
+        others = [geoms[i] for i in near if shapely.area(shapely.intersection(geom, geoms[i])) > 0]
+        exclusive = shapely.difference(geom, shapely.union_all(others)) if others else geom
+        out.append(exclusive if not exclusive.is_empty and exclusive.area > 0 else geom)
+    return out
+
+
 def _split(total: int, parts: int, rng: np.random.Generator) -> np.ndarray:
     """Split ``total`` into ``parts`` positive whole numbers of varied size summing exactly to total."""
     if parts <= 0:
@@ -103,7 +118,7 @@ def _uk(d: date | None) -> str:
     return d.strftime("%d/%m/%Y") if d else ""
 
 
-def _lad_rows(lad_code: str, lad_name: str, wards: pd.DataFrame, dispersed: int, hotel: int,
+def _lad_rows(lad_code: str, lad_name: str, wards: pd.DataFrame, areas: list, dispersed: int, hotel: int,
               as_at: date, rng: np.random.Generator) -> list[dict]:
     rows: list[dict] = []
     weights = rng.gamma(0.6, size=len(wards)) + 1e-9
@@ -111,12 +126,12 @@ def _lad_rows(lad_code: str, lad_name: str, wards: pd.DataFrame, dispersed: int,
     provider = PROVIDERS[int(rng.integers(len(PROVIDERS)))]
     three_years = 3 * 365
 
-    def place(kind: str, n: int, w: np.ndarray) -> list[tuple[str, float, float]]:
+    def place(n: int, w: np.ndarray) -> list[tuple[str, float, float]]:
         picks = rng.choice(len(wards), size=n, p=w)
         out: list[tuple[str, float, float]] = [("", 0.0, 0.0)] * n
         for i in np.unique(picks):
             where = np.flatnonzero(picks == i)
-            xy = _points_in(wards.geometry.iloc[i], len(where), rng)
+            xy = _points_in(areas[i], len(where), rng)
             for j, (x, y) in zip(where, xy):
                 out[j] = (str(wards["ward_name"].iloc[i]), float(x), float(y))
         return out
@@ -126,7 +141,7 @@ def _lad_rows(lad_code: str, lad_name: str, wards: pd.DataFrame, dispersed: int,
     n_planned = int(round(len(sizes) * 0.03))
     statuses = ["open"] * len(sizes) + ["closed"] * n_closed + ["planned"] * n_planned
     people = list(sizes) + [0] * (n_closed + n_planned)
-    spots = place("dispersed", len(statuses), weights)
+    spots = place(len(statuses), weights)
     for i, (status, count, (ward, x, y)) in enumerate(zip(statuses, people, spots), start=1):
         acquired = as_at - timedelta(days=int(rng.integers(0, three_years)))
         opened = min(acquired + timedelta(days=int(rng.integers(7, 60))), as_at)
@@ -146,7 +161,7 @@ def _lad_rows(lad_code: str, lad_name: str, wards: pd.DataFrame, dispersed: int,
     hotel_people = _split(hotel, n_hotels, rng) if n_hotels else np.zeros(0, dtype=int)
     n_exited = 2 if n_hotels else 0
     uniform = np.full(len(wards), 1 / len(wards))
-    spots = place("hotel", n_hotels + n_exited, uniform)
+    spots = place(n_hotels + n_exited, uniform)
     for i, (ward, x, y) in enumerate(spots, start=1):
         count = int(hotel_people[i - 1]) if i <= n_hotels else 0
         status = "open" if i <= n_hotels else "closed"
@@ -168,7 +183,7 @@ def _row(ref: str, kind: str, name: str, address: str, lat: float | str, lon: fl
         _uk(closed), _uk(acquired), lad_name, ILLUSTRATIVE)))
 
 
-def _messy_rows(good: dict, lad_name: str) -> list[dict]:
+def _messy_rows(good: dict) -> list[dict]:
     """One row per common mistake, otherwise copies of a good row."""
     rows = []
     for i, change in enumerate((
@@ -208,10 +223,10 @@ def generate_sample(wards, totals: pd.DataFrame, *, lads: tuple[str, ...] | list
             raise DataError(f"no wards for authority {lad} in the ward layer")
         name = str(table.at[lad, "lad_name"]) if "lad_name" in table else \
             str(lad_wards["lad_name"].iloc[0]) if "lad_name" in lad_wards else lad
-        rows += _lad_rows(lad, name, lad_wards, int(table.at[lad, "dispersed_people"]),
-                          int(table.at[lad, "hotel_people"]), as_at, rng)
+        rows += _lad_rows(lad, name, lad_wards, _exclusive(lad_wards, wards),
+                          int(table.at[lad, "dispersed_people"]), int(table.at[lad, "hotel_people"]), as_at, rng)
     if messy and rows:
-        rows += _messy_rows(rows[0], rows[0]["Local authority"])
+        rows += _messy_rows(rows[0])
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 

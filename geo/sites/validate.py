@@ -21,7 +21,7 @@ import pandas as pd
 
 from geo.errors import DataError
 from geo.sites.geocode import GIVEN, POSTCODE_CENTROID, Geocoder, normalise_postcodes
-from geo.sites.grid import BNG_E, BNG_N, UK_LAT, UK_LON, bng_to_wgs84, in_uk, wgs84_to_bng
+from geo.sites.grid import BNG_E, BNG_N, UK_LAT, bng_to_wgs84, in_uk, wgs84_to_bng
 from geo.sites.schema import (COUNT_FIELDS, DATE_FIELDS, FIELDS, GEOMETRY_PROBLEM, ROW, SITE_TYPES,
                               STATUSES, TEXT_FIELDS, value_key, value_map)
 
@@ -121,12 +121,38 @@ def parse_numbers(values: pd.Series, thousands: bool = False) -> tuple[pd.Series
     return nums, bad
 
 
-@lru_cache(maxsize=4096)
+_ISO = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T][\d:.]+)?")
+_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?: [\d:.]+)?")
+_D_MON_Y = re.compile(r"(\d{1,2})[ -]([A-Za-z]+)\.?[ -,]*(\d{4}|\d{2})")
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                       "nov", "dec"), start=1)}
+_FULL_MONTHS = {date(2000, i, 1).strftime("%B").lower(): i for i in range(1, 13)}
+
+
+def _ymd(year: int, month: int, day: int) -> date | None:
+    if year < 100:
+        year += 2000 if year < 70 else 1900
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=8192)
 def _parse_date_text(text: str) -> date | None:
+    """Fast paths for the common layouts, then strptime for the rest (it is slow)."""
     cleaned = re.sub(r"(?<=\d)(st|nd|rd|th)\b", "", text.strip(), flags=re.I)
-    cleaned = re.sub(r"\s+", " ", cleaned).replace("Sept ", "Sep ")
+    cleaned = re.sub(r"\s+", " ", cleaned)
     if re.fullmatch(r"\d{5}(\.0+)?", cleaned):
         return _from_serial(float(cleaned))
+    if m := _ISO.fullmatch(cleaned):
+        return _ymd(int(m[1]), int(m[2]), int(m[3]))
+    if m := _DMY.fullmatch(cleaned):
+        return _ymd(int(m[3]), int(m[2]), int(m[1]))
+    if m := _D_MON_Y.fullmatch(cleaned):
+        word = m[2].lower()
+        month = _FULL_MONTHS.get(word) or (_MONTHS.get(word[:3]) if len(word) in (3, 4) else None)
+        return _ymd(int(m[3]), month, int(m[1])) if month else None
     for fmt in DATE_FORMATS:
         try:
             found = datetime.strptime(cleaned, fmt).date()
@@ -331,6 +357,7 @@ def _positions(raw: pd.DataFrame, mapping: Mapping[str, str], text: dict[str, pd
     lat, lon, east, north = nan.copy(), nan.copy(), nan.copy(), nan.copy()
     source = pd.Series([None] * len(raw), index=index, dtype=object)
 
+    bad_geom = pd.Series(False, index=index)
     if GEOMETRY_PROBLEM in raw.columns:
         bad_geom = raw[GEOMETRY_PROBLEM].notna()
         problems.add(bad_geom, "geometry", raw[GEOMETRY_PROBLEM].astype(object))
@@ -383,7 +410,7 @@ def _positions(raw: pd.DataFrame, mapping: Mapping[str, str], text: dict[str, pd
         problems.add(outside, heading("easting"), "easting/northing fall outside the UK")
         source[conv] = GIVEN
 
-    need = ~has_ll & ~has_en
+    need = ~has_ll & ~has_en & ~bad_geom  # a polygon is already reported; do not add "no position"
     pc_text = text["postcode"]
     pc = normalise_postcodes(pc_text)
     pc_col = heading("postcode")
