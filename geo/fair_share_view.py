@@ -214,17 +214,17 @@ def fair_share_display(summary: pd.DataFrame, measure: str) -> pd.DataFrame:
     people = MEASURES[measure]
     out = pd.DataFrame({
         "Authority": summary["lad_name"],
-        "Code": summary["lad_code"],
-        "Region": summary["group"] if "group" in summary else summary.get("region"),
-        "Residents": summary["population"],
+        "Status": summary["status"],
         people: summary[measure],
         "Fair share (people)": summary["fair_share_people"].round(1),
         "Difference from fair share (people)": summary["difference_people"].round(1),
         "Times fair share": summary["ratio_to_fair"].round(2),
-        "Status": summary["status"],
         "Class": summary["fair_class"],
+        "Residents": summary["population"],
+        "Region": area_key(summary) if "region" in summary else None,
+        "Code": summary["lad_code"],
     })
-    if summary.get("group") is not None and summary["group"].nunique() <= 1:
+    if out["Region"].nunique() <= 1:  # one region: no need to repeat it on every row
         out = out.drop(columns=["Region"])
     order = summary["difference_people"].fillna(-np.inf).sort_values(ascending=False,
                                                                       kind="stable").index
@@ -279,7 +279,7 @@ def ranked_difference_chart(summary: pd.DataFrame, measure: str, *,
     chart = alt.Chart(data).mark_bar().encode(
         x=alt.X("difference:Q", title="Difference from fair share (people)"),
         y=alt.Y("lad_name:N", sort=order, title=None,
-                axis=alt.Axis(labelLimit=180)),
+                axis=alt.Axis(labelLimit=180, labelOverlap=False)),
         color=alt.Color("fair_class:N", scale=_colour_scale(tolerance), legend=None),
         stroke=alt.value("#888"),
         strokeWidth=alt.value(0.4),
@@ -289,9 +289,9 @@ def ranked_difference_chart(summary: pd.DataFrame, measure: str, *,
                  alt.Tooltip("difference:Q", title="Difference", format="+,.1f"),
                  alt.Tooltip("ratio:Q", title="Times fair share", format=".2f"),
                  alt.Tooltip("status:N", title="Status")],
-    ).properties(height=max(160, 16 * len(data)))
+    )
     rule = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#333").encode(x="x:Q")
-    return (chart + rule), note
+    return alt.layer(chart, rule).properties(height=alt.Step(18)), note
 
 
 def region_display(regions: pd.DataFrame, measure: str) -> pd.DataFrame:
@@ -329,7 +329,7 @@ def region_chart(regions: pd.DataFrame, measure: str, *, highlight: str | None =
     chart = alt.Chart(data).mark_bar().encode(
         x=alt.X("difference:Q", title="Difference from fair share of the UK (people)"),
         y=alt.Y("region:N", sort=data["region"].tolist(), title=None,
-                axis=alt.Axis(labelLimit=200)),
+                axis=alt.Axis(labelLimit=200, labelOverlap=False)),
         color=alt.Color("fair_class:N", scale=_colour_scale(tolerance), legend=None),
         stroke=alt.condition("datum.chosen", alt.value("#000"), alt.value("#888")),
         strokeWidth=alt.condition("datum.chosen", alt.value(2.5), alt.value(0.4)),
@@ -338,9 +338,9 @@ def region_chart(regions: pd.DataFrame, measure: str, *, highlight: str | None =
                  alt.Tooltip("fair:Q", title="Fair share", format=",.0f"),
                  alt.Tooltip("difference:Q", title="Difference", format="+,.0f"),
                  alt.Tooltip("ratio:Q", title="Times fair share", format=".2f")],
-    ).properties(height=max(160, 26 * len(data)))
+    )
     rule = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#333").encode(x="x:Q")
-    return chart + rule
+    return alt.layer(chart, rule).properties(height=alt.Step(26))
 
 
 # -------------------------------------------------------- headroom and taking part
@@ -358,12 +358,12 @@ def headroom_display(summary: pd.DataFrame) -> pd.DataFrame:
                               f"over 1:{limit}", f"within 1:{limit}"))
     out = pd.DataFrame({
         "Authority": summary["lad_name"],
-        "Residents": summary["population"],
-        f"Limit (residents ÷ {limit})": summary["capacity_at_limit"].round(1),
-        "In dispersed accommodation": summary["dispersed"],
         "Headroom (people)": summary["headroom"].round(1),
-        "One person per … residents": summary["residents_per_person"].round(0),
         "Against the limit": state,
+        "In dispersed accommodation": summary["dispersed"],
+        f"Limit (residents ÷ {limit})": summary["capacity_at_limit"].round(1),
+        "Residents": summary["population"],
+        "One person per … residents": summary["residents_per_person"].round(0),
         "Taking part in dispersal": summary["participation"],
     })
     order = summary["headroom"].fillna(-np.inf).sort_values(ascending=False, kind="stable").index
@@ -384,8 +384,7 @@ def participation_display(summary: pd.DataFrame) -> tuple[int, int, pd.DataFrame
     """(taking part, authorities, table of those not taking part with hotel-only flagged)."""
     taking = int((summary["participation"] == "taking part").sum())
     out = summary.loc[summary["participation"] != "taking part", ["lad_name", "population"]].copy()
-    out["What they host"] = np.where(summary.loc[out.index, "hotel_only"],
-                                     "contingency hotels only", "nobody in dispersal or hotels")
+    out["Hosts"] = np.where(summary.loc[out.index, "hotel_only"], "hotels only", "nobody")
     out = out.rename(columns={"lad_name": "Authority", "population": "Residents"})
     out.insert(1, "Participation", "not taking part")
     return taking, len(summary), out.reset_index(drop=True)
@@ -454,18 +453,18 @@ def allocation_display(result: fs.AllocationResult, area: pd.DataFrame) -> pd.Da
                else "In dispersed accommodation now")
     out = pd.DataFrame({
         "Authority": t["lad_name"],
-        "Residents": t["population"],
-        "People supported now": t["lad_code"].map(now["supported"]).to_numpy()
-        if "supported" in now else np.nan,
-        "In hotels now": t["lad_code"].map(now["hotel"]).to_numpy() if "hotel" in now else np.nan,
         counted: t["counted_now"],
-        f"Limit (residents ÷ {result.limit_per})": t["capacity_at_limit"].round(1),
-        "Room under the limit (whole places)": t["places_available"],
         "New places allocated": t["allocated"],
         "After allocation": t["counted_after"],
+        "Room under the limit (whole places)": t["places_available"],
         "One person per … residents after": (t["population"] / t["counted_after"])
         .where(t["counted_after"] > 0).round(0),
         "Reached the limit": np.where(t["excluded"], "", np.where(t["capped"], "yes", "no")),
+        "People supported now": t["lad_code"].map(now["supported"]).to_numpy()
+        if "supported" in now else np.nan,
+        "In hotels now": t["lad_code"].map(now["hotel"]).to_numpy() if "hotel" in now else np.nan,
+        "Residents": t["population"],
+        f"Limit (residents ÷ {result.limit_per})": t["capacity_at_limit"].round(1),
         "Note": t["reason"],
     })
     order = t.sort_values(["allocated", "places_available"], ascending=False, kind="stable").index
@@ -486,13 +485,14 @@ def allocation_chart(result: fs.AllocationResult, *, max_rows: int = 25) -> alt.
     long["order"] = long["part"].map({"now": 0, "new places": 1})
     return alt.Chart(long).mark_bar().encode(
         x=alt.X("people:Q", title="People counted against the limit", stack="zero"),
-        y=alt.Y("lad_name:N", sort=order, title=None, axis=alt.Axis(labelLimit=180)),
+        y=alt.Y("lad_name:N", sort=order, title=None,
+                axis=alt.Axis(labelLimit=180, labelOverlap=False)),
         color=alt.Color("part:N", scale=alt.Scale(domain=["now", "new places"],
                                                   range=["#bdbdbd", DIVERGING[0]]),
                         legend=alt.Legend(title=None, orient="bottom")),
         order=alt.Order("order:Q"),
         tooltip=["lad_name:N", "part:N", alt.Tooltip("people:Q", format=",.0f")],
-    ).properties(height=max(140, 18 * len(t)))
+    ).properties(height=alt.Step(18))
 
 
 def allocation_sentence(result: fs.AllocationResult, requested: int, area: str) -> str:
@@ -583,14 +583,37 @@ def population_as_at(reg02: pd.DataFrame | None) -> str | None:
     return quarter_label(pd.to_datetime(reg02["as_at"]).max())
 
 
-def figure_caption(source_line: str, period: pd.Timestamp, population_date: str | None,
-                   extra: str = "") -> str:
-    """'Source: … Figures as at 30 Sep 2024; residents from Reg_02 as at 31 Dec 2025.'"""
-    text = f"{source_line}. People as at {quarter_label(period)}"
-    if population_date:
-        text += f"; residents from Reg_02 as at {population_date}"
-    text += "."
+def short_sources(provenance: dict, ids: Iterable[str]) -> str:
+    """'Sources: Home Office Asy_D11 (file.xlsx; release); …' — short enough to sit under a
+    figure, still naming each file and its release."""
+    parts = []
+    for sid in ids:
+        p = provenance.get(sid)
+        if p is None:
+            continue
+        name = p.title.split(":")[0].strip()
+        publisher = "ONS" if p.publisher == "Office for National Statistics" else p.publisher
+        parts.append(f"{publisher} {name} ({p.file_name}; {p.release})")
+    if not parts:
+        return ""
+    return ("Sources: " if len(parts) > 1 else "Source: ") + "; ".join(parts)
+
+
+def figure_caption(sources: str, period: pd.Timestamp, extra: str = "") -> str:
+    """'Sources: … People as at 30 Sep 2024.' plus any note about the figure."""
+    text = f"{sources}. People as at {quarter_label(period)}." if sources else \
+        f"People as at {quarter_label(period)}."
     return f"{text} {extra}".strip()
+
+
+def number_formats(frame: pd.DataFrame) -> dict[str, str]:
+    """Display format per numeric column: thousands separated ('localized'); ratios to 2 dp."""
+    out = {}
+    for col in frame.columns:
+        if pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col]):
+            out[col] = "%.2f" if col.startswith("Times fair share") or "times fair share" in col \
+                else "localized"
+    return out
 
 
 def csv_with_sources(frame: pd.DataFrame, lines: Iterable[str]) -> bytes:

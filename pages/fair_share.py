@@ -27,22 +27,55 @@ TOLERANCE = fs.DEFAULT_TOLERANCE
 SOURCES = ("asy_d11", "reg02")
 
 
+try:  # the dashboard's shared loader: one cached model and table cache for every page
+    from pages import _shared as shared
+except ImportError:  # page run on its own, before (or without) the shared module
+    shared = None
+
 # --------------------------------------------------------------------- loading
 
 
 @st.cache_resource(show_spinner="Loading official figures…")
-def get_model() -> Model:
+def _own_model() -> Model:
     return load_model()
 
 
 @st.cache_resource(show_spinner=False)
-def get_lad_layer(_model: Model):
+def _own_layer(_model: Model):
     return web_layer(_model, "lad")
 
 
 @st.cache_data(show_spinner=False)
-def get_table(period_iso: str) -> pd.DataFrame:
-    return lad_table(get_model(), pd.Timestamp(period_iso), Filters())
+def _own_table(period_iso: str) -> pd.DataFrame:
+    return lad_table(_own_model(), pd.Timestamp(period_iso), Filters())
+
+
+def get_model() -> Model:
+    if shared is not None:
+        return shared.require_model()  # names any missing file, then stops the page
+    try:
+        return _own_model()
+    except GeoError as exc:  # a missing official file is named, not a stack trace
+        st.error(f"The official figures could not be loaded: {exc}")
+        st.stop()
+
+
+def get_table(model: Model, period: pd.Timestamp) -> pd.DataFrame:
+    iso = pd.Timestamp(period).date().isoformat()
+    if shared is not None:
+        return shared.lad_table(shared.model_key(model), iso, ())
+    return _own_table(iso)
+
+
+def get_lad_layer(model: Model):
+    return shared.web(shared.model_key(model), "lad") if shared is not None else _own_layer(model)
+
+
+def show_table(frame: pd.DataFrame, key: str, **kwargs) -> None:
+    """st.dataframe with thousands separators and ratios to two places."""
+    config = {col: st.column_config.NumberColumn(format=fmt)
+              for col, fmt in view.number_formats(frame).items()}
+    st.dataframe(frame, hide_index=True, column_config=config, key=key, **kwargs)
 
 
 st.set_page_config(page_title="Fair share", layout="wide")
@@ -52,11 +85,9 @@ st.caption(
     "and between regions, and where is there headroom under the 2019 memorandum's limit of "
     "one supported asylum seeker in dispersed accommodation per 200 residents?")
 
-try:
-    model = get_model()
-except GeoError as exc:  # a missing official file is named, not a stack trace
-    st.error(f"The official figures could not be loaded: {exc}")
-    st.stop()
+model = get_model()
+if shared is not None and getattr(shared, "BASE_CSS", None):
+    st.markdown(shared.BASE_CSS, unsafe_allow_html=True)  # same look (and footer style) as other pages
 
 periods = model.periods
 population_date = view.population_as_at(model.reg02)
@@ -76,10 +107,10 @@ period = pd.Timestamp(period)
 group = view.comparison_group(area_choice)
 place = view.area_name(area_choice)
 
-table = get_table(period.isoformat())
+table = get_table(model, period)
 area = view.area_rows(table, area_choice)
 summary = view.authority_summary(area, group=group, measure=measure, tolerance=TOLERANCE)
-caption = view.figure_caption(source_line, period, population_date)
+caption = view.figure_caption(view.short_sources(model.provenance, SOURCES), period)
 
 if measure == "supported" and period < pd.Timestamp("2022-12-31"):
     st.warning("Before December 2022 people on Section 98 support were not assigned to any "
@@ -102,8 +133,8 @@ with map_col:
     chosen = layer[layer["lad_code"].isin(summary["lad_code"])]
     features = view.map_features(chosen, summary, measure, tolerance=TOLERANCE)
     st.pydeck_chart(view.build_deck(features, view.view_for(chosen), measure), height=480)
-    st.caption(view.figure_caption(model.source_line(*SOURCES, "lad_boundaries"), period,
-                                   population_date, "Colour shows people against fair share."))
+    st.caption(view.figure_caption(view.short_sources(model.provenance, (*SOURCES, "lad_boundaries")),
+                                   period, "Colour shows people against fair share."))
 with legend_col:
     st.markdown("**Against fair share**")
     st.markdown(view.legend_html(TOLERANCE), unsafe_allow_html=True)
@@ -117,8 +148,7 @@ with chart_col:
     st.caption(f"{caption} {note}".strip())
 with table_col:
     st.subheader("Fair-share table")
-    st.dataframe(view.fair_share_display(summary, measure), hide_index=True, height=520,
-                 key="fs_table")
+    show_table(view.fair_share_display(summary, measure), "fs_table", height=520)
     st.caption(caption)
     st.download_button(
         "Download the fair-share table (CSV)",
@@ -145,7 +175,7 @@ h3.metric("Taking part in dispersal", f"{taking} of {total}")
 room_col, part_col = st.columns([3, 2])
 with room_col:
     st.subheader("Headroom to 1:200")
-    st.dataframe(view.headroom_display(summary), hide_index=True, height=420, key="fs_headroom")
+    show_table(view.headroom_display(summary), "fs_headroom", height=420)
     st.caption(caption + " Headroom = residents ÷ 200 − people in dispersed accommodation; "
                "negative when over the limit.")
 with part_col:
@@ -153,13 +183,13 @@ with part_col:
     if not_taking.empty:
         st.markdown(f"Every authority in {place} has people in dispersed accommodation.")
     else:
-        st.dataframe(not_taking, hide_index=True, key="fs_not_taking")
+        show_table(not_taking, "fs_not_taking", height=420)
     st.caption(caption + " Not taking part = nobody in dispersed accommodation.")
 
 st.subheader("Movement over the last 4 and 8 quarters")
 earlier = view.movement_periods(periods, period)
 tables = {period: table}
-tables.update({p: get_table(p.isoformat()) for p in earlier.values() if p is not None})
+tables.update({p: get_table(model, p) for p in earlier.values() if p is not None})
 moved = view.movement_display(view.movement_history(tables), period, summary["lad_code"],
                               group=group, measure=measure)
 lines = []
@@ -171,7 +201,7 @@ for q, p in earlier.items():
         lines.append(f"Since {view.quarter_label(p)} ({q} quarters): {ch['started']} started and "
                      f"{ch['stopped']} stopped taking part.")
 st.markdown("  \n".join(lines))
-st.dataframe(moved, hide_index=True, height=360, key="fs_movement")
+show_table(moved, "fs_movement", height=360)
 st.caption(caption + " Times fair share is recomputed within each quarter, then differenced; "
            "largest 4-quarter change first.")
 
@@ -185,7 +215,7 @@ with reg_chart_col:
                     width="stretch")
     st.caption(caption + (f" {area_choice} outlined." if area_choice != view.UK_CHOICE else ""))
 with reg_table_col:
-    st.dataframe(view.region_display(regions, measure), hide_index=True, key="fs_regions")
+    show_table(view.region_display(regions, measure), "fs_regions", height=460)
     st.caption(caption)
 
 # --------------------------------------------------------------------- allocation
@@ -218,7 +248,7 @@ st.markdown(f"**The rule.** {result.rule}")
 alloc_table = view.allocation_display(result, area)
 alloc_col, alloc_chart_col = st.columns([3, 2])
 with alloc_col:
-    st.dataframe(alloc_table, hide_index=True, height=420, key="fs_allocation")
+    show_table(alloc_table, "fs_allocation", height=420)
     st.caption(caption)
 with alloc_chart_col:
     alloc_chart = view.allocation_chart(result)
@@ -245,4 +275,7 @@ st.markdown(view.method_markdown(
     boundaries=model.provenance["lad_boundaries"].title if "lad_boundaries" in model.provenance
     else None,
     excluded=view.excluded_sentence(summary, measure)))
-st.caption(source_line)
+if shared is not None:
+    shared.footer(model, (*SOURCES, "lad_boundaries"), period)
+else:
+    st.caption(source_line)
