@@ -22,7 +22,6 @@ import geopandas as gpd
 import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgb
@@ -37,11 +36,13 @@ from geo.render.classify import NO_DATA, OVER_THRESHOLD_OUTLINE, Classes, classi
 
 BNG = "EPSG:27700"
 LEVELS = ("lad", "ward")
-ASPECTS = {"16:9": (13.333, 7.5), "A4": (11.69, 8.27)}  # inches; A4 landscape
+ASPECTS = {"16:9": (40 / 3, 7.5), "A4": (11.69, 8.27)}  # inches; A4 landscape (297 x 210 mm)
 FORMATS = (".png", ".svg", ".pdf")
 CLASS_COUNT = 5
+PLURAL = {"authority": "authorities", "ward": "wards"}
 MAX_LABELS = 5
 SUPPRESSED_COLOUR = "#f4f4f4"
+NO_DATA_HATCH = "---"
 CONTEXT_COLOUR = "#eeeeee"
 APP_NAME = "Asylum Accommodation Map"
 OS_NOTICE = "Contains OS data © Crown copyright and database right"
@@ -166,29 +167,58 @@ def map_sources(level: str, site_derived: bool) -> list[str]:
 
 # ----------------------------------------------------------------------------- ward measures
 
-def ward_measures_from_sites(model: Model, sites: pd.DataFrame) -> pd.DataFrame:
-    """People per ward from site records: open (or undated) sites summed by site type.
-
-    Why here: the briefing and snapshots need ward counts whenever site records are passed in;
-    the app passes geo.sites ward measures directly, this is the fallback for a bare site table.
-    """
+def sites_with_wards(model: Model, sites: pd.DataFrame) -> pd.DataFrame:
+    """Site records with ward and authority codes and in_boundary, joining on position if needed."""
     frame = pd.DataFrame(sites)
     if "ward_code" not in frame.columns:
         from geo.sites.join import assign_wards
 
         frame = pd.DataFrame(assign_wards(frame, model.wards))
-    if "status" in frame.columns:
-        frame = frame[frame["status"].fillna("open").astype(str).str.lower() != "closed"]
-    people = pd.to_numeric(frame.get("people", pd.Series(0, index=frame.index)), errors="coerce").fillna(0)
-    kind = frame.get("site_type", pd.Series("dispersed", index=frame.index)).astype(str)
-    table = (pd.DataFrame({"ward_code": frame["ward_code"], "kind": kind, "people": people})
+    if "in_boundary" not in frame.columns:
+        frame["in_boundary"] = frame["ward_code"].notna()
+    if "status" not in frame.columns:
+        frame["status"] = "open"
+    return frame
+
+
+def ward_measures_from_sites(model: Model, sites: pd.DataFrame, as_at: date | None = None) -> pd.DataFrame:
+    """People per ward from site records, as the screen computes them (geo.sites.measures).
+
+    as_at is the day sites must be open on; callers pass the 'made on' date so the same inputs
+    always give the same output. Without geo.sites.measures, open sites are summed by type.
+    """
+    frame = sites_with_wards(model, sites)
+    try:
+        from geo.sites.measures import ward_measures
+    except ImportError:
+        ward_measures = None
+    if ward_measures is not None:
+        return ward_measures(frame, model.wards, as_at=as_at)
+    open_now = frame[frame["status"].fillna("open").astype(str).str.lower() == "open"]
+    people = pd.to_numeric(open_now.get("people"), errors="coerce").fillna(0)
+    table = (pd.DataFrame({"ward_code": open_now["ward_code"], "kind": open_now["site_type"].astype(str),
+                           "people": people})
              .dropna(subset=["ward_code"])
              .pivot_table(index="ward_code", columns="kind", values="people", aggfunc="sum", fill_value=0))
     for col in WARD_COUNTS[1:]:
         if col not in table.columns:
             table[col] = 0
-    table["supported"] = table[[c for c in table.columns if c in WARD_COUNTS[1:]]].sum(axis=1)
+    table["supported"] = table[list(WARD_COUNTS[1:])].sum(axis=1)
     return table[list(WARD_COUNTS)].astype("int64").reset_index()
+
+
+def _normalise_ward_measures(frame: pd.DataFrame) -> pd.DataFrame:
+    """geo.sites.measures names counts '<type>_people'; the maps use the statistics' names."""
+    out = pd.DataFrame(frame).copy()
+    for col in WARD_COUNTS[1:]:
+        if col not in out.columns and f"{col}_people" in out.columns:
+            out[col] = out[f"{col}_people"]
+    if "supported" not in out.columns:
+        present = [c for c in WARD_COUNTS[1:] if c in out.columns]
+        if present:
+            out["supported"] = out[present].sum(axis=1)
+    keep = ["ward_code", *[c for c in WARD_COUNTS if c in out.columns]]
+    return out[keep]
 
 
 def ward_table(model: Model, ward_measures: pd.DataFrame) -> pd.DataFrame:
@@ -196,8 +226,7 @@ def ward_table(model: Model, ward_measures: pd.DataFrame) -> pd.DataFrame:
     if model.wards is None:
         raise GeoError("no ward boundaries loaded")
     base = pd.DataFrame(model.wards.drop(columns="geometry"))
-    counts = ward_measures.drop(columns=[c for c in ward_measures.columns
-                                         if c in base.columns and c != "ward_code"])
+    counts = _normalise_ward_measures(ward_measures).drop_duplicates("ward_code")
     table = base.merge(counts, on="ward_code", how="left")
     for col in WARD_COUNTS:
         if col in table.columns:
@@ -274,9 +303,12 @@ def _context(model: Model, selection: gpd.GeoDataFrame, keep_out: Iterable[str])
     return near[["lad_code", "geometry"]].to_crs(BNG)
 
 
-def _top_codes(areas: pd.DataFrame, n: int = MAX_LABELS) -> list[str]:
+def _top_codes(areas: pd.DataFrame, n: int = MAX_LABELS, over_extra: int = 3) -> list[str]:
+    """The n highest areas plus up to over_extra over the limit: those are what readers look for."""
     ranked = areas.dropna(subset=["value"]).sort_values(["value", "code"], ascending=[False, True])
-    return ranked["code"].head(n).tolist()
+    codes = ranked["code"].head(n).tolist()
+    over = ranked[ranked["over"].fillna(False).astype(bool) & ~ranked["code"].isin(codes)]
+    return codes + over["code"].head(over_extra).tolist()
 
 
 def map_content(model: Model, *, level: str = "lad", measure: str = "per_1000",
@@ -338,7 +370,7 @@ def _fit_extent(ax: Axes, bounds: Sequence[float], pad: float = 0.04) -> None:
     x0, y0, x1, y1 = bounds
     w, h = (x1 - x0) * (1 + 2 * pad), (y1 - y0) * (1 + 2 * pad)
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    bbox = ax.get_position()
+    bbox = ax.get_position(original=True)  # geopandas may already have shrunk the active box
     fw, fh = ax.figure.get_size_inches()
     box_ratio = (bbox.width * fw) / (bbox.height * fh)
     if w / h < box_ratio:
@@ -360,6 +392,9 @@ def draw_areas(ax: Axes, content: MapContent, *, print_safe: bool = False) -> No
         content.context.plot(ax=ax, color=CONTEXT_COLOUR, edgecolor="white", linewidth=0.4)
     colours = content.classes.colour_of(areas["value"])
     areas.plot(ax=ax, color=colours.tolist(), edgecolor="white", linewidth=0.25 if len(areas) > 200 else 0.5)
+    missing = areas[areas["value"].isna() & ~areas["suppressed"]]
+    if print_safe and not missing.empty:  # pale yellow and no-data grey print alike: add a pattern
+        missing.plot(ax=ax, facecolor=NO_DATA, edgecolor="#7a7a7a", hatch=NO_DATA_HATCH, linewidth=0.3)
     hidden = areas[areas["suppressed"]]
     if not hidden.empty:
         hidden.plot(ax=ax, facecolor=SUPPRESSED_COLOUR, edgecolor="#9a9a9a", hatch="....", linewidth=0.3)
@@ -370,6 +405,10 @@ def draw_areas(ax: Axes, content: MapContent, *, print_safe: bool = False) -> No
                 hatch_colour = "white" if _lightness(colour) < 0.45 else "black"
                 rows.plot(ax=ax, facecolor="none", edgecolor=hatch_colour, hatch="////", linewidth=0)
         over.boundary.plot(ax=ax, color=OVER_THRESHOLD_OUTLINE, linewidth=1.6 if len(areas) < 100 else 1.1)
+        if len(areas) >= 100:  # small areas on a big map: a ring makes them findable
+            points = over.geometry.representative_point()
+            ax.scatter(points.x, points.y, s=70, facecolors="none", edgecolors=OVER_THRESHOLD_OUTLINE,
+                       linewidths=1.4, zorder=6)
     if content.focus is not None:
         content.focus.boundary.plot(ax=ax, color="black", linewidth=1.8)
     ax.set_axis_off()
@@ -410,11 +449,15 @@ def draw_labels(ax: Axes, content: MapContent, *, x_in: float, fontsize: float =
     ys = _spread([xy[1] for xy, *_ in located], gap, box.y0 * fh + gap / 2, box.y1 * fh - gap / 2)
     for (xy, code, row, point), y in zip(located, ys):
         value = "[c]" if row["suppressed"] else format_value(content.measure, row["value"])
+        over = bool(pd.notna(row["over"]) and row["over"])
+        if over:
+            value += f"  · over 1:{CLUSTER_LIMIT}"
         ax.plot([point.x], [point.y], marker="o", markersize=3.2, color="black", zorder=7,
                 markeredgecolor="white", markeredgewidth=0.6)
-        ax.annotate(f"{row['name']}\n{value}", xy=(point.x, point.y), xycoords="data",
+        ax.annotate(f"{textwrap.shorten(str(row['name']), 24, placeholder='…')}\n{value}",
+                    xy=(point.x, point.y), xycoords="data",
                     xytext=(x_in / fw, y / fh), textcoords="figure fraction", ha="left", va="center",
-                    fontsize=fontsize, color="#111111", annotation_clip=False, zorder=9,
+                    fontsize=fontsize, color="#a50f15" if over else "#111111", annotation_clip=False, zorder=9,
                     arrowprops={"arrowstyle": "-", "color": "#444444", "linewidth": 0.6,
                                 "shrinkA": 2, "shrinkB": 2, "relpos": (0, 0.5)})
     return [code for _, code, _, _ in located]
@@ -432,23 +475,22 @@ def draw_scale_bar(ax: Axes, fontsize: float = 7.5) -> float:
     """A two-segment scale bar in the lower right, in BNG metres; returns its length."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    length = _nice_length(x1 - x0, ax.get_position().width * ax.figure.get_size_inches()[0])
-    height = (y1 - y0) * 0.012
-    right = x1 - (x1 - x0) * 0.04
+    length = _nice_length(x1 - x0, ax.get_position(original=True).width * ax.figure.get_size_inches()[0])
+    height = (y1 - y0) * 0.01
+    right = x1 - (x1 - x0) * 0.05
     left = right - length
-    base = y0 + (y1 - y0) * 0.05
-    ax.add_patch(Rectangle((left - length * 0.12, base - height * 3.2), length * 1.3, height * 7.2,
-                           facecolor="white", edgecolor="#bbbbbb", linewidth=0.5, alpha=0.9, zorder=7))
+    base = y0 + (y1 - y0) * 0.045
     for i, fill in enumerate(("black", "white")):
         ax.add_patch(Rectangle((left + i * length / 2, base), length / 2, height, facecolor=fill,
                                edgecolor="black", linewidth=0.6, zorder=8))
     km = length / 1000
     unit = f"{km:g} km" if km >= 1 else f"{length:g} m"
-    for x, text in ((left, "0"), (left + length / 2, f"{km / 2:g}" if km >= 1 else f"{length / 2:g}"),
-                    (right, unit)):
-        ax.text(x, base + height * 1.6, text, ha="center", va="bottom", fontsize=fontsize, zorder=8)
-    ax.text(left + length / 2, base - height * 0.6, "British National Grid", ha="center", va="top",
-            fontsize=fontsize - 1.5, color="#444444", zorder=8)
+    # A white box rather than a path-effect halo: halos turn SVG text into outlines.
+    halo = {"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85}
+    ax.text(left + length / 2, base + height * 1.8, unit, ha="center", va="bottom", fontsize=fontsize,
+            zorder=8, bbox=halo)
+    ax.text(left + length / 2, base - height * 0.8, "British National Grid", ha="center", va="top",
+            fontsize=fontsize - 1.5, color="#333333", zorder=8, bbox=halo)
     return length
 
 
@@ -464,15 +506,16 @@ def legend_handles(content: MapContent, *, print_safe: bool = False) -> list[Pat
     """Class swatches, then 'No estimate', suppressed, and 'over 1:200' entries when relevant."""
     handles = [Patch(facecolor=c, edgecolor="#666666", linewidth=0.4, label=l)
                for c, l in zip(content.classes.colours, content.classes.labels)]
-    handles.append(Patch(facecolor=NO_DATA, edgecolor="#666666", linewidth=0.4, label="No estimate"))
+    handles.append(Patch(facecolor=NO_DATA, edgecolor="#666666", linewidth=0.4, label="No estimate",
+                         hatch=NO_DATA_HATCH if print_safe else None))
     if content.areas["suppressed"].any():
         handles.append(Patch(facecolor=SUPPRESSED_COLOUR, edgecolor="#9a9a9a", hatch="....",
                              label="[c] Suppressed (fewer than 5)"))
     unit = "authority" if content.level == "lad" else "ward"
     handles.append(Patch(facecolor="white", edgecolor=OVER_THRESHOLD_OUTLINE, linewidth=1.6,
                          hatch="////" if print_safe else None,
-                         label=f"Over the 1:{CLUSTER_LIMIT} limit ({content.over_count} {unit}"
-                               f"{'s' if content.over_count != 1 else ''})"))
+                         label=f"Over the 1:{CLUSTER_LIMIT} limit ({content.over_count} "
+                               f"{unit if content.over_count == 1 else PLURAL[unit]})"))
     if content.focus is not None:
         handles.append(Patch(facecolor="white", edgecolor="black", linewidth=1.8, label="Selected authority"))
     return handles
@@ -483,17 +526,36 @@ def legend_title(content: MapContent, width: int = 30) -> str:
     return f"{label}\nClasses: {content.classes.legend_title}"
 
 
-def draw_legend(ax: Axes, content: MapContent, *, fontsize: float = 9, print_safe: bool = False) -> None:
+def draw_legend(ax: Axes, content: MapContent, *, fontsize: float = 9, print_safe: bool = False,
+                columns: int = 1) -> float:
     """The legend in its own panel, so it never covers the map."""
     ax.set_axis_off()
     legend = ax.legend(handles=legend_handles(content, print_safe=print_safe), loc="upper left",
                        bbox_to_anchor=(0, 1), frameon=False, fontsize=fontsize,
-                       title=legend_title(content), title_fontsize=fontsize + 0.5,
+                       title=legend_title(content, 30 if columns == 1 else 70),
+                       title_fontsize=fontsize + 0.5, ncols=columns, columnspacing=1.5,
                        alignment="left", handlelength=2.2, handleheight=1.3, labelspacing=0.55)
     legend.get_title().set_fontweight("bold")
+    fig = ax.figure
+    box = legend.get_window_extent(fig.canvas.get_renderer()).transformed(fig.dpi_scale_trans.inverted())
+    return float(box.height)  # inches, so a list can sit just below it
 
 
 # ----------------------------------------------------------------------------- the figure
+
+class QuietCanvas(FigureCanvasAgg):
+    """Agg canvas that ignores draw_idle: geopandas asks for a redraw after every layer, and a
+    full draw per layer would triple the time; the figure is drawn once, when saved."""
+
+    def draw_idle(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def new_figure(width_in: float, height_in: float) -> Figure:
+    fig = Figure(figsize=(width_in, height_in), facecolor="white")
+    QuietCanvas(fig)  # a renderer for measuring text, without pyplot's global state
+    return fig
+
 
 def _inch(fig: Figure, x: float = 0.0, y: float = 0.0) -> tuple[float, float]:
     w, h = fig.get_size_inches()
@@ -509,10 +571,11 @@ def _banner(fig: Figure, marking: str, top: bool, height_in: float = 0.3) -> Non
              fontweight="bold")
 
 
-def _title_lines(content: MapContent) -> tuple[str, str]:
+def _title_lines(content: MapContent, made_on: date) -> tuple[str, str]:
     title = MEASURES[content.measure]
-    subtitle = f"{period_text(content.period)}  ·  {content.area_label}"
-    return title, subtitle
+    if content.site_derived:  # ward figures come from site records on the day made, not the quarter
+        return title, f"{content.area_label}  ·  site records open on {date_text(made_on)}"
+    return title, f"{period_text(content.period)}  ·  {content.area_label}"
 
 
 def _footer(fig: Figure, model: Model, content: MapContent, made_on: date, marking: str,
@@ -559,11 +622,6 @@ def _data_ratio(content: MapContent, pad: float = 0.04) -> float:
     return ((x1 - x0) * (1 + 2 * pad)) / ((y1 - y0) * (1 + 2 * pad))
 
 
-def _legend_height_in(content: MapContent, fontsize: float) -> float:
-    items = len(legend_handles(content)) + 3  # entries plus the title lines
-    return items * fontsize * 2.05 / 72 + 0.2
-
-
 def draw_panel(fig: Figure, content: MapContent, box_in: tuple[float, float, float, float], *,
                print_safe: bool = False, with_ranking: bool = True, fontsize: float = 9) -> Axes:
     """Map, callout column, legend and ranking laid out inside a box given in inches.
@@ -575,6 +633,9 @@ def draw_panel(fig: Figure, content: MapContent, box_in: tuple[float, float, flo
     fw, fh = fig.get_size_inches()
     label_w = 1.9 if content.label_codes else 0.0
     side_w = 3.2
+    if w - label_w - side_w < 0.5 * w:
+        return _stacked_panel(fig, content, box_in, label_w=label_w, print_safe=print_safe,
+                              fontsize=fontsize)
     map_w = max(1.5, min(w - label_w - side_w, h * _data_ratio(content)))
     leftover = w - map_w - label_w - side_w
     separate_list = with_ranking and leftover >= side_w + 0.2
@@ -583,22 +644,76 @@ def draw_panel(fig: Figure, content: MapContent, box_in: tuple[float, float, flo
     ax = fig.add_axes((left / fw, y / fh, map_w / fw, h / fh))
     draw_areas(ax, content, print_safe=print_safe)
     _fit_extent(ax, content.areas.total_bounds)
+    if content.context is not None:  # a thin frame, so the pale surroundings read as a map edge
+        ax.add_patch(Rectangle((0, 0), 1, 1, transform=ax.transAxes, facecolor="none",
+                               edgecolor="#bbbbbb", linewidth=0.8, zorder=10))
     draw_scale_bar(ax, fontsize=fontsize - 1.5)
     draw_north_arrow(ax, fontsize=fontsize + 1)
     draw_labels(ax, content, x_in=left + map_w + 0.15, fontsize=fontsize - 0.5)
     side_x = left + map_w + label_w + 0.1
     legend_ax = fig.add_axes((side_x / fw, y / fh, side_w / fw, h / fh))
-    draw_legend(legend_ax, content, fontsize=fontsize, print_safe=print_safe)
+    legend_h = draw_legend(legend_ax, content, fontsize=fontsize, print_safe=print_safe)
     if with_ranking:
         list_h = fontsize * 1.55 / 72 * 12
         if separate_list:
             rank_box = (side_x + side_w + 0.2, y + h - list_h, side_w - 0.3, list_h)
         else:
-            top = y + h - _legend_height_in(content, fontsize) - 0.25
+            top = y + h - legend_h - 0.35
             rank_box = (side_x, top - list_h, side_w - 0.3, list_h)
         if rank_box[1] >= y:
             rank_ax = fig.add_axes((rank_box[0] / fw, rank_box[1] / fh, rank_box[2] / fw, rank_box[3] / fh))
             draw_ranking(rank_ax, content, fontsize=fontsize - 0.5)
+        national = content.context is None and content.level == "lad"
+        below = min(rank_box[1], y + h - legend_h - 0.35) - 0.3 - y
+        if national and below >= 1.8:
+            inset_w = min(below * 1.3, (rank_box[0] + rank_box[2]) - side_x)
+            draw_inset(fig, content, (side_x, y, inset_w, below), print_safe=print_safe)
+    return ax
+
+
+def _stacked_panel(fig: Figure, content: MapContent, box_in: tuple[float, float, float, float], *,
+                   label_w: float, print_safe: bool, fontsize: float) -> Axes:
+    """Narrow boxes: map and callouts on top, the legend in two columns underneath."""
+    x, y, w, h = box_in
+    fw, fh = fig.get_size_inches()
+    band = fontsize * 1.75 / 72 * (math.ceil(len(legend_handles(content)) / 2) + 3) + 0.1
+    map_h = h - band
+    map_w = max(1.5, min(w - label_w, map_h * _data_ratio(content)))
+    ax = fig.add_axes((x / fw, (y + band) / fh, map_w / fw, map_h / fh))
+    draw_areas(ax, content, print_safe=print_safe)
+    _fit_extent(ax, content.areas.total_bounds)
+    if content.context is not None:
+        ax.add_patch(Rectangle((0, 0), 1, 1, transform=ax.transAxes, facecolor="none",
+                               edgecolor="#bbbbbb", linewidth=0.8, zorder=10))
+    draw_scale_bar(ax, fontsize=fontsize - 1.5)
+    draw_north_arrow(ax, fontsize=fontsize + 1)
+    draw_labels(ax, content, x_in=x + map_w + 0.15, fontsize=fontsize - 0.5)
+    legend_ax = fig.add_axes((x / fw, y / fh, w / fw, (band - 0.05) / fh))
+    draw_legend(legend_ax, content, fontsize=fontsize - 0.5, print_safe=print_safe, columns=2)
+    return ax
+
+
+def draw_inset(fig: Figure, content: MapContent, box_in: tuple[float, float, float, float], *,
+               region: str = "London", print_safe: bool = False) -> Axes | None:
+    """An inset of a region whose small areas vanish on a national map (London by default)."""
+    if "region" not in content.areas.columns:
+        return None
+    part = content.areas[content.areas["region"] == region]
+    if part.empty:
+        return None
+    fw, fh = fig.get_size_inches()
+    x, y, w, h = box_in
+    ax = fig.add_axes((x / fw, y / fh, w / fw, (h - 0.25) / fh))
+    inset = MapContent(areas=part, context=None, focus=None, classes=content.classes, measure=content.measure,
+                       level=content.level, period=content.period, area_label=region, label_codes=[],
+                       site_derived=content.site_derived)
+    draw_areas(ax, inset, print_safe=print_safe)
+    _fit_extent(ax, part.total_bounds, pad=0.03)
+    ax.add_patch(Rectangle((0, 0), 1, 1, transform=ax.transAxes, facecolor="none", edgecolor="#999999",
+                           linewidth=0.8))
+    box = ax.get_position(original=True)
+    fig.text(box.x0, box.y1 + 0.06 / fh, f"{region} (same classes)", fontsize=8.5, fontweight="bold",
+             va="bottom")
     return ax
 
 
@@ -608,11 +723,10 @@ def compose(model: Model, content: MapContent, *, aspect: str = "16:9", made_on:
     if aspect not in ASPECTS:
         raise GeoError(f"unknown aspect {aspect!r}; use one of {', '.join(ASPECTS)}")
     width, height = ASPECTS[aspect]
-    fig = Figure(figsize=(width, height), facecolor="white")
-    FigureCanvasAgg(fig)  # a renderer for measuring text, without pyplot's global state
+    fig = new_figure(width, height)
     _banner(fig, marking, top=True)
     _banner(fig, marking, top=False)
-    title, subtitle = _title_lines(content)
+    title, subtitle = _title_lines(content, made_on)
     fig.text(*_inch(fig, 0.3, height - 0.72), title, fontsize=17, fontweight="bold", va="bottom")
     fig.text(*_inch(fig, 0.3, height - 0.98), subtitle, fontsize=11, color="#333333", va="bottom")
     footer_in = _footer(fig, model, content, made_on, marking)
@@ -662,7 +776,7 @@ def snapshot(model: Model, *, level: str = "lad", measure: str = "per_1000",
     if dpi < 50 or dpi > 1200:
         raise GeoError(f"dpi {dpi} is out of range (50 to 1200; 150 for screens, 300 for print)")
     if ward_measures is None and sites is not None:
-        ward_measures = ward_measures_from_sites(model, sites)
+        ward_measures = ward_measures_from_sites(model, sites, as_at=made_on)
     with matplotlib.rc_context(RC):
         content = map_content(model, level=level, measure=measure, period=period, lad_code=lad_code,
                               region=region, method=method, ward_measures=ward_measures)

@@ -1,0 +1,313 @@
+"""The current selection as CSV, Excel, GeoJSON or GeoPackage, each saying where it came from.
+
+Why one function for every format: an analyst must get the same rows and columns the table on
+screen shows (plus the codes, so the file joins to anything else), the same disclosure control,
+and the same sources, marking and caveats, whichever format they pick.
+
+- CSV stays machine-readable (header on the first line); its sources, marking and notes go in a
+  ``<name>.sources.json`` sidecar.
+- Excel has a "Data" sheet and a "Sources" sheet (file, publisher, release, sha256, licence,
+  caveats, made on, marking); the marking is also in every sheet's printed header and footer.
+- GeoJSON (EPSG:4326) carries marking, made on, notes, caveats and sources as top-level members
+  of the FeatureCollection, and the same sidecar.
+- GeoPackage has the data layer plus non-spatial ``sources`` and ``metadata`` layers.
+
+Ward counts are suppressed (see geo.disclosure): ``[c]`` in CSV/Excel, blank plus a
+``<col>_suppressed`` flag in GeoJSON/GeoPackage. Site-level records leave only for roles the
+data-sharing agreement allows.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, is_dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import disclosure
+from geo.disclosure import Role, Suppression
+from geo.errors import GeoError
+from geo.render import marking as marking_rules
+
+FORMATS = (".csv", ".xlsx", ".geojson", ".gpkg")
+LEVELS = ("lad", "ward", "site")
+CODES = {"lad": ("lad_code",), "ward": ("ward_code", "lad_code"), "site": ("reference", "ward_code", "lad_code")}
+# The columns the tables on screen show, in order (codes first). A caller may pass its own.
+TABLE_COLUMNS = {
+    "lad": ("lad_code", "lad_name", "region", "nation", "population", "population_status", "supported",
+            "hotel", "dispersed", "initial", "other_contingency", "per_1000", "limit_used", "headroom",
+            "threshold_status", "share_of_region", "share_of_uk", "supported_change_q",
+            "supported_change_y", "hotel_change_q", "hotel_change_y", "dispersed_change_q",
+            "dispersed_change_y", "period"),
+    "ward": ("ward_code", "ward_name", "lad_code", "lad_name", "region", "population", "supported",
+             "hotel", "dispersed", "per_1000", "limit_used", "headroom", "over_threshold"),
+    "site": ("reference", "site_type", "name", "address", "postcode", "ward_code", "ward_name",
+             "lad_code", "lad_name", "latitude", "longitude", "bed_spaces", "people", "provider",
+             "status", "opened", "closed", "acquired"),
+}
+CAVEATS = (
+    "Figures are provisional and may be revised in later Home Office releases.",
+    "Section 98 (initial) support gained local authority geography only from December 2022; "
+    "earlier Section 98 figures have no local geography.",
+    "Subsistence-only support had no local geography for five quarters, so area totals for those "
+    "quarters leave it out.",
+    "'Hotels' counts only contingency hotels (Contingency Accommodation - Hotel); other contingency "
+    "sites are counted separately.",
+    "The 1:200 cluster limit (one supported asylum seeker in dispersed accommodation per 200 "
+    "residents) comes from the 2019 memorandum between local government and the Home Office.",
+)
+
+
+# ----------------------------------------------------------------------------- provenance
+
+def _as_dict(item: Any) -> dict[str, Any]:
+    if hasattr(item, "as_dict"):
+        return dict(item.as_dict())
+    if is_dataclass(item):
+        return asdict(item)
+    return dict(item)
+
+
+def source_rows(provenance: Mapping[str, Any] | Iterable[Any]) -> list[dict[str, str]]:
+    """One row per source file: what a reader needs to find and check it."""
+    items = provenance.values() if isinstance(provenance, Mapping) else provenance
+    rows = []
+    for item in items:
+        p = _as_dict(item)
+        rows.append({"source_id": str(p.get("source_id", "")), "file": str(p.get("file_name", "")),
+                     "publisher": str(p.get("publisher", "")), "title": str(p.get("title", "")),
+                     "release": str(p.get("release", "")), "sha256": str(p.get("sha256", "")),
+                     "licence": str(p.get("licence", ""))})
+    return rows
+
+
+def export_metadata(*, provenance: Mapping[str, Any] | Iterable[Any], level: str, marking: str,
+                    made_on: date, rows: int, notes: Sequence[str] = (),
+                    caveats: Sequence[str] = CAVEATS, title: str | None = None) -> dict[str, Any]:
+    """Everything an export says about itself, as plain JSON-ready data."""
+    return {"title": title or f"Asylum accommodation, {level} level", "marking": marking,
+            "handling": marking_rules.HANDLING.get(marking, ""), "made_on": made_on.isoformat(),
+            "level": level, "rows": rows, "notes": list(notes), "caveats": list(caveats),
+            "sources": source_rows(provenance)}
+
+
+def sidecar_path(out: Path) -> Path:
+    """``table.csv`` -> ``table.sources.json`` beside it."""
+    return out.with_name(out.stem + ".sources.json")
+
+
+# ----------------------------------------------------------------------------- table shape
+
+def select_columns(frame: pd.DataFrame, level: str, columns: Sequence[str] | None = None) -> list[str]:
+    """The screen's columns that the frame has, codes always first."""
+    wanted = list(columns) if columns is not None else list(TABLE_COLUMNS[level])
+    codes = [c for c in CODES[level] if c in frame.columns]
+    return list(dict.fromkeys(codes + [c for c in wanted if c in frame.columns and c != "geometry"]))
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates as ISO text, so every format writes the same thing."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+    return out
+
+
+def is_site_level(frame: pd.DataFrame, level: str) -> bool:
+    return level == "site" or marking_rules.has_site_columns(frame.columns)
+
+
+def prepare(frame: pd.DataFrame, level: str, columns: Sequence[str] | None = None
+            ) -> tuple[pd.DataFrame, Suppression | None]:
+    """The exported columns, with ward suppression worked out (not yet applied)."""
+    if level not in LEVELS:
+        raise GeoError(f"unknown export level {level!r}; levels: {', '.join(LEVELS)}")
+    missing = [c for c in CODES[level][:1] if c not in frame.columns]
+    if missing:
+        raise GeoError(f"a {level} export needs the column {missing[0]!r}; the table has "
+                       f"{', '.join(map(str, frame.columns))}")
+    table = _plain(pd.DataFrame(frame)[select_columns(frame, level, columns)]).reset_index(drop=True)
+    if not disclosure.needs_suppression(level):
+        return table, None
+    return table, disclosure.suppress(table)
+
+
+# ----------------------------------------------------------------------------- writers
+
+def _clean(value: Any) -> Any:
+    """A JSON-safe scalar: numpy to Python, NaN/NA to None."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if math.isnan(float(value)) else float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return value
+
+
+def _write_csv(table: pd.DataFrame, out: Path, meta: dict[str, Any]) -> None:
+    table.to_csv(out, index=False, encoding="utf-8", lineterminator="\n")
+    sidecar_path(out).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _write_xlsx(table: pd.DataFrame, out: Path, meta: dict[str, Any]) -> None:
+    from datetime import datetime
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    data = wb.active
+    data.title = "Data"
+    data.append(list(table.columns))
+    for row in table.itertuples(index=False):
+        data.append([_clean(v) for v in row])
+    for cell in data[1]:
+        cell.font = Font(bold=True)
+    data.freeze_panes = "A2"
+    sources = wb.create_sheet("Sources")
+    bold = Font(bold=True)
+    for key in ("title", "marking", "handling", "made_on", "level", "rows"):
+        sources.append([key.replace("_", " ").capitalize(), meta[key]])
+        sources.cell(sources.max_row, 1).font = bold
+    sources.append([])
+    for heading, lines in (("Notes", meta["notes"]), ("Caveats", meta["caveats"])):
+        sources.append([heading])
+        sources.cell(sources.max_row, 1).font = bold
+        for line in lines:
+            sources.append(["", line])
+        sources.append([])
+    header = ["file", "publisher", "title", "release", "sha256", "licence", "source_id"]
+    sources.append(header)
+    for cell in sources[sources.max_row]:
+        cell.font = bold
+    for src in meta["sources"]:
+        sources.append([src[k] for k in header])
+    for sheet in (data, sources):
+        sheet.oddHeader.center.text = meta["marking"]
+        sheet.oddFooter.center.text = meta["marking"]
+        sheet.oddFooter.left.text = f"Made on {meta['made_on']}"
+    stamp = datetime.fromisoformat(meta["made_on"])
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    wb.properties.title = meta["title"]
+    wb.properties.keywords = meta["marking"]
+    wb.properties.category = meta["marking"]
+    wb.save(out)
+
+
+def _geometry_frame(frame: pd.DataFrame, table: pd.DataFrame, layer: gpd.GeoDataFrame | None,
+                    level: str) -> gpd.GeoSeries:
+    """Geometry for each exported row: the frame's own, else joined from the boundary layer."""
+    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
+        geometry = frame.geometry.reset_index(drop=True)
+    elif layer is not None:
+        key = CODES[level][0] if level != "site" else "reference"
+        if key not in layer.columns:
+            raise GeoError(f"the boundary layer has no {key!r} column to join on")
+        lookup = layer.drop_duplicates(key).set_index(key).geometry
+        geometry = gpd.GeoSeries(table[key].map(lookup), crs=layer.crs)
+    else:
+        raise GeoError("GeoJSON and GeoPackage exports need geometry: pass a GeoDataFrame or the "
+                       "boundary layer (layer=model.lads or model.wards)")
+    if geometry.crs is None:
+        geometry = geometry.set_crs("EPSG:4326")
+    return geometry.to_crs("EPSG:4326")
+
+
+def _write_geojson(table: pd.DataFrame, geometry: gpd.GeoSeries, out: Path, meta: dict[str, Any]) -> None:
+    from shapely.geometry import mapping
+
+    features = []
+    for props, geom in zip(table.to_dict(orient="records"), geometry):
+        features.append({"type": "Feature", "properties": {k: _clean(v) for k, v in props.items()},
+                         "geometry": None if geom is None or geom.is_empty else mapping(geom)})
+    # RFC 7946 allows foreign members: readers that do not know them ignore them.
+    collection = {"type": "FeatureCollection", "name": meta["title"], "marking": meta["marking"],
+                  "made_on": meta["made_on"], "notes": meta["notes"], "caveats": meta["caveats"],
+                  "sources": meta["sources"], "features": features}
+    out.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    sidecar_path(out).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _typed(table: pd.DataFrame) -> pd.DataFrame:
+    """Numeric columns that became object through blanking go back to numbers (NULL when blank)."""
+    out = table.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            values = out[col].dropna()
+            if len(values) and values.map(lambda v: isinstance(v, (int, float, np.number)) and
+                                          not isinstance(v, bool)).all():
+                numbers = pd.to_numeric(out[col], errors="coerce")
+                whole = numbers.dropna().apply(float.is_integer).all() if numbers.notna().any() else False
+                out[col] = numbers.astype("Int64") if whole else numbers
+            elif len(values) and values.map(lambda v: isinstance(v, (bool, np.bool_))).all():
+                out[col] = out[col].astype("boolean")
+    return out
+
+
+def _write_gpkg(table: pd.DataFrame, geometry: gpd.GeoSeries, out: Path, meta: dict[str, Any],
+                layer_name: str) -> None:
+    import pyogrio
+
+    if out.exists():
+        out.unlink()  # a stale file would keep old layers next to the new ones
+    data = gpd.GeoDataFrame(_typed(table), geometry=geometry.to_numpy(), crs="EPSG:4326")
+    data.to_file(out, layer=layer_name, driver="GPKG")
+    pyogrio.write_dataframe(pd.DataFrame(meta["sources"]), out, layer="sources", driver="GPKG",
+                            append=False)
+    rows = [("title", meta["title"]), ("marking", meta["marking"]), ("handling", meta["handling"]),
+            ("made_on", meta["made_on"]), ("level", meta["level"]), ("rows", str(meta["rows"]))]
+    rows += [("note", n) for n in meta["notes"]] + [("caveat", c) for c in meta["caveats"]]
+    pyogrio.write_dataframe(pd.DataFrame(rows, columns=["key", "value"]), out, layer="metadata",
+                            driver="GPKG")
+
+
+def export_table(frame: pd.DataFrame, out: Path, *, provenance: Mapping[str, Any] | Iterable[Any],
+                 level: str, made_on: date, marking: str | None = None,
+                 columns: Sequence[str] | None = None, layer: gpd.GeoDataFrame | None = None,
+                 role: Role | str = Role.VIEWER, site_derived: bool | None = None,
+                 caveats: Sequence[str] = CAVEATS, title: str | None = None) -> Path:
+    """Write the table in the format its extension names (.csv, .xlsx, .geojson, .gpkg).
+
+    level: "lad", "ward" or "site". Ward figures are suppressed; site-level rows need a role
+    allowed by the data-sharing agreement (else DisclosureError). The marking defaults to what the
+    content needs and may be raised, never lowered. layer supplies geometry (joined on the code)
+    when the frame has none.
+    """
+    out = Path(out)
+    fmt = out.suffix.lower()
+    if fmt not in FORMATS:
+        raise GeoError(f"cannot export {out.name}: use one of {', '.join(FORMATS)}")
+    site_level = is_site_level(frame, level)
+    if site_level:
+        disclosure.require_site_export(role)
+    derived = level == "ward" if site_derived is None else site_derived
+    chosen = marking_rules.check_marking(marking, marking_rules.marking_for(site_level=site_level,
+                                                                           site_derived=derived))
+    table, suppression = prepare(frame, level, columns)
+    notes = [suppression.note] if suppression is not None and suppression.any else []
+    meta = export_metadata(provenance=provenance, level=level, marking=chosen, made_on=made_on,
+                           rows=len(table), notes=notes, caveats=caveats, title=title)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt in (".csv", ".xlsx"):
+        shown = suppression.as_text() if suppression is not None else table
+        (_write_csv if fmt == ".csv" else _write_xlsx)(shown, out, meta)
+        return out
+    geometry = _geometry_frame(frame, table, layer, level)
+    shown = suppression.as_flagged() if suppression is not None else table
+    if fmt == ".geojson":
+        _write_geojson(shown, geometry, out, meta)
+    else:
+        _write_gpkg(shown, geometry, out, meta, layer_name=level)
+    return out

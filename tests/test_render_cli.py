@@ -1,0 +1,65 @@
+"""`python -m geo snapshot|briefing` make the same files as the library, and fail in one line."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MADE_ON = "2025-03-12"
+
+
+@pytest.fixture(scope="module")
+def model():
+    from geo.errors import SourceMissing
+    from geo.model import load_model
+
+    try:
+        return load_model(allow_download=False)
+    except SourceMissing as exc:
+        pytest.skip(f"official data files not available (../shared/data): {exc}")
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "geo", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_cli_snapshot_matches_library(model, tmp_path) -> None:
+    from geo.render.static_map import snapshot
+
+    out = tmp_path / "cli.svg"
+    done = run("snapshot", "--level", "lad", "--region", "Wales", "--measure", "hotel", "--aspect", "A4",
+               "--dpi", "72", "--made-on", MADE_ON, "--offline", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(out)
+    same = snapshot(model, region="Wales", measure="hotel", aspect="A4", dpi=72, out=tmp_path / "lib.svg",
+                    made_on=date.fromisoformat(MADE_ON))
+    assert out.read_bytes() == same.read_bytes()
+
+
+def test_cli_briefing_for_an_authority(model, tmp_path) -> None:
+    out = tmp_path / "pack.pdf"
+    done = run("briefing", "--lad", "E06000001", "--made-on", MADE_ON, "--offline", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("args, message", [
+    (("snapshot", "--measure", "per1000", "--out", "x.png"), "did you mean per_1000"),
+    (("snapshot", "--measure", "hotel", "--lad", "Liverpol", "--offline", "--out", "x.png"),
+     "E08000012 Liverpool"),
+    (("snapshot", "--measure", "hotel", "--region", "Nowhere", "--offline", "--out", "x.png"),
+     "regions: East Midlands"),
+    (("briefing", "--region", "Wales", "--offline", "--out", "x.docx"), "name the output .pdf"),
+])
+def test_cli_errors_are_one_line(model, tmp_path, args, message) -> None:
+    done = run(*[a if a != "x.png" else str(tmp_path / a) for a in args])
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1
