@@ -5,6 +5,7 @@ classes the screen showed. Classing uses mapclassify (quantiles or Fisher-Jenks 
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,8 @@ class Classes:
 
 
 def _fmt(value: float) -> str:
+    if value == 0:
+        return "0"
     if abs(value) >= 100:
         return f"{value:,.0f}"
     if abs(value) >= 10:
@@ -62,14 +65,24 @@ def classify(values: pd.Series, method: str = "quantiles", k: int = 5,
     k = int(min(k, distinct.size))
     if k < 2:
         bins = np.array([distinct.max()])
-    elif method == "natural_breaks":
-        bins = mapclassify.FisherJenks(data, k=k).bins
     else:
-        bins = np.unique(mapclassify.Quantiles(data, k=k).bins)
+        with warnings.catch_warnings():  # mapclassify warns when ties force fewer classes; we allow that
+            warnings.simplefilter("ignore", UserWarning)
+            if method == "natural_breaks":
+                bins = mapclassify.FisherJenks(data, k=k).bins
+            else:
+                bins = np.unique(mapclassify.Quantiles(data, k=k).bins)
     colours = _spread(palette, len(bins))
     lows = [float(data.min())] + [float(b) for b in bins[:-1]]
-    labels = [f"{_fmt(lo)} to {_fmt(hi)}" for lo, hi in zip(lows, bins)]
+    labels = [_label(lo, hi, first=i == 0) for i, (lo, hi) in enumerate(zip(lows, bins))]
     return Classes(tuple(float(b) for b in bins), tuple(colours), tuple(labels), method)
+
+
+def _label(low: float, high: float, *, first: bool) -> str:
+    """'0' rather than '0.00 to 0.00' when many areas have none; later classes start above low."""
+    if low == high:
+        return _fmt(high)
+    return f"{_fmt(low)} to {_fmt(high)}" if first else f"over {_fmt(low)} to {_fmt(high)}"
 
 
 def _spread(palette: list[str], n: int) -> list[str]:
