@@ -131,12 +131,17 @@ def _total(model: Model, period: pd.Timestamp | None, filters: Filters) -> dict[
     if period is None:
         return None
     table = lad_table(model, period, filters)
-    rows = filters.rows(model.stats[(model.stats["period"] == period) & ~model.stats["allocated"]])
+    loose = model.stats[(model.stats["period"] == period) & ~model.stats["allocated"]]
+    rows = filters.rows(loose)
     unallocated = 0 if filters.geographic else int(rows["people"].sum())
+    # Hotel and dispersed people with no council recorded still count in the UK-wide totals.
+    typed = loose[loose["support_type"].isin(filters.support_types)] if filters.support_types else loose
+    extra = {acc: 0 if filters.geographic else int(typed.loc[typed["accommodation_type"] == acc, "people"].sum())
+             for acc in (HOTEL, DISPERSED)}
     return {
         "supported": int(table["supported"].sum()) + unallocated,
-        "hotel": int(table["hotel"].sum()),
-        "dispersed": int(table["dispersed"].sum()),
+        "hotel": int(table["hotel"].sum()) + extra[HOTEL],
+        "dispersed": int(table["dispersed"].sum()) + extra[DISPERSED],
         "over": int(table["over_threshold"].fillna(False).astype(bool).sum()),
         "unallocated": unallocated,
     }

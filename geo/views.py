@@ -224,7 +224,7 @@ def decode(params: Mapping[str, Any], *, periods: Sequence[pd.Timestamp] | None 
         if parsed is None:
             problems.append(f"period {period!r} is not a date, so the latest quarter is shown")
         else:
-            stamp = pd.Timestamp(parsed)
+            stamp = pd.Timestamp(parsed) + pd.offsets.QuarterEnd(0)  # 'Sep 2024' means its quarter end
             if periods is not None and stamp not in set(pd.to_datetime(list(periods))):
                 problems.append(f"{quarter_label(stamp)} is not in the loaded file, so the latest quarter is shown")
             else:
@@ -244,13 +244,13 @@ def decode(params: Mapping[str, Any], *, periods: Sequence[pd.Timestamp] | None 
             problems.append(f"classes {classes!r} is not a classing method, so quantiles are used")
 
     for name, pattern, label in (("lad", _LAD_CODE, "authority code"), ("ward", _WARD_CODE, "ward code")):
-        code = _last(params.get(name))
-        if code:
-            code = code.strip().upper()
+        given = _last(params.get(name))
+        if given:
+            code = given.strip().upper()
             if pattern.match(code):
                 values[name] = code
             else:
-                problems.append(f"{label} {code!r} is not a GSS code (like E08000012), so it was ignored")
+                problems.append(f"{label} {given!r} is not a GSS code (like E08000012), so it was ignored")
 
     status = []
     for value in _split(params.get("status")):
@@ -395,8 +395,9 @@ def national_series(model, filters: Filters = Filters()) -> pd.DataFrame:
 
     Same definitions as ``geo.measures.headline`` (which is per quarter and slower): supported is
     the selected rows in the selected areas, plus rows with no authority when no area filter is
-    set; hotel and dispersed follow the support-type filter only; ``over`` counts authorities whose
-    dispersed population exceeds residents / 200.
+    set; hotel and dispersed follow the support-type filter only (also counting rows with no
+    authority when no area filter is set); ``over`` counts authorities whose dispersed population
+    exceeds residents / 200.
     """
     stats = model.stats
     lads = pd.DataFrame(model.lads.drop(columns="geometry"))
@@ -414,6 +415,13 @@ def national_series(model, filters: Filters = Filters()) -> pd.DataFrame:
     out["hotel"] = support_only[support_only["accommodation_type"] == HOTEL].groupby("period")["people"].sum()
     dispersed = support_only[support_only["accommodation_type"] == DISPERSED]
     out["dispersed"] = dispersed.groupby("period")["people"].sum()
+    if not filters.geographic:  # people with no council recorded count in UK-wide totals
+        loose = stats[~stats["allocated"]]
+        if filters.support_types:
+            loose = loose[loose["support_type"].isin(filters.support_types)]
+        for col, acc in (("hotel", HOTEL), ("dispersed", DISPERSED)):
+            add = loose[loose["accommodation_type"] == acc].groupby("period")["people"].sum()
+            out[col] = out[col].fillna(0) + add.reindex(periods).fillna(0)
     by_lad = dispersed.groupby(["period", "lad_code"])["people"].sum().reset_index()
     limit = area.set_index("lad_code")["population"] / CLUSTER_LIMIT
     by_lad["over"] = by_lad["people"] > by_lad["lad_code"].map(limit)

@@ -16,25 +16,19 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
-from geo.render.classify import NO_DATA, OVER_THRESHOLD_OUTLINE, Classes, hex_to_rgba
+from geo.render.classify import OVER_THRESHOLD_OUTLINE, Classes, hex_to_rgba
 
 PRECISION = 1e-4  # degrees; ~11 m north-south, well under the boundaries' own generalisation
 FILL_ALPHA = 225
-OVER_LINE_PX = 4
+OVER_LINE_PX = 5
 BOUNDARY_RGBA = [255, 255, 255, 230]
 FOCUS_RGBA = [11, 12, 12, 255]  # GOV.UK text colour, for the selected ward
 NEIGHBOUR_RGBA = [29, 112, 184, 255]  # GOV.UK blue
 LABEL_RGBA = [11, 12, 12, 255]
+CONTEXT_RGBA = [232, 232, 230, 255]
 LABEL_BACKGROUND = [255, 255, 255, 215]
-SITE_STYLE: dict[str, dict[str, Any]] = {
-    # colour plus a letter drawn on the point, so the type never depends on colour alone
-    "hotel": {"rgba": [212, 53, 28, 235], "letter": "H", "label": "Hotel", "radius": 9},
-    "dispersed": {"rgba": [0, 48, 120, 235], "letter": "D", "label": "Dispersed property", "radius": 6},
-    "initial": {"rgba": [133, 153, 0, 235], "letter": "I", "label": "Initial accommodation", "radius": 8},
-    "other_contingency": {"rgba": [145, 43, 136, 235], "letter": "C", "label": "Other contingency", "radius": 8},
-}
-TOOLTIP_STYLE = {"backgroundColor": "#ffffff", "color": "#0b0c0c", "fontSize": "14px",
-                 "border": "1px solid #b1b4b6", "padding": "8px", "maxWidth": "320px"}
+TOOLTIP_STYLE = {"backgroundColor": "#ffffff", "color": "#0b0c0c", "fontSize": "13px",
+                 "border": "1px solid #b1b4b6", "padding": "6px 8px", "maxWidth": "250px", "lineHeight": "1.35"}
 
 
 # --- formatting ---------------------------------------------------------------------------------
@@ -74,15 +68,25 @@ def _round_geoms(geoms: Sequence[Any], precision: float = PRECISION) -> list[dic
     return [json.loads(text) for text in shapely.to_geojson(arr)]
 
 
-def feature_collection(layer, properties: pd.DataFrame, key: str,
-                       precision: float = PRECISION) -> dict[str, Any]:
-    """GeoJSON for the rows of ``properties`` (joined on ``key``), with only its columns as properties."""
-    joined = pd.DataFrame({key: layer[key].to_numpy(), "_geometry": layer.geometry.to_numpy()})
-    joined = joined.merge(properties, on=key, how="inner")
-    geoms = _round_geoms(joined["_geometry"].to_numpy(), precision)
-    props = joined.drop(columns="_geometry").to_dict("records")
+def geometry_index(layer, key: str, precision: float = PRECISION) -> dict[str, dict[str, Any]]:
+    """Code -> rounded GeoJSON geometry, computed once per layer and reused for every map drawn."""
+    geoms = _round_geoms(layer.geometry.to_numpy(), precision)
+    return dict(zip(layer[key].astype(str), geoms))
+
+
+def feature_collection(layer, properties: pd.DataFrame, key: str, precision: float = PRECISION,
+                       geometries: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """GeoJSON for the rows of ``properties`` that have a geometry in ``layer`` (joined on ``key``),
+    with only the columns of ``properties`` as feature properties. ``geometries`` (from
+    ``geometry_index``) skips re-rounding coordinates."""
+    if geometries is None:
+        wanted = layer[layer[key].isin(set(properties[key]))]
+        geometries = geometry_index(wanted, key, precision)
     feats = []
-    for geom, prop in zip(geoms, props):
+    for prop in properties.to_dict("records"):
+        geom = geometries.get(str(prop[key]))
+        if geom is None:
+            continue
         feats.append({"type": "Feature", "geometry": geom, "properties": {k: _plain(v) for k, v in prop.items()}})
     return {"type": "FeatureCollection", "features": feats}
 
@@ -120,32 +124,30 @@ def fill_colours(values: pd.Series, classes: Classes, alpha: int = FILL_ALPHA) -
 
 
 def lad_properties(table: pd.DataFrame, measure: str, classes: Classes) -> pd.DataFrame:
-    """Per authority: fill colour, over-threshold flag and the tooltip's lines, as text."""
-    label = {"per_1000": "Per 1,000 residents", "hotel": "In contingency hotels",
-             "dispersed": "In dispersed accommodation", "limit_used": "Against the 1:200 limit",
-             "supported": "People supported"}.get(measure, measure)
+    """Per authority: fill colour, over-threshold flag and the tooltip's short lines, as text."""
+    label = {"per_1000": "Per 1,000 residents", "hotel": "In hotels", "dispersed": "In dispersed",
+             "limit_used": "Against 1:200", "supported": "Supported"}.get(measure, measure)
     over = table["over_threshold"].astype("boolean").fillna(False).astype(bool)
-    status = np.where(table["population"].isna(), "no population estimate",
-                      np.where(over, "OVER the 1:200 limit", "within the 1:200 limit"))
-    out = pd.DataFrame({
+    limit = [("1:200: no population figure" if pd.isna(p) else
+              f"1:200: {v:.2f} of the limit, {'OVER' if o else 'within'}")
+             for v, p, o in zip(table["limit_used"], table["population"], over)]
+    return pd.DataFrame({
         "lad_code": table["lad_code"].to_numpy(),
         "name": table["lad_name"].to_numpy(),
         "fill": fill_colours(table[measure], classes),
         "over": over.to_numpy(),
         "t_measure": [f"{label}: {measure_text(measure, v)}" for v in table[measure]],
-        "t_supported": [f"People supported: {fmt_count(s)}" for s in table["supported"]],
-        "t_hotel": [f"In contingency hotels: {fmt_count(v)}" for v in table["hotel"]],
-        "t_dispersed": [f"In dispersed accommodation: {fmt_count(v)}" for v in table["dispersed"]],
-        "t_limit": [f"1:200 limit: {measure_text('limit_used', v)} ({s})"
-                    for v, s in zip(table["limit_used"], status)],
-        "t_change": [f"Change on previous quarter: {fmt_change(v)}" for v in table["supported_change_q"]],
+        "t_supported": [f"Supported: {fmt_count(s)}" for s in table["supported"]],
+        "t_hotel": [f"In hotels: {fmt_count(v)}" for v in table["hotel"]],
+        "t_dispersed": [f"In dispersed: {fmt_count(v)}" for v in table["dispersed"]],
+        "t_limit": limit,
+        "t_change": [f"Quarter change: {fmt_change(v)}" for v in table["supported_change_q"]],
     })
-    return out
 
 
 LAD_TOOLTIP = {
-    "html": ("<b style='font-size:15px'>{name}</b><br/>{t_measure}<br/>{t_supported}<br/>{t_hotel}"
-             "<br/>{t_dispersed}<br/>{t_limit}<br/>{t_change}"),
+    "html": ("<b style='font-size:14px'>{name}</b><br/>{t_measure}<br/>{t_supported} · {t_change}<br/>{t_hotel}"
+             "<br/>{t_dispersed}<br/>{t_limit}"),
     "style": TOOLTIP_STYLE,
 }
 
@@ -157,7 +159,7 @@ def area_layer(features: dict[str, Any], layer_id: str, *, pickable: bool = True
         "GeoJsonLayer", data=features, id=layer_id, pickable=pickable, auto_highlight=pickable,
         highlight_color=[255, 221, 0, 160], filled=True, stroked=True,
         get_fill_color="properties.fill", get_line_color=list(line_rgba),
-        line_width_units="pixels", get_line_width=line_px, line_width_min_pixels=line_px,
+        line_width_units="'pixels'", get_line_width=line_px, line_width_min_pixels=line_px,
     )
 
 
@@ -172,24 +174,49 @@ def outline_layer(features: dict[str, Any], layer_id: str, rgba: Sequence[int] |
     """A thick outline with no fill: drawn over any measure so over-limit areas always stand out."""
     return pdk.Layer(
         "GeoJsonLayer", data=features, id=layer_id, pickable=False, filled=False, stroked=True,
-        get_line_color=list(rgba or hex_to_rgba(OVER_THRESHOLD_OUTLINE, 255)), line_width_units="pixels",
+        get_line_color=list(rgba or hex_to_rgba(OVER_THRESHOLD_OUTLINE, 255)), line_width_units="'pixels'",
         get_line_width=width_px, line_width_min_pixels=width_px, line_joint_rounded=True,
     )
 
 
-def text_layer(points: list[dict[str, Any]], layer_id: str, size: int = 13) -> pdk.Layer:
+def over_threshold_rings(layer, codes: Sequence[str], key: str = "lad_code") -> pdk.Layer | None:
+    """A red ring round each over-limit area, so even a small council is seen at national scale."""
+    if not codes:
+        return None
+    rows = layer[layer[key].isin(set(codes))]
+    points = shapely.point_on_surface(rows.geometry.to_numpy())
+    data = [{"position": [round(p.x, 4), round(p.y, 4)], "code": c} for c, p in zip(rows[key], points)]
+    return pdk.Layer("ScatterplotLayer", data=data, id="over-threshold-rings", get_position="position",
+                     filled=False, stroked=True, get_line_color=hex_to_rgba(OVER_THRESHOLD_OUTLINE, 255),
+                     line_width_units="'pixels'", get_line_width=3, line_width_min_pixels=3,
+                     get_radius=16, radius_units="'pixels'", pickable=False)
+
+
+def text_layer(points: list[dict[str, Any]], layer_id: str, size: int = 13,
+               offset: Sequence[int] = (0, 0)) -> pdk.Layer:
     return pdk.Layer(
         "TextLayer", data=points, id=layer_id, get_position="position", get_text="text",
-        get_size=size, size_units="pixels", get_color=LABEL_RGBA, get_text_anchor="'middle'",
+        get_pixel_offset=list(offset),
+        get_size=size, size_units="'pixels'", get_color=LABEL_RGBA, get_text_anchor="'middle'",
         get_alignment_baseline="'center'", background=True, get_background_color=LABEL_BACKGROUND,
-        background_padding=[3, 1, 3, 1], font_family="'Helvetica Neue', Arial, sans-serif",
+        background_padding=[3, 1, 3, 1], font_family="`Helvetica Neue, Arial, sans-serif`",
         font_weight=600, pickable=False,
     )
 
 
+class CompactDeck(pdk.Deck):
+    """A Deck whose JSON has no indentation: pydeck indents by two spaces, which makes a map of
+    every council six times larger on the wire than its data."""
+
+    def to_json(self) -> str:
+        from pydeck.bindings.json_tools import default_serialize
+
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+
+
 def make_deck(layers: list[pdk.Layer], view: dict[str, float], tooltip: dict[str, Any] | None) -> pdk.Deck:
     """A deck with no basemap (no tile provider: works offline), framed on ``view``."""
-    return pdk.Deck(
+    return CompactDeck(
         layers=layers,
         initial_view_state=pdk.ViewState(latitude=view["latitude"], longitude=view["longitude"],
                                          zoom=view["zoom"], pitch=0, bearing=0),
@@ -200,16 +227,20 @@ def make_deck(layers: list[pdk.Layer], view: dict[str, float], tooltip: dict[str
 
 
 def national_layers(web, table: pd.DataFrame, measure: str, classes: Classes,
-                    label_codes: Iterable[str] = ()) -> tuple[list[pdk.Layer], dict[str, Any]]:
+                    label_codes: Iterable[str] = (), geometries: dict[str, dict[str, Any]] | None = None
+                    ) -> tuple[list[pdk.Layer], dict[str, Any]]:
     """Authority fill layer, over-threshold outline layer and labels; returns (layers, features)."""
     props = lad_properties(table, measure, classes)
-    features = feature_collection(web, props, "lad_code")
+    features = feature_collection(web, props, "lad_code", geometries=geometries)
     over = over_threshold_features(features)
     layers = [area_layer(features, "authorities"), outline_layer(over, "over-threshold")]
+    rings = over_threshold_rings(web, [f["properties"]["lad_code"] for f in over["features"]])
+    if rings is not None:
+        layers.append(rings)
     labels = list(label_codes)
     if labels:
         names = table.set_index("lad_code")["lad_name"]
-        layers.append(text_layer(label_points(web, "lad_code", labels, names), "labels"))
+        layers.append(text_layer(label_points(web, "lad_code", labels, names), "labels", size=14, offset=(0, 28)))
     return layers, features
 
 
@@ -217,7 +248,7 @@ def national_layers(web, table: pd.DataFrame, measure: str, classes: Classes,
 
 def ward_properties(wards: pd.DataFrame, classes: Classes, value: str = "population",
                     value_label: str = "Residents", extra: dict[str, Sequence[str]] | None = None) -> pd.DataFrame:
-    """Per ward: fill by ``value`` (no estimate grey) and tooltip lines."""
+    """Per ward: fill by ``value`` (no estimate grey), over flag and tooltip lines l1..l4."""
     values = pd.to_numeric(wards[value], errors="coerce")
     pop = pd.to_numeric(wards["population"], errors="coerce")
     out = pd.DataFrame({
@@ -226,10 +257,11 @@ def ward_properties(wards: pd.DataFrame, classes: Classes, value: str = "populat
         "fill": fill_colours(values, classes),
         "over": (wards["over_threshold"].astype("boolean").fillna(False).astype(bool).to_numpy()
                  if "over_threshold" in wards.columns else np.zeros(len(wards), dtype=bool)),
-        "t_lad": [f"{l}" for l in wards["lad_name"].fillna("authority not known")],
-        "t_value": [f"{value_label}: {fmt_count(v) if value == 'population' else fmt_rate(v)}" for v in values],
-        "t_limit": [("1:200 limit: no population estimate" if pd.isna(p)
-                     else f"1:200 limit: {int(p // 200):,} people in dispersed accommodation") for p in pop],
+        "l1": [f"{l}" for l in wards["lad_name"].fillna("council not known")],
+        "l2": [f"Residents: {fmt_count(p)}" for p in pop],
+        "l3": [("1:200 limit: no population estimate" if pd.isna(p)
+                else f"1:200 limit: {int(p // 200):,} people in dispersed accommodation") for p in pop],
+        "l4": ["" if value == "population" else f"{value_label}: {fmt_rate(v, 4)}" for v in values],
     })
     for name, lines in (extra or {}).items():
         out[name] = list(lines)
@@ -237,52 +269,71 @@ def ward_properties(wards: pd.DataFrame, classes: Classes, value: str = "populat
 
 
 WARD_TOOLTIP = {
-    "html": "<b style='font-size:15px'>{name}</b><br/>{t_lad}<br/>{t_value}<br/>{t_limit}<br/>{t_sites}",
+    "html": "<b style='font-size:15px'>{name}</b><br/>{l1}<br/>{l2}<br/>{l3}<br/>{l4}",
     "style": TOOLTIP_STYLE,
 }
 
 
 def site_points(sites: pd.DataFrame) -> list[dict[str, Any]]:
-    """Site records as points with colour, radius, letter and tooltip text."""
-    out = []
-    for row in pd.DataFrame(sites).itertuples(index=False):
-        style = SITE_STYLE.get(getattr(row, "site_type", None), None)
-        lon, lat = getattr(row, "longitude", None), getattr(row, "latitude", None)
-        if style is None or lon is None or lat is None or pd.isna(lon) or pd.isna(lat):
-            continue
-        people = getattr(row, "people", None)
-        out.append({
-            "position": [round(float(lon), 5), round(float(lat), 5)],
-            "fill": style["rgba"], "radius": style["radius"], "letter": style["letter"],
-            "name": f"{style['label']}: {getattr(row, 'name', None) or getattr(row, 'reference', '')}",
-            "t_lad": str(getattr(row, "ward_name", "") or ""),
-            "t_value": f"People: {fmt_count(people) if people is not None and not pd.isna(people) else 'not recorded'}",
-            "t_limit": f"Status: {getattr(row, 'status', '') or 'not recorded'}",
-            "t_sites": f"Reference: {getattr(row, 'reference', '')}",
-        })
-    return out
+    """Site records as points (``geo.render.site_layers``: type colour, size by people) carrying the
+    ward map's tooltip lines, so one tooltip template fits wards and sites."""
+    from geo.render import site_layers
+
+    points = site_layers.site_points(pd.DataFrame(sites))
+    for p in points:
+        name = p.get("name", "")
+        if p.get("t_illustrative"):
+            name = f"{name} ({p['t_illustrative']})"
+        p.update({"name": name, "l1": p.get("t_type", ""), "l2": p.get("t_people", ""),
+                  "l3": p.get("t_ward", ""), "l4": p.get("t_status", "")})
+    return points
 
 
 def site_layers(points: list[dict[str, Any]]) -> list[pdk.Layer]:
-    """Circles (colour by type) with the type's letter on top."""
+    """Sites as circles coloured by type (the Sites page's own layer)."""
     if not points:
         return []
-    return [
-        pdk.Layer("ScatterplotLayer", data=points, id="sites", get_position="position", get_fill_color="fill",
-                  get_radius="radius", radius_units="pixels", stroked=True, get_line_color=[255, 255, 255, 255],
-                  line_width_min_pixels=1.5, pickable=True),
-        pdk.Layer("TextLayer", data=points, id="site-letters", get_position="position", get_text="letter",
-                  get_size=10, size_units="pixels", get_color=[255, 255, 255, 255], font_weight=700,
-                  get_text_anchor="'middle'", get_alignment_baseline="'center'", pickable=False),
-    ]
+    from geo.render import site_layers as SL
+
+    layer = SL.site_layer(points, layer_id="sites")
+    return [layer] if layer is not None else []
+
+
+def sites_legend(sites: pd.DataFrame, over_wards: int | None = None) -> str:
+    """The Sites page's key (type colour, letter and count per type)."""
+    from geo.render import site_layers as SL
+
+    counts = pd.DataFrame(sites)["site_type"].value_counts().to_dict() if len(sites) else {}
+    return SL.legend_html(SL.legend_entries(counts, heat=False, over_wards=over_wards,
+                                            types=[t for t in SL.SITE_TYPES if counts.get(t)]))
+
+
+def context_layer(layer, key: str, exclude: Iterable[str] = ()) -> pdk.Layer | None:
+    """Surrounding areas in pale grey (not pickable), so a small selection has its setting."""
+    skip = set(exclude)
+    rest = layer[~layer[key].isin(skip)]
+    if rest.empty:
+        return None
+    geoms = _round_geoms(rest.geometry.to_numpy())
+    features = {"type": "FeatureCollection",
+                "features": [{"type": "Feature", "geometry": g, "properties": {}} for g in geoms]}
+    return pdk.Layer("GeoJsonLayer", data=features, id="context", pickable=False, filled=True, stroked=True,
+                     get_fill_color=CONTEXT_RGBA, get_line_color=[255, 255, 255, 255],
+                     line_width_units="'pixels'", get_line_width=1, line_width_min_pixels=1)
 
 
 def ward_layers(layer, props: pd.DataFrame, *, focus: str | None = None, neighbours: Iterable[str] = (),
                 authority_outline=None, label_codes: Iterable[str] = (),
-                sites: list[dict[str, Any]] | None = None) -> list[pdk.Layer]:
-    """Ward fills, optional authority outline, neighbour and focus outlines, labels and sites."""
+                sites: list[dict[str, Any]] | None = None, context=None) -> list[pdk.Layer]:
+    """Ward fills (over optional pale ``context`` areas), authority outline, neighbour and focus
+    outlines, labels and sites."""
     features = feature_collection(layer, props, "ward_code")
-    layers = [area_layer(features, "wards")]
+    layers = []
+    if context is not None:
+        ctx = context_layer(context, "ward_code", exclude=props["ward_code"])
+        if ctx is not None:
+            layers.append(ctx)
+    layers.append(area_layer(features, "wards"))
     over = over_threshold_features(features)
     if over["features"]:
         layers.append(outline_layer(over, "wards-over-threshold"))

@@ -7,7 +7,6 @@ from html import escape
 from typing import Iterable
 
 from geo.render.classify import OVER_THRESHOLD_OUTLINE, Classes
-from geo.render.layers import SITE_STYLE
 
 _BOX = ("display:inline-block;width:22px;height:16px;margin-right:8px;vertical-align:middle;"
         "border:1px solid #b1b4b6;background:{colour}")
@@ -52,18 +51,3 @@ def choropleth_legend(classes: Classes, title: str, *, no_estimate: int = 0, ove
 
 def outline_swatch(colour: str, width: int = 3) -> str:
     return f"<span style='{_OUTLINE.format(width=width, colour=colour)}'></span>"
-
-
-def sites_legend(counts: dict[str, int] | None = None) -> str:
-    """Key for site points: colour and the letter drawn on each point."""
-    rows = []
-    for kind, style in SITE_STYLE.items():
-        r, g, b, _ = style["rgba"]
-        swatch = (f"<span style='display:inline-block;width:18px;height:18px;border-radius:50%;"
-                  f"background:rgb({r},{g},{b});color:#fff;font-size:11px;font-weight:700;text-align:center;"
-                  f"line-height:18px;margin-right:8px;vertical-align:middle'>{style['letter']}</span>")
-        n = "" if counts is None else f" ({counts.get(kind, 0):,})"
-        rows.append(_row(swatch, escape(style["label"]) + n, "0.9rem"))
-    return ("<div class='aam-legend' role='group' aria-label='Site key'>"
-            "<div style='font-weight:700'>Site records</div>"
-            f"<ul style='padding:0;margin:6px 0'>{''.join(rows)}</ul></div>")

@@ -1,0 +1,61 @@
+"""Asylum Accommodation Map: where people seeking asylum are housed, against the 1:200 cluster limit.
+
+Run: ``streamlit run app.py``. Pages live in ``pages/``; the shared loader and URL state in
+``pages/_shared.py`` (Streamlit) and ``geo/views.py`` (plain Python).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+
+def _favicon():
+    """A small map-pin icon drawn here, so the browser never fetches an icon from the internet."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((2, 2, 62, 62), radius=12, fill=(29, 112, 184, 255))  # GOV.UK blue
+    draw.ellipse((20, 12, 44, 36), fill=(255, 255, 255, 255))
+    draw.polygon([(22, 30), (42, 30), (32, 52)], fill=(255, 255, 255, 255))
+    draw.ellipse((27, 19, 37, 29), fill=(29, 112, 184, 255))
+    return image
+
+
+present = str(st.query_params.get("present", "")).lower() in {"1", "true", "yes", "on"} or bool(
+    getattr(st.session_state.get("_view"), "present", False))
+st.set_page_config(
+    page_title="Asylum accommodation map",
+    page_icon=_favicon(),
+    layout="wide",
+    initial_sidebar_state="collapsed" if present else "expanded",
+    menu_items={"About": "Asylum Accommodation Map: Home Office asylum support statistics joined to ONS "
+                         "council and ward boundaries, against the 2019 memorandum's 1:200 cluster limit."},
+)
+
+
+def _page(name: str, title: str, icon: str, url_path: str, default: bool = False) -> st.Page | None:
+    path = ROOT / "pages" / f"{name}.py"
+    if not path.is_file():
+        return None
+    return st.Page(str(path), title=title, icon=icon, url_path=url_path, default=default)
+
+
+pages = [p for p in (
+    _page("overview", "National overview", ":material/public:", "overview", default=True),
+    _page("council", "Council view", ":material/location_city:", "council"),
+    _page("ward", "Ward view", ":material/holiday_village:", "ward"),
+    _page("fair_share", "Fair share", ":material/balance:", "fair-share"),  # written separately; shown if present
+    _page("sites", "Sites", ":material/pin_drop:", "sites"),  # written separately; shown if present
+    _page("sources", "Sources", ":material/description:", "sources"),
+) if p is not None]
+
+navigation = st.navigation(pages, position="hidden" if present else "sidebar")
+navigation.run()

@@ -1,0 +1,408 @@
+"""Streamlit plumbing every page shares: one cached model, cached per-quarter tables, URL state,
+filters, presentation mode, site records (when ``geo.sites`` has some) and the source footer.
+
+The logic lives in ``geo`` (no Streamlit there); this module only binds it to widgets.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from geo import measures, views
+from geo.errors import GeoError
+from geo.model import Model, load_model, web_layer
+from geo.views import ViewState
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE_FILES = {
+    "overview": "pages/overview.py",
+    "council": "pages/council.py",
+    "ward": "pages/ward.py",
+    "fair-share": "pages/fair_share.py",
+    "sites": "pages/sites.py",
+    "sources": "pages/sources.py",
+}
+SITES_DB_ENV = "AAM_SITES_DB"
+CAVEATS = [
+    "The Home Office figures are provisional and may be revised in later releases.",
+    "Section 98 (initial) support has had local geography only since December 2022; earlier "
+    "Section 98 figures appear in the UK total but on no council.",
+    "People on subsistence-only support had no local geography for five quarters, December 2023 to "
+    "September 2024, so council figures for those quarters leave them out.",
+    "'Hotels' means contingency hotels only; other contingency accommodation (such as large sites) "
+    "is counted separately.",
+    "The 1:200 check uses the residents figure the Home Office publishes with Reg_02; ward checks use "
+    "Census 2021 usual residents. Areas with no population figure show as 'no estimate', never zero.",
+]
+
+
+# --- navigation guard ---------------------------------------------------------------------------
+
+def ensure_app_navigation() -> None:
+    """Run through app.py's st.navigation even when a fresh server's first visitor opens a page link.
+
+    Streamlit starts in its old 'pages/ folder' mode when a pages/ folder exists, and only leaves it
+    once app.py has called st.navigation. Until then a link such as /council?lad=... would run the
+    page file alone, with a menu of raw file names. Leaving that mode (as st.navigation itself does)
+    and rerunning sends the request through app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+ensure_app_navigation()
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+@st.cache_resource(show_spinner="Reading the official files (first start builds a cache)...")
+def get_model() -> Model:
+    return load_model()
+
+
+def model_or_error() -> tuple[Model | None, str | None]:
+    ensure_app_navigation()
+    try:
+        return get_model(), None
+    except GeoError as exc:
+        return None, str(exc)
+
+
+def require_model() -> Model:
+    """The model, or a plain error naming the missing files (and a pointer to Sources) then stop."""
+    model, error = model_or_error()
+    if model is None:
+        st.error("The official files could not be loaded, so there is nothing to show yet.")
+        st.markdown(f"**What is missing:** {error}")
+        st.page_link(PAGE_FILES["sources"], label="See the Sources page for where to get each file")
+        st.stop()
+    return model
+
+
+def model_key(model: Model) -> str:
+    """Changes whenever an input file changes, so cached tables never outlive their data."""
+    return "|".join(f"{k}:{p.sha256[:12]}" for k, p in sorted(model.provenance.items()))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def lad_table(key: str, period: str, filters: tuple) -> pd.DataFrame:
+    return measures.lad_table(get_model(), period, measures.Filters(*filters))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def headline(key: str, period: str, filters: tuple) -> dict[str, measures.Headline]:
+    return measures.headline(get_model(), period, measures.Filters(*filters))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def national_series(key: str, filters: tuple) -> pd.DataFrame:
+    return views.national_series(get_model(), measures.Filters(*filters))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def lad_trend(key: str, lad_code: str, filters: tuple) -> pd.DataFrame:
+    return measures.lad_trend(get_model(), lad_code, measures.Filters(*filters))
+
+
+@st.cache_resource(show_spinner=False)
+def web(key: str, level: str):
+    return web_layer(get_model(), level)
+
+
+@st.cache_resource(show_spinner=False)
+def geometries(key: str, level: str) -> dict[str, dict]:
+    """Rounded GeoJSON geometry per code for a web layer, built once per data version."""
+    from geo.render.layers import geometry_index
+
+    return geometry_index(web(key, level), "lad_code" if level == "lad" else "ward_code")
+
+
+@st.cache_data(show_spinner=False)
+def ward_options(key: str) -> dict[str, str]:
+    return views.ward_options(get_model().wards)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def neighbours(key: str, ward_code: str) -> pd.DataFrame:
+    found = views.neighbours(get_model().wards, ward_code)
+    return pd.DataFrame(found.drop(columns="geometry"))
+
+
+def filters_key(filters: measures.Filters) -> tuple:
+    return (tuple(filters.support_types), tuple(filters.accommodation_types), tuple(filters.regions),
+            tuple(filters.nations))
+
+
+def options(model: Model) -> dict[str, list]:
+    """What a link may name: the periods, nations, regions and types in the loaded files."""
+    return {
+        "periods": model.periods,
+        "nations": sorted(model.lads["nation"].dropna().unique()),
+        "regions": sorted(model.lads["region"].dropna().unique()),
+        "accommodation": sorted(model.stats["accommodation_type"].dropna().unique()),
+        "support": sorted(model.stats["support_type"].dropna().unique()),
+    }
+
+
+# --- URL state ----------------------------------------------------------------------------------
+
+def _params() -> dict[str, Any]:
+    return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+
+
+def load_state(model: Model) -> ViewState:
+    """The view for this run: from the link when it changed (a new link or a page switch with
+    parameters), else what this session had (page menus drop the link's parameters)."""
+    ss = st.session_state
+    params = _params()
+    sig = views.signature(params)
+    if "_view" not in ss or (params and sig != ss.get("_url_sig")):
+        state, problems = views.decode(params, **options(model))
+        ss["_view"] = state
+        ss["_problems"] = problems
+        ss["_url_sig"] = sig
+        for key in [k for k in ss.keys() if str(k).startswith("w_")]:
+            del ss[key]  # widgets take the link's values
+    state = ss["_view"]
+    if state.period is None:
+        state = replace(state, period=model.latest_period.date().isoformat())
+    return state
+
+
+def save_state(state: ViewState, page: str) -> None:
+    """Keep the state for the session and write this page's part of it into the link."""
+    st.session_state["_view"] = state
+    wanted = views.encode(state, views.PAGE_FIELDS.get(page, ()))
+    if views.signature(wanted) != views.signature(_params()):
+        st.query_params.from_dict(wanted)
+    st.session_state["_url_sig"] = views.signature(wanted)
+
+
+def show_link_problems() -> None:
+    problems = st.session_state.pop("_problems", None)
+    if problems:
+        st.warning("Part of this link could not be used: " + "; ".join(problems) + ".")
+
+
+def bind(field: str, value: Any) -> str:
+    """Widget key for a state field, seeded with the state's value the first time it is drawn."""
+    key = f"w_{field}"
+    if key not in st.session_state:
+        st.session_state[key] = value
+    return key
+
+
+def set_view(**changes: Any) -> None:
+    """Callback: change the session's view before the next run draws it (widgets re-seed from it)."""
+    st.session_state["_view"] = replace(st.session_state["_view"], **changes)
+    for name in changes:
+        st.session_state.pop(f"w_{name}", None)
+
+
+def pick_row(table_key: str, codes_key: str, field: str) -> None:
+    """Callback for a table with row selection: make the ticked row's code the view's ``field``."""
+    event = st.session_state.get(table_key)
+    rows = list(getattr(getattr(event, "selection", None), "rows", None) or
+                ((event or {}).get("selection", {}).get("rows", []) if isinstance(event, dict) else []))
+    codes = st.session_state.get(codes_key) or []
+    if rows and rows[0] < len(codes):
+        set_view(**{field: codes[rows[0]]})
+        try:
+            del st.session_state[table_key]  # the next table starts with nothing ticked
+        except (KeyError, st.errors.StreamlitAPIException):
+            pass
+
+
+def switch_to(page: str, state: ViewState) -> None:
+    params = views.encode(state, views.PAGE_FIELDS.get(page, ()))
+    st.session_state["_view"] = state
+    st.switch_page(PAGE_FILES[page], query_params=params)
+
+
+# --- controls -----------------------------------------------------------------------------------
+
+def period_control(model: Model, state: ViewState, where=None, label: str = "Quarter") -> ViewState:
+    where = where or st
+    choices = [p.date().isoformat() for p in model.periods]
+    key = bind("period", state.period if state.period in choices else choices[-1])
+    if st.session_state[key] not in choices:
+        st.session_state[key] = choices[-1]
+    value = where.select_slider(label, options=choices, key=key, format_func=views.quarter_label,
+                                help="Quarter end of the Home Office figures; every quarter in the loaded file.")
+    return replace(state, period=value)
+
+
+def filter_controls(model: Model, state: ViewState, *, geographic: bool = True) -> ViewState:
+    """Sidebar filters: nation and region (when geographic), accommodation and support type."""
+    opts = options(model)
+    sb = st.sidebar
+    sb.markdown("### Filters")
+    if geographic:
+        nations = sb.multiselect("Nation", opts["nations"], key=bind("nations", list(state.nations)),
+                                 placeholder="All nations")
+        lads = model.lads
+        in_nations = lads[lads["nation"].isin(nations)] if nations else lads
+        region_opts = sorted(in_nations["region"].dropna().unique())
+        key = bind("regions", list(state.regions))
+        st.session_state[key] = [r for r in st.session_state[key] if r in region_opts]
+        regions = sb.multiselect("Region", region_opts, key=key, placeholder="All regions")
+        state = replace(state, nations=tuple(nations), regions=tuple(regions))
+    acc = sb.multiselect("Accommodation type", opts["accommodation"], key=bind("accommodation",
+                         list(state.accommodation)), placeholder="All accommodation types",
+                         help="Narrows 'people supported'. Hotel and dispersed figures always show their own type.")
+    sup = sb.multiselect("Support type", opts["support"], key=bind("support", list(state.support)),
+                         placeholder="All support types",
+                         help="Section 95: asylum seekers with a claim in progress; Section 4: refused, "
+                              "unable to leave; Section 98: initial support while a claim is assessed.")
+    return replace(state, accommodation=tuple(acc), support=tuple(sup))
+
+
+def presentation_toggle(state: ViewState) -> ViewState:
+    on = st.sidebar.toggle("Presentation mode", key=bind("present", state.present),
+                           help="Map and the four headline numbers fill the screen; large text. "
+                                "Add ?present=1 to a link to open in this mode.")
+    return replace(state, present=on)
+
+
+PRESENT_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stSidebarNav"] {display: none !important;}
+.block-container, [data-testid="stMainBlockContainer"] {padding-top: 0.8rem !important; padding-bottom: 0.5rem !important;
+  max-width: 100% !important;}
+[data-testid="stMetricValue"] {font-size: 3.1rem !important; line-height: 1.1 !important;}
+[data-testid="stMetricLabel"] p {font-size: 1.25rem !important; font-weight: 700 !important;}
+[data-testid="stMetricDelta"] {font-size: 1.1rem !important;}
+h1 {font-size: 2.6rem !important;}
+</style>
+"""
+
+BASE_CSS = """
+<style>
+.block-container, [data-testid="stMainBlockContainer"] {padding-top: 2.2rem !important;}
+[data-testid="stMetricValue"] {font-weight: 700;}
+[data-testid="stMetricLabel"] p {font-weight: 600; color: #0b0c0c;}
+.aam-source {font-size: 0.85rem; color: #505a5f; border-top: 2px solid #1d70b8; padding-top: 6px; margin-top: 18px;}
+.aam-lede {font-size: 1.15rem; margin: 0.2rem 0 0.6rem 0;}
+h1 {font-size: 2.3rem !important; padding-bottom: 0.2rem !important;}
+.aam-over {border-left: 6px solid #d4351c; padding: 4px 10px; background: #fff5f3; margin: 6px 0;}
+</style>
+"""
+
+
+def chrome(state: ViewState, leave_button: bool = True) -> None:
+    """Page-wide styling; presentation mode hides the sidebar and enlarges the numbers (with a way
+    out, since the sidebar toggle is hidden too)."""
+    st.markdown(BASE_CSS, unsafe_allow_html=True)
+    if state.present:
+        st.markdown(PRESENT_CSS, unsafe_allow_html=True)
+        if leave_button:
+            st.button("Leave presentation mode", key="leave_present_top", on_click=set_view,
+                      kwargs={"present": False})
+
+
+# --- figures and footers ------------------------------------------------------------------------
+
+def as_at(period: Any) -> str:
+    return views.as_at_label(period)
+
+
+def release_line(model: Model, *ids: str) -> str:
+    return model.source_line(*ids)
+
+
+def footer(model: Model, ids: tuple[str, ...], period: Any | None, note: str | None = None) -> None:
+    """The source line (files and releases) and the as-at date, at the foot of every page."""
+    lines = [release_line(model, *ids)]
+    if period is not None:
+        lines.append(f"Figures as at {as_at(period)} (quarter end).")
+    if note:
+        lines.append(note)
+    lines.append("Open Government Licence v3.0. Contains OS data © Crown copyright and database right.")
+    st.markdown("<div class='aam-source'>" + "<br/>".join(lines) + "</div>", unsafe_allow_html=True)
+
+
+def metric(col, label: str, value: str, change_q: float | None, change_y: float | None, *,
+           previous_q: str, previous_y: str, inverse: bool = False, chart: list | None = None,
+           help: str | None = None, digits: int = 0) -> None:
+    """A big number, its change on the quarter (metric delta) and on the year (line beneath).
+
+    Changes carry a sign and words; colour only repeats them.
+    """
+    delta = None if change_q is None or pd.isna(change_q) else views.signed(change_q, digits)
+    col.metric(label, value, delta=delta, delta_color="inverse" if inverse else "off",
+               delta_arrow="off" if delta in (None, "no change") else "auto",
+               delta_description=f"on {previous_q}" if delta is not None else None,
+               border=True, chart_data=chart, chart_type="line", help=help)
+    if change_y is None or pd.isna(change_y):
+        col.caption(f"No figure for a year earlier ({previous_y}) in this file.")
+    else:
+        col.caption(f"**{views.signed(change_y, digits)}** on a year earlier ({previous_y})")
+
+
+# --- site records -------------------------------------------------------------------------------
+
+def sites_db(model: Model) -> Path:
+    env = os.environ.get(SITES_DB_ENV)
+    return Path(env) if env else (model.cache_dir or ROOT / "cache") / "sites.sqlite"
+
+
+@st.cache_data(show_spinner=False, ttl=120)
+def _current_sites(path: str, mtime: float) -> pd.DataFrame | None:
+    from geo.sites.store import SiteStore
+
+    frame = SiteStore(path).current_sites()
+    return pd.DataFrame(frame.drop(columns="geometry"))
+
+
+def site_records(model: Model) -> tuple[pd.DataFrame | None, str]:
+    """Current site records from the site store, or (None, why not) - never an error page."""
+    path = sites_db(model)
+    if not path.is_file():
+        return None, ("No site records loaded. Ward counts and the ward 1:200 check need a council's "
+                      "own site list (import one on the Sites page).")
+    try:
+        frame = _current_sites(str(path), path.stat().st_mtime)
+    except ImportError:
+        return None, "No site records loaded (the site store is not available in this build)."
+    except (GeoError, OSError, ValueError) as exc:
+        return None, f"No site records loaded: the site store {path.name} could not be read ({exc})."
+    if frame is None or frame.empty:
+        return None, "No site records loaded: the site store has no current sites."
+    note = f"Site records from {path.name} ({len(frame):,} current sites)."
+    try:
+        from geo.sites.views import illustrative_mask
+
+        if bool(illustrative_mask(frame).any()):
+            note = "ILLUSTRATIVE sample records, not real sites. " + note
+    except (ImportError, KeyError, ValueError):
+        pass
+    return frame, note
+
+
+def site_note(where, note: str) -> None:
+    """The site records line; a loud warning when the records are an illustrative sample."""
+    if note.startswith("ILLUSTRATIVE"):
+        where.warning(note)
+    else:
+        where.caption(note)
+
+
+def ward_site_measures(model: Model, sites: pd.DataFrame, wards: pd.DataFrame) -> pd.DataFrame | None:
+    """Per ward people and 1:200 status from site records (geo.sites.measures), if available."""
+    try:
+        from geo.sites.measures import ward_measures
+    except ImportError:
+        return None
+    try:
+        return ward_measures(sites, wards)
+    except (GeoError, KeyError, ValueError):
+        return None

@@ -1,0 +1,266 @@
+"""Council view: one authority's figures, trend against the 1:200 limit, rank, share and ward map."""
+from __future__ import annotations
+
+from dataclasses import replace
+from html import escape
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from geo import views
+from geo.measures import CLUSTER_LIMIT, rank
+from geo.render import layers as L
+from geo.render.classify import classify
+from geo.render.legend import choropleth_legend
+from pages import _shared as ui
+
+PAGE = "council"
+model = ui.require_model()
+key = ui.model_key(model)
+state = ui.load_state(model)
+ui.chrome(state)
+ui.show_link_problems()
+
+state = ui.filter_controls(model, state, geographic=False)
+state = ui.presentation_toggle(state)
+
+lads = model.lads.sort_values("lad_name")
+names = dict(zip(lads["lad_code"], lads["lad_name"] + " (" + lads["region"].fillna("") + ")"))
+if state.lad is not None and state.lad not in names:
+    st.warning(f"No council has the code {state.lad} in the loaded boundaries "
+               f"({model.provenance['lad_boundaries'].file_name}); choose one below.")
+    state = replace(state, lad=None)
+
+title_box = st.container()
+tcol, scol = title_box.columns([3, 1.4], vertical_alignment="bottom")
+lad_key = ui.bind("lad", state.lad)
+lad = scol.selectbox("Council", list(names), format_func=names.get, key=lad_key,
+                     placeholder="Type a council name...", index=None)
+state = replace(state, lad=lad)
+state = ui.period_control(model, state)
+period = pd.Timestamp(state.period)
+
+if lad is None:
+    tcol.markdown("# Council view")
+    st.info("Choose a council to see its figures, its trend against the 1:200 limit and its wards. "
+            "Or open one from the national map.")
+    ui.footer(model, ("asy_d11", "reg02"), period)
+    ui.save_state(state, PAGE)
+    st.stop()
+
+filters = state.filters(geographic=False)
+fkey = ui.filters_key(filters)
+table = ui.lad_table(key, state.period, fkey)
+row = table.set_index("lad_code").loc[lad]
+region = row["region"]
+pop = row["population"]
+prev_q = views.quarter_label(period - pd.offsets.QuarterEnd(1))
+prev_y = views.quarter_label(period - pd.offsets.QuarterEnd(4))
+
+tcol.markdown(f"# {row['lad_name']}")
+place = str(region) if str(region) == str(row["nation"]) else f"{region}, {row['nation']}"
+tcol.markdown(f"<p class='aam-lede'>{escape(place)} · code {lad} · "
+              f"figures at <b>{views.as_at_label(period)}</b></p>", unsafe_allow_html=True)
+
+# --- headline figures -----------------------------------------------------------------------------
+trend = ui.lad_trend(key, lad, fkey)
+upto = trend[trend["period"] <= period]
+cols = st.columns(5)
+ui.metric(cols[0], "People supported", f"{int(row['supported']):,}", row["supported_change_q"],
+          row["supported_change_y"], previous_q=prev_q, previous_y=prev_y, chart=upto["supported"].tolist()[-12:])
+ui.metric(cols[1], "In hotels", f"{int(row['hotel']):,}", row["hotel_change_q"], row["hotel_change_y"],
+          previous_q=prev_q, previous_y=prev_y, chart=upto["hotel"].tolist()[-12:])
+ui.metric(cols[2], "In dispersed", f"{int(row['dispersed']):,}", row["dispersed_change_q"],
+          row["dispersed_change_y"], previous_q=prev_q, previous_y=prev_y, chart=upto["dispersed"].tolist()[-12:])
+if pd.notna(pop):
+    limit = pop / CLUSTER_LIMIT
+    change_q = row["dispersed_change_q"] / limit if pd.notna(row["dispersed_change_q"]) else None
+    change_y = row["dispersed_change_y"] / limit if pd.notna(row["dispersed_change_y"]) else None
+    ui.metric(cols[3], "Against 1:200 limit", f"{row['limit_used']:.2f}", change_q, change_y, previous_q=prev_q,
+              previous_y=prev_y, inverse=True, chart=upto["limit_used"].round(3).tolist()[-12:], digits=2,
+              help="People in dispersed accommodation divided by (residents ÷ 200): 1.00 is exactly at the limit.")
+    cols[3].caption("1.00 = at the limit.")
+    cols[4].metric("Residents", f"{int(pop):,}", border=True,
+                   help=model.source_line("reg02"))
+    cols[4].caption(f"Limit: {int(limit):,} people in dispersed accommodation")
+else:
+    cols[3].metric("Against 1:200 limit", "No estimate", border=True)
+    cols[3].caption("There is no population figure for this council, so the 1:200 check cannot be made.")
+    cols[4].metric("Residents", "No estimate", border=True)
+
+if pd.notna(pop):
+    limit = pop / CLUSTER_LIMIT
+    if bool(row["over_threshold"]):
+        st.markdown(f"<div class='aam-over'><b>Over the 1:200 limit.</b> {int(row['dispersed']):,} people in "
+                    f"dispersed accommodation against a limit of {int(limit):,} ({int(pop):,} residents ÷ 200): "
+                    f"{int(row['dispersed'] - limit):,} over.</div>", unsafe_allow_html=True)
+    else:
+        st.markdown(f"<div class='aam-over' style='border-color:#00703c;background:#f3faf6'><b>Within the 1:200 "
+                    f"limit.</b> {int(row['dispersed']):,} people in dispersed accommodation against a limit of "
+                    f"{int(limit):,} ({int(pop):,} residents ÷ 200): room for {int(row['headroom']):,} more."
+                    "</div>", unsafe_allow_html=True)
+st.caption(f"{model.source_line('asy_d11')}. As at {views.as_at_label(period)}. Residents: "
+           f"{model.source_line('reg02').removeprefix('Source: ')}.")
+
+# --- rank and share -------------------------------------------------------------------------------
+left, right = st.columns([1.3, 1])
+with left:
+    st.markdown("### How it compares")
+    rows = []
+    in_region = table[table["region"] == region]
+    for measure, label in (("per_1000", "People supported per 1,000 residents"), ("supported", "People supported"),
+                           ("hotel", "In contingency hotels"), ("dispersed", "In dispersed accommodation"),
+                           ("limit_used", "Against the 1:200 limit")):
+        value = row[measure]
+        if pd.isna(value):
+            rows.append({"Measure": label, "Value": "no estimate", f"Rank in {region}": "-", "Rank in UK": "-"})
+            continue
+        r_reg, n_reg = rank(table.dropna(subset=[measure]), lad, measure, within="region")
+        r_uk, n_uk = rank(table.dropna(subset=[measure]), lad, measure)
+        rows.append({"Measure": label, "Value": L.measure_text(measure, value),
+                     f"Rank in {region}": f"{views.ordinal(r_reg)} of {n_reg}",
+                     "Rank in UK": f"{views.ordinal(r_uk)} of {n_uk}"})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption("Rank 1st = highest. Councils with no population figure are left out of per-resident ranks.")
+with right:
+    st.markdown(f"### Share of {region}")
+    reg_pop = in_region["population"].sum(min_count=1)
+    share_people = row["share_of_region"]
+    share_res = pop / reg_pop if pd.notna(pop) and pd.notna(reg_pop) and reg_pop > 0 else None
+    what = ["Supported asylum seekers", "Residents"]
+    shares = pd.DataFrame({"what": what,
+                           "share": [share_people if pd.notna(share_people) else 0.0, share_res or 0.0]})
+    bars = alt.Chart(shares).mark_bar(size=24).encode(
+        y=alt.Y("what:N", title=None, sort=what, axis=alt.Axis(labelFontSize=13, labelLimit=220)),
+        x=alt.X("share:Q", title=f"Share of {region}", axis=alt.Axis(format="%")),
+        color=alt.Color("what:N", legend=None, scale=alt.Scale(domain=what, range=["#1d70b8", "#b1b4b6"])),
+    )
+    text = bars.mark_text(align="left", dx=4, fontSize=13).encode(text=alt.Text("share:Q", format=".1%"),
+                                                                  color=alt.value("#0b0c0c"))
+    st.altair_chart((bars + text).properties(height=120), width="stretch")
+    if share_res:
+        ratio = share_people / share_res if share_res else None
+        st.markdown(f"{row['lad_name']} holds **{share_people:.1%}** of {region}'s supported asylum seekers "
+                    f"and **{share_res:.1%}** of its residents"
+                    + (f": {ratio:.1f} times its population share." if ratio else "."))
+
+# --- trend ----------------------------------------------------------------------------------------
+st.markdown("### Over time")
+series = trend.copy()
+series["quarter"] = series["period"]
+long = series.melt(id_vars=["quarter"], value_vars=["supported", "hotel", "dispersed"], var_name="series",
+                   value_name="people")
+NAMES = {"supported": "All supported", "hotel": "Hotels", "dispersed": "Dispersed"}
+long["series"] = long["series"].map(NAMES)
+now = pd.DataFrame({"quarter": [period], "label": [views.quarter_label(period)]})
+lines = alt.Chart(long).mark_line(strokeWidth=2.5).encode(
+    x=alt.X("quarter:T", title=None),
+    y=alt.Y("people:Q", title="People"),
+    color=alt.Color("series:N", title=None, scale=alt.Scale(domain=list(NAMES.values()),
+                                                             range=["#0b0c0c", "#d4351c", "#1d70b8"]),
+                    legend=alt.Legend(orient="top", symbolStrokeWidth=3, labelFontSize=12)),
+    strokeDash=alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=list(NAMES.values()),
+                                                                      range=[[1, 0], [6, 3], [2, 2]])),
+    tooltip=[alt.Tooltip("quarter:T", format="%b %Y", title="Quarter"), "series:N",
+             alt.Tooltip("people:Q", format=",")],
+)
+marker = alt.Chart(now).mark_rule(color="#505a5f", strokeDash=[3, 3]).encode(x="quarter:T")
+c1, c2 = st.columns(2)
+c1.markdown("**People by accommodation type**")
+c1.altair_chart((lines + marker).properties(height=280), width="stretch")
+if pd.notna(pop):
+    lim = series[["quarter", "limit_used"]].dropna()
+    line = alt.Chart(lim).mark_line(color="#1d70b8", strokeWidth=2.5, point=alt.OverlayMarkDef(size=18)).encode(
+        x=alt.X("quarter:T", title=None),
+        y=alt.Y("limit_used:Q", title="Dispersed ÷ (residents ÷ 200)",
+                scale=alt.Scale(domainMin=0, domainMax=max(1.2, float(lim["limit_used"].max()) * 1.1))),
+        tooltip=[alt.Tooltip("quarter:T", format="%b %Y", title="Quarter"),
+                 alt.Tooltip("limit_used:Q", format=".2f", title="Against the limit")],
+    )
+    rule = alt.Chart(pd.DataFrame({"y": [1.0]})).mark_rule(color="#d4351c", strokeWidth=2, strokeDash=[6, 3]).encode(
+        y="y:Q")
+    rule_text = alt.Chart(pd.DataFrame({"y": [1.0], "t": ["1:200 limit (1.0)"]})).mark_text(
+        align="left", dx=4, dy=-8, color="#d4351c", fontWeight="bold").encode(y="y:Q", text="t:N",
+                                                                          x=alt.value(4))
+    c2.markdown("**Dispersal against the 1:200 limit**")
+    c2.altair_chart((line + rule + rule_text + marker).properties(height=280), width="stretch")
+    c2.caption(f"Uses today's residents figure ({model.provenance['reg02'].release}) for every quarter.")
+else:
+    c2.info("No population figure for this council, so its dispersal cannot be set against the 1:200 limit.")
+st.caption("Section 98 support has local geography only from December 2022; subsistence-only support had none "
+           "from December 2023 to September 2024, so those people are missing from council lines then.")
+
+# --- wards ----------------------------------------------------------------------------------------
+st.markdown("### Wards")
+wards = model.wards[model.wards["lad_code"] == lad] if model.wards is not None else None
+if wards is None or wards.empty:
+    st.info("No ward boundaries are loaded for this council.")
+else:
+    sites, site_note = ui.site_records(model)
+    lad_sites = sites[sites["lad_code"] == lad] if sites is not None and "lad_code" in sites.columns else None
+    ward_frame = pd.DataFrame(wards.drop(columns="geometry"))
+    measures_by_ward = None
+    if lad_sites is not None and not lad_sites.empty:
+        measures_by_ward = ui.ward_site_measures(model, lad_sites, ward_frame)
+    colour_options = {"population": "Residents"}
+    if measures_by_ward is not None:
+        colour_options["dispersal_ratio"] = "Dispersed people per resident (site records)"
+    by = st.radio("Colour wards by", list(colour_options), format_func=colour_options.get, horizontal=True,
+                  key="ward_colour") if len(colour_options) > 1 else "population"
+    if measures_by_ward is not None:
+        ward_frame = ward_frame.merge(
+            measures_by_ward[["ward_code", "dispersed_people", "dispersal_ratio", "over_threshold", "status"]],
+            on="ward_code", how="left")
+    values = ward_frame[by]
+    classes = classify(values, method=state.classes, k=5)
+    extra = None
+    if measures_by_ward is not None:
+        extra = {"l4": [f"Dispersed people (site records): {int(d):,}; {st_}" if pd.notna(d) else ""
+                        for d, st_ in zip(ward_frame["dispersed_people"], ward_frame["status"])]}
+    props = L.ward_properties(ward_frame, classes, value=by, value_label=colour_options[by], extra=extra)
+    ward_web = ui.web(key, "ward")
+    shown = ward_web[ward_web["lad_code"] == lad]
+    lad_geom = model.lads.loc[model.lads["lad_code"] == lad, "geometry"].iloc[0]
+    points = L.site_points(lad_sites) if lad_sites is not None else []
+    deck_layers = L.ward_layers(shown, props, authority_outline=L.outline_of(lad_geom), sites=points)
+    view = views.fit_view(shown.total_bounds, width_px=880, height_px=520)
+    mcol, kcol = st.columns([4, 1.3])
+    mcol.pydeck_chart(L.make_deck(deck_layers, view, L.WARD_TOOLTIP), height=520,
+                      alt=f"Map of the wards of {row['lad_name']} coloured by {colour_options[by].lower()}")
+    no_est = int(values.isna().sum())
+    over_wards = None
+    if measures_by_ward is not None:
+        over_wards = int(ward_frame["over_threshold"].astype("boolean").fillna(False).sum())
+    kcol.markdown(choropleth_legend(classes, colour_options[by], no_estimate=no_est, over=over_wards,
+                                    over_text="Ward over the 1:200 limit (site records)",
+                                    unit=f"{len(ward_frame):,} wards"), unsafe_allow_html=True)
+    if points:
+        kcol.markdown(L.sites_legend(lad_sites), unsafe_allow_html=True)
+    ui.site_note(kcol, site_note)
+    if no_est:
+        kcol.caption(f"{no_est} ward{'s' if no_est != 1 else ''} ha{'ve' if no_est != 1 else 's'} no Census 2021 "
+                     "residents figure (the ward is new or too small for the LSOA match, or outside England "
+                     "and Wales) and show grey.")
+
+    listing = ward_frame.assign(limit=(ward_frame["population"] // CLUSTER_LIMIT))
+    cols = ["ward_name", "population", "limit", "ward_code"]
+    config = {"ward_name": st.column_config.TextColumn("Ward", pinned=True),
+              "population": st.column_config.NumberColumn("Residents", format="localized"),
+              "limit": st.column_config.NumberColumn("1:200 limit (people)", format="localized"),
+              "ward_code": "Code"}
+    if measures_by_ward is not None:
+        cols[3:3] = ["dispersed_people", "status"]
+        config["dispersed_people"] = st.column_config.NumberColumn("Dispersed (site records)", format="localized")
+        config["status"] = "1:200 status"
+    st.caption("Tick a ward to open the ward view.")
+    pick = st.dataframe(listing.sort_values("ward_name")[cols], hide_index=True, height=300, key="ward_table",
+                        on_select="rerun", selection_mode="single-row", column_config=config)
+    picked = pick.selection.rows if pick is not None else []
+    if picked:
+        code = listing.sort_values("ward_name").iloc[picked[0]]["ward_code"]
+        ui.save_state(state, PAGE)
+        ui.switch_to("ward", replace(state, ward=code))
+
+ui.footer(model, ("asy_d11", "reg02", "lad_boundaries", "ward_boundaries", "ward_population"), period)
+ui.save_state(state, PAGE)

@@ -1,0 +1,196 @@
+"""National overview: the four headline numbers, a choropleth of every UK council and the table.
+
+One screen tells the story: the map with its controls on the left, the headline numbers, the
+councils over 1:200 and the map key on the right. Presentation mode (``?present=1``) hides the
+sidebar, keeps region and quarter as the only controls and enlarges everything.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from html import escape
+
+import pandas as pd
+import streamlit as st
+
+from geo import views
+from geo.measures import CLUSTER_LIMIT
+from geo.render import layers as L
+from geo.render.classify import classify
+from geo.render.legend import choropleth_legend
+from pages import _shared as ui
+
+PAGE = "overview"
+HEADLINES = ("supported", "hotel", "dispersed", "over")
+LABELS = {"supported": "People supported", "hotel": "Contingency hotels",
+          "dispersed": "Dispersed housing", "over": "Councils over 1:200"}
+HELP = {
+    "supported": "Everyone in receipt of asylum support at the quarter end, in the selection (includes people "
+                 "with no council recorded when no area filter is set).",
+    "hotel": "People in contingency hotels (not other contingency sites).",
+    "dispersed": "People in dispersal accommodation (houses and flats): the housing the 1:200 limit applies to.",
+    "over": f"Councils with more than one person in dispersed accommodation per {CLUSTER_LIMIT} residents.",
+}
+
+model = ui.require_model()
+key = ui.model_key(model)
+state = ui.load_state(model)
+ui.chrome(state, leave_button=False)
+ui.show_link_problems()
+opts = ui.options(model)
+
+# --- controls (read first; the boxes above them are filled afterwards) ----------------------------
+title_box = st.container()
+if state.present:
+    tcol, acol, pcol = title_box.columns([2.2, 1, 1.5], vertical_alignment="bottom")
+    region_choices = ["United Kingdom"] + opts["regions"]
+    current = state.regions[0] if len(state.regions) == 1 else "United Kingdom"
+    key_region = ui.bind("present_region", current)
+    if st.session_state[key_region] not in region_choices:
+        st.session_state[key_region] = "United Kingdom"
+    region = acol.selectbox("Area", region_choices, key=key_region)
+    state = replace(state, regions=() if region == "United Kingdom" else (region,), nations=())
+    state = ui.period_control(model, state, where=pcol)
+    measure = state.measure
+else:
+    tcol, scol = title_box.columns([3, 1], vertical_alignment="bottom")
+    state = ui.filter_controls(model, state)
+    st.sidebar.markdown("### Map")
+    method = st.sidebar.radio("Colour classes", list(views.CLASS_METHODS), key=ui.bind("classes", state.classes),
+                              format_func=views.CLASS_METHODS.get,
+                              help="Quantiles put the same number of councils in each colour; natural "
+                                   "breaks group similar values together.")
+    state = replace(state, classes=method)
+    state = ui.presentation_toggle(state)
+    controls = st.container()
+    mcol, pcol = controls.columns([1.25, 1], vertical_alignment="bottom", gap="large")
+    measure = mcol.segmented_control("Colour the map by", list(views.MAP_MEASURES),
+                                     key=ui.bind("measure", state.measure),
+                                     format_func=views.SHORT_MEASURE_LABELS.get, selection_mode="single")
+    measure = measure or state.measure
+    state = replace(state, measure=measure)
+    state = ui.period_control(model, state, where=pcol)
+body_col, side_col = st.columns([1.5, 1], gap="medium")
+map_col, key_col = body_col.columns([2.5, 1], gap="small")
+head_box = side_col.container()
+
+# --- the figures ----------------------------------------------------------------------------------
+period = pd.Timestamp(state.period)
+filters = state.filters()
+fkey = ui.filters_key(filters)
+table = ui.lad_table(key, state.period, fkey)
+heads = ui.headline(key, state.period, fkey)
+series = ui.national_series(key, fkey)
+series = series[series["period"] <= period]
+prev_q = views.quarter_label(period - pd.offsets.QuarterEnd(1))
+prev_y = views.quarter_label(period - pd.offsets.QuarterEnd(4))
+where = views.selection_label(state)
+area = where.split(";")[0]
+over = table[table["over_threshold"].astype("boolean").fillna(False).astype(bool)].sort_values(
+    "limit_used", ascending=False)
+no_pop = int(table["population"].isna().sum())
+
+if state.present:
+    tcol.markdown(f"# {escape(area)}")
+else:
+    tcol.markdown(f"# Asylum support in {'the ' if area == 'United Kingdom' else ''}{escape(area)}")
+tcol.markdown(f"<p class='aam-lede'>People seeking asylum housed with Home Office support, by council, at "
+              f"<b>{views.as_at_label(period)}</b>"
+              + (f". Showing: {escape(where)}." if where != area else ".") + "</p>", unsafe_allow_html=True)
+if not state.present:
+    choices = table.sort_values("lad_name")
+    names = dict(zip(choices["lad_code"], choices["lad_name"] + " (" + choices["region"].fillna("") + ")"))
+    chosen = scol.selectbox("Open a council", list(names), index=None, format_func=names.get,
+                            placeholder="Type a council name...", key="find_council")
+    if chosen:
+        ui.save_state(state, PAGE)
+        ui.switch_to("council", replace(state, lad=chosen))
+
+# --- headline numbers -----------------------------------------------------------------------------
+with head_box:
+    grid = [c for _ in range(2) for c in st.columns(2)]
+    for col, name in zip(grid, HEADLINES):
+        h = heads[name]
+        ui.metric(col, LABELS[name], f"{int(h.value):,}", h.change_q, h.change_y, previous_q=prev_q,
+                  previous_y=prev_y, inverse=(name == "over"),
+                  chart=None if state.present else series[name].tolist()[-12:], help=HELP[name])
+
+if len(over):
+    names = [f"<b>{escape(r.lad_name)}</b> ({r.limit_used:.2f} times the limit: {int(r.dispersed):,} people in "
+             f"dispersed accommodation, limit {int(r.population // CLUSTER_LIMIT):,})"
+             for r in over.head(5).itertuples()]
+    more = f", and {len(over) - 5} more" if len(over) > 5 else ""
+    verb = "is" if len(over) == 1 else "are"
+    side_col.markdown(f"<div class='aam-over'><b>{len(over)} council{'s' if len(over) != 1 else ''} {verb} over the "
+                   f"1:200 limit</b> (red outline on the map): " + "; ".join(names) + more + ".</div>",
+                   unsafe_allow_html=True)
+else:
+    side_col.markdown(f"<div class='aam-over' style='border-color:#00703c;background:#f3faf6'>No council in this "
+                   f"selection is over the 1:200 limit at {views.as_at_label(period)}.</div>",
+                   unsafe_allow_html=True)
+
+side_col.caption(f"{model.source_line('asy_d11')}. As at {views.as_at_label(period)}. Provisional. "
+                 + ("" if state.present else "Each box: change on the previous quarter, the last three years "
+                                             "as a line, and the change on a year earlier beneath."))
+
+# --- map and legend ------------------------------------------------------------------------------
+values = table[measure]
+classes = classify(values, method=state.classes, k=5)
+web = ui.web(key, "lad")
+shown = web[web["lad_code"].isin(table["lad_code"])]
+deck_layers, _ = L.national_layers(shown, table, measure, classes, label_codes=list(over["lad_code"]),
+                                   geometries=ui.geometries(key, "lad"))
+height = 660 if state.present else 700
+bounds = shown.total_bounds if len(shown) else web.total_bounds
+view = views.fit_view(bounds, width_px=600 if state.present else 560, height_px=height, padding=0.03)
+deck = L.make_deck(deck_layers, view, L.LAD_TOOLTIP)
+with map_col:
+    st.pydeck_chart(deck, height=height, key="national_map",
+                    alt=f"Map of councils coloured by {views.MAP_MEASURES[measure].lower()}; "
+                        f"councils over the 1:200 limit have a thick red outline.")
+key_col.markdown(choropleth_legend(classes, views.MAP_MEASURES[measure], no_estimate=no_pop, over=len(over),
+                                   unit=f"Councils, {views.as_at_label(period)}", large=state.present),
+                 unsafe_allow_html=True)
+if not state.present:
+    key_col.caption("Hover over a council for its figures. Open one with the search box above or a row "
+                    "of the table below.")
+
+# --- table ----------------------------------------------------------------------------------------
+if not state.present:
+    st.markdown(f"### All councils in the selection ({len(table):,})")
+    st.caption("Click a column heading to sort; tick a row to open that council. Download with the table's "
+               "toolbar (top right of the table).")
+    listing = table.assign(status=table["threshold_status"].map(
+        {"over 1:200": "Over 1:200", "within 1:200": "Within", "no estimate": "No estimate"})
+    ).sort_values(measure, ascending=False, na_position="last")
+    cols = ["lad_name", "region", "population", "supported", "per_1000", "hotel", "dispersed", "limit_used",
+            "status", "supported_change_q", "supported_change_y", "lad_code"]
+    pick = st.dataframe(
+        listing[cols], hide_index=True, height=420, on_select="rerun", selection_mode="single-row",
+        key="council_table",
+        column_config={
+            "lad_name": st.column_config.TextColumn("Council", pinned=True),
+            "region": "Region",
+            "population": st.column_config.NumberColumn("Residents", format="localized"),
+            "supported": st.column_config.NumberColumn("Supported", format="localized"),
+            "per_1000": st.column_config.NumberColumn("Per 1,000 residents", format="%.2f"),
+            "hotel": st.column_config.NumberColumn("In hotels", format="localized"),
+            "dispersed": st.column_config.NumberColumn("In dispersed", format="localized"),
+            "limit_used": st.column_config.NumberColumn("Against 1:200 (1.0 = limit)", format="%.2f"),
+            "status": "1:200 status",
+            "supported_change_q": st.column_config.NumberColumn(f"Change on {prev_q}", format="%+d"),
+            "supported_change_y": st.column_config.NumberColumn(f"Change on {prev_y}", format="%+d"),
+            "lad_code": "Code",
+        })
+    rows = pick.selection.rows if pick is not None else []
+    if rows:
+        ui.save_state(state, PAGE)
+        ui.switch_to("council", replace(state, lad=listing.iloc[rows[0]]["lad_code"]))
+    with st.expander("About these figures"):
+        for line in ui.CAVEATS:
+            st.markdown(f"- {line}")
+else:
+    side_col.button("Leave presentation mode", key="leave_present", on_click=ui.set_view,
+                    kwargs={"present": False})
+
+ui.footer(model, ("asy_d11", "reg02", "lad_boundaries"), period)
+ui.save_state(state, PAGE)

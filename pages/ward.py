@@ -1,0 +1,221 @@
+"""Ward view: find any of the UK's wards, see it with its neighbours, its residents, its 1:200 limit,
+its council's figures and, when site records are loaded, its own sites and 1:200 status."""
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import partial
+from html import escape
+
+import pandas as pd
+import streamlit as st
+from shapely.geometry import box
+
+from geo import views
+from geo.measures import CLUSTER_LIMIT
+from geo.render import layers as L
+from geo.render.classify import classify
+from geo.render.legend import choropleth_legend, outline_swatch
+from pages import _shared as ui
+
+PAGE = "ward"
+model = ui.require_model()
+key = ui.model_key(model)
+state = ui.load_state(model)
+ui.chrome(state)
+ui.show_link_problems()
+
+if model.wards is None:
+    st.error("No ward boundaries are loaded, so the ward view has nothing to show. See the Sources page.")
+    st.stop()
+
+state = ui.period_control(model, state, where=st.sidebar, label="Quarter (council figures)")
+state = ui.presentation_toggle(state)
+period = pd.Timestamp(state.period)
+table = ui.lad_table(key, state.period, ui.filters_key(state.filters(geographic=False)))
+lad_rows = table.set_index("lad_code")
+wards = model.wards
+ward_frame = pd.DataFrame(wards.drop(columns="geometry"))
+sites, site_note = ui.site_records(model)
+site_measures = ui.ward_site_measures(model, sites, ward_frame) if sites is not None else None
+
+st.markdown("# Ward view")
+labels = ui.ward_options(key)
+if state.ward is not None and state.ward not in labels:
+    st.warning(f"No ward has the code {state.ward} in the loaded boundaries "
+               f"({model.provenance['ward_boundaries'].file_name}).")
+    state = replace(state, ward=None)
+ward = st.selectbox(f"Find a ward ({len(labels):,} wards: type a name, council or code)", list(labels),
+                    format_func=labels.get, index=None, key=ui.bind("ward", state.ward),
+                    placeholder="Type a ward name, council or code...")
+state = replace(state, ward=ward)
+
+# --- finder ---------------------------------------------------------------------------------------
+with st.expander("Find wards by council, 1:200 status or residents", expanded=ward is None):
+    f1, f2, f3, f4 = st.columns([2, 2, 1, 1])
+    lad_names = dict(zip(model.lads.sort_values("lad_name")["lad_code"], model.lads.sort_values("lad_name")["lad_name"]))
+    lad_key = ui.bind("lad", state.lad if state.lad in lad_names else None)
+    lad = f1.selectbox("Council", list(lad_names), format_func=lad_names.get, index=None, key=lad_key,
+                       placeholder="All councils")
+    status_label = "Ward 1:200 status (site records)" if site_measures is not None else "Council's 1:200 status"
+    status = f2.multiselect(status_label, list(views.STATUSES), format_func=views.STATUSES.get,
+                            key=ui.bind("status", list(state.status)), placeholder="Any status")
+    popmin = f3.number_input("Residents from", min_value=0, step=500, value=None,
+                             key=ui.bind("popmin", state.popmin), placeholder="any")
+    popmax = f4.number_input("Residents to", min_value=0, step=500, value=None,
+                             key=ui.bind("popmax", state.popmax), placeholder="any")
+    state = replace(state, lad=lad, status=tuple(status), popmin=None if popmin is None else int(popmin),
+                    popmax=None if popmax is None else int(popmax))
+    found = ward_frame
+    if lad:
+        found = found[found["lad_code"] == lad]
+    if status:
+        wanted = {views.STATUSES[s] for s in status}
+        if site_measures is not None:
+            found = found.merge(site_measures[["ward_code", "status"]], on="ward_code", how="left")
+            found = found[found["status"].fillna("no estimate").isin(wanted)]
+        else:
+            found = found[found["lad_code"].map(lad_rows["threshold_status"]).isin(wanted)]
+    pop = pd.to_numeric(found["population"], errors="coerce")
+    if popmin is not None:
+        found = found[pop >= popmin]
+        pop = pop[pop >= popmin]
+    if popmax is not None:
+        found = found[pd.to_numeric(found["population"], errors="coerce") <= popmax]
+    found = found.assign(limit=pd.to_numeric(found["population"], errors="coerce") // CLUSTER_LIMIT,
+                         council_status=found["lad_code"].map(lad_rows["threshold_status"]))
+    found = found.sort_values(["lad_name", "ward_name"])
+    st.caption(f"{len(found):,} ward{'s' if len(found) != 1 else ''} match. Tick one to open it. "
+               "Residents with no estimate are left out when a residents range is set.")
+    st.session_state["_finder_codes"] = found["ward_code"].tolist()
+    st.dataframe(
+        found[["ward_name", "lad_name", "population", "limit", "council_status", "ward_code"]],
+        hide_index=True, height=260, selection_mode="single-row", key="ward_finder",
+        on_select=partial(ui.pick_row, "ward_finder", "_finder_codes", "ward"),
+        column_config={"ward_name": st.column_config.TextColumn("Ward", pinned=True), "lad_name": "Council",
+                       "population": st.column_config.NumberColumn("Residents", format="localized"),
+                       "limit": st.column_config.NumberColumn("1:200 limit (people)", format="localized"),
+                       "council_status": "Council 1:200 status", "ward_code": "Code"})
+
+if ward is None:
+    ui.footer(model, ("ward_boundaries", "ward_population", "ward_lad_lookup", "asy_d11"), period)
+    ui.save_state(state, PAGE)
+    st.stop()
+
+# --- the selected ward ----------------------------------------------------------------------------
+me = ward_frame.set_index("ward_code").loc[ward]
+pop = me["population"]
+lad_code = me["lad_code"]
+council = lad_rows.loc[lad_code] if lad_code in lad_rows.index else None
+st.markdown(f"## {escape(str(me['ward_name']))}")
+st.markdown(f"<p class='aam-lede'>Ward in <b>{escape(str(me['lad_name']))}</b>, {escape(str(me['region']))} · "
+            f"code {ward}</p>", unsafe_allow_html=True)
+
+mine = site_measures.set_index("ward_code").loc[ward] if (
+    site_measures is not None and ward in set(site_measures["ward_code"])) else None
+cols = st.columns(4)
+if pd.notna(pop):
+    cols[0].metric("Residents", f"{int(pop):,}", border=True, help=model.source_line("ward_population"))
+    cols[0].caption("Census 2021 usual residents")
+    cols[1].metric("1:200 limit for this ward", f"{int(pop // CLUSTER_LIMIT):,}", border=True,
+                   help="The most people in dispersed accommodation the ward can hold within the 2019 "
+                        "memorandum's limit: residents ÷ 200.")
+    cols[1].caption("people in dispersed accommodation")
+else:
+    cols[0].metric("Residents", "No estimate", border=True)
+    cols[0].caption("No Census 2021 residents figure for this ward (new, very small, or in Scotland or "
+                    "Northern Ireland), so no 1:200 limit can be set.")
+    cols[1].metric("1:200 limit for this ward", "No estimate", border=True)
+if mine is not None:
+    cols[2].metric("Ward 1:200 status", str(mine["status"]).capitalize(), border=True)
+    cols[2].caption(f"{int(mine['dispersed_people']):,} people in dispersed sites (site records)")
+else:
+    cols[2].metric("Ward 1:200 status", "Not known", border=True,
+                   help="The Home Office publishes figures by council, not by ward. A ward's own check needs "
+                        "the council's site list.")
+    ui.site_note(cols[2], site_note)
+if council is not None and pd.notna(council["limit_used"]):
+    cols[3].metric("Council vs 1:200 limit", f"{council['limit_used']:.2f}", border=True,
+                   help=f"{me['lad_name']} at {views.as_at_label(period)}: 1.00 = at the limit.")
+    cols[3].caption(f"{me['lad_name']}: {council['threshold_status']}, {views.quarter_label(period)}")
+else:
+    cols[3].metric("Council vs 1:200 limit", "No estimate", border=True)
+
+# --- map: the ward and its neighbours -------------------------------------------------------------
+near = ui.neighbours(key, ward)
+codes = [ward, *near["ward_code"].tolist()]
+ward_web = ui.web(key, "ward")
+shown = ward_web[ward_web["ward_code"].isin(codes)]
+subset = ward_frame.set_index("ward_code").loc[codes].reset_index()
+classes = classify(subset["population"], method=state.classes, k=min(5, max(len(subset) - 1, 1)))
+extra = {"l4": ["This ward" if c == ward else "Neighbouring ward" for c in subset["ward_code"]]}
+props = L.ward_properties(subset, classes, extra=extra)
+ward_sites, nearby_sites = [], None
+if sites is not None and "ward_code" in sites.columns:
+    nearby_sites = sites[sites["ward_code"].isin(codes)]
+    ward_sites = L.site_points(nearby_sites)
+minx, miny, maxx, maxy = shown.total_bounds
+padx = pady = max(maxx - minx, maxy - miny) * 1.2  # past the map's edges at any window shape
+around = ward_web.iloc[ward_web.sindex.query(box(minx - padx, miny - pady, maxx + padx, maxy + pady),
+                                             predicate="intersects")]
+deck_layers = L.ward_layers(shown, props, focus=ward, neighbours=near["ward_code"], label_codes=codes,
+                            sites=ward_sites, context=around)
+view = views.fit_view(shown.total_bounds, width_px=880, height_px=500, padding=0.12)
+mcol, kcol = st.columns([4, 1.3])
+mcol.pydeck_chart(L.make_deck(deck_layers, view, L.WARD_TOOLTIP), height=500,
+                  alt=f"Map of {me['ward_name']} and its {len(near)} neighbouring wards")
+kcol.markdown(choropleth_legend(classes, "Residents", no_estimate=int(subset["population"].isna().sum()),
+                                unit=f"{me['ward_name']} and its neighbours",
+                                extra=[(outline_swatch("#0b0c0c", 4), f"<b>{escape(str(me['ward_name']))}</b> "
+                                        "(black outline)"),
+                                       (outline_swatch("#1d70b8", 2), "Neighbouring ward (blue outline)"),
+                                       ("<span style='display:inline-block;width:22px;height:16px;margin-right:8px;"
+                                        "vertical-align:middle;background:#e8e8e6;border:1px solid #b1b4b6'></span>",
+                                        "Other wards (not shaded)")]),
+              unsafe_allow_html=True)
+if ward_sites:
+    kcol.markdown(L.sites_legend(nearby_sites), unsafe_allow_html=True)
+
+# --- neighbours and council -----------------------------------------------------------------------
+left, right = st.columns([1.4, 1])
+with left:
+    st.markdown(f"### Neighbouring wards ({len(near)})")
+    nb = near.assign(limit=pd.to_numeric(near["population"], errors="coerce") // CLUSTER_LIMIT,
+                     shared_km=near["shared_m"] / 1000)
+    st.session_state["_neighbour_codes"] = nb["ward_code"].tolist()
+    st.dataframe(
+        nb[["ward_name", "lad_name", "population", "limit", "shared_km", "ward_code"]], hide_index=True,
+        selection_mode="single-row", key="neighbour_table",
+        on_select=partial(ui.pick_row, "neighbour_table", "_neighbour_codes", "ward"),
+        column_config={"ward_name": "Ward", "lad_name": "Council",
+                       "population": st.column_config.NumberColumn("Residents", format="localized"),
+                       "limit": st.column_config.NumberColumn("1:200 limit (people)", format="localized"),
+                       "shared_km": st.column_config.NumberColumn("Shared boundary (km)", format="%.1f"),
+                       "ward_code": "Code"})
+    st.caption("Wards whose boundary touches this one (within 25 m, as the published boundaries are "
+               "generalised). Tick one to open it.")
+with right:
+    st.markdown(f"### {escape(str(me['lad_name']))}")
+    if council is not None:
+        st.markdown(
+            f"At {views.as_at_label(period)}: **{int(council['supported']):,}** people supported, "
+            f"**{int(council['hotel']):,}** in contingency hotels and **{int(council['dispersed']):,}** in dispersed "
+            f"accommodation. "
+            + (f"Dispersal is **{council['limit_used']:.2f}** of the 1:200 limit ({council['threshold_status']})."
+               if pd.notna(council["limit_used"]) else "No population figure, so no 1:200 check."))
+        st.caption(model.source_line("asy_d11"))
+        if st.button(f"Open the council view for {me['lad_name']}", key="open_council"):
+            ui.save_state(state, PAGE)
+            ui.switch_to("council", replace(state, lad=lad_code))
+    if sites is not None and "ward_code" in sites.columns:
+        here = sites[sites["ward_code"] == ward]
+        st.markdown(f"**Site records in this ward: {len(here):,}**")
+        ui.site_note(st, site_note)
+        if len(here):
+            show = [c for c in ("reference", "site_type", "name", "people", "status") if c in here.columns]
+            st.dataframe(here[show], hide_index=True,
+                         column_config={"reference": "Reference", "site_type": "Type", "name": "Name",
+                                        "people": st.column_config.NumberColumn("People", format="localized"),
+                                        "status": "Status"})
+
+ui.footer(model, ("ward_boundaries", "ward_population", "ward_lad_lookup", "asy_d11"), period)
+ui.save_state(state, PAGE)

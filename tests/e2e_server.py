@@ -1,0 +1,74 @@
+"""Run the app with ``streamlit run`` on a free port for end-to-end tests, and stop it afterwards.
+
+Use the ``streamlit_app`` fixture (the base URL); the server's output goes to a log file whose
+tail is shown if it fails to start.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+START_TIMEOUT_S = 120
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _healthy(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+            return response.status == 200 and response.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+@contextmanager
+def running_app(root: Path = ROOT, env: dict[str, str] | None = None,
+                timeout_s: float = START_TIMEOUT_S) -> Iterator[str]:
+    """Start ``streamlit run app.py`` headless on a free port; yield its base URL."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tempfile.NamedTemporaryFile(prefix="aam-streamlit-", suffix=".log", delete=False)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none"]
+    proc = subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                            env={**os.environ, **(env or {})})
+    try:
+        deadline = time.monotonic() + timeout_s
+        while not _healthy(base):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                tail = Path(log.name).read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"streamlit did not become healthy on port {port}:\n{tail}")
+            time.sleep(0.5)
+        yield base
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)  # our own process group only (start_new_session)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def streamlit_app() -> Iterator[str]:
+    with running_app() as base:
+        yield base

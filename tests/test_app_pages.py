@@ -1,0 +1,285 @@
+"""Every page through Streamlit's AppTest, with expected numbers computed here from the official
+files with plain pandas (not through geo.measures), so a wrong join or filter in the app fails."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT, SHARED
+
+pytestmark = pytest.mark.skipif(not SHARED.is_dir(),
+                                reason="../shared/data (the official files) is not beside this checkout")
+
+APP = str(ROOT / "app.py")
+TIMEOUT = 240
+HOTEL = "Contingency Accommodation - Hotel"
+DISPERSED = "Dispersal Accommodation"
+LIVERPOOL = "E08000012"
+
+
+def newest(pattern: str) -> Path:
+    found = sorted((SHARED / "homeoffice").glob(pattern)) or sorted((SHARED / "ons").glob(pattern))
+    assert found, pattern
+    return found[-1]
+
+
+@pytest.fixture(scope="module")
+def official() -> dict[str, pd.DataFrame]:
+    from geo.asylum_stats import read_asy_d11
+
+    d11 = read_asy_d11(newest("asylum-seekers-receipt-support-datasets-*.xlsx")).table
+    reg02 = pd.read_csv(newest("reg02_supported_asylum_by_la_*.csv"), encoding="utf-8-sig")
+    wards = pd.read_csv(newest("ward_population_census2021_wd23.csv"), encoding="utf-8-sig")
+    return {"d11": d11, "reg02": reg02, "wards": wards}
+
+
+def expected(official, period: str, lad_codes: set[str] | None = None) -> dict[str, int]:
+    """The four headline numbers straight from the tidy workbook and Reg_02's residents."""
+    d11 = official["d11"]
+    rows = d11[d11["period"] == pd.Timestamp(period)]
+    if lad_codes is not None:
+        rows = rows[rows["lad_code"].isin(lad_codes)]
+    population = official["reg02"].set_index("lad_code")["population"].astype(float)
+    dispersed = rows[rows["accommodation_type"] == DISPERSED]
+    by_lad = dispersed.dropna(subset=["lad_code"]).groupby("lad_code")["people"].sum()
+    over = int((by_lad > by_lad.index.map(population) / 200).sum())
+    return {
+        "supported": int(rows["people"].sum()),
+        "hotel": int(rows.loc[rows["accommodation_type"] == HOTEL, "people"].sum()),
+        "dispersed": int(dispersed["people"].sum()),
+        "over": over,
+    }
+
+
+def app(page: str | None = None, **params: str):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for k, v in params.items():
+        at.query_params[k] = v
+    if page:
+        at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def param(at, name: str) -> str | None:
+    value = at.query_params.get(name)
+    if isinstance(value, (list, tuple)):
+        return value[-1] if value else None
+    return value
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def deltas(at) -> dict[str, str | None]:
+    return {m.label: m.delta for m in at.metric}
+
+
+def text_of(at) -> str:
+    return " ".join([c.value for c in at.caption] + [m.value for m in at.markdown])
+
+
+HEAD_LABELS = {"supported": "People supported", "hotel": "Contingency hotels", "dispersed": "Dispersed housing",
+               "over": "Councils over 1:200"}
+
+
+def assert_headlines(at, want: dict[str, int]) -> None:
+    shown = metrics(at)
+    for key, label in HEAD_LABELS.items():
+        assert shown[label] == f"{want[key]:,}", (label, shown[label], want[key])
+
+
+# --- national overview ----------------------------------------------------------------------------
+
+def test_overview_latest_quarter(official) -> None:
+    at = app()
+    latest = official["d11"]["period"].max()
+    assert_headlines(at, expected(official, latest))
+    previous = expected(official, latest - pd.offsets.QuarterEnd(1))
+    now = expected(official, latest)
+    change = now["supported"] - previous["supported"]
+    assert deltas(at)["People supported"] == f"{change:+,}"
+    text = text_of(at)
+    assert "asylum-seekers-receipt-support-datasets-sep-2024.xlsx" in text
+    assert "year ending September 2024" in text  # the release
+    assert f"{latest.day} {latest.strftime('%B %Y')}" in text  # the as-at date
+    assert param(at, "period") == latest.date().isoformat()
+    assert any("Red outline" in m.value for m in at.markdown)  # the legend's outline entry
+
+
+def test_overview_for_a_chosen_quarter_from_the_link(official) -> None:
+    at = app(period="2023-03-31")
+    assert_headlines(at, expected(official, "2023-03-31"))
+    assert "31 March 2023" in text_of(at)
+    year_before = expected(official, "2022-03-31")
+    change = expected(official, "2023-03-31")["hotel"] - year_before["hotel"]
+    assert any(f"{change:+,}" in c.value and "Mar 2022" in c.value for c in at.caption)
+
+
+def test_period_slider_moves_every_number(official) -> None:
+    at = app()
+    at.select_slider(key="w_period").set_value("2023-03-31").run()
+    assert not at.exception
+    assert_headlines(at, expected(official, "2023-03-31"))
+    assert param(at, "period") == "2023-03-31"
+    table = at.dataframe[0].value
+    liverpool = table.set_index("lad_code").loc[LIVERPOOL]
+    d11 = official["d11"]
+    rows = d11[(d11["period"] == "2023-03-31") & (d11["lad_code"] == LIVERPOOL)]
+    assert liverpool["supported"] == rows["people"].sum()
+
+
+def test_region_filter_from_the_link(official) -> None:
+    reg02 = official["reg02"]
+    london = set(reg02.loc[reg02["region"] == "London", "lad_code"])
+    at = app(region="London", period="2024-09-30")
+    want = expected(official, "2024-09-30", london)
+    assert_headlines(at, want)
+    assert len(at.dataframe[0].value) == len(london)
+    assert at.multiselect(key="w_regions").value == ["London"]
+    assert param(at, "region") == "London"
+
+
+def test_choosing_a_council_opens_the_council_view(official) -> None:
+    at = app()
+    at.selectbox(key="find_council").set_value(LIVERPOOL).run()
+    assert not at.exception
+    assert param(at, "lad") == LIVERPOOL
+    assert any(m.value == "# Liverpool" for m in at.markdown)
+
+
+def test_presentation_mode_hides_the_sidebar(official) -> None:
+    at = app(present="1")
+    assert len(at.metric) == 4
+    assert_headlines(at, expected(official, official["d11"]["period"].max()))
+    assert not at.sidebar.multiselect and not at.sidebar.toggle
+    assert any('data-testid="stSidebar"' in m.value and "display: none" in m.value for m in at.markdown)
+    assert param(at, "present") == "1"
+    assert len(at.dataframe) == 0  # no table in presentation mode
+
+
+def test_a_bad_link_says_what_it_ignored() -> None:
+    at = app(period="2031-03-31", measure="wealth")
+    warning = " ".join(w.value for w in at.warning)
+    assert "Mar 2031" in warning and "wealth" in warning
+    assert param(at, "period") != "2031-03-31"
+
+
+# --- council view ---------------------------------------------------------------------------------
+
+def test_council_view_figures(official) -> None:
+    at = app("pages/council.py", lad=LIVERPOOL, period="2024-09-30")
+    d11 = official["d11"]
+    rows = d11[(d11["period"] == "2024-09-30") & (d11["lad_code"] == LIVERPOOL)]
+    population = float(official["reg02"].set_index("lad_code").at[LIVERPOOL, "population"])
+    dispersed = int(rows.loc[rows["accommodation_type"] == DISPERSED, "people"].sum())
+    shown = metrics(at)
+    assert shown["People supported"] == f"{int(rows['people'].sum()):,}"
+    assert shown["In hotels"] == f"{int(rows.loc[rows['accommodation_type'] == HOTEL, 'people'].sum()):,}"
+    assert shown["In dispersed"] == f"{dispersed:,}"
+    assert shown["Residents"] == f"{int(population):,}"
+    assert shown["Against 1:200 limit"] == f"{dispersed / (population / 200):.2f}"
+    ranks = at.dataframe[0].value
+    assert set(ranks.columns) >= {"Measure", "Rank in North West", "Rank in UK"}
+    assert ranks["Rank in UK"].str.fullmatch(r"\d+(st|nd|rd|th) of \d+").all()
+    assert "Within the 1:200 limit" in text_of(at) or "Over the 1:200 limit" in text_of(at)
+    assert param(at, "lad") == LIVERPOOL
+    wards = at.dataframe[1].value
+    lookup = pd.read_csv(newest("Ward_to_Local_Authority_District_(December_2023)_Lookup_in_the_United_Kingdom.csv"),
+                         encoding="utf-8-sig")
+    assert len(wards) == int((lookup["LAD23CD"] == LIVERPOOL).sum())
+
+
+def test_council_view_without_a_council_asks_for_one() -> None:
+    at = app("pages/council.py")
+    assert any("Choose a council" in i.value for i in at.info)
+    assert not at.metric
+
+
+# --- ward view ------------------------------------------------------------------------------------
+
+def test_ward_view_finds_a_ward(official) -> None:
+    wards = official["wards"]
+    row = wards[(wards["WD23NM"] == "Ainsdale") & (wards["LAD23NM"] == "Sefton")].iloc[0]
+    at = app("pages/ward.py")
+    box = at.selectbox(key="w_ward")
+    label = box.format_func(row["WD23CD"]) if callable(getattr(box, "format_func", None)) else None
+    assert row["WD23CD"] in box.options or label in box.options
+    box.set_value(row["WD23CD"]).run()
+    assert not at.exception
+    shown = metrics(at)
+    assert shown["Residents"] == f"{int(row['population']):,}"
+    assert shown["1:200 limit for this ward"] == f"{int(row['population'] // 200):,}"
+    assert shown["Ward 1:200 status"] == "Not known"  # no site records in the test environment
+    assert param(at, "ward") == row["WD23CD"]
+    neighbours = at.dataframe[-1].value
+    assert len(neighbours) >= 2 and row["WD23CD"] not in set(neighbours["ward_code"])
+
+
+def test_ward_finder_filters_by_council(official) -> None:
+    at = app("pages/ward.py", lad=LIVERPOOL)
+    table = at.dataframe[0].value
+    lookup = pd.read_csv(newest("Ward_to_Local_Authority_District_(December_2023)_Lookup_in_the_United_Kingdom.csv"),
+                         encoding="utf-8-sig")
+    assert set(table["ward_code"]) == set(lookup.loc[lookup["LAD23CD"] == LIVERPOOL, "WD23CD"])
+    at.number_input(key="w_popmin").set_value(15000).run()
+    filtered = at.dataframe[0].value
+    assert (filtered["population"] >= 15000).all() and len(filtered) < len(table)
+    assert param(at, "popmin") == "15000"
+
+
+# --- sources --------------------------------------------------------------------------------------
+
+def test_sources_lists_every_file_with_its_checksum() -> None:
+    at = app("pages/sources.py")
+    table = at.dataframe[0].value
+    files = {p.name: p for p in SHARED.rglob("*") if p.is_file() and p.suffix in {".xlsx", ".csv", ".geojson"}}
+    assert len(table) >= 5
+    for row in table.itertuples():
+        path = files[row.File]
+        assert row._8 == hashlib.sha256(path.read_bytes()).hexdigest()  # the SHA-256 column
+        assert row.Publisher and row.Release
+    assert {"asylum-seekers-receipt-support-datasets-sep-2024.xlsx",
+            "Wards_December_2023_Boundaries_UK_BSC.geojson"} <= set(table["File"])
+    text = text_of(at)
+    assert "Section 98" in text and "subsistence-only" in text.lower() and "provisional" in text.lower()
+    assert at.button(key="rebuild_cache") is not None
+
+
+def test_measure_and_classes_go_into_the_link_and_the_legend() -> None:
+    at = app()
+    at.segmented_control(key="w_measure").set_value("limit_used").run()
+    at.radio(key="w_classes").set_value("natural_breaks").run()
+    assert not at.exception
+    assert param(at, "measure") == "limit_used" and param(at, "classes") == "natural_breaks"
+    legend = next(m.value for m in at.markdown if "aam-legend" in m.value)
+    assert "Dispersal against the 1:200 limit" in legend and "Natural breaks (Fisher-Jenks)" in legend
+    # the same link in a new session opens the same view
+    again = app(measure="limit_used", classes="natural_breaks")
+    assert again.segmented_control(key="w_measure").value == "limit_used"
+    assert again.radio(key="w_classes").value == "natural_breaks"
+
+
+def test_presentation_toggle_and_leaving_it() -> None:
+    at = app()
+    at.toggle(key="w_present").set_value(True).run()
+    assert param(at, "present") == "1"
+    at.button(key="leave_present").click().run()
+    assert not at.exception
+    assert param(at, "present") is None
+    assert at.sidebar.multiselect  # the filters are back
+
+
+def test_presentation_mode_on_a_council_has_a_way_out() -> None:
+    at = app("pages/council.py", lad=LIVERPOOL, present="1")
+    assert param(at, "present") == "1"
+    at.button(key="leave_present_top").click().run()
+    assert not at.exception
+    assert param(at, "present") is None and param(at, "lad") == LIVERPOOL

@@ -1,0 +1,104 @@
+"""End to end in real headless Chromium: the app served by ``streamlit run``, the deck.gl map drawn
+with WebGL, the legend and headline numbers on screen, a ward view link reopening its ward."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import SHARED
+from e2e_server import streamlit_app  # noqa: F401  (fixture)
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+WAIT_MS = 120_000
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's /usr/bin/chromium is not installed"),
+    pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data (the official files) is not beside this checkout"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    page.errors = []  # uncaught exceptions in the page
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    yield page
+    context.close()
+
+
+def distinct_colours(png: bytes) -> int:
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB").resize((240, 240))
+    return len(image.getcolors(maxcolors=240 * 240))
+
+
+def wait_for_map(page, min_colours: int) -> bytes:
+    """The deck.gl canvas, once WebGL has drawn into it (a blank canvas has one colour)."""
+    canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
+    canvas.wait_for(state="visible", timeout=WAIT_MS)
+    shot = b""
+    for _ in range(60):
+        shot = canvas.screenshot()
+        if distinct_colours(shot) >= min_colours:
+            return shot
+        page.wait_for_timeout(1000)
+    raise AssertionError(f"the map canvas stayed blank ({distinct_colours(shot)} colours)")
+
+
+def latest_supported() -> tuple[pd.Timestamp, int]:
+    from geo.asylum_stats import read_asy_d11
+
+    path = sorted((SHARED / "homeoffice").glob("asylum-seekers-receipt-support-datasets-*.xlsx"))[-1]
+    table = read_asy_d11(path).table
+    latest = table["period"].max()
+    return latest, int(table.loc[table["period"] == latest, "people"].sum())
+
+
+def test_overview_draws_the_map_legend_and_headlines(streamlit_app, page, tmp_path) -> None:
+    latest, supported = latest_supported()
+    page.goto(streamlit_app + "/", wait_until="domcontentloaded")
+    page.get_by_text("Red outline: Over the 1:200 limit").wait_for(timeout=WAIT_MS)
+    legend = page.locator(".aam-legend").first
+    assert "Quantiles" in legend.inner_text() and "No estimate" in legend.inner_text()
+    values = page.get_by_test_id("stMetricValue")
+    values.first.wait_for(timeout=WAIT_MS)
+    assert values.first.inner_text().strip() == f"{supported:,}"
+    assert page.get_by_text(f"As at {latest.day} {latest.strftime('%B %Y')}").count() >= 1
+    shot = wait_for_map(page, min_colours=5)  # class colours, grey, boundaries, outline
+    (tmp_path / "map.png").write_bytes(shot)
+    page.screenshot(path=str(tmp_path / "overview.png"))
+    assert (tmp_path / "overview.png").stat().st_size > 20_000
+    assert f"period={latest.date().isoformat()}" in page.url  # the view is in the link
+    assert not page.errors, page.errors
+
+
+def test_ward_link_reopens_the_ward_and_its_map(streamlit_app, page, tmp_path) -> None:
+    wards = pd.read_csv(SHARED / "ons" / "ward_population_census2021_wd23.csv", encoding="utf-8-sig")
+    row = wards[(wards["WD23NM"] == "Ainsdale") & (wards["LAD23NM"] == "Sefton")].iloc[0]
+    page.goto(f"{streamlit_app}/ward?ward={row['WD23CD']}", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Ainsdale").wait_for(timeout=WAIT_MS)
+    shot = wait_for_map(page, min_colours=4)
+    (tmp_path / "ward-map.png").write_bytes(shot)
+    page.screenshot(path=str(tmp_path / "ward.png"))
+    assert page.get_by_test_id("stMetricValue").first.inner_text().strip() == f"{int(row['population']):,}"
+    assert f"ward={row['WD23CD']}" in page.url
+    assert not page.errors, page.errors
