@@ -213,7 +213,7 @@ else:
             measures_by_ward[["ward_code", "dispersed_people", "dispersal_ratio", "over_threshold", "status"]],
             on="ward_code", how="left")
     values = ward_frame[by]
-    classes = classify(values, method=state.classes, k=5)
+    classes = classify(values, method=state.classes, k=5, measure=by)
     extra = None
     if measures_by_ward is not None:
         extra = {"l4": [f"Dispersed people (site records): {int(d):,}; {st_}" if pd.notna(d) else ""

@@ -134,7 +134,7 @@ side_col.caption(f"{model.source_line('asy_d11')}. As at {views.as_at_label(peri
 
 # --- map and legend ------------------------------------------------------------------------------
 values = table[measure]
-classes = classify(values, method=state.classes, k=5)
+classes = classify(values, method=state.classes, k=5, measure=measure)
 web = ui.web(key, "lad")
 shown = web[web["lad_code"].isin(table["lad_code"])]
 deck_layers, _ = L.national_layers(shown, table, measure, classes, label_codes=list(over["lad_code"]),

@@ -17,7 +17,11 @@ SEQUENTIAL = ["#fde725", "#90d743", "#35b779", "#21918c", "#31688e", "#443983", 
 DIVERGING = ["#2166ac", "#67a9cf", "#d1e5f0", "#f7f7f7", "#fddbc7", "#ef8a62", "#b2182b"]
 NO_DATA = "#d9d9d9"
 OVER_THRESHOLD_OUTLINE = "#d7191c"
-METHODS = {"quantiles": "Quantiles", "natural_breaks": "Natural breaks (Fisher-Jenks)"}
+METHODS = {"quantiles": "Quantiles", "natural_breaks": "Natural breaks (Fisher-Jenks)",
+           "limit_quarters": "Fixed: quarters of the 1:200 limit"}
+# Measures read against the 1:200 limit get fixed classes, so "over the limit" is always its own
+# class whatever the spread of the data: the limit itself (1.0 of the limit, or 1/200 per resident).
+LIMIT_MEASURES = {"limit_used": 1.0, "dispersal_ratio": 1 / 200}
 
 
 @dataclass(frozen=True)
@@ -53,12 +57,17 @@ def _fmt(value: float) -> str:
 
 
 def classify(values: pd.Series, method: str = "quantiles", k: int = 5,
-             palette: list[str] | None = None) -> Classes:
-    """Class the non-missing values; fewer distinct values than k gives fewer classes."""
+             palette: list[str] | None = None, measure: str | None = None) -> Classes:
+    """Class the non-missing values; fewer distinct values than k gives fewer classes.
+
+    Measures of the 1:200 limit ignore `method` and use fixed quarters of the limit.
+    """
     import mapclassify
 
     data = values.dropna().astype(float).to_numpy()
     palette = palette or SEQUENTIAL
+    if measure in LIMIT_MEASURES:
+        return _limit_classes(data, LIMIT_MEASURES[measure], palette)
     distinct = np.unique(data)
     if distinct.size == 0:
         return Classes((0.0,), (palette[0],), ("no data",), method)
@@ -76,6 +85,14 @@ def classify(values: pd.Series, method: str = "quantiles", k: int = 5,
     lows = [float(data.min())] + [float(b) for b in bins[:-1]]
     labels = [_label(lo, hi, first=i == 0) for i, (lo, hi) in enumerate(zip(lows, bins))]
     return Classes(tuple(float(b) for b in bins), tuple(colours), tuple(labels), method)
+
+
+def _limit_classes(data: np.ndarray, limit: float, palette: list[str]) -> Classes:
+    top = max(float(data.max()) if data.size else limit, limit * 1.25)
+    bins = (limit * 0.25, limit * 0.5, limit * 0.75, limit, top)
+    labels = ("up to a quarter of the limit", "a quarter to half", "half to three quarters",
+              "three quarters to the limit", "over the 1:200 limit")
+    return Classes(bins, tuple(_spread(palette, 5)), labels, "limit_quarters")
 
 
 def _label(low: float, high: float, *, first: bool) -> str:

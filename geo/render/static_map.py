@@ -352,7 +352,7 @@ def map_content(model: Model, *, level: str = "lad", measure: str = "per_1000",
     context = _context(model, areas, selected_lads) if (lad_code or region) else None
     if lad_code:
         focus = model.lads[model.lads["lad_code"] == lad_code][["lad_code", "geometry"]].to_crs(BNG)
-    classes = classify(areas["value"], method, CLASS_COUNT)
+    classes = classify(areas["value"], method, CLASS_COUNT, measure=measure)
     return MapContent(areas=areas.to_crs(BNG).reset_index(drop=True), context=context, focus=focus,
                       classes=classes, measure=measure, level=level, period=period, area_label=label,
                       label_codes=[c for c in labels if c], site_derived=level == "ward")
