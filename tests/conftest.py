@@ -16,3 +16,15 @@ needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data (o
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "e2e: end-to-end tests in headless Chromium")
+
+
+@pytest.fixture(scope="session")
+def model():
+    """The model built once from the official files for every test that reads them."""
+    from geo.errors import SourceMissing
+    from geo.model import load_model
+
+    try:
+        return load_model(allow_download=False)
+    except SourceMissing as exc:
+        pytest.skip(f"official data files not available (../shared/data): {exc}")

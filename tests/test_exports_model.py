@@ -15,15 +15,6 @@ from geo.render import marking
 MADE_ON = date(2025, 3, 12)
 
 
-@pytest.fixture(scope="module")
-def model():
-    from geo.errors import SourceMissing
-    from geo.model import load_model
-
-    try:
-        return load_model(allow_download=False)
-    except SourceMissing as exc:
-        pytest.skip(f"official data files not available (../shared/data): {exc}")
 
 
 @pytest.fixture(scope="module")

@@ -13,15 +13,6 @@ ROOT = Path(__file__).resolve().parents[1]
 MADE_ON = "2025-03-12"
 
 
-@pytest.fixture(scope="module")
-def model():
-    from geo.errors import SourceMissing
-    from geo.model import load_model
-
-    try:
-        return load_model(allow_download=False)
-    except SourceMissing as exc:
-        pytest.skip(f"official data files not available (../shared/data): {exc}")
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

@@ -21,15 +21,6 @@ MADE_ON = date(2025, 3, 12)
 LIVERPOOL = "E08000012"
 
 
-@pytest.fixture(scope="module")
-def model():
-    from geo.errors import SourceMissing
-    from geo.model import load_model
-
-    try:
-        return load_model(allow_download=False)
-    except SourceMissing as exc:
-        pytest.skip(f"official data files not available (../shared/data): {exc}")
 
 
 def fake_sites(model, lad_code: str = LIVERPOOL) -> pd.DataFrame:

@@ -147,20 +147,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     store = _existing_store(args.db)
     sites = store.current_sites(args.as_at)
-    if args.format == "geojson":
-        keep = [c for c in sites.columns if c not in ("version_id", "valid_from_batch", "valid_to_batch",
-                                                        "valid_to", "source_row")]
-        out = sites[keep].copy()
-        for col in out.columns:
-            if str(out[col].dtype).startswith("datetime"):
-                out[col] = out[col].dt.strftime("%Y-%m-%d")
-        sys.stdout.write(out.to_json(na="null", drop_id=True))
-        sys.stdout.write("\n")
-    else:
-        from geo.sites.store import VERSION_FIELDS
+    from geo.sites.export import sites_csv, sites_geojson
 
-        table = sites[[*VERSION_FIELDS, "valid_from", "first_seen"]].copy()
-        sys.stdout.write(table.to_csv(index=False, date_format="%Y-%m-%d"))
+    sys.stdout.write(sites_geojson(sites) + "\n" if args.format == "geojson" else sites_csv(sites))
     return 0
 
 

@@ -24,7 +24,8 @@ from geo.sites.importer import ImportResult, import_sites, rejections_csv
 from geo.sites.readers import read_table
 from geo.sites.sample import DEFAULT_LADS, totals_from_asy_d11, write_sample
 from geo.sites.schema import FIELDS, REQUIRED, ROW, SITE_TYPES, match_headers, unmatched_columns
-from geo.sites.store import VERSION_FIELDS, SiteStore
+from geo.sites.export import sites_csv, sites_geojson
+from geo.sites.store import SiteStore
 
 ILLUSTRATIVE_LABEL = "ILLUSTRATIVE — not real sites"
 NOT_USED = "(not used)"
@@ -585,24 +586,13 @@ def export_permission(role: str | None) -> tuple[bool, str]:
         (False, f"{NOT_ALLOWED} (role '{role}')")
 
 
-def export_frame(sites: pd.DataFrame) -> pd.DataFrame:
-    """Current sites with every stored field, as ``python -m geo sites export`` writes them."""
-    cols = [c for c in (*VERSION_FIELDS, "valid_from", "first_seen") if c in sites.columns]
-    return pd.DataFrame(sites)[cols].copy()
-
-
 def export_csv(sites: pd.DataFrame) -> bytes:
-    return ("\ufeff" + export_frame(sites).to_csv(index=False, date_format="%Y-%m-%d")).encode("utf-8")
+    """The CLI's CSV with a BOM, so Excel opens accented names correctly."""
+    return ("\ufeff" + sites_csv(sites)).encode("utf-8")
 
 
 def export_geojson(sites) -> bytes:
-    keep = [c for c in sites.columns if c not in ("version_id", "valid_from_batch", "valid_to_batch",
-                                                  "valid_to", "source_row")]
-    out = sites[keep].copy()
-    for col in out.columns:
-        if str(out[col].dtype).startswith("datetime"):
-            out[col] = out[col].dt.strftime("%Y-%m-%d")
-    return out.to_json(na="null", drop_id=True).encode("utf-8")
+    return sites_geojson(sites).encode("utf-8")
 
 
 # --- sources ---------------------------------------------------------------------------------------

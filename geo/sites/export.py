@@ -1,0 +1,27 @@
+"""Current sites as CSV or GeoJSON text: one serialisation for the command line and the app."""
+from __future__ import annotations
+
+import pandas as pd
+
+from geo.sites.store import VERSION_FIELDS
+
+_INTERNAL = ("version_id", "valid_from_batch", "valid_to_batch", "valid_to", "source_row")
+
+
+def export_frame(sites: pd.DataFrame) -> pd.DataFrame:
+    """Every stored field plus ward and authority codes, in the store's column order."""
+    cols = [c for c in (*VERSION_FIELDS, "valid_from", "first_seen") if c in sites.columns]
+    return pd.DataFrame(sites)[cols].copy()
+
+
+def sites_csv(sites: pd.DataFrame) -> str:
+    return export_frame(sites).to_csv(index=False, date_format="%Y-%m-%d")
+
+
+def sites_geojson(sites) -> str:
+    """Points in WGS84 with dates as ISO text (GeoJSON has no date type)."""
+    out = sites[[c for c in sites.columns if c not in _INTERNAL]].copy()
+    for col in out.columns:
+        if str(out[col].dtype).startswith("datetime"):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+    return out.to_json(na="null", drop_id=True)
