@@ -255,16 +255,23 @@ def test_sources_lists_every_file_with_its_checksum() -> None:
 
 def test_measure_and_classes_go_into_the_link_and_the_legend() -> None:
     at = app()
-    at.segmented_control(key="w_measure").set_value("limit_used").run()
+    at.segmented_control(key="w_measure").set_value("hotel").run()
     at.radio(key="w_classes").set_value("natural_breaks").run()
     assert not at.exception
-    assert param(at, "measure") == "limit_used" and param(at, "classes") == "natural_breaks"
+    assert param(at, "measure") == "hotel" and param(at, "classes") == "natural_breaks"
     legend = next(m.value for m in at.markdown if "aam-legend" in m.value)
-    assert "Dispersal against the 1:200 limit" in legend and "Natural breaks (Fisher-Jenks)" in legend
+    assert "Natural breaks (Fisher-Jenks)" in legend
     # the same link in a new session opens the same view
-    again = app(measure="limit_used", classes="natural_breaks")
-    assert again.segmented_control(key="w_measure").value == "limit_used"
+    again = app(measure="hotel", classes="natural_breaks")
+    assert again.segmented_control(key="w_measure").value == "hotel"
     assert again.radio(key="w_classes").value == "natural_breaks"
+
+
+def test_limit_measure_always_uses_fixed_quarters_of_the_limit() -> None:
+    at = app(measure="limit_used", classes="natural_breaks")
+    assert not at.exception
+    legend = next(m.value for m in at.markdown if "aam-legend" in m.value)
+    assert "Fixed: quarters of the 1:200 limit" in legend and "over the 1:200 limit" in legend
 
 
 def test_presentation_toggle_and_leaving_it() -> None:
