@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from geo import disclosure
+from geo.caveats import CAVEATS
 from geo.disclosure import Role, Suppression
 from geo.errors import GeoError
 from geo.render import marking as marking_rules
@@ -50,17 +51,6 @@ TABLE_COLUMNS = {
              "lad_code", "lad_name", "latitude", "longitude", "bed_spaces", "people", "provider",
              "status", "opened", "closed", "acquired"),
 }
-CAVEATS = (
-    "Figures are provisional and may be revised in later Home Office releases.",
-    "Section 98 (initial) support gained local authority geography only from December 2022; "
-    "earlier Section 98 figures have no local geography.",
-    "Subsistence-only support had no local geography for five quarters, so area totals for those "
-    "quarters leave it out.",
-    "'Hotels' counts only contingency hotels (Contingency Accommodation - Hotel); other contingency "
-    "sites are counted separately.",
-    "The 1:200 cluster limit (one supported asylum seeker in dispersed accommodation per 200 "
-    "residents) comes from the 2019 memorandum between local government and the Home Office.",
-)
 
 
 # ----------------------------------------------------------------------------- provenance

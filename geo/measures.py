@@ -11,7 +11,7 @@ Definitions (written on screen too):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 import pandas as pd
@@ -65,6 +65,20 @@ class Filters:
     @property
     def geographic(self) -> bool:
         return bool(self.regions or self.nations)
+
+
+def first_published(stats: pd.DataFrame) -> dict[str, pd.Timestamp]:
+    """The first quarter each accommodation type appears by authority in the series.
+
+    Asy_D11 split out hotels, initial and other contingency accommodation by authority only from
+    December 2022; before that a zero would be a claim the file does not make.
+    """
+    return stats[stats["allocated"]].groupby("accommodation_type")["period"].min().to_dict()
+
+
+def published(stats: pd.DataFrame, accommodation_type: str, period: pd.Timestamp | None) -> bool:
+    start = first_published(stats).get(accommodation_type)
+    return period is not None and start is not None and pd.Timestamp(period) >= start
 
 
 def previous_period(periods: list[pd.Timestamp], period: pd.Timestamp, quarters: int) -> pd.Timestamp | None:
@@ -155,8 +169,15 @@ def headline(model: Model, period: pd.Timestamp | str, filters: Filters = Filter
     y = _total(model, previous_period(model.periods, period, 4), filters)
     labels = {"supported": "People supported", "hotel": "In contingency hotels",
               "dispersed": "In dispersed accommodation", "over": "Authorities over 1:200"}
-    return {k: Headline(label, now[k], None if q is None else now[k] - q[k], None if y is None else now[k] - y[k])
-            for k, label in labels.items()}
+    out = {k: Headline(label, now[k], None if q is None else now[k] - q[k], None if y is None else now[k] - y[k])
+           for k, label in labels.items()}
+    if not published(model.stats, HOTEL, period):
+        out["hotel"] = Headline(labels["hotel"], float("nan"), None, None)
+    else:
+        for attr, quarters in (("change_q", 1), ("change_y", 4)):
+            if not published(model.stats, HOTEL, previous_period(model.periods, period, quarters)):
+                out["hotel"] = replace(out["hotel"], **{attr: None})
+    return out
 
 
 def lad_trend(model: Model, lad_code: str, filters: Filters = Filters()) -> pd.DataFrame:
@@ -169,6 +190,8 @@ def lad_trend(model: Model, lad_code: str, filters: Filters = Filters()) -> pd.D
     out["hotel"] = by_type.get(HOTEL)
     out["dispersed"] = by_type.get(DISPERSED)
     out = out.fillna(0).astype("int64")
+    start = first_published(model.stats).get(HOTEL)
+    out["hotel"] = out["hotel"].astype("float64").where(out.index >= start if start is not None else False)
     pop = model.lads.set_index("lad_code").at[lad_code, "population"]
     out["limit_used"] = out["dispersed"] / (pop / CLUSTER_LIMIT) if pd.notna(pop) else float("nan")
     return out.reset_index()

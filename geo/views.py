@@ -35,7 +35,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import pandas as pd
 
 from geo.asylum_stats import DISPERSED, HOTEL, parse_period
-from geo.measures import CLUSTER_LIMIT, Filters
+from geo.measures import CLUSTER_LIMIT, Filters, first_published
 
 MAP_MEASURES: dict[str, str] = {
     "per_1000": "People supported per 1,000 residents",
@@ -426,4 +426,7 @@ def national_series(model, filters: Filters = Filters()) -> pd.DataFrame:
     limit = area.set_index("lad_code")["population"] / CLUSTER_LIMIT
     by_lad["over"] = by_lad["people"] > by_lad["lad_code"].map(limit)
     out["over"] = by_lad.groupby("period")["over"].sum()
-    return out.fillna(0).astype("int64").reset_index()
+    out = out.fillna(0).astype("int64")
+    start = first_published(stats).get(HOTEL)  # hotels by authority only from Dec 2022: not zero before
+    out["hotel"] = out["hotel"].astype("float64").where(out.index >= start if start is not None else False)
+    return out.reset_index()

@@ -250,7 +250,8 @@ def area_headline_rows(model: Model, sel: Selection) -> list[list[str]]:
     heads = headline(model, sel.period, sel.filters())
     rows = [["Measure", "Value", "Change on\nquarter", "Change on\nyear"]]
     for item in heads.values():
-        rows.append([item.label, number(item.value), signed(item.change_q), signed(item.change_y)])
+        shown = "not published" if pd.isna(item.value) else number(item.value)
+        rows.append([item.label, shown, signed(item.change_q), signed(item.change_y)])
     return rows
 
 
