@@ -41,10 +41,6 @@ FIELD_LABELS = {
     "closed": "Date closed", "acquired": "Date acquired", "notes": "Notes",
 }
 # Columns acquisitions_over_threshold reads; the rest of the history only slows its joins.
-_HISTORY_COLUMNS = ("version_id", "reference", "site_type", "status", "opened", "closed", "acquired", "people",
-                    "valid_from", "valid_to", "ward_code", "ward_name", "lad_code", "lad_name")
-
-
 # --- illustrative records ---------------------------------------------------------------------------
 
 def is_illustrative(value: Any) -> bool:
@@ -490,13 +486,12 @@ def over_threshold_acquisitions(history: pd.DataFrame, wards: pd.DataFrame, *,
     and type from ``sites`` (the current records) for the map, ``level`` (ward, authority or
     both) and the ratios as people per 200 residents. Acquisitions after ``as_at`` are left out.
     """
-    cols = [c for c in _HISTORY_COLUMNS if c in history.columns]
     if history.empty:
         return pd.DataFrame(columns=["reference", "acquired", "ward_code", "ward_name", "lad_code", "lad_name",
                                      "ward_over", "lad_over", "level", "ward_per_200", "lad_per_200"])
     population = pd.DataFrame(wards.drop(columns="geometry", errors="ignore"))[["ward_code", "lad_code",
                                                                                  "population"]]
-    table = measures.acquisitions_over_threshold(history[cols], population, lad_population=lad_population)
+    table = measures.acquisitions_over_threshold(history, population, lad_population=lad_population)
     if as_at is not None:
         table = table[table["acquired"] <= pd.Timestamp(as_at)]
     table = in_authorities(table, lads)
