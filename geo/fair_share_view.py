@@ -466,6 +466,7 @@ def allocation_display(result: fs.AllocationResult, area: pd.DataFrame) -> pd.Da
         "Residents": t["population"],
         f"Limit (residents ÷ {result.limit_per})": t["capacity_at_limit"].round(1),
         "Note": t["reason"],
+        "Code": t["lad_code"],
     })
     order = t.sort_values(["allocated", "places_available"], ascending=False, kind="stable").index
     return out.loc[order].reset_index(drop=True)

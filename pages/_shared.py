@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import measures, views
+from geo.caveats import CAVEATS  # noqa: F401  (pages read ui.CAVEATS)
 from geo.errors import GeoError
 from geo.model import Model, load_model, web_layer
 from geo.views import ViewState
@@ -28,17 +29,6 @@ PAGE_FILES = {
     "sources": "pages/sources.py",
 }
 SITES_DB_ENV = "AAM_SITES_DB"
-CAVEATS = [
-    "The Home Office figures are provisional and may be revised in later releases.",
-    "Section 98 (initial) support has had local geography only since December 2022; earlier "
-    "Section 98 figures appear in the UK total but on no council.",
-    "People on subsistence-only support had no local geography for five quarters, December 2023 to "
-    "September 2024, so council figures for those quarters leave them out.",
-    "'Hotels' means contingency hotels only; other contingency accommodation (such as large sites) "
-    "is counted separately.",
-    "The 1:200 check uses the residents figure the Home Office publishes with Reg_02; ward checks use "
-    "Census 2021 usual residents. Areas with no population figure show as 'no estimate', never zero.",
-]
 
 
 # --- navigation guard ---------------------------------------------------------------------------

@@ -8,11 +8,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from geo import export_requests as ER
 from geo import views
 from geo.measures import CLUSTER_LIMIT, rank
 from geo.render import layers as L
 from geo.render.classify import classify
 from geo.render.legend import choropleth_legend
+from pages import _exports as ex
 from pages import _shared as ui
 
 PAGE = "council"
@@ -194,6 +196,8 @@ st.caption("Section 98 support has local geography only from December 2022; subs
 # --- wards ----------------------------------------------------------------------------------------
 st.markdown("### Wards")
 wards = model.wards[model.wards["lad_code"] == lad] if model.wards is not None else None
+lad_sites = measures_by_ward = ward_listing = None
+by = "population"
 if wards is None or wards.empty:
     st.info("No ward boundaries are loaded for this council.")
 else:
@@ -254,13 +258,43 @@ else:
         config["dispersed_people"] = st.column_config.NumberColumn("Dispersed (site records)", format="localized")
         config["status"] = "1:200 status"
     st.caption("Tick a ward to open the ward view.")
-    pick = st.dataframe(listing.sort_values("ward_name")[cols], hide_index=True, height=300, key="ward_table",
+    ward_listing = listing.sort_values("ward_name")[cols]
+    pick = st.dataframe(ward_listing, hide_index=True, height=300, key="ward_table",
                         on_select="rerun", selection_mode="single-row", column_config=config)
     picked = pick.selection.rows if pick is not None else []
     if picked:
         code = listing.sort_values("ward_name").iloc[picked[0]]["ward_code"]
         ui.save_state(state, PAGE)
         ui.switch_to("ward", replace(state, ward=code))
+
+# --- export: the council's map, its wards table and its briefing pack ------------------------------
+if not state.present:
+    role, _ = ER.role_from_env()
+    ward_map = measures_by_ward is not None and by == "dispersal_ratio"
+    snap = ER.map_request(state, made_on=ex.today(), geographic=False, lad_code=lad, lad_name=row["lad_name"],
+                          level="ward" if ward_map else "lad", measure="limit_used" if ward_map else None)
+    area = ER.area_slug(lad_code=lad, lad_name=row["lad_name"])
+    council_row = table[table["lad_code"] == lad]
+    tables = [ex.ExportTable("council", f"{row['lad_name']}: council figures", council_row, "lad",
+                             period=state.period, area=area,
+                             title=f"Asylum support in {row['lad_name']}, {views.as_at_label(period)}")]
+    if ward_listing is not None:
+        tables.insert(0, ex.ExportTable("wards", f"Wards of {row['lad_name']} ({len(ward_listing):,})",
+                                        ward_listing.assign(lad_code=lad),
+                                        "ward", period=state.period if measures_by_ward is None else ex.today(),
+                                        area=area, columns=tuple(ward_listing.columns),
+                                        site_derived=measures_by_ward is not None,
+                                        title=f"Wards of {row['lad_name']}"))
+    pack_sites, pack_note = ER.briefing_sites(role, lad_sites if measures_by_ward is not None else None)
+    ex.export_panel(
+        model, key="council", snapshot=snap, tables=tables, ward_measures=measures_by_ward if ward_map else None,
+        snapshot_note=("Wards coloured by dispersal against 1:200 from the site records (small counts "
+                       "suppressed)." if ward_map else
+                       f"{row['lad_name']} outlined among the councils of {region}."),
+        briefing=ER.BriefingRequest(period=state.period, made_on=snap.made_on, lad_code=lad,
+                                    lad_name=row["lad_name"], with_sites=pack_sites is not None,
+                                    ward_figures=measures_by_ward is not None),
+        briefing_sites=pack_sites, briefing_ward_measures=measures_by_ward, briefing_note=pack_note)
 
 ui.footer(model, ("asy_d11", "reg02", "lad_boundaries", "ward_boundaries", "ward_population"), period)
 ui.save_state(state, PAGE)

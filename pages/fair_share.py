@@ -31,6 +31,11 @@ try:  # the dashboard's shared loader: one cached model and table cache for ever
     from pages import _shared as shared
 except ImportError:  # page run on its own, before (or without) the shared module
     shared = None
+try:  # the Export panel (tables as CSV, Excel, GeoJSON, GeoPackage; the briefing pack)
+    from geo import export_requests as ER
+    from pages import _exports as exports
+except ImportError:
+    ER = exports = None
 
 # --------------------------------------------------------------------- loading
 
@@ -149,16 +154,7 @@ with chart_col:
 with table_col:
     st.subheader("Fair-share table")
     show_table(view.fair_share_display(summary, measure), "fs_table", height=520)
-    st.caption(caption)
-    st.download_button(
-        "Download the fair-share table (CSV)",
-        view.csv_with_sources(view.fair_share_export(summary, measure, period),
-                              [source_line, f"People as at {view.quarter_label(period)}; "
-                               f"residents from Reg_02 as at {population_date}",
-                               f"Measure: {view.MEASURES[measure]}; compared within "
-                               f"{'the UK' if group is None else 'each region'}"]),
-        file_name=f"fair_share_{area_choice.replace(' ', '_').replace(':', '')}_{period.date()}.csv",
-        mime="text/csv", key="fs_download_table")
+    st.caption(caption + (" Export it with the Export panel under the allocation." if exports else ""))
 
 # ------------------------------------------------------ headroom and taking part
 
@@ -256,14 +252,28 @@ with alloc_chart_col:
         st.altair_chart(alloc_chart, width="stretch")
         st.caption(caption + " Grey: counted now; blue: new places (authorities given most, "
                    "up to 25).")
-st.download_button(
-    "Download the allocation table (CSV)",
-    view.csv_with_sources(alloc_table, [
-        source_line, f"People as at {view.quarter_label(period)}; residents from Reg_02 as at "
-        f"{population_date}", f"Additional places {additional}; placed {result.placed}; not "
-        f"placed {result.unplaced}", f"Rule: {result.rule}", view.PLANNING_AID]),
-    file_name=f"allocation_{area_choice.replace(' ', '_').replace(':', '')}_{period.date()}.csv",
-    mime="text/csv", key="fs_download_allocation")
+
+# --------------------------------------------------------------------- export
+
+if exports is not None and shared is not None:
+    fs_area = "uk" if area_choice == view.UK_CHOICE else ER.slug(area_choice)
+    fair_frame = view.fair_share_display(summary, measure).rename(columns={"Code": "lad_code"})
+    alloc_frame = alloc_table.rename(columns={"Code": "lad_code"})
+    exports.export_panel(
+        model, key="fair_share",
+        tables=[exports.ExportTable("fair-share", f"Fair-share table ({len(fair_frame):,})", fair_frame, "lad",
+                                    period=period, area=fs_area, columns=tuple(fair_frame.columns),
+                                    title=f"Fair share: {place}, {view.quarter_label(period)}, "
+                                          f"{view.MEASURES[measure].lower()}"),
+                exports.ExportTable(f"allocation-{additional}", f"Allocation of {additional:,} places "
+                                    f"({len(alloc_frame):,})", alloc_frame, "lad", period=period, area=fs_area,
+                                    columns=tuple(alloc_frame.columns),
+                                    title=f"Allocation of {additional:,} places in {place} (one per {limit:,} "
+                                          f"residents{', hotels counted' if hotels else ''}): "
+                                          f"{view.PLANNING_AID}")],
+        briefing=ER.BriefingRequest(period=period, made_on=exports.today(),
+                                    region=None if area_choice == view.UK_CHOICE else area_choice),
+        label="Export: fair-share and allocation tables, briefing pack")
 
 # ------------------------------------------------------------------ method
 

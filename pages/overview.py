@@ -12,11 +12,13 @@ from html import escape
 import pandas as pd
 import streamlit as st
 
+from geo import export_requests as ER
 from geo import views
 from geo.measures import CLUSTER_LIMIT
 from geo.render import layers as L
 from geo.render.classify import classify
 from geo.render.legend import choropleth_legend
+from pages import _exports as ex
 from pages import _shared as ui
 
 PAGE = "overview"
@@ -110,7 +112,7 @@ with head_box:
     grid = [c for _ in range(2) for c in st.columns(2)]
     for col, name in zip(grid, HEADLINES):
         h = heads[name]
-        ui.metric(col, LABELS[name], f"{int(h.value):,}", h.change_q, h.change_y, previous_q=prev_q,
+        ui.metric(col, LABELS[name], "not published" if pd.isna(h.value) else f"{int(h.value):,}", h.change_q, h.change_y, previous_q=prev_q,
                   previous_y=prev_y, inverse=(name == "over"),
                   chart=None if state.present else series[name].tolist()[-12:], help=HELP[name])
 
@@ -156,14 +158,28 @@ if not state.present:
 
 # --- table ----------------------------------------------------------------------------------------
 if not state.present:
-    st.markdown(f"### All councils in the selection ({len(table):,})")
-    st.caption("Click a column heading to sort; tick a row to open that council. Download with the table's "
-               "toolbar (top right of the table).")
     listing = table.assign(status=table["threshold_status"].map(
         {"over 1:200": "Over 1:200", "within 1:200": "Within", "no estimate": "No estimate"})
     ).sort_values(measure, ascending=False, na_position="last")
     cols = ["lad_name", "region", "population", "supported", "per_1000", "hotel", "dispersed", "limit_used",
             "status", "supported_change_q", "supported_change_y", "lad_code"]
+
+    # --- export: the map, the table below and the briefing pack, exactly as shown ---------------------
+    snap = ER.map_request(state, made_on=ex.today())
+    single, brief_region = ER.briefing_area(state, opts["regions"])
+    ex.export_panel(
+        model, key="overview", snapshot=snap,
+        tables=[ex.ExportTable("councils", f"All councils in the selection ({len(listing):,})", listing[cols],
+                               "lad", period=state.period, area=snap.area, columns=tuple(cols),
+                               title=f"Asylum support by council: {where}, {views.as_at_label(period)}")],
+        briefing=ER.BriefingRequest(period=state.period, made_on=snap.made_on, region=brief_region)
+        if single else None,
+        note=None if single else "Briefing packs cover one region or nation, or the whole UK: choose a single "
+                                 "region (or no area filter) for one.")
+
+    st.markdown(f"### All councils in the selection ({len(table):,})")
+    st.caption("Click a column heading to sort; tick a row to open that council. Export it as CSV, Excel, "
+               "GeoJSON or GeoPackage with the Export panel above.")
     pick = st.dataframe(
         listing[cols], hide_index=True, height=420, on_select="rerun", selection_mode="single-row",
         key="council_table",

@@ -23,6 +23,7 @@ import altair as alt  # noqa: E402
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
+from geo import export_requests as ER  # noqa: E402
 from geo import views as gviews  # noqa: E402
 from geo.errors import GeoError  # noqa: E402
 from geo.model import ward_vintage  # noqa: E402
@@ -32,6 +33,7 @@ from geo.sites import views as SV  # noqa: E402
 from geo.sites.readers import SUPPORTED  # noqa: E402
 from geo.sites.schema import FIELDS  # noqa: E402
 from geo.sites.store import SiteStore  # noqa: E402
+from pages import _exports as ex  # noqa: E402
 from pages import _shared as ui  # noqa: E402
 
 PAGE = "sites"
@@ -507,6 +509,37 @@ with tabs[6]:
             st.download_button("Download its rejected rows (CSV)", SV.rejected_rows_csv(db, pick),
                                file_name=f"rejected rows - batch {pick}.csv", mime="text/csv",
                                key="sites_dl_batch_rejections")
+
+# --- export: the ward measures table, site records (by role), the council's map and briefing ------
+if has_sites and not state.present:
+    role, _ = ER.role_from_env()
+    single = lad_pick != ALL
+    area = ER.area_slug(lad_code=lad_pick, lad_name=names[lad_pick]) if single else "all-authorities"
+    ward_cols = [c for c in SV.WARD_TABLE_LABELS if c in shown.columns and c != "residents"]
+    ward_cols.insert(ward_cols.index("ward_code") if "ward_code" in ward_cols else len(ward_cols), "population")
+    tables = [
+        ex.ExportTable("ward-measures", f"Wards and 1:200 ({len(shown):,} wards)", shown, "ward", period=as_at,
+                       area=area, columns=tuple(ward_cols), site_derived=True,
+                       title=f"Wards of {where} against 1:200 from site records, as at {as_at.isoformat()}"),
+        ex.ExportTable("sites", f"Site records ({len(sites):,})", sites, "site", period=as_at, area=area,
+                       site_derived=True, title=f"Site records in {where}, as at {as_at.isoformat()}"),
+    ]
+    snap = None
+    if single and day is None:  # ward maps are drawn from the records open on the day made (today)
+        snap = ER.MapRequest(measure="limit_used", period=model.latest_period, made_on=ex.today(), level="ward",
+                             lad_code=lad_pick, lad_name=names[lad_pick], method=state.classes)
+    pack_sites, pack_note = ER.briefing_sites(role, sites if single and day is None else None)
+    ex.export_panel(
+        model, key="sites", snapshot=snap, tables=tables, ward_measures=wtable if snap is not None else None,
+        snapshot_note="Wards coloured by dispersal against 1:200 from these records (small counts suppressed); "
+                      "sites themselves are not drawn.",
+        briefing=ER.BriefingRequest(period=model.latest_period, made_on=ex.today(), lad_code=lad_pick,
+                                    lad_name=names[lad_pick], with_sites=pack_sites is not None,
+                                    ward_figures=True) if single and day is None else None,
+        briefing_sites=pack_sites, briefing_ward_measures=wtable if single and day is None else None,
+        briefing_note=pack_note,
+        note=None if single and day is None else
+        "Choose one authority (and today's records) for a map snapshot and a briefing pack.")
 
 # --- sources -------------------------------------------------------------------------------------------
 sources = ["ward_boundaries", "ward_lad_lookup", "ward_population", "reg02"]

@@ -10,14 +10,17 @@ import pandas as pd
 import streamlit as st
 from shapely.geometry import box
 
+from geo import export_requests as ER
 from geo import views
 from geo.measures import CLUSTER_LIMIT
 from geo.render import layers as L
 from geo.render.classify import classify
 from geo.render.legend import choropleth_legend, outline_swatch
+from pages import _exports as ex
 from pages import _shared as ui
 
 PAGE = "ward"
+FINDER_COLS = ["ward_name", "lad_name", "population", "limit", "council_status", "ward_code"]
 model = ui.require_model()
 key = ui.model_key(model)
 state = ui.load_state(model)
@@ -88,7 +91,7 @@ with st.expander("Find wards by council, 1:200 status or residents", expanded=wa
                "Residents with no estimate are left out when a residents range is set.")
     st.session_state["_finder_codes"] = found["ward_code"].tolist()
     st.dataframe(
-        found[["ward_name", "lad_name", "population", "limit", "council_status", "ward_code"]],
+        found[FINDER_COLS],
         hide_index=True, height=260, selection_mode="single-row", key="ward_finder",
         on_select=partial(ui.pick_row, "ward_finder", "_finder_codes", "ward"),
         column_config={"ward_name": st.column_config.TextColumn("Ward", pinned=True), "lad_name": "Council",
@@ -96,7 +99,19 @@ with st.expander("Find wards by council, 1:200 status or residents", expanded=wa
                        "limit": st.column_config.NumberColumn("1:200 limit (people)", format="localized"),
                        "council_status": "Council 1:200 status", "ward_code": "Code"})
 
+by_site_status = bool(status) and site_measures is not None  # rows chosen by site-derived status
+
+
+def finder_table() -> ex.ExportTable:
+    return ex.ExportTable("wards", f"Wards found ({len(found):,})", found[FINDER_COLS + ["lad_code"]], "ward",
+                          period=state.period, area=ER.area_slug(lad_code=lad, lad_name=lad_names.get(lad)),
+                          columns=tuple(FINDER_COLS), site_derived=by_site_status,
+                          title="Wards found" + (f" in {lad_names[lad]}" if lad else ""))
+
+
 if ward is None:
+    if not state.present:
+        ex.export_panel(model, key="ward", tables=[finder_table()], label="Export: wards found")
     ui.footer(model, ("ward_boundaries", "ward_population", "ward_lad_lookup", "asy_d11"), period)
     ui.save_state(state, PAGE)
     st.stop()
@@ -216,6 +231,22 @@ with right:
                          column_config={"reference": "Reference", "site_type": "Type", "name": "Name",
                                         "people": st.column_config.NumberColumn("People", format="localized"),
                                         "status": "Status"})
+
+# --- export: the wards found, the neighbours table and the council's briefing pack ----------------
+if not state.present:
+    NEIGHBOUR_COLS = ["ward_name", "lad_name", "population", "limit", "shared_km", "ward_code"]
+    neighbours_table = ex.ExportTable(
+        "neighbours", f"Neighbouring wards of {me['ward_name']} ({len(nb):,})",
+        nb[NEIGHBOUR_COLS + [c for c in ("lad_code",) if c in nb.columns]], "ward", period=state.period,
+        area=ER.slug(f"{ward} {me['ward_name']}"), columns=tuple(NEIGHBOUR_COLS),
+        title=f"Wards neighbouring {me['ward_name']} ({ward})")
+    ex.export_panel(
+        model, key="ward", tables=[neighbours_table, finder_table()],
+        briefing=ER.BriefingRequest(period=state.period, made_on=ex.today(), lad_code=lad_code,
+                                    lad_name=str(me["lad_name"])) if council is not None else None,
+        label="Export: wards, briefing pack",
+        note="The ward map has no static snapshot (it shows residents of a ward and its neighbours); the "
+             "council view exports its map.")
 
 ui.footer(model, ("ward_boundaries", "ward_population", "ward_lad_lookup", "asy_d11"), period)
 ui.save_state(state, PAGE)

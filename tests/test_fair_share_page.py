@@ -135,4 +135,17 @@ def test_uk_view_compares_regions(model):
     assert REGION in set(regions["Region or nation"])
     assert regions["People in dispersed accommodation"].sum() > 0
     assert any("Section 98" in m.value for m in at.markdown)  # the method and its limits
-    assert len(at.get("download_button")) == 2
+    # The Export panel: the fair-share table as shown (CSV here), and the UK briefing pack.
+    labels = [str(b.proto.label) for b in at.get("download_button")]
+    assert labels == ["Briefing pack (PDF)"]
+    at.button(key="fair_share_table_make").click().run()
+    assert not at.exception, at.exception
+    quarter = pd.Timestamp(at.selectbox(key="fs_quarter").value).date().isoformat()
+    name = f"asylum-support-fair-share-{quarter}-uk.csv"
+    labels = [str(b.proto.label) for b in at.get("download_button")]
+    assert "Download CSV" in labels and "Its sources (JSON)" in labels
+    assert any(b.proto.help == name for b in at.get("download_button"))
+    files = at.session_state["_export_fair_share_table"]["files"]
+    lines = files[name].decode("utf-8").splitlines()
+    assert lines[0].startswith("lad_code,Authority,Status,")  # machine-readable: header first, codes first
+    assert len(lines) - 1 == len(_frame_with(at, "Fair share (people)"))

@@ -54,3 +54,12 @@ def test_cli_errors_are_one_line(model, tmp_path, args, message) -> None:
     assert done.returncode == 2
     assert message in done.stderr
     assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1
+
+
+def test_hotel_map_for_a_quarter_before_hotels_were_published_is_refused(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "geo", "snapshot", "--level", "lad", "--measure", "hotel",
+                          "--period", "2021-03-31", "--out", str(tmp_path / "h.png")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    assert "not published by local authority for 2021-03-31" in out.stderr
+    assert not (tmp_path / "h.png").exists()

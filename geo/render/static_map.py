@@ -29,7 +29,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from geo.errors import DataError, GeoError
-from geo.measures import CLUSTER_LIMIT, MEASURES, lad_table
+from geo.asylum_stats import HOTEL
+from geo.measures import CLUSTER_LIMIT, MEASURES, Filters, first_published, lad_table, published
 from geo.model import Model
 from geo.render import marking as marking_rules
 from geo.render.classify import NO_DATA, OVER_THRESHOLD_OUTLINE, Classes, classify
@@ -264,10 +265,13 @@ class MapContent:
         return int(self.areas["over"].fillna(False).astype(bool).sum())
 
 
-def _lad_areas(model: Model, measure: str, period: pd.Timestamp) -> gpd.GeoDataFrame:
-    table = lad_table(model, period)
+def _lad_areas(model: Model, measure: str, period: pd.Timestamp,
+               filters: Filters | None = None) -> gpd.GeoDataFrame:
+    """Authorities with the measure; with filters, the screen's figures and only its areas."""
+    table = lad_table(model, period) if filters is None else lad_table(model, period, filters)
+    how = "inner" if filters is not None and filters.geographic else "left"
     frame = model.lads[["lad_code", "geometry"]].merge(
-        table[["lad_code", "lad_name", "region", measure, "over_threshold"]], on="lad_code", how="left")
+        table[["lad_code", "lad_name", "region", measure, "over_threshold"]], on="lad_code", how=how)
     frame = frame.rename(columns={"lad_code": "code", "lad_name": "name", measure: "value",
                                   "over_threshold": "over"})
     frame["suppressed"] = False
@@ -311,24 +315,50 @@ def _top_codes(areas: pd.DataFrame, n: int = MAX_LABELS, over_extra: int = 3) ->
     return codes + over["code"].head(over_extra).tolist()
 
 
+def filter_note(filters: Filters | None) -> str | None:
+    """The accommodation and support filters in words, for the map's subtitle (None if none)."""
+    if filters is None:
+        return None
+    parts = []
+    if filters.accommodation_types:
+        parts.append("accommodation: " + ", ".join(filters.accommodation_types))
+    if filters.support_types:
+        parts.append("support: " + ", ".join(filters.support_types))
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] if text else None
+
+
 def map_content(model: Model, *, level: str = "lad", measure: str = "per_1000",
                 period: pd.Timestamp | str | None = None, lad_code: str | None = None,
                 region: str | None = None, method: str = "quantiles",
-                ward_measures: pd.DataFrame | None = None) -> MapContent:
-    """Select, value, class and project the areas one map shows."""
+                ward_measures: pd.DataFrame | None = None, filters: Filters | None = None) -> MapContent:
+    """Select, value, class and project the areas one map shows.
+
+    filters (authority level): the screen's accommodation, support, region and nation filters,
+    so a snapshot values, selects and classes exactly the councils the screen does.
+    """
     check_level(level)
     measure = check_measure(measure)
     period = check_period(model, period)
+    if measure == "hotel" and level == "lad" and not published(model.stats, HOTEL, period):
+        raise DataError(f"hotels are not published by local authority for {period.date()}; Asy_D11 has "
+                        f"them from {first_published(model.stats)[HOTEL].date()}")
     lad_code = check_lad(model, lad_code) if lad_code else None
     region = check_region(model, region) if region else None
     lads = model.lads.set_index("lad_code")
     focus = None
+    geographic = level == "lad" and filters is not None and filters.geographic
     if level == "lad":
-        areas = _lad_areas(model, measure, period)
+        areas = _lad_areas(model, measure, period, filters)
         area_region = region or (lads.at[lad_code, "region"] if lad_code else None)
         if area_region:
             areas = areas[areas["region"] == area_region]
-        label = f"{area_region} by local authority" if area_region else "United Kingdom by local authority"
+        if area_region:
+            label = f"{area_region} by local authority"
+        elif geographic:
+            label = f"{', '.join(filters.regions or filters.nations)} by local authority"
+        else:
+            label = "United Kingdom by local authority"
         labels = [lad_code] if lad_code else _top_codes(areas)
         if lad_code:
             label += f", {lads.at[lad_code, 'lad_name']} outlined"
@@ -349,13 +379,14 @@ def map_content(model: Model, *, level: str = "lad", measure: str = "per_1000",
     if areas.empty:
         raise GeoError(f"no {level} areas in the selection")
     selected_lads = set(areas["lad_code"].dropna())
-    context = _context(model, areas, selected_lads) if (lad_code or region) else None
+    context = _context(model, areas, selected_lads) if (lad_code or region or geographic) else None
     if lad_code:
         focus = model.lads[model.lads["lad_code"] == lad_code][["lad_code", "geometry"]].to_crs(BNG)
     classes = classify(areas["value"], method, CLASS_COUNT, measure=measure)
     return MapContent(areas=areas.to_crs(BNG).reset_index(drop=True), context=context, focus=focus,
                       classes=classes, measure=measure, level=level, period=period, area_label=label,
-                      label_codes=[c for c in labels if c], site_derived=level == "ward")
+                      label_codes=[c for c in labels if c], site_derived=level == "ward",
+                      note=filter_note(filters) if level == "lad" else None)
 
 
 # ----------------------------------------------------------------------------- drawing
@@ -575,7 +606,8 @@ def _title_lines(content: MapContent, made_on: date) -> tuple[str, str]:
     title = MEASURES[content.measure]
     if content.site_derived:  # ward figures come from site records on the day made, not the quarter
         return title, f"{content.area_label}  ·  site records open on {date_text(made_on)}"
-    return title, f"{period_text(content.period)}  ·  {content.area_label}"
+    subtitle = f"{period_text(content.period)}  ·  {content.area_label}"
+    return title, subtitle + (f"  ·  {content.note}" if content.note else "")
 
 
 def _footer(fig: Figure, model: Model, content: MapContent, made_on: date, marking: str,
@@ -765,7 +797,8 @@ def snapshot(model: Model, *, level: str = "lad", measure: str = "per_1000",
              period: pd.Timestamp | str | None = None, lad_code: str | None = None,
              region: str | None = None, method: str = "quantiles", aspect: str = "16:9",
              dpi: int = 150, out: Path, made_on: date, marking: str | None = None,
-             ward_measures: pd.DataFrame | None = None, sites: pd.DataFrame | None = None) -> Path:
+             ward_measures: pd.DataFrame | None = None, sites: pd.DataFrame | None = None,
+             filters: Filters | None = None) -> Path:
     """Write one map snapshot (.png, .svg or .pdf) of the selection and return its path.
 
     The marking defaults to what the content needs (geo.render.marking); a caller may raise
@@ -779,11 +812,14 @@ def snapshot(model: Model, *, level: str = "lad", measure: str = "per_1000",
         ward_measures = ward_measures_from_sites(model, sites, as_at=made_on)
     with matplotlib.rc_context(RC):
         content = map_content(model, level=level, measure=measure, period=period, lad_code=lad_code,
-                              region=region, method=method, ward_measures=ward_measures)
+                              region=region, method=method, ward_measures=ward_measures,
+                              filters=filters)
         chosen = marking_rules.check_marking(marking, marking_rules.marking_for(
             site_derived=content.site_derived))
         fig = compose(model, content, aspect=aspect, made_on=made_on, marking=chosen)
         title = f"{MEASURES[content.measure]}: {content.area_label}, {period_text(content.period)}"
+        if content.note:
+            title += f" ({content.note})"
         return save(fig, out, dpi=dpi, title=title, marking=chosen, made_on=made_on,
                     sources=source_text(model, map_sources(content.level, content.site_derived)))
 
