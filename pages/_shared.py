@@ -328,7 +328,8 @@ def metric(col, label: str, value: str, change_q: float | None, change_y: float 
     Changes carry a sign and words; colour only repeats them.
     """
     delta = None if change_q is None or pd.isna(change_q) else views.signed(change_q, digits)
-    col.metric(label, value, delta=delta, delta_color="inverse" if inverse else "off",
+    colour = "inverse" if inverse and delta not in (None, "no change") else "off"  # "no change" is not bad news
+    col.metric(label, value, delta=delta, delta_color=colour,
                delta_arrow="off" if delta in (None, "no change") else "auto",
                delta_description=f"on {previous_q}" if delta is not None else None,
                border=True, chart_data=chart, chart_type="line", help=help)

@@ -14,6 +14,8 @@ import streamlit as st
 
 from geo import export_requests as ER
 from geo import views
+from geo import measures
+from geo.asylum_stats import HOTEL
 from geo.measures import CLUSTER_LIMIT
 from geo.render import layers as L
 from geo.render.classify import classify
@@ -112,7 +114,7 @@ with head_box:
     grid = [c for _ in range(2) for c in st.columns(2)]
     for col, name in zip(grid, HEADLINES):
         h = heads[name]
-        ui.metric(col, LABELS[name], "not published" if pd.isna(h.value) else f"{int(h.value):,}", h.change_q, h.change_y, previous_q=prev_q,
+        ui.metric(col, LABELS[name], "—" if pd.isna(h.value) else f"{int(h.value):,}", h.change_q, h.change_y, previous_q=prev_q,
                   previous_y=prev_y, inverse=(name == "over"),
                   chart=None if state.present else series[name].tolist()[-12:], help=HELP[name])
 
@@ -135,6 +137,11 @@ side_col.caption(f"{model.source_line('asy_d11')}. As at {views.as_at_label(peri
                                              "as a line, and the change on a year earlier beneath."))
 
 # --- map and legend ------------------------------------------------------------------------------
+if not measures.published(model.stats, HOTEL, period):
+    # Asy_D11 splits hotels out by council only from Dec 2022: "not published", never zero.
+    table = table.assign(hotel=float("nan"), hotel_change_q=float("nan"), hotel_change_y=float("nan"))
+    map_col.info(f"Contingency hotels are not published by council for {views.as_at_label(period)}; "
+                 f"Asy_D11 has them from {views.as_at_label(measures.first_published(model.stats)[HOTEL])}.")
 values = table[measure]
 classes = classify(values, method=state.classes, k=5, measure=measure)
 web = ui.web(key, "lad")

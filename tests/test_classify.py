@@ -44,3 +44,8 @@ def test_limit_measures_make_the_limit_a_class_edge_whatever_the_method(measure,
 
 def test_hex_to_rgba():
     assert hex_to_rgba("#ff0080", 10) == [255, 0, 128, 10]
+
+
+def test_no_values_at_all_make_no_classes_and_everything_grey():
+    classes = classify(pd.Series([None, None], dtype=float))
+    assert classes.labels == () and list(classes.colour_of(pd.Series([1.0, None]))) == [NO_DATA, NO_DATA]

@@ -36,6 +36,8 @@ class Classes:
 
     def colour_of(self, values: pd.Series) -> pd.Series:
         """Hex colour per value; missing values get the no-data grey."""
+        if not self.bins:
+            return pd.Series(self.no_data_colour, index=values.index, dtype=object)
         index = np.searchsorted(np.asarray(self.bins), values.to_numpy(dtype=float), side="left")
         index = np.clip(index, 0, len(self.colours) - 1)
         colours = pd.Series(np.asarray(self.colours, dtype=object)[index], index=values.index)
@@ -70,7 +72,7 @@ def classify(values: pd.Series, method: str = "quantiles", k: int = 5,
         return _limit_classes(data, LIMIT_MEASURES[measure], palette)
     distinct = np.unique(data)
     if distinct.size == 0:
-        return Classes((0.0,), (palette[0],), ("no data",), method)
+        return Classes((), (), (), method)  # nothing to class: every area takes the no-data grey
     k = int(min(k, distinct.size))
     if k < 2:
         bins = np.array([distinct.max()])
