@@ -12,29 +12,18 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from conftest import ROOT, SHARED
+from apptest import run_app
+from conftest import SHARED
 
 pytestmark = pytest.mark.skipif(not SHARED.is_dir(),
                                 reason="../shared/data (the official files) is not beside this checkout")
 
-APP = str(ROOT / "app.py")
-TIMEOUT = 180
 PERIOD = "2024-06-30"
 HOTEL = "Contingency Accommodation - Hotel"
 LIVERPOOL = "E08000012"
 
 
-def app(page: str | None = None, **params: str):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for k, v in params.items():
-        at.query_params[k] = v
-    if page:
-        at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+app = run_app
 
 
 def downloads(at) -> list[str]:

@@ -8,13 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ROOT, SHARED
+from apptest import run_app
+from conftest import SHARED
 
 pytestmark = pytest.mark.skipif(not SHARED.is_dir(),
                                 reason="../shared/data (the official files) is not beside this checkout")
 
-APP = str(ROOT / "app.py")
-TIMEOUT = 240
 HOTEL = "Contingency Accommodation - Hotel"
 DISPERSED = "Dispersal Accommodation"
 LIVERPOOL = "E08000012"
@@ -54,17 +53,7 @@ def expected(official, period: str, lad_codes: set[str] | None = None) -> dict[s
     }
 
 
-def app(page: str | None = None, **params: str):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for k, v in params.items():
-        at.query_params[k] = v
-    if page:
-        at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+app = run_app
 
 
 def param(at, name: str) -> str | None:
