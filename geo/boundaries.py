@@ -72,6 +72,14 @@ def _guess_crs(gdf: gpd.GeoDataFrame) -> str:
     return WGS84
 
 
+def _metres_labelled_degrees(gdf: gpd.GeoDataFrame) -> bool:
+    """GeoJSON readers assume WGS84 when a file names no CRS, so a BNG export arrives mislabelled."""
+    if not gdf.crs.is_geographic or gdf.empty:
+        return False
+    minx, miny, maxx, maxy = gdf.total_bounds
+    return max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90
+
+
 def _read_any(path: Path) -> gpd.GeoDataFrame:
     suffix = path.suffix.lower()
     try:
@@ -115,8 +123,8 @@ def read_boundaries(path: str | Path) -> BoundaryLayer:
     except DataError as exc:
         raise DataError(exc.message, file=path) from None
     source_crs = raw.crs.to_string() if raw.crs is not None else None
-    if raw.crs is None:
-        raw = raw.set_crs(_guess_crs(raw))
+    if raw.crs is None or _metres_labelled_degrees(raw):
+        raw = raw.set_crs(_guess_crs(raw), allow_override=True)
     gdf = raw.to_crs(WGS84) if raw.crs.to_epsg() != 4326 else raw
     gdf, repaired = repair(gdf)
     out = gpd.GeoDataFrame(

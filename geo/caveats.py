@@ -16,3 +16,15 @@ CAVEATS: tuple[str, ...] = (
     "Councils are checked with the population the Home Office publishes in Reg_02, wards with "
     "Census 2021 usual residents; areas with no population figure show as 'no estimate', never zero.",
 )
+
+
+def code_move_lines(code_moves: dict[str, dict[str, str]], names: dict[str, str],
+                    titles: dict[str, str], boundary_file: str) -> list[str]:
+    """Plain words for each code the model moved onto the boundary vintage, so no join is silent."""
+    lines = []
+    for sid, moves in code_moves.items():
+        listed = ", ".join(f"{names.get(new, new)} ({old} as {new})" for old, new in sorted(moves.items()))
+        lines.append(f"{titles.get(sid, sid)} gives {len(moves)} authorit{'y' if len(moves) == 1 else 'ies'} "
+                     f"under another vintage's code, joined to {boundary_file} by the code-change table "
+                     f"(data/lad_code_changes.csv): {listed}.")
+    return lines

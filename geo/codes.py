@@ -55,3 +55,36 @@ def to_current(codes: pd.Series, path: Path = CODE_CHANGES) -> pd.Series:
     """Map any predecessor codes in a Series to today's codes; others pass through."""
     mapping = {old: new for old, (new, _) in successor_map(path).items()}
     return codes.map(lambda c: mapping.get(c, c) if isinstance(c, str) else c)
+
+
+def align_to(codes: pd.Series, known: set[str] | frozenset[str],
+             path: Path = CODE_CHANGES) -> tuple[pd.Series, dict[str, str]]:
+    """Put codes onto the ones a boundary vintage uses, so files of different vintages still join.
+
+    A code the boundaries lack moves forward to its successor when the boundaries are newer, or back
+    to its predecessor when they are older, but only where that predecessor is the sole one (a
+    recode or minor boundary change, never a merger). Returns the codes and the moves made.
+    """
+    forward = successor_map(path)
+    table = _load_changes(path)
+    back: dict[str, list[str]] = {}
+    for row in table.itertuples():
+        back.setdefault(row.new_code, []).append(row.old_code)
+
+    def predecessor(code: str) -> str | None:
+        seen: set[str] = set()
+        while code not in known:
+            olds = back.get(code, [])
+            if len(olds) != 1 or code in seen:
+                return None
+            seen.add(code)
+            code = olds[0]
+        return code
+
+    moves: dict[str, str] = {}
+    for code in {c for c in codes.dropna().unique() if isinstance(c, str) and c not in known}:
+        target = forward.get(code, (None, None))[0]
+        target = target if target in known else predecessor(code)
+        if target is not None:
+            moves[code] = target
+    return codes.map(lambda c: moves.get(c, c) if isinstance(c, str) else c), moves

@@ -17,11 +17,11 @@ import pandas as pd
 from geo import sources
 from geo.asylum_stats import read_asy_d11, read_quarterly_totals, read_reg02
 from geo.boundaries import attach_lads, read_boundaries, read_ward_lad_lookup, simplify_for_web
-from geo.codes import nation_of
+from geo.codes import CODE_CHANGES, align_to, nation_of
 from geo.errors import GeoError, SourceMissing
 from geo.population import attach_population, lad_population_from_reg02, read_ward_population
 
-CACHE_VERSION = "3"  # bump when a builder's output changes shape
+CACHE_VERSION = "4"  # bump when a builder's output changes shape
 WEB_TOLERANCE_M = {"lad": 250.0, "ward": 60.0}
 Frame = TypeVar("Frame", pd.DataFrame, gpd.GeoDataFrame)
 
@@ -39,6 +39,8 @@ class Model:
     provenance: dict[str, sources.Provenance]
     missing: dict[str, str] = field(default_factory=dict)
     cache_dir: Path | None = None
+    # Per source: codes moved onto the boundary vintage's own (old code -> boundary code).
+    code_moves: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def periods(self) -> list[pd.Timestamp]:
@@ -90,9 +92,27 @@ def resolve_all(data_dir: str | Path | None = None, cache: str | Path | None = N
     return found, missing
 
 
+def _align(frame: pd.DataFrame | None, known: set[str], unique: bool = False
+           ) -> tuple[pd.DataFrame | None, dict[str, str]]:
+    """Codes onto the boundaries' own; with unique, never onto a code the table already has."""
+    if frame is None:
+        return None, {}
+    codes, moves = align_to(frame["lad_code"], known)
+    if unique:
+        present = set(frame["lad_code"])
+        moves = {old: new for old, new in moves.items() if new not in present}
+        codes = frame["lad_code"].map(lambda c: moves.get(c, c))
+    if not moves:
+        return frame, {}
+    return frame.assign(lad_code=codes), moves
+
+
 def _lad_layer(prov: dict[str, sources.Provenance], stats: pd.DataFrame,
                reg02: pd.DataFrame | None) -> gpd.GeoDataFrame:
     lads = read_boundaries(prov["lad_boundaries"].path).gdf
+    known = set(lads["lad_code"])
+    stats, _ = _align(stats, known)
+    reg02, _ = _align(reg02, known, unique=True)
     if reg02 is not None:
         lads = lads.merge(reg02[["lad_code", "region"]], on="lad_code", how="left")
     else:
@@ -128,7 +148,8 @@ def load_model(data_dir: str | Path | None = None, cache: str | Path | None = No
         raise SourceMissing(" | ".join(missing[sid] for sid in required))
 
     def sha(*ids: str) -> list[str]:
-        return [prov[i].sha256 for i in ids if i in prov]
+        # The code-change table shapes every join, so an edit to it rebuilds the cache too.
+        return [prov[i].sha256 for i in ids if i in prov] + [hashlib.sha256(CODE_CHANGES.read_bytes()).hexdigest()]
 
     def build_stats() -> pd.DataFrame:
         d11 = read_asy_d11(prov["asy_d11"].path)
@@ -145,8 +166,13 @@ def load_model(data_dir: str | Path | None = None, cache: str | Path | None = No
         wards = _cached(cache_path, "wards", sha("ward_boundaries", "ward_lad_lookup", "ward_population",
                                                  "lad_boundaries", "reg02", "asy_d11"),
                         lambda: _ward_layer(prov, lads))
+    known = set(lads["lad_code"])
+    stats, stats_moves = _align(stats, known)
+    reg02, reg02_moves = _align(reg02, known, unique=True)
+    moves = {sid: m for sid, m in (("asy_d11", stats_moves), ("reg02", reg02_moves)) if m}
     return Model(stats=stats, stats_release=str(stats["release"].iloc[0]), lads=lads, wards=wards,
-                 reg02=reg02, quarterly=quarterly, provenance=prov, missing=missing, cache_dir=cache_path)
+                 reg02=reg02, quarterly=quarterly, provenance=prov, missing=missing, cache_dir=cache_path,
+                 code_moves=moves)
 
 
 def web_layer(model: Model, level: str) -> gpd.GeoDataFrame:

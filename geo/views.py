@@ -37,6 +37,10 @@ import pandas as pd
 from geo.asylum_stats import DISPERSED, HOTEL, parse_period
 from geo.measures import CLUSTER_LIMIT, Filters, first_published
 
+# Tables cannot print "no estimate" in a number column (sorting needs numbers), so each says what None means.
+NO_ESTIMATE_NOTE = ("None under Residents means no population estimate (ward estimates cover England and "
+                    "Wales only); such areas are never counted as zero.")
+
 MAP_MEASURES: dict[str, str] = {
     "per_1000": "People supported per 1,000 residents",
     "hotel": "People in contingency hotels",

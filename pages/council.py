@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from html import escape
 
 import altair as alt
@@ -45,8 +46,21 @@ period = pd.Timestamp(state.period)
 
 if lad is None:
     tcol.markdown("# Council view")
-    st.info("Choose a council to see its figures, its trend against the 1:200 limit and its wards. "
-            "Or open one from the national map.")
+    st.info("Choose a council with the box above to see its figures, its trend against the 1:200 limit and "
+            "its wards, or tick one of the councils nearest the limit below.")
+    nearest = ui.lad_table(key, state.period, ui.filters_key(state.filters(geographic=False)))
+    nearest = nearest.dropna(subset=["limit_used"]).sort_values("limit_used", ascending=False).head(10)
+    st.session_state["_nearest_codes"] = nearest["lad_code"].tolist()
+    st.markdown(f"### Nearest the 1:200 limit at {views.as_at_label(period)}")
+    st.dataframe(
+        nearest[["lad_name", "region", "dispersed", "limit_used", "headroom", "lad_code"]], hide_index=True,
+        selection_mode="single-row", key="nearest_table",
+        on_select=partial(ui.pick_row, "nearest_table", "_nearest_codes", "lad"),
+        column_config={"lad_name": st.column_config.TextColumn("Council", pinned=True), "region": "Region",
+                       "dispersed": st.column_config.NumberColumn("In dispersed", format="localized"),
+                       "limit_used": st.column_config.NumberColumn("Against 1:200 (1.0 = limit)", format="%.2f"),
+                       "headroom": st.column_config.NumberColumn("Room under the limit (people)", format="%d"),
+                       "lad_code": "Code"})
     ui.footer(model, ("asy_d11", "reg02"), period)
     ui.save_state(state, PAGE)
     st.stop()
@@ -257,7 +271,7 @@ else:
         cols[3:3] = ["dispersed_people", "status"]
         config["dispersed_people"] = st.column_config.NumberColumn("Dispersed (site records)", format="localized")
         config["status"] = "1:200 status"
-    st.caption("Tick a ward to open the ward view.")
+    st.caption("Tick a ward to open the ward view. " + views.NO_ESTIMATE_NOTE)
     ward_listing = listing.sort_values("ward_name")[cols]
     pick = st.dataframe(ward_listing, hide_index=True, height=300, key="ward_table",
                         on_select="rerun", selection_mode="single-row", column_config=config)

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import sources, views
+from geo.caveats import code_move_lines
 from geo.model import resolve_all
 from pages import _shared as ui
 
@@ -74,6 +75,11 @@ for sid, s in registry.items():
 st.markdown("### Things to know")
 for line in ui.CAVEATS:
     st.markdown(f"- {line}")
+if model is not None and model.code_moves:
+    for line in code_move_lines(model.code_moves, dict(zip(model.lads["lad_code"], model.lads["lad_name"])),
+                                {sid: p.title for sid, p in model.provenance.items()},
+                                model.provenance["lad_boundaries"].file_name):
+        st.markdown(f"- {line}")
 
 st.markdown("### Cache")
 cache = (model.cache_dir if model is not None else sources.cache_dir()) / "built"

@@ -88,7 +88,7 @@ with st.expander("Find wards by council, 1:200 status or residents", expanded=wa
                          council_status=found["lad_code"].map(lad_rows["threshold_status"]))
     found = found.sort_values(["lad_name", "ward_name"])
     st.caption(f"{len(found):,} ward{'s' if len(found) != 1 else ''} match. Tick one to open it. "
-               "Residents with no estimate are left out when a residents range is set.")
+               "Residents with no estimate are left out when a residents range is set. " + views.NO_ESTIMATE_NOTE)
     st.session_state["_finder_codes"] = found["ward_code"].tolist()
     st.dataframe(
         found[FINDER_COLS],
@@ -207,7 +207,7 @@ with left:
                        "shared_km": st.column_config.NumberColumn("Shared boundary (km)", format="%.1f"),
                        "ward_code": "Code"})
     st.caption("Wards whose boundary touches this one (within 25 m, as the published boundaries are "
-               "generalised). Tick one to open it.")
+               "generalised). Tick one to open it. " + views.NO_ESTIMATE_NOTE)
 with right:
     st.markdown(f"### {escape(str(me['lad_name']))}")
     if council is not None:

@@ -192,10 +192,19 @@ def test_council_view_figures(official) -> None:
     assert len(wards) == int((lookup["LAD23CD"] == LIVERPOOL).sum())
 
 
-def test_council_view_without_a_council_asks_for_one() -> None:
-    at = app("pages/council.py")
+def test_council_view_without_a_council_offers_those_nearest_the_limit(official) -> None:
+    at = app("pages/council.py", period="2024-09-30")
     assert any("Choose a council" in i.value for i in at.info)
     assert not at.metric
+    nearest = at.dataframe[0].value
+    # The most stretched council, worked out here from the workbook and Reg_02 directly.
+    d11 = official["d11"]
+    rows = d11[(d11["period"] == pd.Timestamp("2024-09-30")) & (d11["accommodation_type"] == DISPERSED)]
+    by_lad = rows.dropna(subset=["lad_code"]).groupby("lad_code")["people"].sum()
+    ratio = by_lad / (by_lad.index.map(official["reg02"].set_index("lad_code")["population"].astype(float)) / 200)
+    assert nearest.iloc[0]["lad_code"] == ratio.idxmax()
+    assert len(nearest) == 10
+    assert nearest["limit_used"].is_monotonic_decreasing
 
 
 # --- ward view ------------------------------------------------------------------------------------
@@ -245,6 +254,12 @@ def test_sources_lists_every_file_with_its_checksum() -> None:
             "Wards_December_2023_Boundaries_UK_BSC.geojson"} <= set(table["File"])
     text = text_of(at)
     assert "Section 98" in text and "subsistence-only" in text.lower() and "provisional" in text.lower()
+    # Codes joined across vintages are named, not silent (Reg_02 is on 2024 codes, boundaries on 2023).
+    reg02 = pd.read_csv(newest("reg02_supported_asylum_by_la_*.csv"))
+    lad23 = set(pd.read_csv(newest("Ward_to_Local_Authority_District_(December_2023)_Lookup_in_the_United_Kingdom.csv"),
+                            encoding="utf-8-sig")["LAD23CD"])
+    for code in set(reg02["lad_code"]) - lad23:
+        assert f"({code} as " in text, code
     assert at.button(key="rebuild_cache") is not None
 
 

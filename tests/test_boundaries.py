@@ -99,7 +99,9 @@ def test_zipped_shapefile_parquet_and_missing_crs(tmp_path):
     data.pop("crs", None)
     no_crs.write_text(json.dumps(data))
     layer = read_boundaries(no_crs)
-    assert layer.gdf.total_bounds[1] > 49
+    minx, miny, maxx, maxy = layer.gdf.total_bounds
+    assert -3 < minx < maxx < 0 and 52 < miny < maxy < 54  # near Derby, where 400000, 300000 lies
+    assert layer.gdf["area_km2"].round(3).tolist() == [1.0, 1.0, 1.0]
 
 
 def test_invalid_geometry_is_repaired_and_counted(tmp_path):

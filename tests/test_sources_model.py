@@ -151,3 +151,16 @@ def test_cli_build_reports_sources(tmp_path):
     result = json.loads(out.stdout)
     assert result["used"]["asy_d11"]["origin"] == "shared" and result["missing"] == {}
     assert any(p.suffix == ".parquet" for p in (tmp_path / "built").iterdir())
+
+
+def test_every_reg02_authority_lands_on_a_boundary(model):
+    """Reg_02 uses Barnsley's and Sheffield's April 2024 codes; the May 2023 boundaries the old ones."""
+    raw = pd.read_csv(next((SHARED / "homeoffice").glob("reg02_supported_asylum_by_la_*.csv")))
+    code_col = "lad_code"
+    assert not (set(raw[code_col]) <= set(model.lads["lad_code"])), "the files no longer differ in vintage"
+    assert model.lads["population"].notna().all()
+    assert set(model.reg02["lad_code"]) <= set(model.lads["lad_code"])
+    moved = model.code_moves["reg02"]
+    for new_code, old_code in moved.items():
+        want = float(raw.loc[raw[code_col] == new_code, "population"].iloc[0])
+        assert model.lads.set_index("lad_code").loc[old_code, "population"] == want
