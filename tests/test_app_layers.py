@@ -148,3 +148,5 @@ def test_legend_names_method_classes_grey_and_outline(table) -> None:
     assert OVER_THRESHOLD_OUTLINE in html
     assert "Quantiles" in choropleth_legend(classify(table["per_1000"]), "x")
     assert "Red outline" not in choropleth_legend(classes, "x")
+    assert "No estimate" not in choropleth_legend(classes, "x", no_estimate=0)  # nothing grey on the map
+    assert "No estimate" in choropleth_legend(classes, "x")

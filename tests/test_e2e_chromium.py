@@ -81,7 +81,7 @@ def test_overview_draws_the_map_legend_and_headlines(streamlit_app, page, tmp_pa
     page.goto(streamlit_app + "/", wait_until="domcontentloaded")
     page.get_by_text("Red outline: Over the 1:200 limit").wait_for(timeout=WAIT_MS)
     legend = page.locator(".aam-legend").first
-    assert "Quantiles" in legend.inner_text() and "No estimate" in legend.inner_text()
+    assert "Quantiles" in legend.inner_text() and "People supported per 1,000 residents" in legend.inner_text()
     values = page.get_by_test_id("stMetricValue")
     values.first.wait_for(timeout=WAIT_MS)
     assert values.first.inner_text().strip() == f"{supported:,}"

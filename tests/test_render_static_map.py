@@ -64,7 +64,8 @@ def test_svg_carries_title_classes_sources_marking(model, tmp_path) -> None:
     classes = classify(table.loc[table["region"] == "North West", "hotel"], "natural_breaks", 5)
     for label in classes.labels:
         assert label in text
-    assert "Natural breaks" in text and "No estimate" in text and "Over the 1:200 limit" in text
+    assert "Natural breaks" in text and "Over the 1:200 limit" in text
+    assert "No estimate" not in text  # a hotel count is never missing, so no grey key entry
     assert model.provenance["asy_d11"].release in text and "Contains OS data" in text
     assert "12 March 2025" in text
     assert text.count(marking.OFFICIAL) >= 2  # banner top and bottom
@@ -136,3 +137,11 @@ def test_over_threshold_and_scale_bar(model) -> None:
     assert over_codes <= set(content.label_codes)  # areas over the limit are always called out
     assert sm._nice_length(700_000, 4.0) == 100_000
     assert sm._nice_length(30_000, 4.0) == 5_000
+
+
+def test_no_estimate_key_entry_only_when_an_area_is_grey(model) -> None:
+    content = sm.map_content(model, measure="per_1000", region="North West")
+    labels = [h.get_label() for h in sm.legend_handles(content)]
+    assert ("No estimate" in labels) == bool(content.areas["value"].isna().any())
+    content.areas.loc[content.areas.index[0], "value"] = np.nan  # one authority loses its population
+    assert "No estimate" in [h.get_label() for h in sm.legend_handles(content)]

@@ -19,18 +19,20 @@ def _row(swatch: str, text: str, size: str) -> str:
     return _ROW.format(swatch=swatch, text=text, size=size)
 
 
-def choropleth_legend(classes: Classes, title: str, *, no_estimate: int = 0, over: int | None = None,
+def choropleth_legend(classes: Classes, title: str, *, no_estimate: int | None = None, over: int | None = None,
                       over_text: str = "Over the 1:200 limit", unit: str | None = None,
                       large: bool = False, extra: Iterable[tuple[str, str]] = ()) -> str:
-    """The map key as HTML. ``over`` None leaves out the outline entry; ``extra`` adds
-    (swatch html, text) rows such as neighbour outlines."""
+    """The map key as HTML. ``no_estimate`` 0 leaves out the grey entry (None: shown, uncounted);
+    ``over`` None leaves out the outline entry; ``extra`` adds (swatch html, text) rows."""
     size = "1.15rem" if large else "0.9rem"
     rows = [_row(f"<span style='{_BOX.format(colour=c)}'></span>", escape(label), size)
             for c, label in zip(classes.colours, classes.labels)]
-    grey = "No estimate (no population figure)"
-    if no_estimate:
-        grey += f": {no_estimate:,} area{'s' if no_estimate != 1 else ''}"
-    rows.append(_row(f"<span style='{_BOX.format(colour=classes.no_data_colour)}'></span>", escape(grey), size))
+    if no_estimate is None or no_estimate > 0:  # a grey swatch for nothing on the map only confuses
+        grey = "No estimate (no population figure)"
+        if no_estimate:
+            grey += f": {no_estimate:,} area{'s' if no_estimate != 1 else ''}"
+        rows.append(_row(f"<span style='{_BOX.format(colour=classes.no_data_colour)}'></span>", escape(grey),
+                         size))
     if over is not None:
         rows.append(_row(
             f"<span style='{_OUTLINE.format(width=3, colour=OVER_THRESHOLD_OUTLINE)}'></span>",

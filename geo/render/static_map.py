@@ -537,8 +537,9 @@ def legend_handles(content: MapContent, *, print_safe: bool = False) -> list[Pat
     """Class swatches, then 'No estimate', suppressed, and 'over 1:200' entries when relevant."""
     handles = [Patch(facecolor=c, edgecolor="#666666", linewidth=0.4, label=l)
                for c, l in zip(content.classes.colours, content.classes.labels)]
-    handles.append(Patch(facecolor=NO_DATA, edgecolor="#666666", linewidth=0.4, label="No estimate",
-                         hatch=NO_DATA_HATCH if print_safe else None))
+    if (content.areas["value"].isna() & ~content.areas["suppressed"]).any():
+        handles.append(Patch(facecolor=NO_DATA, edgecolor="#666666", linewidth=0.4, label="No estimate",
+                             hatch=NO_DATA_HATCH if print_safe else None))
     if content.areas["suppressed"].any():
         handles.append(Patch(facecolor=SUPPRESSED_COLOUR, edgecolor="#9a9a9a", hatch="....",
                              label="[c] Suppressed (fewer than 5)"))
