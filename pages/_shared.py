@@ -284,6 +284,9 @@ BASE_CSS = """
 .aam-lede {font-size: 1.15rem; margin: 0.2rem 0 0.6rem 0;}
 h1 {font-size: 2.3rem !important; padding-bottom: 0.2rem !important;}
 .aam-over {border-left: 6px solid #d4351c; padding: 4px 10px; background: #fff5f3; margin: 6px 0;}
+/* deck.gl clips its tooltip at the map's edge; let it spill over the key beside the map instead. */
+[data-testid="stDeckGlJsonChart"] {z-index: 10;}
+[data-testid="stDeckGlJsonChart"] div {overflow: visible !important;}
 </style>
 """
 

@@ -91,7 +91,36 @@ def test_overview_draws_the_map_legend_and_headlines(streamlit_app, page, tmp_pa
     page.screenshot(path=str(tmp_path / "overview.png"))
     assert (tmp_path / "overview.png").stat().st_size > 20_000
     assert f"period={latest.date().isoformat()}" in page.url  # the view is in the link
+    assert_tooltip_not_clipped(page)
     assert not page.errors, page.errors
+
+
+def assert_tooltip_not_clipped(page) -> None:
+    """Hover a council on the east coast: its tooltip, wider than the room left of the map's edge,
+    must still be seen whole (its right-hand end is the topmost thing at that point)."""
+    canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
+    box = canvas.bounding_box()
+    tooltip = page.locator(".deck-tooltip")
+    y = box["y"] + 0.78 * box["height"]
+    for step in range(30):  # walk in from the right until the pointer is over a council
+        page.mouse.move(box["x"] + (0.97 - step * 0.02) * box["width"], y)
+        page.wait_for_timeout(300)
+        if tooltip.is_visible():
+            break
+    assert tooltip.is_visible(), "no council under the pointer on the east of the map"
+    tip = tooltip.bounding_box()
+    assert tip["x"] + tip["width"] > box["x"] + box["width"]  # it does run past the map's edge
+    inside = page.evaluate(
+        """([x, y]) => {
+            const tip = document.querySelector('.deck-tooltip');
+            const was = tip.style.pointerEvents;
+            tip.style.pointerEvents = 'auto';  // hit-testing skips pointer-events: none
+            const e = document.elementFromPoint(x, y);
+            tip.style.pointerEvents = was;
+            return (e && e.closest('.deck-tooltip')) ? true : (e ? e.outerHTML.slice(0, 120) : 'nothing');
+        }""",
+        [tip["x"] + tip["width"] - 4, tip["y"] + tip["height"] / 2])
+    assert inside is True, f"the tooltip is cut off at the map's edge: {inside}"
 
 
 def test_ward_link_reopens_the_ward_and_its_map(streamlit_app, page, tmp_path) -> None:
