@@ -282,10 +282,11 @@ def _council_page(model: Model, sel: Selection, ward_measures: pd.DataFrame | No
 
 def _area_summary(model: Model, sel: Selection, st: dict[str, Any]) -> list[Any]:
     from reportlab.lib.units import inch
-    from reportlab.platypus import Paragraph
+    from reportlab.platypus import Paragraph, Spacer
 
     return [Paragraph(f"Headline figures: {sel.area}", st["h2"]),
-            _table(area_headline_rows(model, sel), [2.6 * inch, 1.1 * inch, 1.3 * inch, 1.3 * inch])]
+            _table(area_headline_rows(model, sel), [2.6 * inch, 1.1 * inch, 1.3 * inch, 1.3 * inch]),
+            Spacer(1, 16)]  # the next section's heading would otherwise sit on the table's last rule
 
 
 def _count_phrase(n: int) -> str:
@@ -328,7 +329,8 @@ def _over_page(model: Model, sel: Selection, ward_measures: pd.DataFrame | None,
         flow.append(_table([head + ["Places left"]] + _threshold_rows(near.head(15), ["lad_name", "region"]),
                            widths))
     else:
-        flow.append(Paragraph(f"No other authority in {sel.area} has used {NEAR_LIMIT:.0%} of its limit.",
+        flow.append(Paragraph(f"No {'other ' if len(over) else ''}authority in {sel.area} has used "
+                              f"{NEAR_LIMIT:.0%} of its limit.",
                               st["body"]))
     flow.append(Paragraph("Wards over the limit", st["h2"]))
     if ward_measures is None:
