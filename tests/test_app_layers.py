@@ -135,6 +135,12 @@ def test_ward_layers_outline_focus_and_neighbours() -> None:
     assert [f["properties"]["ward_code"] for f in by_id["neighbours"].data["features"]] == ["E05000002"]
     assert "wards-over-threshold" not in by_id  # no site records, no ward status
     assert "context" not in by_id  # every context ward is already drawn
+    # With sites, the focus outline and the names are drawn over the dots, never under them.
+    sites = pd.DataFrame({"reference": ["S1"], "site_type": ["dispersed"], "people": [4],
+                          "latitude": [0.05], "longitude": [0.05]})
+    order = [layer.id for layer in L.ward_layers(wards, props, focus="E05000001", label_codes=codes,
+                                                 sites=L.site_points(sites))]
+    assert order.index("sites") < order.index("focus") < order.index("ward-labels")
 
 
 def test_legend_names_method_classes_grey_and_outline(table) -> None:

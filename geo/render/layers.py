@@ -325,8 +325,8 @@ def context_layer(layer, key: str, exclude: Iterable[str] = ()) -> pdk.Layer | N
 def ward_layers(layer, props: pd.DataFrame, *, focus: str | None = None, neighbours: Iterable[str] = (),
                 authority_outline=None, label_codes: Iterable[str] = (),
                 sites: list[dict[str, Any]] | None = None, context=None) -> list[pdk.Layer]:
-    """Ward fills (over optional pale ``context`` areas), authority outline, neighbour and focus
-    outlines, labels and sites."""
+    """Ward fills (over optional pale ``context`` areas), authority and neighbour outlines, sites,
+    then the focus outline and labels on top, so dense site dots never hide which ward is which."""
     features = feature_collection(layer, props, "ward_code")
     layers = []
     if context is not None:
@@ -344,6 +344,7 @@ def ward_layers(layer, props: pd.DataFrame, *, focus: str | None = None, neighbo
         nfeat = {"type": "FeatureCollection",
                  "features": [f for f in features["features"] if f["properties"]["ward_code"] in near]}
         layers.append(outline_layer(nfeat, "neighbours", NEIGHBOUR_RGBA, 2.5))
+    layers.extend(site_layers(sites or []))
     if focus is not None:
         ffeat = {"type": "FeatureCollection",
                  "features": [f for f in features["features"] if f["properties"]["ward_code"] == focus]}
@@ -352,7 +353,6 @@ def ward_layers(layer, props: pd.DataFrame, *, focus: str | None = None, neighbo
     if labels:
         names = props.set_index("ward_code")["name"]
         layers.append(text_layer(label_points(layer, "ward_code", labels, names), "ward-labels", size=12))
-    layers.extend(site_layers(sites or []))
     return layers
 
 
