@@ -52,8 +52,8 @@ pages = [p for p in (
     _page("overview", "National overview", ":material/public:", "overview", default=True),
     _page("council", "Council view", ":material/location_city:", "council"),
     _page("ward", "Ward view", ":material/holiday_village:", "ward"),
-    _page("fair_share", "Fair share", ":material/balance:", "fair-share"),  # written separately; shown if present
-    _page("sites", "Sites", ":material/pin_drop:", "sites"),  # written separately; shown if present
+    _page("fair_share", "Fair share", ":material/balance:", "fair-share"),
+    _page("sites", "Sites", ":material/pin_drop:", "sites"),
     _page("sources", "Sources", ":material/description:", "sources"),
 ) if p is not None]
 
