@@ -211,6 +211,20 @@ def pick_row(table_key: str, codes_key: str, field: str) -> None:
             pass
 
 
+def pick_area(map_key: str, layer_id: str, code_prop: str, field: str) -> None:
+    """Callback for a map with object selection: make the clicked area's code the view's ``field``."""
+    event = st.session_state.get(map_key)
+    selection = getattr(event, "selection", None) or (event or {}).get("selection", {})
+    objects = (selection.get("objects") or {}).get(layer_id) or []
+    code = ((objects[0] or {}).get("properties") or {}).get(code_prop) if objects else None
+    if code:
+        set_view(**{field: code})
+    try:
+        del st.session_state[map_key]  # the redrawn map starts with nothing selected
+    except (KeyError, st.errors.StreamlitAPIException):
+        pass
+
+
 def switch_to(page: str, state: ViewState) -> None:
     params = views.encode(state, views.PAGE_FIELDS.get(page, ()))
     st.session_state["_view"] = state

@@ -176,8 +176,11 @@ deck_layers = L.ward_layers(shown, props, focus=ward, neighbours=near["ward_code
                             sites=ward_sites, context=around)
 view = views.fit_view(shown.total_bounds, width_px=880, height_px=500, padding=0.12)
 mcol, kcol = st.columns([4, 1.3])
-mcol.pydeck_chart(L.make_deck(deck_layers, view, L.WARD_TOOLTIP), height=500,
-                  alt=f"Map of {me['ward_name']} and its {len(near)} neighbouring wards")
+map_key = f"ward_map_{ward}"  # a new map per ward: a kept selection would dim every other ward
+mcol.pydeck_chart(L.make_deck(deck_layers, view, L.WARD_TOOLTIP), height=500, key=map_key,
+                  on_select=partial(ui.pick_area, map_key, "wards", "ward_code", "ward"),
+                  selection_mode="single-object",
+                  alt=f"Map of {me['ward_name']} and its {len(near)} neighbouring wards; click a ward to open it")
 kcol.markdown(choropleth_legend(classes, "Residents", no_estimate=int(subset["population"].isna().sum()),
                                 unit=f"{me['ward_name']} and its neighbours",
                                 extra=[(outline_swatch("#0b0c0c", 4), f"<b>{escape(str(me['ward_name']))}</b> "
@@ -187,6 +190,7 @@ kcol.markdown(choropleth_legend(classes, "Residents", no_estimate=int(subset["po
                                         "vertical-align:middle;background:#e8e8e6;border:1px solid #b1b4b6'></span>",
                                         "Other wards (not shaded)")]),
               unsafe_allow_html=True)
+kcol.caption("Hover over a ward for its figures; click a neighbouring ward to open it.")
 if ward_sites:
     kcol.markdown(L.sites_legend(nearby_sites), unsafe_allow_html=True)
 

@@ -134,3 +134,33 @@ def test_ward_link_reopens_the_ward_and_its_map(streamlit_app, page, tmp_path) -
     assert page.get_by_test_id("stMetricValue").first.inner_text().strip() == f"{int(row['population']):,}"
     assert f"ward={row['WD23CD']}" in page.url
     assert not page.errors, page.errors
+
+
+def test_clicking_a_neighbour_on_the_ward_map_opens_it(streamlit_app, page) -> None:
+    wards = pd.read_csv(SHARED / "ons" / "ward_population_census2021_wd23.csv", encoding="utf-8-sig")
+    row = wards[(wards["WD23NM"] == "Penny Lane") & (wards["LAD23NM"] == "Liverpool")].iloc[0]
+    page.goto(f"{streamlit_app}/ward?ward={row['WD23CD']}", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Penny Lane").wait_for(timeout=WAIT_MS)
+    wait_for_map(page, min_colours=4)
+    box = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first.bounding_box()
+    tooltip = page.locator(".deck-tooltip")
+    target = None
+    for fy in (0.3, 0.5, 0.7):  # hover until the pointer is over a ward that is not Penny Lane
+        for fx in (0.3, 0.4, 0.5, 0.6, 0.7):
+            x, y = box["x"] + fx * box["width"], box["y"] + fy * box["height"]
+            page.mouse.move(x, y)
+            page.wait_for_timeout(300)
+            name = tooltip.locator("b").first.inner_text().strip() if tooltip.is_visible() else ""
+            if name and name != "Penny Lane":
+                target = (x, y, name)
+                break
+        if target:
+            break
+    assert target, "no neighbouring ward under the pointer"
+    x, y, name = target
+    page.mouse.click(x, y)
+    page.get_by_role("heading", name=name, exact=True).wait_for(timeout=WAIT_MS)
+    codes = wards.loc[wards["WD23NM"] == name, "WD23CD"].tolist()  # the link names the ward clicked
+    page.wait_for_function("codes => codes.some(c => window.location.search.includes('ward=' + c))",
+                           arg=codes, timeout=WAIT_MS)
+    assert not page.errors, page.errors
