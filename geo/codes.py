@@ -51,12 +51,6 @@ def successor_map(path: Path = CODE_CHANGES) -> dict[str, tuple[str, str]]:
     return resolved
 
 
-def to_current(codes: pd.Series, path: Path = CODE_CHANGES) -> pd.Series:
-    """Map any predecessor codes in a Series to today's codes; others pass through."""
-    mapping = {old: new for old, (new, _) in successor_map(path).items()}
-    return codes.map(lambda c: mapping.get(c, c) if isinstance(c, str) else c)
-
-
 def align_to(codes: pd.Series, known: set[str] | frozenset[str],
              path: Path = CODE_CHANGES) -> tuple[pd.Series, dict[str, str]]:
     """Put codes onto the ones a boundary vintage uses, so files of different vintages still join.

@@ -197,11 +197,15 @@ def set_view(**changes: Any) -> None:
         st.session_state.pop(f"w_{name}", None)
 
 
+def _selection(key: str) -> dict:
+    """A table's or map's selection event from session state ({} when nothing is selected)."""
+    event = st.session_state.get(key)
+    return getattr(event, "selection", None) or (event.get("selection", {}) if isinstance(event, dict) else {})
+
+
 def pick_row(table_key: str, codes_key: str, field: str) -> None:
     """Callback for a table with row selection: make the ticked row's code the view's ``field``."""
-    event = st.session_state.get(table_key)
-    rows = list(getattr(getattr(event, "selection", None), "rows", None) or
-                ((event or {}).get("selection", {}).get("rows", []) if isinstance(event, dict) else []))
+    rows = list(_selection(table_key).get("rows") or [])
     codes = st.session_state.get(codes_key) or []
     if rows and rows[0] < len(codes):
         set_view(**{field: codes[rows[0]]})
@@ -211,18 +215,19 @@ def pick_row(table_key: str, codes_key: str, field: str) -> None:
             pass
 
 
-def pick_area(map_key: str, layer_id: str, code_prop: str, field: str) -> None:
-    """Callback for a map with object selection: make the clicked area's code the view's ``field``."""
-    event = st.session_state.get(map_key)
-    selection = getattr(event, "selection", None) or (event or {}).get("selection", {})
-    objects = (selection.get("objects") or {}).get(layer_id) or []
+def map_key(name: str) -> str:
+    """A clickable map's widget key, new after every click: the browser keeps a map's selection
+    and dims everything else, so each click gets a fresh map."""
+    return f"{name}_{st.session_state.get(f'_{name}_clicks', 0)}"
+
+
+def pick_area(name: str, layer_id: str, code_prop: str, field: str) -> None:
+    """Callback for the map keyed ``map_key(name)``: make the clicked area's code the view's ``field``."""
+    objects = (_selection(map_key(name)).get("objects") or {}).get(layer_id) or []
     code = ((objects[0] or {}).get("properties") or {}).get(code_prop) if objects else None
     if code:
         set_view(**{field: code})
-    try:
-        del st.session_state[map_key]  # the redrawn map starts with nothing selected
-    except (KeyError, st.errors.StreamlitAPIException):
-        pass
+    st.session_state[f"_{name}_clicks"] = st.session_state.get(f"_{name}_clicks", 0) + 1
 
 
 def switch_to(page: str, state: ViewState) -> None:

@@ -176,9 +176,8 @@ deck_layers = L.ward_layers(shown, props, focus=ward, neighbours=near["ward_code
                             sites=ward_sites, context=around)
 view = views.fit_view(shown.total_bounds, width_px=880, height_px=500, padding=0.12)
 mcol, kcol = st.columns([4, 1.3])
-map_key = f"ward_map_{ward}"  # a new map per ward: a kept selection would dim every other ward
-mcol.pydeck_chart(L.make_deck(deck_layers, view, L.WARD_TOOLTIP), height=500, key=map_key,
-                  on_select=partial(ui.pick_area, map_key, "wards", "ward_code", "ward"),
+mcol.pydeck_chart(L.make_deck(deck_layers, view, L.WARD_TOOLTIP), height=500, key=ui.map_key("ward_map"),
+                  on_select=partial(ui.pick_area, "ward_map", "wards", "ward_code", "ward"),
                   selection_mode="single-object",
                   alt=f"Map of {me['ward_name']} and its {len(near)} neighbouring wards; click a ward to open it")
 kcol.markdown(choropleth_legend(classes, "Residents", no_estimate=int(subset["population"].isna().sum()),

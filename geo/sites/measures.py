@@ -75,7 +75,7 @@ def _site_counts(sites: pd.DataFrame, keys: list[str], day: pd.Timestamp,
     disp = s[s["site_type"] == "dispersed"]
     no_count = disp[disp["_occ"] & pd.to_numeric(disp["people"], errors="coerce").isna()]
     out["dispersed_sites_without_count"] = no_count.groupby(keys[0]).size()
-    window = _acquired_within(disp, acquired_from, acquired_to)
+    window = _acquired_within(_dates(disp, "acquired"), acquired_from, acquired_to)
     out["properties_acquired"] = disp[window].groupby(keys[0]).size()
     return out.fillna(0).astype("int64")
 
@@ -132,7 +132,7 @@ def acquisitions_by_month(sites: pd.DataFrame, level: str = "lad", *, start: dat
     disp = pd.DataFrame(sites)
     disp = disp[(disp["site_type"] == "dispersed") & disp[keys[0]].notna()]
     acquired = _dates(disp, "acquired")
-    keep = _acquired_within(disp, start, end)
+    keep = _acquired_within(acquired, start, end)
     disp = disp[keep].assign(month=acquired[keep].dt.to_period("M").astype(str))
     out = disp.groupby(["month", *keys], dropna=False).size().rename("acquisitions").reset_index()
     return out.sort_values(["month", keys[0]], kind="stable").reset_index(drop=True)
@@ -157,9 +157,8 @@ def _in_force(versions: pd.DataFrame, days: pd.Series) -> pd.Series:
     return ((versions["_first_version"] | (valid_from <= days)) & (valid_to.isna() | (valid_to > days))).astype(bool)
 
 
-def _acquired_within(sites: pd.DataFrame, start, end) -> pd.Series:
-    """Sites with an acquisition date inside [start, end] (either end open when None)."""
-    acquired = _dates(sites, "acquired")
+def _acquired_within(acquired: pd.Series, start, end) -> pd.Series:
+    """Acquisition dates inside [start, end] (either end open when None)."""
     keep = acquired.notna()
     if start is not None:
         keep &= acquired >= _day(start)
