@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from geo import disclosure
+from geo.cells import safe_csv, write_safe_row
 from geo.caveats import CAVEATS
 from geo.disclosure import Role, Suppression
 from geo.errors import GeoError
@@ -146,7 +147,7 @@ def _clean(value: Any) -> Any:
 
 
 def _write_csv(table: pd.DataFrame, out: Path, meta: dict[str, Any]) -> None:
-    table.to_csv(out, index=False, encoding="utf-8", lineterminator="\n")
+    safe_csv(table, out, index=False, encoding="utf-8")
     sidecar_path(out).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -159,30 +160,30 @@ def _write_xlsx(table: pd.DataFrame, out: Path, meta: dict[str, Any]) -> None:
     wb = Workbook()
     data = wb.active
     data.title = "Data"
-    data.append(list(table.columns))
+    write_safe_row(data, list(table.columns))
     for row in table.itertuples(index=False):
-        data.append([_clean(v) for v in row])
+        write_safe_row(data, [_clean(v) for v in row])
     for cell in data[1]:
         cell.font = Font(bold=True)
     data.freeze_panes = "A2"
     sources = wb.create_sheet("Sources")
     bold = Font(bold=True)
     for key in ("title", "marking", "handling", "made_on", "level", "rows"):
-        sources.append([key.replace("_", " ").capitalize(), meta[key]])
+        write_safe_row(sources, [key.replace("_", " ").capitalize(), meta[key]])
         sources.cell(sources.max_row, 1).font = bold
     sources.append([])
     for heading, lines in (("Notes", meta["notes"]), ("Caveats", meta["caveats"])):
         sources.append([heading])
         sources.cell(sources.max_row, 1).font = bold
         for line in lines:
-            sources.append(["", line])
+            write_safe_row(sources, ["", line])
         sources.append([])
     header = ["file", "publisher", "title", "release", "sha256", "licence", "source_id"]
     sources.append(header)
     for cell in sources[sources.max_row]:
         cell.font = bold
     for src in meta["sources"]:
-        sources.append([src[k] for k in header])
+        write_safe_row(sources, [src[k] for k in header])
     for sheet in (data, sources):
         sheet.oddHeader.center.text = meta["marking"]
         sheet.oddFooter.center.text = meta["marking"]

@@ -163,7 +163,9 @@ def cmd_batches(args: argparse.Namespace) -> int:
 
 
 def cmd_rejections(args: argparse.Namespace) -> int:
-    sys.stdout.write(_existing_store(args.db).rejections(args.batch).to_csv(index=False))
+    from geo.cells import safe_csv  # formula-safe: rejected cells are raw text from the file
+
+    sys.stdout.write(safe_csv(_existing_store(args.db).rejections(args.batch), index=False))
     return 0
 
 

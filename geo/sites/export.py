@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from geo.cells import safe_csv
 from geo.sites.store import VERSION_FIELDS
 
 _INTERNAL = ("version_id", "valid_from_batch", "valid_to_batch", "valid_to", "source_row")
@@ -15,7 +16,8 @@ def export_frame(sites: pd.DataFrame) -> pd.DataFrame:
 
 
 def sites_csv(sites: pd.DataFrame) -> str:
-    return export_frame(sites).to_csv(index=False, date_format="%Y-%m-%d")
+    """Formula-safe CSV (geo.cells): site names and addresses come from councils' files."""
+    return safe_csv(export_frame(sites), index=False, date_format="%Y-%m-%d")
 
 
 def sites_geojson(sites) -> str:

@@ -140,4 +140,6 @@ def _duplicate(store: SiteStore, batch: dict[str, Any], path: Path, digest: str,
 
 def rejections_csv(frame: pd.DataFrame) -> str:
     """The rejection download as CSV text (UTF-8 with BOM so Excel shows accents correctly)."""
-    return "\ufeff" + frame.to_csv(index=False)
+    from geo.cells import safe_csv  # formula-safe: rejected cells are raw text from the file
+
+    return "\ufeff" + safe_csv(frame, index=False)

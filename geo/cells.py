@@ -1,0 +1,69 @@
+"""Cells that no spreadsheet will run: the one guard every CSV, Excel and ODS writer uses.
+
+Why: whatever leaves the app may be opened in Excel or LibreOffice, and a text cell that begins
+with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return can be taken as a formula there
+(OWASP, "CSV injection"). Council site names and addresses come from files we do not control,
+so every text cell written is passed through :func:`safe_cell`: a risky one gets a leading
+single quote, which spreadsheets show as text. The leading tab or carriage return is kept
+after the quote (``"\\t=1+1"`` becomes ``"'\\t=1+1"``), so nothing is lost and nothing runs.
+Numbers stay numbers: only text is ever changed.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+# OWASP's list: formula starters plus the characters some importers strip before them.
+RISKY_FIRST = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+QUOTE = "'"
+
+
+def is_risky(value: Any) -> bool:
+    """Whether a text cell would be read as a formula (numbers never are)."""
+    return isinstance(value, str) and value.startswith(RISKY_FIRST)
+
+
+def safe_cell(value: Any) -> Any:
+    """The value to write: risky text gets a leading single quote; anything else is unchanged."""
+    return QUOTE + value if is_risky(value) else value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells and column names are safe; numeric columns are untouched."""
+    out = frame.copy()
+    for col in out.columns:
+        series = out[col]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series) \
+                or pd.api.types.is_bool_dtype(series):
+            continue
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            series = series.astype(object)
+        out[col] = series.map(safe_cell, na_action="ignore") if series.dtype != object \
+            else series.map(safe_cell)
+    out.columns = [safe_cell(c) for c in out.columns]
+    return out
+
+
+def safe_csv(frame: pd.DataFrame, path: Any = None, **to_csv: Any) -> str | None:
+    """``frame.to_csv`` with every text cell made safe (the one way this product writes CSV).
+
+    Lines end in CRLF (RFC 4180) unless the caller says otherwise: Python's csv writer quotes a
+    field holding a bare carriage return only when the line terminator contains one, and an
+    unquoted CR would split the row in a spreadsheet.
+    """
+    to_csv.setdefault("lineterminator", "\r\n")
+    return safe_frame(frame).to_csv(path, **to_csv)
+
+
+def write_safe_row(sheet: Any, values: list[Any]) -> None:
+    """Append a row to an openpyxl sheet so that no cell becomes a formula.
+
+    openpyxl turns any string beginning with ``=`` into a formula cell; the cell is reset to
+    a string after writing, and risky text also carries the quote so other programs reading
+    the file as text do not run it either.
+    """
+    sheet.append([safe_cell(v) for v in values])
+    for cell in sheet[sheet.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
