@@ -1,0 +1,356 @@
+"""The check: where a ward and a council stand if a proposed property is used, what is around it, what to say.
+
+One function answers a single proposal and a provider's list alike (``check_proposals``), so the
+app, the command line and the register always give the same answer. Proposals in one list are
+counted together, in list order: the fifth property in a ward is judged with the four before it
+already there, and its answer says so.
+
+Where the figures come from (every answer carries these words):
+- ward: residents from the ward population file (Census 2021), dispersed people now from the
+  council's own open site records (``geo.sites.measures.occupied``);
+- council: dispersed people at the latest published quarter (Asy_D11), residents as the Home
+  Office uses them (Reg_02), and its fair share of its region's dispersed people
+  (``geo.fair_share.fair_shares``);
+- around it: sites (open or planned) within 250 m, 500 m and 1 km, measured in metres on the
+  British National Grid (EPSG:27700) with a shapely STRtree, never a loop over sites.
+
+All 1:200 arithmetic is ``geo.rules``; all figures in words are ``geo.text``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo import fair_share as fs
+from geo import rules
+from geo import text
+from geo.check.placement import PlacedProposals
+from geo.check.settings import RADII_M, CheckSettings
+from geo.errors import GeoError
+from geo.sites.grid import wgs84_to_bng
+from geo.sites.join import assign_wards
+from geo.sites.measures import occupied
+from geo.sites.validate import Rejection
+
+SUPPORT = "support"
+OBJECT = "object"
+CONDITIONS = "support with conditions"
+DECISIONS: tuple[str, ...] = (SUPPORT, OBJECT, CONDITIONS)
+NO_WARD = "the position lies in no ward (offshore, or outside the loaded boundaries): check the position"
+WARD_SOURCE = "ward residents: Census 2021; ward dispersed people now: the council's open site records"
+LAD_SOURCE = "council: Home Office Asy_D11 at {period}, residents as Reg_02"
+
+
+@dataclass
+class CheckContext:
+    """Everything a check reads, loaded once: wards, councils at the latest quarter, site records, rules."""
+
+    wards: gpd.GeoDataFrame
+    lads: pd.DataFrame
+    period: pd.Timestamp
+    sites: pd.DataFrame
+    settings: CheckSettings = field(default_factory=CheckSettings)
+    today: date = field(default_factory=date.today)
+    sources: str = ""
+
+    def __post_init__(self) -> None:
+        self._fair_now = fs.fair_shares(self.lads, group="region", measure="dispersed").set_index("lad_code")
+        sites = pd.DataFrame(self.sites).reset_index(drop=True)
+        live = occupied(sites, self.today) if len(sites) else pd.Series(dtype=bool)
+        keep = (live | (sites.get("status", pd.Series(dtype=object)) == "planned")) if len(sites) else live
+        sites = sites[keep.to_numpy(dtype=bool)] if len(sites) else sites
+        sites = sites.assign(_occupied=live[keep].to_numpy(dtype=bool) if len(sites) else [],
+                             _people=pd.to_numeric(sites.get("people"), errors="coerce").fillna(0).astype("int64")
+                             if len(sites) else [])
+        self.live_sites = sites.reset_index(drop=True)
+        east, north = _bng(self.live_sites)
+        self._site_points = shapely.points(east, north) if len(east) else np.array([], dtype=object)
+        self._site_tree = shapely.STRtree(self._site_points)
+
+
+def build_context(model: Any, sites: pd.DataFrame | None, settings: CheckSettings | None = None,
+                  today: date | None = None) -> CheckContext:
+    """A context from the loaded model (wards, Asy_D11, Reg_02) and the store's current sites."""
+    from geo.measures import lad_table
+
+    if model.wards is None:
+        raise GeoError("no ward boundaries loaded: the check needs them")
+    period = model.latest_period
+    lads = lad_table(model, period)[["lad_code", "lad_name", "region", "nation", "population", "dispersed",
+                                     "hotel", "supported"]]
+    source = model.source_line("asy_d11", "reg02", "ward_boundaries", "ward_population")
+    return CheckContext(wards=model.wards, lads=lads, period=period,
+                        sites=sites if sites is not None else _no_sites(), settings=settings or CheckSettings(),
+                        today=today or date.today(), sources=source)
+
+
+def _no_sites() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in
+                         ("reference", "site_type", "name", "status", "people", "latitude", "longitude",
+                          "easting", "northing", "ward_code", "lad_code", "in_boundary")})
+
+
+def _bng(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Easting, northing arrays (metres), converting from WGS84 where the grid reference is missing."""
+    if len(frame) == 0:
+        return np.array([]), np.array([])
+    east = pd.to_numeric(frame.get("easting"), errors="coerce").to_numpy(dtype="float64")
+    north = pd.to_numeric(frame.get("northing"), errors="coerce").to_numpy(dtype="float64")
+    gap = np.isnan(east) | np.isnan(north)
+    if gap.any():
+        e, n = wgs84_to_bng(pd.to_numeric(frame["longitude"], errors="coerce").to_numpy()[gap],
+                            pd.to_numeric(frame["latitude"], errors="coerce").to_numpy()[gap])
+        east[gap], north[gap] = e, n
+    return east, north
+
+
+def _num(value: Any) -> Any:
+    """JSON-safe number: whole floats as int, NaN as None."""
+    if value is None:
+        return None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        if math.isnan(value):
+            return None
+        return int(value) if float(value).is_integer() else round(float(value), 4)
+    return value
+
+
+@dataclass
+class ListResult:
+    """Answers for every placed proposal, in list order, and the rows rejected with their reasons."""
+
+    results: list[dict[str, Any]]
+    rejected: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"results": self.results, "rejected": self.rejected}
+
+
+def check_proposals(placed: PlacedProposals, ctx: CheckContext) -> ListResult:
+    """Judge every proposal cumulatively in list order; a point in no ward is rejected with the reason."""
+    frame = placed.proposals.reset_index(drop=True)
+    rejected = list(placed.rejected_rows())
+    if frame.empty:
+        return ListResult([], rejected)
+    joined = pd.DataFrame(assign_wards(frame, ctx.wards).drop(columns="geometry"))
+    outside = ~joined["in_boundary"].astype(bool)
+    rejected += [{"row": int(r), "column": "position", "reason": NO_WARD} for r in joined.loc[outside, "row"]]
+    rejected.sort(key=lambda r: r["row"])
+    joined = joined[~outside].reset_index(drop=True)
+    east, north = _bng(joined)
+    points = shapely.points(east, north)
+    near_sites = _pairs(ctx._site_tree, ctx._site_points, points)
+    near_props = _pairs(shapely.STRtree(points), points, points)
+    results: list[dict[str, Any]] = []
+    added_ward: dict[str, int] = {}
+    added_lad: dict[str, int] = {}
+    hotels_added: dict[str, list[str]] = {}
+    for i, prop in joined.iterrows():
+        earlier = near_props[(near_props["query"] == i) & (near_props["item"] < i)]
+        answer = _answer(prop, ctx, near_sites[near_sites["query"] == i], earlier, joined,
+                         added_ward, added_lad, hotels_added, (east[i], north[i]))
+        results.append(answer)
+        counted = answer["added_to_limit"]
+        added_ward[prop["ward_code"]] = added_ward.get(prop["ward_code"], 0) + counted
+        added_lad[prop["lad_code"]] = added_lad.get(prop["lad_code"], 0) + counted
+        if prop["site_type"] == "hotel":
+            hotels_added.setdefault(prop["ward_code"], []).append(str(prop["reference"]))
+    return ListResult(results, rejected)
+
+
+def _pairs(tree: shapely.STRtree, items: np.ndarray, queries: np.ndarray) -> pd.DataFrame:
+    """(query, item, distance_m) for every item within the largest radius of every query point."""
+    if len(items) == 0 or len(queries) == 0:
+        return pd.DataFrame({"query": pd.Series(dtype="int64"), "item": pd.Series(dtype="int64"),
+                             "distance_m": pd.Series(dtype="float64")})
+    q, it = tree.query(queries, predicate="dwithin", distance=float(max(RADII_M)))
+    dist = shapely.distance(queries[q], items[it])
+    return pd.DataFrame({"query": q, "item": it, "distance_m": dist})
+
+
+def _answer(prop: pd.Series, ctx: CheckContext, near: pd.DataFrame, earlier: pd.DataFrame, joined: pd.DataFrame,
+            added_ward: dict[str, int], added_lad: dict[str, int], hotels_added: dict[str, list[str]],
+            point: tuple[float, float]) -> dict[str, Any]:
+    s = ctx.settings
+    ward, lad = prop["ward_code"], prop["lad_code"]
+    people = int(prop["people"])
+    added = people if s.counts_toward_limit(prop["site_type"]) else 0
+    sites = ctx.live_sites
+    in_ward = sites[sites["ward_code"] == ward] if len(sites) else sites
+    from_records = int(in_ward.loc[in_ward["_occupied"] & (in_ward["site_type"] == "dispersed"), "_people"].sum()) \
+        if len(in_ward) else 0
+    earlier_in_ward = int(sum(1 for j in range(int(prop.name)) if joined.at[j, "ward_code"] == ward))
+    ward_now = from_records + added_ward.get(ward, 0)
+    ward_row = ctx.wards.loc[ctx.wards["ward_code"] == ward].iloc[0]
+    residents = ward_row.get("population")
+    lad_row = ctx.lads.loc[ctx.lads["lad_code"] == lad]
+    lad_residents = lad_row["population"].iloc[0] if len(lad_row) else float("nan")
+    lad_published = int(lad_row["dispersed"].iloc[0]) if len(lad_row) else 0
+    lad_now = lad_published + added_lad.get(lad, 0)
+    fair = _fair_share(ctx, lad, lad_now, lad_now + added)
+
+    hotels = in_ward[(in_ward["site_type"] == "hotel")] if len(in_ward) else in_ward
+    hotel_refs = [str(r) for r in hotels["reference"]] + hotels_added.get(ward, [])
+    hotel_people = int(hotels["_people"].sum()) if len(hotels) else 0
+
+    answer: dict[str, Any] = {
+        "row": _num(prop["row"]), "reference": str(prop["reference"]), "type": prop["site_type"],
+        "people": people, "added_to_limit": added,
+        "name": prop.get("name"), "address": prop.get("address"), "postcode": prop.get("postcode"),
+        "provider": prop.get("provider"),
+        "latitude": round(float(prop["latitude"]), 6), "longitude": round(float(prop["longitude"]), 6),
+        "easting": round(float(point[0]), 1), "northing": round(float(point[1]), 1),
+        "position_source": prop.get("position_source"),
+        "ward_code": ward, "ward_name": ward_row["ward_name"], "lad_code": lad, "lad_name": ward_row["lad_name"],
+        "region": ward_row.get("region"),
+        "ward_residents": _num(residents), "ward_dispersed_now": ward_now,
+        "ward_dispersed_from_records": from_records,
+        "ward_limit": _num(rules.capacity(residents)),
+        "ward_headroom_now": _num(rules.headroom(ward_now, residents)),
+        "ward_headroom_after": _num(rules.headroom(ward_now + added, residents)),
+        "ward_status_now": rules.status(ward_now, residents),
+        "ward_status_after": rules.status_after(ward_now, added, residents),
+        "lad_residents": _num(lad_residents), "lad_dispersed_published": lad_published,
+        "lad_dispersed_now": lad_now, "lad_period": ctx.period.date().isoformat(),
+        "lad_limit": _num(rules.capacity(lad_residents)),
+        "lad_headroom_now": _num(rules.headroom(lad_now, lad_residents)),
+        "lad_headroom_after": _num(rules.headroom(lad_now + added, lad_residents)),
+        "lad_status_now": rules.status(lad_now, lad_residents),
+        "lad_status_after": rules.status_after(lad_now, added, lad_residents),
+        **fair,
+        "hotels_in_ward": len(hotel_refs), "hotels_in_ward_people": hotel_people, "hotel_references": hotel_refs,
+        "earlier_in_list_same_ward": earlier_in_ward,
+    }
+    answer.update(_nearby(near, earlier, ctx, joined, prop))
+    answer.update(_recommend(answer, s))
+    answer["counted_together"] = (
+        f"Counted with {earlier_in_ward} earlier {'proposal' if earlier_in_ward == 1 else 'proposals'} in this "
+        "list in the same ward." if earlier_in_ward else "")
+    answer["sources"] = f"{WARD_SOURCE}; {LAD_SOURCE.format(period=text.quarter_label(ctx.period))}"
+    return answer
+
+
+def _fair_share(ctx: CheckContext, lad: str, now: int, after: int) -> dict[str, Any]:
+    """The council against its fair share of its region's dispersed people, now and with this property."""
+    if lad not in ctx._fair_now.index:
+        return {"lad_fair_share_people": None, "lad_fair_share_status_now": fs.NO_POPULATION,
+                "lad_fair_share_status_after": fs.NO_POPULATION}
+    lads = ctx.lads.assign(dispersed=np.where(ctx.lads["lad_code"] == lad, after, ctx.lads["dispersed"]))
+    if now != int(ctx.lads.loc[ctx.lads["lad_code"] == lad, "dispersed"].iloc[0]):
+        base = ctx.lads.assign(dispersed=np.where(ctx.lads["lad_code"] == lad, now, ctx.lads["dispersed"]))
+        before = fs.fair_shares(base, group="region", measure="dispersed").set_index("lad_code").loc[lad]
+    else:
+        before = ctx._fair_now.loc[lad]
+    with_it = fs.fair_shares(lads, group="region", measure="dispersed").set_index("lad_code").loc[lad]
+    return {"lad_fair_share_people": _num(round(float(with_it["fair_share_people"]), 1))
+            if pd.notna(with_it["fair_share_people"]) else None,
+            "lad_fair_share_status_now": str(before["status"]),
+            "lad_fair_share_status_after": str(with_it["status"])}
+
+
+def _nearby(near: pd.DataFrame, earlier: pd.DataFrame, ctx: CheckContext, joined: pd.DataFrame,
+            prop: pd.Series) -> dict[str, Any]:
+    """Sites (and earlier proposals in the list) within each radius, with the people in them."""
+    sites = ctx.live_sites
+    same = near[sites.loc[near["item"], "reference"].astype(str).to_numpy() != str(prop["reference"])] \
+        if len(near) else near
+    out: dict[str, Any] = {}
+    for r in RADII_M:
+        hit = same[same["distance_m"] <= r]
+        prior = earlier[earlier["distance_m"] <= r]
+        people = int(sites.loc[hit["item"], "_people"].sum()) + int(joined.loc[prior["item"], "people"].sum())
+        out[f"sites_within_{r}m"] = int(len(hit) + len(prior))
+        out[f"people_within_{r}m"] = people
+        out[f"earlier_proposals_within_{r}m"] = int(len(prior))
+    listed = []
+    for _, pair in same.sort_values("distance_m").iterrows():
+        site = sites.loc[int(pair["item"])]
+        listed.append({"reference": str(site["reference"]), "type": site["site_type"], "status": site["status"],
+                       "people": int(site["_people"]), "distance_m": round(float(pair["distance_m"])),
+                       "latitude": round(float(site["latitude"]), 6), "longitude": round(float(site["longitude"]), 6)})
+    for _, pair in earlier.sort_values("distance_m").iterrows():
+        other = joined.loc[int(pair["item"])]
+        listed.append({"reference": str(other["reference"]), "type": other["site_type"], "status": "proposed",
+                       "people": int(other["people"]), "distance_m": round(float(pair["distance_m"])),
+                       "latitude": round(float(other["latitude"]), 6),
+                       "longitude": round(float(other["longitude"]), 6)})
+    out["nearby"] = listed
+    return out
+
+
+def _recommend(a: dict[str, Any], s: CheckSettings) -> dict[str, Any]:
+    """The answer and the rule that produced it; every rule that fired is kept in ``reasons``."""
+    ward, lad = a["ward_name"], a["lad_name"]
+    objections: list[tuple[str, str]] = []
+    conditions: list[tuple[str, str]] = []
+    over = (rules.AFTER_ALREADY_OVER, rules.AFTER_WOULD_GO_OVER)
+    if s.object_ward_over and a["ward_status_after"] in over:
+        objections.append((
+            "Object when the ward is already over 1:200 or would go over with this property.",
+            f"{ward} ward {a['ward_status_after']} 1:200: {text.people(a['ward_dispersed_now'])} people in dispersed "
+            f"accommodation now, {text.people(a['ward_dispersed_now'] + a['added_to_limit'])} with this property, "
+            f"against a limit of {text.people(a['ward_limit'])}."))
+    if s.object_council_over and a["lad_status_after"] in over:
+        objections.append((
+            "Object when the council is already over 1:200 or would go over with this property.",
+            f"{lad} {a['lad_status_after']} 1:200: {text.people(a['lad_dispersed_now'])} people in dispersed "
+            f"accommodation, {text.people(a['lad_dispersed_now'] + a['added_to_limit'])} with this property, "
+            f"against a limit of {text.people(a['lad_limit'])}."))
+    r = s.concentration_radius_m
+    sites_near, people_near = a[f"sites_within_{r}m"], a[f"people_within_{r}m"]
+    if sites_near > s.max_sites_nearby or people_near > s.max_people_nearby:
+        objections.append((
+            f"Object when more than {s.max_sites_nearby} sites or more than {s.max_people_nearby} people already "
+            f"lie within {r} m.",
+            f"{sites_near} sites with {text.people(people_near)} people already lie within {r} m."))
+    if s.object_hotel_in_ward and a["type"] == "hotel" and a["hotels_in_ward"] > 0:
+        objections.append(("Object to a hotel in a ward that already has one.",
+                           f"{ward} ward already has {a['hotels_in_ward']} "
+                           f"{'hotel' if a['hotels_in_ward'] == 1 else 'hotels'}."))
+    if s.conditions_no_estimate and a["ward_status_after"] == rules.AFTER_NO_ESTIMATE:
+        conditions.append(("Support with conditions where the ward has no population estimate.",
+                           f"{ward} ward has no population estimate, so it cannot be judged against 1:200."))
+    limit, room = a["ward_limit"], a["ward_headroom_after"]
+    if (s.conditions_headroom_share > 0 and a["ward_status_after"] == rules.AFTER_WITHIN and limit
+            and room is not None and room < s.conditions_headroom_share * limit):
+        conditions.append((
+            f"Support with conditions when less than {s.conditions_headroom_share:.0%} of the ward's limit would "
+            "be left.",
+            f"Only {text.people(room)} of {ward} ward's limit of {text.people(limit)} would be left."))
+    if objections:
+        decision, fired = OBJECT, objections
+    elif conditions:
+        decision, fired = CONDITIONS, conditions
+    else:
+        decision = SUPPORT
+        fired = [("Support when no rule objects.",
+                  f"{_standing(ward + ' ward', a['ward_status_after'], room)}, "
+                  f"{_standing(lad, a['lad_status_after'], a['lad_headroom_after'])}, and nothing nearby crosses "
+                  "the concentration thresholds.")]
+    reasons = [why for _, why in objections + conditions] or [fired[0][1]]
+    summary = f"{decision.capitalize()}: {fired[0][1]}"
+    if len(reasons) > 1:
+        summary += f" ({len(reasons) - 1} more {'reason' if len(reasons) == 2 else 'reasons'} below.)"
+    return {"recommendation": decision, "rule": fired[0][0], "reasons": reasons, "summary": summary,
+            "rules_applied": s.describe()}
+
+
+def _standing(area: str, status_after: str, room: Any) -> str:
+    """'X stays within 1:200 (12 people of headroom after this property)' or 'X has no population estimate'."""
+    if status_after == rules.AFTER_WITHIN:
+        return f"{area} stays within 1:200 ({text.people(room)} people of headroom after this property)"
+    return f"{area} has no population estimate"
+
+
+def rejection_dicts(rejections: list[Rejection]) -> list[dict[str, Any]]:
+    """Rejections as plain dicts (row, column, reason)."""
+    return [r.as_dict() for r in rejections]
