@@ -45,7 +45,7 @@ CONDITIONS = "support with conditions"
 DECISIONS: tuple[str, ...] = (SUPPORT, OBJECT, CONDITIONS)
 NO_WARD = "the position lies in no ward (offshore, or outside the loaded boundaries): check the position"
 WARD_SOURCE = "ward residents: Census 2021; ward dispersed people now: the council's open site records"
-LAD_SOURCE = "council: Home Office Asy_D11 at {period}, residents as Reg_02"
+LAD_SOURCE = "council: Home Office published figures {period}, residents as Reg_02"
 
 
 @dataclass
@@ -235,7 +235,7 @@ def _answer(prop: pd.Series, ctx: CheckContext, near: pd.DataFrame, earlier: pd.
     answer["counted_together"] = (
         f"Counted with {earlier_in_ward} earlier {'proposal' if earlier_in_ward == 1 else 'proposals'} in this "
         "list in the same ward." if earlier_in_ward else "")
-    answer["sources"] = f"{WARD_SOURCE}; {LAD_SOURCE.format(period=text.quarter_label(ctx.period))}"
+    answer["sources"] = f"{WARD_SOURCE}; {LAD_SOURCE.format(period=text.as_at(ctx.period))}"
     return answer
 
 
