@@ -1,0 +1,65 @@
+"""Who is asking: a signed-in e-mail looked up in the memberships, or the desktop mode's local admin.
+
+Why here and not in the app: the command line (``--as EMAIL``) and the app must answer the same
+way. The desktop mode (the person at the machine is the admin of a local organisation) applies
+only when no identity provider is configured *and* the store has no members, so a server that
+has members can never fall back to it.
+"""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from geo.access.members import AccessDenied, Member, local_admin, normalise_email
+from geo.access.storage import AccessStore
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRETS = (ROOT / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml")
+
+
+def provider_in(auth: Any) -> bool:
+    """Whether an ``[auth]`` section names an OpenID provider (``server_metadata_url`` directly or in a
+    named provider sub-section)."""
+    if not hasattr(auth, "get"):
+        return False
+    if auth.get("server_metadata_url"):
+        return True
+    return any(hasattr(v, "get") and v.get("server_metadata_url") for v in auth.values())
+
+
+def provider_configured(files: tuple[Path, ...] = SECRETS) -> bool:
+    """Whether a secrets.toml the app would read configures an identity provider."""
+    for path in files:
+        if path.is_file():
+            try:
+                with open(path, "rb") as handle:
+                    if provider_in(tomllib.load(handle).get("auth", {})):
+                        return True
+            except (OSError, tomllib.TOMLDecodeError):
+                continue
+    return False
+
+
+def desktop_mode(db: str | Path | AccessStore, has_provider: bool) -> bool:
+    store = db if isinstance(db, AccessStore) else AccessStore(db)
+    return not has_provider and store.member_count() == 0
+
+
+def member_for(db: str | Path | AccessStore, email: str | None, *, has_provider: bool | None = None) -> Member:
+    """The member acting: ``email``'s membership, or the local admin in the desktop mode.
+
+    Raises AccessDenied (one line) for an unknown e-mail, or for no e-mail outside the desktop mode.
+    """
+    store = db if isinstance(db, AccessStore) else AccessStore(db)
+    has_provider = provider_configured() if has_provider is None else has_provider
+    if not email:
+        if desktop_mode(store, has_provider):
+            return local_admin()
+        raise AccessDenied("say who you are with --as EMAIL (this store has members"
+                           f"{' and an identity provider is configured' if has_provider else ''})")
+    found = store.member(normalise_email(email))
+    if found is None:
+        raise AccessDenied(f"{normalise_email(email)} is not a member of any organisation here; "
+                           "ask your administrator")
+    return found

@@ -1,0 +1,148 @@
+"""THE way site records are read: every page, export and command asks here with the member.
+
+Why one function: a check in each widget is a check some widget forgets. ``visible_sites`` takes
+the member and returns only the site records they may see (their own organisation's, and those
+shared with it under an agreement in force today), and writes the audit row for the view.
+Viewers get no site rows at all; ``aggregate_sites`` gives the rows a ward table is computed
+from, on the server, for organisations that share aggregates.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from geo.access import audit
+from geo.access.agreements import sharing_with
+from geo.access.members import AccessDenied, Action, Member, require
+from geo.access.storage import AccessStore
+
+OWNER = "organisation"  # column added to every frame returned: the organisation that imported the record
+
+
+@dataclass(frozen=True)
+class SiteScope:
+    """What one member may see today: site rows from ``site_orgs``, aggregates from ``aggregate_orgs``.
+    ``everything`` is the desktop mode (the whole file is the person's own)."""
+
+    member: Member
+    site_orgs: frozenset[str]
+    aggregate_orgs: frozenset[str]
+    everything: bool = False
+
+    @property
+    def may_view_sites(self) -> bool:
+        return self.member.may(Action.VIEW_SITES)
+
+    @property
+    def may_export_sites(self) -> bool:
+        return self.member.may(Action.EXPORT_SITES)
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        """For cache keys: caches are shared by every user, so the scope must be in the arguments."""
+        return ("*",) if self.everything else tuple(sorted(self.site_orgs)) + ("|",) + tuple(
+            sorted(self.aggregate_orgs))
+
+
+def _store(db: str | Path | AccessStore) -> AccessStore:
+    return db if isinstance(db, AccessStore) else AccessStore(db)
+
+
+def site_scope(member: Member, db: str | Path | AccessStore, today: date | None = None) -> SiteScope:
+    """The organisations whose records ``member`` may see on ``today`` (checked at every read)."""
+    today = today or date.today()
+    if member.organisation.kind == "local":
+        return SiteScope(member, frozenset({member.org_code}), frozenset({member.org_code}), everything=True)
+    agreements = _store(db).agreements()
+    own = frozenset({member.org_code})
+    sites = own | sharing_with(agreements, member.org_code, "sites", today) if member.may(Action.VIEW_SITES) \
+        else frozenset()
+    aggregates = own | sharing_with(agreements, member.org_code, "aggregates", today)
+    return SiteScope(member, sites, aggregates)
+
+
+def _owned(frame: pd.DataFrame, owners: dict[int, str | None], orgs: frozenset[str] | None,
+           batch_column: str) -> pd.DataFrame:
+    """Rows whose batch was imported by one of ``orgs`` (None: all), with an ``organisation`` column.
+
+    Batches from before organisations were recorded belong to the local organisation.
+    """
+    owner = frame[batch_column].map(lambda b: owners.get(int(b)) if pd.notna(b) else None).fillna("local")
+    out = frame.assign(**{OWNER: owner.astype(str).to_numpy()})
+    if orgs is None:
+        return out
+    return out[out[OWNER].isin(orgs).to_numpy()].reset_index(drop=True)
+
+
+def _current(db: str | Path, as_at: date | None):
+    from geo.sites.store import SiteStore
+
+    return SiteStore(db).current_sites(as_at)
+
+
+def visible_sites(member: Member, db: str | Path, *, as_at: date | None = None, today: date | None = None,
+                  selection: dict[str, Any] | None = None, record: bool = True):
+    """Current (or ``as_at``) site records ``member`` may see, as a GeoDataFrame with ``organisation``.
+
+    Raises AccessDenied for a role without site access (viewers), after writing a 'refused' row.
+    Writes a 'view_sites' audit row with the selection and row count unless ``record`` is False
+    (for a re-read the caller has already recorded).
+    """
+    store = _store(db)
+    try:
+        require(member, Action.VIEW_SITES)
+    except AccessDenied as exc:
+        audit.record(store, member, "refused", {"what": "view_sites", "selection": selection or {},
+                                                "why": str(exc)})
+        raise
+    scope = site_scope(member, store, today)
+    sites = _owned(_current(db, as_at), store.batch_organisations(), None if scope.everything else scope.site_orgs,
+                   "valid_from_batch")
+    if record:
+        audit.record(store, member, "view_sites", {"selection": selection or {}, "as_at": as_at,
+                                                   "rows": int(len(sites)),
+                                                   "organisations": sorted(set(sites[OWNER]))})
+    return sites
+
+
+def visible_history(member: Member, db: str | Path, today: date | None = None) -> pd.DataFrame:
+    """Every version of the sites ``member`` may see (for judging acquisitions against their ward then)."""
+    from geo.sites.store import SiteStore
+
+    store = _store(db)
+    require(member, Action.VIEW_SITES)
+    scope = site_scope(member, store, today)
+    return _owned(SiteStore(db).site_history(), store.batch_organisations(),
+                  None if scope.everything else scope.site_orgs, "valid_from_batch")
+
+
+def aggregate_sites(member: Member, db: str | Path, *, as_at: date | None = None, today: date | None = None):
+    """Site rows for computing ward aggregates on the server (never for sending to a browser):
+    the member's organisation and those sharing at least aggregates with it."""
+    store = _store(db)
+    scope = site_scope(member, store, today)
+    return _owned(_current(db, as_at), store.batch_organisations(),
+                  None if scope.everything else scope.aggregate_orgs, "valid_from_batch")
+
+
+def visible_rejections(member: Member, db: str | Path, batch_id: int) -> pd.DataFrame:
+    """The rejected rows (addresses included) of one import: importers (admins) of the owning
+    organisation only; the download is written to the audit log."""
+    from geo.sites.store import SiteStore
+
+    store = _store(db)
+    try:
+        require(member, Action.IMPORT)
+        owner = store.batch_organisations().get(int(batch_id)) or "local"
+        if member.organisation.kind != "local" and owner != member.org_code:
+            raise AccessDenied(f"batch {batch_id} belongs to {owner}, not {member.org_code}")
+    except AccessDenied as exc:
+        audit.record(store, member, "refused", {"what": "rejections", "batch": int(batch_id), "why": str(exc)})
+        raise
+    frame = SiteStore(db).rejections(batch_id)
+    audit.record(store, member, "rejections_download", {"batch": int(batch_id), "rows": int(len(frame))})
+    return frame

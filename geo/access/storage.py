@@ -1,0 +1,293 @@
+"""The access tables (organisations, members, agreements, settings, audit log, export traces):
+every SQL statement for them, in one module, so a PostgreSQL backend replaces one file.
+
+They live in the same SQLite file as the site store (``AAM_SITES_DB``), so one file (created
+readable by its owner only) holds the records and who may see them. The audit log is
+append-only twice over: triggers refuse UPDATE and DELETE, and each row carries the hash of the
+one before (``geo.access.audit``), so someone who edits the file around the triggers is caught.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+from geo.access.agreements import Agreement
+from geo.access.members import Member, Organisation
+from geo.errors import DataError, GeoError
+
+T = TypeVar("T")
+GENESIS = "0" * 64
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS access_organisations (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('council', 'smp', 'national', 'local')),
+    lad_codes TEXT NOT NULL DEFAULT '',
+    region TEXT
+);
+CREATE TABLE IF NOT EXISTS access_members (
+    email TEXT PRIMARY KEY,
+    organisation TEXT NOT NULL REFERENCES access_organisations(code),
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'officer', 'analyst', 'admin')),
+    granted_at TEXT NOT NULL,
+    granted_by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS access_agreements (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    from_org TEXT NOT NULL REFERENCES access_organisations(code),
+    to_org TEXT NOT NULL REFERENCES access_organisations(code),
+    what TEXT NOT NULL CHECK (what IN ('sites', 'aggregates')),
+    valid_from TEXT NOT NULL,
+    valid_until TEXT NOT NULL,
+    made_at TEXT NOT NULL,
+    made_by TEXT NOT NULL,
+    CHECK (from_org <> to_org),
+    CHECK (valid_until >= valid_from)
+);
+CREATE TABLE IF NOT EXISTS access_settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    changed_at TEXT NOT NULL,
+    changed_by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    member TEXT NOT NULL,
+    organisation TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    row_hash TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TABLE IF NOT EXISTS audit_head (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    last_id INTEGER NOT NULL,
+    last_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS export_traces (
+    export_id TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    content_sha256 TEXT,
+    member TEXT NOT NULL,
+    organisation TEXT NOT NULL,
+    made_at TEXT NOT NULL,
+    format TEXT NOT NULL,
+    selection TEXT NOT NULL,
+    rows INTEGER,
+    audit_id INTEGER
+);
+CREATE INDEX IF NOT EXISTS export_traces_sha ON export_traces(sha256);
+CREATE INDEX IF NOT EXISTS export_traces_content ON export_traces(content_sha256);
+"""
+AUDIT_COLUMNS = ("id", "at", "member", "organisation", "action", "detail", "prev_hash", "row_hash")
+
+
+def create_private(path: Path) -> None:
+    """Create the file readable and writable by its owner only (0600), before SQLite opens it.
+
+    SQLite gives its journal files the database file's permissions, so they stay private too.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+
+
+class AccessStore:
+    """The access tables in one SQLite file (created on first use, 0600)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        create_private(self.path)
+        with self.connect() as conn:
+            try:
+                conn.executescript(SCHEMA)
+            except sqlite3.DatabaseError as exc:
+                raise DataError(f"not an access store ({exc})", file=self.path) from exc
+
+    @contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise DataError(f"cannot open the store ({exc})", file=self.path) from exc
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` in one write transaction: all of it lands or none does."""
+        with self.connect() as conn:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                out = work(conn)
+                conn.execute("COMMIT")
+                return out
+            except BaseException as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.IntegrityError):
+                    raise GeoError(f"not saved: {exc}") from exc
+                if isinstance(exc, sqlite3.Error):
+                    raise DataError(f"not saved ({exc})", file=self.path) from exc
+                raise
+
+    # --- organisations ---------------------------------------------------------------------
+
+    def put_organisation(self, conn: sqlite3.Connection, org: Organisation) -> None:
+        conn.execute("INSERT INTO access_organisations (code, name, kind, lad_codes, region) VALUES (?,?,?,?,?)"
+                     " ON CONFLICT(code) DO UPDATE SET name=excluded.name, kind=excluded.kind,"
+                     " lad_codes=excluded.lad_codes, region=excluded.region",
+                     (org.code, org.name, org.kind, ",".join(org.lad_codes), org.region))
+
+    def organisation(self, code: str) -> Organisation | None:
+        with self.connect() as conn:
+            row = conn.execute("SELECT * FROM access_organisations WHERE code = ?", (code,)).fetchone()
+        return _org(row) if row else None
+
+    def organisations(self) -> list[Organisation]:
+        with self.connect() as conn:
+            rows = conn.execute("SELECT * FROM access_organisations ORDER BY code").fetchall()
+        return [_org(r) for r in rows]
+
+    # --- members ---------------------------------------------------------------------------
+
+    def put_member(self, conn: sqlite3.Connection, member: Member, at: str, by: str) -> None:
+        conn.execute("INSERT INTO access_members (email, organisation, role, granted_at, granted_by)"
+                     " VALUES (?,?,?,?,?) ON CONFLICT(email) DO UPDATE SET organisation=excluded.organisation,"
+                     " role=excluded.role, granted_at=excluded.granted_at, granted_by=excluded.granted_by",
+                     (member.email, member.org_code, member.role.value, at, by))
+
+    def delete_member(self, conn: sqlite3.Connection, email: str) -> bool:
+        return conn.execute("DELETE FROM access_members WHERE email = ?", (email,)).rowcount > 0
+
+    def member(self, email: str) -> Member | None:
+        with self.connect() as conn:
+            row = conn.execute("SELECT m.email, m.role, o.* FROM access_members m JOIN access_organisations o"
+                               " ON o.code = m.organisation WHERE m.email = ?", (email,)).fetchone()
+        return Member(row["email"], _org(row), row["role"]) if row else None
+
+    def members(self) -> list[dict[str, Any]]:
+        with self.connect() as conn:
+            rows = conn.execute("SELECT email, organisation, role, granted_at, granted_by FROM access_members"
+                                " ORDER BY organisation, email").fetchall()
+        return [dict(r) for r in rows]
+
+    def member_count(self) -> int:
+        with self.connect() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM access_members").fetchone()[0])
+
+    # --- agreements ------------------------------------------------------------------------
+
+    def put_agreement(self, conn: sqlite3.Connection, agreement: Agreement, at: str, by: str) -> int:
+        cur = conn.execute("INSERT INTO access_agreements (from_org, to_org, what, valid_from, valid_until,"
+                           " made_at, made_by) VALUES (?,?,?,?,?,?,?)",
+                           (agreement.from_org, agreement.to_org, agreement.what, agreement.valid_from.isoformat(),
+                            agreement.valid_until.isoformat(), at, by))
+        return int(cur.lastrowid)
+
+    def end_agreement(self, conn: sqlite3.Connection, agreement_id: int, last_day: date) -> bool:
+        """Shorten an agreement so it ends on ``last_day`` (history kept; the audit row says who)."""
+        return conn.execute("UPDATE access_agreements SET valid_until = MAX(valid_from, ?) WHERE id = ?",
+                            (last_day.isoformat(), int(agreement_id))).rowcount > 0
+
+    def agreements(self) -> list[Agreement]:
+        with self.connect() as conn:
+            rows = conn.execute("SELECT * FROM access_agreements ORDER BY id").fetchall()
+        return [Agreement(r["from_org"], r["to_org"], r["what"], date.fromisoformat(r["valid_from"]),
+                          date.fromisoformat(r["valid_until"]), id=int(r["id"])) for r in rows]
+
+    # --- settings --------------------------------------------------------------------------
+
+    def put_setting(self, conn: sqlite3.Connection, key: str, value: str, at: str, by: str) -> None:
+        conn.execute("INSERT INTO access_settings VALUES (?,?,?,?) ON CONFLICT(key) DO UPDATE SET"
+                     " value=excluded.value, changed_at=excluded.changed_at, changed_by=excluded.changed_by",
+                     (key, value, at, by))
+
+    def setting(self, key: str) -> str | None:
+        with self.connect() as conn:
+            row = conn.execute("SELECT value FROM access_settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    # --- audit log -------------------------------------------------------------------------
+
+    def audit_head(self, conn: sqlite3.Connection) -> tuple[int, str]:
+        row = conn.execute("SELECT last_id, last_hash FROM audit_head WHERE one = 1").fetchone()
+        return (int(row[0]), str(row[1])) if row else (0, GENESIS)
+
+    def insert_audit(self, conn: sqlite3.Connection, row: dict[str, Any]) -> None:
+        conn.execute(f"INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) VALUES ({', '.join('?' * 8)})",
+                     [row[c] for c in AUDIT_COLUMNS])
+        conn.execute("INSERT INTO audit_head (one, last_id, last_hash) VALUES (1, ?, ?) ON CONFLICT(one)"
+                     " DO UPDATE SET last_id=excluded.last_id, last_hash=excluded.last_hash",
+                     (row["id"], row["row_hash"]))
+
+    def audit_rows(self, where: str = "", args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Audit rows, oldest first; ``where`` is built by ``geo.access.audit.read`` from fixed clauses."""
+        with self.connect() as conn:
+            rows = conn.execute(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit_log {where} ORDER BY id",
+                                args).fetchall()
+        return [dict(r) for r in rows]
+
+    def stored_head(self) -> tuple[int, str] | None:
+        with self.connect() as conn:
+            row = conn.execute("SELECT last_id, last_hash FROM audit_head WHERE one = 1").fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    # --- export traces ---------------------------------------------------------------------
+
+    def put_trace(self, conn: sqlite3.Connection, trace: dict[str, Any]) -> None:
+        conn.execute("INSERT INTO export_traces (export_id, sha256, content_sha256, member, organisation, made_at,"
+                     " format, selection, rows, audit_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                     (trace["export_id"], trace["sha256"], trace.get("content_sha256"), trace["member"],
+                      trace["organisation"], trace["made_at"], trace["format"],
+                      json.dumps(trace.get("selection") or {}, sort_keys=True, default=str), trace.get("rows"),
+                      trace.get("audit_id")))
+
+    def find_trace(self, *, export_id: str | None = None, sha256: str | None = None,
+                   content_sha256: str | None = None) -> dict[str, Any] | None:
+        clauses = [("export_id", export_id), ("sha256", sha256), ("content_sha256", content_sha256)]
+        column, value = next(((c, v) for c, v in clauses if v), (None, None))
+        if column is None:
+            return None
+        with self.connect() as conn:
+            row = conn.execute(f"SELECT * FROM export_traces WHERE {column} = ? ORDER BY made_at LIMIT 1",
+                               (value,)).fetchone()
+        if row is None:
+            return None
+        out = dict(row)
+        out["selection"] = json.loads(out["selection"] or "{}")
+        return out
+
+    # --- site records' owners --------------------------------------------------------------
+
+    def batch_organisations(self) -> dict[int, str | None]:
+        """Which organisation imported each site batch (None for batches from before organisations)."""
+        with self.connect() as conn:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "batches" not in tables:
+                return {}
+            cols = {r[1] for r in conn.execute("PRAGMA table_info(batches)")}
+            if "organisation" not in cols:
+                return {int(r[0]): None for r in conn.execute("SELECT id FROM batches")}
+            return {int(r[0]): r[1] for r in conn.execute("SELECT id, organisation FROM batches")}
+
+
+def _org(row: sqlite3.Row) -> Organisation:
+    lads = tuple(c for c in (row["lad_codes"] or "").split(",") if c)
+    return Organisation(row["code"], row["name"], row["kind"], lads, row["region"])

@@ -1,0 +1,348 @@
+"""Traceable exports: every file that leaves carries an export ID, the member, organisation and time,
+and is written to the audit log with its checksum, so a file found later can be traced to who made it.
+
+Why both an embedded ID and checksums: the ID survives copying and renaming; when someone strips
+it (deletes the CSV's first line, strips a PNG's or PDF's metadata) the file's content fingerprint
+still matches the one recorded. Where the stamp goes, by format:
+
+- CSV: a leading ``# aam-export ...`` line (the project's own reader skips it: it looks for the
+  heading row) ;
+- Excel: document properties (identifier, creator, description, keywords);
+- GeoJSON: a top-level ``aam_export`` member; GeoPackage: an ``aam_export`` attributes table;
+- PNG: a visible footer line under the picture, and text metadata;
+- PDF: a visible footer line on every page, and document metadata; SVG: a footer text and metadata.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import secrets
+import sqlite3
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from geo.access import audit
+from geo.access.members import Action, Member, require
+from geo.access.storage import AccessStore
+from geo.errors import DataError, GeoError
+
+ILLUSTRATIVE = "ILLUSTRATIVE - not real sites"
+ID_PATTERN = re.compile(rb"AAM-[0-9A-F]{12}")
+FORMATS = ("csv", "xlsx", "geojson", "gpkg", "png", "pdf", "svg")
+STAMP_KEY = "aam_export"
+
+
+@dataclass(frozen=True)
+class ExportStamp:
+    """Who made an export, from which organisation, when; and whether it is the illustrative sample."""
+
+    export_id: str
+    member: str
+    organisation: str
+    made_at: str
+    illustrative: bool = False
+
+    def line(self) -> str:
+        """The visible footer line (no commas, so a CSV sniffer never mistakes it for data)."""
+        text = f"Export {self.export_id} by {self.member} ({self.organisation}) at {self.made_at}"
+        return f"{ILLUSTRATIVE} - {text}" if self.illustrative else text
+
+
+def new_stamp(member: Member, *, illustrative: bool = False, now: datetime | None = None) -> ExportStamp:
+    made = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds")
+    return ExportStamp(f"AAM-{secrets.token_hex(6).upper()}", member.email, member.org_code, made, illustrative)
+
+
+def sniff(data: bytes) -> str:
+    """The format of exported bytes from their first bytes."""
+    if data.startswith(b"%PDF"):
+        return "pdf"
+    if data.startswith(b"\x89PNG"):
+        return "png"
+    if data.startswith(b"SQLite format 3\x00"):
+        return "gpkg"
+    if data.startswith(b"PK"):
+        return "xlsx"
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<"):
+        return "svg"
+    if head.startswith(b"{"):
+        return "geojson"
+    return "csv"
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- embedding ------------------------------------------------------------------------------------
+
+def embed(data: bytes, fmt: str, stamp: ExportStamp) -> bytes:
+    """``data`` with the stamp embedded the way ``fmt`` allows."""
+    if fmt not in FORMATS:
+        raise GeoError(f"cannot stamp a {fmt!r} file; formats: {', '.join(FORMATS)}")
+    return _EMBED[fmt](data, stamp)
+
+
+def _csv(data: bytes, stamp: ExportStamp) -> bytes:
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    line = f"# aam-export {stamp.line()}\r\n".encode("utf-8")
+    return bom + line + data[len(bom):]
+
+
+def _xlsx(data: bytes, stamp: ExportStamp) -> bytes:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data))
+    props = book.properties
+    props.identifier = stamp.export_id
+    props.creator = stamp.member
+    props.lastModifiedBy = stamp.member
+    props.description = stamp.line()
+    props.keywords = f"{stamp.export_id} {stamp.organisation}" + (f" {ILLUSTRATIVE}" if stamp.illustrative else "")
+    if stamp.illustrative and not (props.title or "").startswith(ILLUSTRATIVE):
+        props.title = f"{ILLUSTRATIVE}: {props.title or 'export'}"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _geojson(data: bytes, stamp: ExportStamp) -> bytes:
+    doc = json.loads(data.decode("utf-8-sig"))
+    doc[STAMP_KEY] = asdict(stamp) | {"line": stamp.line()}
+    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+
+
+def _gpkg(data: bytes, stamp: ExportStamp) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="aam-stamp-") as tmp:
+        path = Path(tmp) / "export.gpkg"
+        path.write_bytes(data)
+        conn = sqlite3.connect(path)
+        try:
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {STAMP_KEY} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            rows = list((asdict(stamp) | {"line": stamp.line()}).items())
+            conn.executemany(f"INSERT OR REPLACE INTO {STAMP_KEY} VALUES (?, ?)", [(k, str(v)) for k, v in rows])
+            conn.execute("INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, description)"
+                         " VALUES (?, 'attributes', ?, ?)", (STAMP_KEY, STAMP_KEY, stamp.line()))
+            conn.commit()
+        finally:
+            conn.close()
+        return path.read_bytes()
+
+
+def _png(data: bytes, stamp: ExportStamp) -> bytes:
+    from PIL import Image, ImageDraw, ImageFont
+    from PIL.PngImagePlugin import PngInfo
+
+    image = Image.open(io.BytesIO(data))
+    dpi = image.info.get("dpi")
+    base = image.convert("RGB")
+    size = max(11, base.width // 110)
+    font = ImageFont.load_default(size=size)
+    strip = int(size * 1.8)
+    out_image = Image.new("RGB", (base.width, base.height + strip), "white")
+    out_image.paste(base, (0, 0))
+    ImageDraw.Draw(out_image).text((int(size * 0.6), base.height + int(size * 0.35)), stamp.line(),
+                                   fill=(11, 12, 12), font=font)
+    info = PngInfo()
+    info.add_text(STAMP_KEY, json.dumps(asdict(stamp)))
+    info.add_text("Author", stamp.member)
+    info.add_text("Description", stamp.line())
+    out = io.BytesIO()
+    out_image.save(out, format="PNG", pnginfo=info, **({"dpi": dpi} if dpi else {}))
+    return out.getvalue()
+
+
+def _pdf(data: bytes, stamp: ExportStamp) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+    from reportlab.pdfgen import canvas
+
+    reader = PdfReader(io.BytesIO(data))
+    writer = PdfWriter(clone_from=reader)
+    for page in writer.pages:
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        layer = io.BytesIO()
+        pen = canvas.Canvas(layer, pagesize=(width, height))
+        pen.setFont("Helvetica", 6.5)
+        pen.setFillGray(0.1)
+        pen.drawString(14, 5, stamp.line())
+        pen.save()
+        page.merge_page(PdfReader(layer).pages[0])
+    writer.add_metadata({"/Author": stamp.member, "/Subject": stamp.line(), "/Keywords": stamp.export_id,
+                         "/AAMExportID": stamp.export_id})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _svg(data: bytes, stamp: ExportStamp) -> bytes:
+    from xml.sax.saxutils import escape
+
+    text = data.decode("utf-8")
+    end = text.rfind("</svg>")
+    if end < 0:
+        raise DataError("not an SVG document (no </svg>)")
+    extra = (f'<metadata id="{STAMP_KEY}">{escape(json.dumps(asdict(stamp)))}</metadata>'
+             f'<text id="{STAMP_KEY}-line" x="6" y="99%" font-family="sans-serif" font-size="7" '
+             f'fill="#0b0c0c">{escape(stamp.line())}</text>')
+    return (text[:end] + extra + text[end:]).encode("utf-8")
+
+
+_EMBED = {"csv": _csv, "xlsx": _xlsx, "geojson": _geojson, "gpkg": _gpkg, "png": _png, "pdf": _pdf, "svg": _svg}
+
+
+# --- content fingerprints (what stays when the stamp is stripped) -------------------------------
+
+def fingerprint(data: bytes, fmt: str | None = None) -> str:
+    """SHA-256 of the content without its stamp: the same before and after someone strips the ID."""
+    fmt = fmt or sniff(data)
+    try:
+        return sha256(_CONTENT.get(fmt, lambda d: d)(data))
+    except Exception:  # a damaged file has no content fingerprint; the raw checksum still works
+        return sha256(data)
+
+
+def _csv_content(data: bytes) -> bytes:
+    lines = data.lstrip(b"\xef\xbb\xbf").splitlines(keepends=True)
+    while lines and lines[0].startswith(b"# aam-export"):
+        lines = lines[1:]
+    return b"".join(lines)
+
+
+def _xlsx_content(data: bytes) -> bytes:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    out = [[ws.title, [list(r) for r in ws.iter_rows(values_only=True)]] for ws in book.worksheets]
+    book.close()
+    return json.dumps(out, default=str).encode("utf-8")
+
+
+def _geojson_content(data: bytes) -> bytes:
+    doc = json.loads(data.decode("utf-8-sig"))
+    doc.pop(STAMP_KEY, None)
+    return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def _gpkg_content(data: bytes) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="aam-trace-") as tmp:
+        path = Path(tmp) / "file.gpkg"
+        path.write_bytes(data)
+        conn = sqlite3.connect(path)
+        try:
+            tables = [r[0] for r in conn.execute("SELECT table_name FROM gpkg_contents WHERE table_name <> ?"
+                                                 " ORDER BY table_name", (STAMP_KEY,))]
+            out = [[t, [list(r) for r in conn.execute(f'SELECT * FROM "{t}" ORDER BY rowid')]] for t in tables]
+        finally:
+            conn.close()
+    return json.dumps(out, default=lambda v: v.hex() if isinstance(v, bytes) else str(v)).encode("utf-8")
+
+
+def _png_content(data: bytes) -> bytes:
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data))
+    return f"{image.mode}{image.size}".encode() + image.tobytes()
+
+
+def _pdf_content(data: bytes) -> bytes:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    return "\f".join(page.extract_text() or "" for page in reader.pages).encode("utf-8")
+
+
+def _svg_content(data: bytes) -> bytes:
+    text = data.decode("utf-8")
+    text = re.sub(rf'<metadata id="{STAMP_KEY}">.*?</metadata>', "", text, flags=re.S)
+    return re.sub(rf'<text id="{STAMP_KEY}-line".*?</text>', "", text, flags=re.S).encode("utf-8")
+
+
+_CONTENT = {"csv": _csv_content, "xlsx": _xlsx_content, "geojson": _geojson_content, "gpkg": _gpkg_content,
+            "png": _png_content, "pdf": _pdf_content, "svg": _svg_content}
+
+
+# --- reading the stamp back -----------------------------------------------------------------------
+
+def embedded_id(data: bytes, fmt: str | None = None) -> str | None:
+    """The export ID in a file, wherever its format keeps it; None when it was stripped."""
+    fmt = fmt or sniff(data)
+    found = ID_PATTERN.search(data)
+    if found:
+        return found.group().decode()
+    try:
+        if fmt == "xlsx":
+            from openpyxl import load_workbook
+
+            book = load_workbook(io.BytesIO(data), read_only=True)
+            props = book.properties
+            book.close()
+            text = " ".join(str(v or "") for v in (props.identifier, props.description, props.keywords))
+        elif fmt == "pdf":
+            from pypdf import PdfReader
+
+            reader = PdfReader(io.BytesIO(data))
+            text = json.dumps({str(k): str(v) for k, v in (reader.metadata or {}).items()})
+            text += " ".join(page.extract_text() or "" for page in reader.pages)
+        elif fmt == "png":
+            from PIL import Image
+
+            text = json.dumps(Image.open(io.BytesIO(data)).info, default=str)
+        else:
+            return None
+    except Exception:  # damaged files: fall back to the checksum
+        return None
+    found = ID_PATTERN.search(text.encode("utf-8"))
+    return found.group().decode() if found else None
+
+
+# --- the two calls the app and the command line make --------------------------------------------
+
+def stamp_export(db: str | Path | AccessStore, member: Member, data: bytes, fmt: str, *,
+                 selection: dict[str, Any] | None = None, rows: int | None = None, site_level: bool = False,
+                 illustrative: bool = False, now: datetime | None = None) -> bytes:
+    """Stamp an export for ``member`` and record it (audit row and trace) in one transaction.
+
+    Site-level data needs ``Action.EXPORT_SITES``; refusals are written to the log too.
+    """
+    store = db if isinstance(db, AccessStore) else AccessStore(db)
+    if site_level:
+        try:
+            require(member, Action.EXPORT_SITES)
+        except GeoError as exc:
+            audit.record(store, member, "refused", {"what": "export", "format": fmt, "selection": selection or {},
+                                                    "why": str(exc)})
+            raise
+    stamp = new_stamp(member, illustrative=illustrative, now=now)
+    out = embed(data, fmt, stamp)
+    trace = {"export_id": stamp.export_id, "sha256": sha256(out), "content_sha256": fingerprint(out, fmt),
+             "member": stamp.member, "organisation": stamp.organisation, "made_at": stamp.made_at, "format": fmt,
+             "selection": selection or {}, "rows": rows}
+
+    def work(conn):
+        trace["audit_id"] = audit.write_in(store, conn, member, "export", {
+            "export_id": stamp.export_id, "format": fmt, "selection": selection or {}, "rows": rows,
+            "sha256": trace["sha256"], "site_level": site_level, "illustrative": illustrative})
+        store.put_trace(conn, trace)
+    store.transaction(work)
+    return out
+
+
+def trace(data: bytes, db: str | Path | AccessStore) -> dict[str, Any]:
+    """Who exported this file: by its embedded ID, else by its checksum, else by its content fingerprint."""
+    store = db if isinstance(db, AccessStore) else AccessStore(db)
+    fmt = sniff(data)
+    export_id = embedded_id(data, fmt)
+    tries = [("id", {"export_id": export_id}), ("checksum", {"sha256": sha256(data)}),
+             ("content checksum", {"content_sha256": fingerprint(data, fmt)})]
+    for how, key in tries:
+        found = store.find_trace(**key)
+        if found is not None:
+            return found | {"found_by": how}
+    raise GeoError(f"no export matches this {fmt} file (ID {export_id or 'not found'}, "
+                   f"checksum {sha256(data)[:12]}...)")
