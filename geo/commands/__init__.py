@@ -9,7 +9,8 @@ from typing import Sequence
 from geo.errors import GeoError
 
 # Modules that provide `register(subparsers)`; optional ones may be absent in a partial install.
-COMMAND_MODULES = ("geo.commands.data", "geo.sites.cli", "geo.render.cli")
+COMMAND_MODULES = ("geo.commands.data", "geo.sites.cli", "geo.render.cli", "geo.commands.access",
+                   "geo.commands.audit")
 
 
 def build_parser() -> argparse.ArgumentParser:
