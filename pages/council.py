@@ -9,24 +9,24 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo import export_requests as ER
-from geo import views
+from ui import exports as ER
+from ui import state as views
 from geo.measures import CLUSTER_LIMIT, rank
-from geo.render import layers as L
+from ui import layers as L
 from geo.render.classify import classify
 from geo.render.legend import choropleth_legend
-from pages import _exports as ex
-from pages import _shared as ui
+from ui import export_panel as ex
+from ui import shell
 
 PAGE = "council"
-model = ui.require_model()
-key = ui.model_key(model)
-state = ui.load_state(model)
-ui.chrome(state)
-ui.show_link_problems()
+model = shell.require_model()
+key = shell.model_key(model)
+state = shell.load_state(model)
+shell.chrome(state)
+shell.show_link_problems()
 
-state = ui.filter_controls(model, state, geographic=False)
-state = ui.presentation_toggle(state)
+state = shell.filter_controls(model, state, geographic=False)
+state = shell.presentation_toggle(state)
 
 lads = model.lads.sort_values("lad_name")
 names = dict(zip(lads["lad_code"], lads["lad_name"] + " (" + lads["region"].fillna("") + ")"))
@@ -37,37 +37,37 @@ if state.lad is not None and state.lad not in names:
 
 title_box = st.container()
 tcol, scol = title_box.columns([3, 1.4], vertical_alignment="bottom")
-lad_key = ui.bind("lad", state.lad)
+lad_key = shell.bind("lad", state.lad)
 lad = scol.selectbox("Council", list(names), format_func=names.get, key=lad_key,
                      placeholder="Type a council name...", index=None)
 state = replace(state, lad=lad)
-state = ui.period_control(model, state)
+state = shell.period_control(model, state)
 period = pd.Timestamp(state.period)
 
 if lad is None:
     tcol.markdown("# Council view")
     st.info("Choose a council with the box above to see its figures, its trend against the 1:200 limit and "
             "its wards, or tick one of the councils nearest the limit below.")
-    nearest = ui.lad_table(key, state.period, ui.filters_key(state.filters(geographic=False)))
+    nearest = shell.lad_table(key, state.period, shell.filters_key(state.filters(geographic=False)))
     nearest = nearest.dropna(subset=["limit_used"]).sort_values("limit_used", ascending=False).head(10)
     st.session_state["_nearest_codes"] = nearest["lad_code"].tolist()
     st.markdown(f"### Nearest the 1:200 limit at {views.as_at_label(period)}")
     st.dataframe(
         nearest[["lad_name", "region", "dispersed", "limit_used", "headroom", "lad_code"]], hide_index=True,
         selection_mode="single-row", key="nearest_table",
-        on_select=partial(ui.pick_row, "nearest_table", "_nearest_codes", "lad"),
+        on_select=partial(shell.pick_row, "nearest_table", "_nearest_codes", "lad"),
         column_config={"lad_name": st.column_config.TextColumn("Council", pinned=True), "region": "Region",
                        "dispersed": st.column_config.NumberColumn("In dispersed", format="localized"),
                        "limit_used": st.column_config.NumberColumn("Against 1:200 (1.0 = limit)", format="%.2f"),
                        "headroom": st.column_config.NumberColumn("Room under the limit (people)", format="%d"),
                        "lad_code": "Code"})
-    ui.footer(model, ("asy_d11", "reg02"), period)
-    ui.save_state(state, PAGE)
+    shell.footer(model, ("asy_d11", "reg02"), period)
+    shell.save_state(state, PAGE)
     st.stop()
 
 filters = state.filters(geographic=False)
-fkey = ui.filters_key(filters)
-table = ui.lad_table(key, state.period, fkey)
+fkey = shell.filters_key(filters)
+table = shell.lad_table(key, state.period, fkey)
 row = table.set_index("lad_code").loc[lad]
 region = row["region"]
 pop = row["population"]
@@ -80,20 +80,20 @@ tcol.markdown(f"<p class='aam-lede'>{escape(place)} · code {lad} · "
               f"figures at <b>{views.as_at_label(period)}</b></p>", unsafe_allow_html=True)
 
 # --- headline figures -----------------------------------------------------------------------------
-trend = ui.lad_trend(key, lad, fkey)
+trend = shell.lad_trend(key, lad, fkey)
 upto = trend[trend["period"] <= period]
 cols = st.columns(5)
-ui.metric(cols[0], "People supported", f"{int(row['supported']):,}", row["supported_change_q"],
+shell.metric(cols[0], "People supported", f"{int(row['supported']):,}", row["supported_change_q"],
           row["supported_change_y"], previous_q=prev_q, previous_y=prev_y, chart=upto["supported"].tolist()[-12:])
-ui.metric(cols[1], "In hotels", f"{int(row['hotel']):,}", row["hotel_change_q"], row["hotel_change_y"],
+shell.metric(cols[1], "In hotels", f"{int(row['hotel']):,}", row["hotel_change_q"], row["hotel_change_y"],
           previous_q=prev_q, previous_y=prev_y, chart=upto["hotel"].tolist()[-12:])
-ui.metric(cols[2], "In dispersed", f"{int(row['dispersed']):,}", row["dispersed_change_q"],
+shell.metric(cols[2], "In dispersed", f"{int(row['dispersed']):,}", row["dispersed_change_q"],
           row["dispersed_change_y"], previous_q=prev_q, previous_y=prev_y, chart=upto["dispersed"].tolist()[-12:])
 if pd.notna(pop):
     limit = pop / CLUSTER_LIMIT
     change_q = row["dispersed_change_q"] / limit if pd.notna(row["dispersed_change_q"]) else None
     change_y = row["dispersed_change_y"] / limit if pd.notna(row["dispersed_change_y"]) else None
-    ui.metric(cols[3], "Against 1:200 limit", f"{row['limit_used']:.2f}", change_q, change_y, previous_q=prev_q,
+    shell.metric(cols[3], "Against 1:200 limit", f"{row['limit_used']:.2f}", change_q, change_y, previous_q=prev_q,
               previous_y=prev_y, inverse=True, chart=upto["limit_used"].round(3).tolist()[-12:], digits=2,
               help="People in dispersed accommodation divided by (residents ÷ 200): 1.00 is exactly at the limit.")
     cols[3].caption("1.00 = at the limit.")
@@ -215,12 +215,12 @@ by = "population"
 if wards is None or wards.empty:
     st.info("No ward boundaries are loaded for this council.")
 else:
-    sites, site_note = ui.site_records(model)
+    sites, site_note = shell.site_records(model)
     lad_sites = sites[sites["lad_code"] == lad] if sites is not None and "lad_code" in sites.columns else None
     ward_frame = pd.DataFrame(wards.drop(columns="geometry"))
     measures_by_ward = None
     if lad_sites is not None and not lad_sites.empty:
-        measures_by_ward = ui.ward_site_measures(model, lad_sites, ward_frame)
+        measures_by_ward = shell.ward_site_measures(model, lad_sites, ward_frame)
     colour_options = {"population": "Residents"}
     if measures_by_ward is not None:
         colour_options["dispersal_ratio"] = "Dispersed people per resident (site records)"
@@ -237,12 +237,12 @@ else:
         extra = {"l4": [f"Dispersed people (site records): {int(d):,}; {st_}" if pd.notna(d) else ""
                         for d, st_ in zip(ward_frame["dispersed_people"], ward_frame["status"])]}
     props = L.ward_properties(ward_frame, classes, value=by, value_label=colour_options[by], extra=extra)
-    ward_web = ui.web(key, "ward")
+    ward_web = shell.web(key, "ward")
     shown = ward_web[ward_web["lad_code"] == lad]
     lad_geom = model.lads.loc[model.lads["lad_code"] == lad, "geometry"].iloc[0]
     points = L.site_points(lad_sites) if lad_sites is not None else []
     deck_layers = L.ward_layers(shown, props, authority_outline=L.outline_of(lad_geom), sites=points)
-    view = views.fit_view(shown.total_bounds, width_px=880, height_px=520)
+    view = L.fit_view(shown.total_bounds, width_px=880, height_px=520)
     mcol, kcol = st.columns([4, 1.3])
     mcol.pydeck_chart(L.make_deck(deck_layers, view, L.WARD_TOOLTIP), height=520,
                       alt=f"Map of the wards of {row['lad_name']} coloured by {colour_options[by].lower()}")
@@ -255,7 +255,7 @@ else:
                                     unit=f"{len(ward_frame):,} wards"), unsafe_allow_html=True)
     if points:
         kcol.markdown(L.sites_legend(lad_sites), unsafe_allow_html=True)
-    ui.site_note(kcol, site_note)
+    shell.site_note(kcol, site_note)
     if no_est:
         kcol.caption(f"{no_est} ward{'s' if no_est != 1 else ''} ha{'ve' if no_est != 1 else 's'} no Census 2021 "
                      "residents figure (the ward is new or too small for the LSOA match, or outside England "
@@ -278,8 +278,8 @@ else:
     picked = pick.selection.rows if pick is not None else []
     if picked:
         code = listing.sort_values("ward_name").iloc[picked[0]]["ward_code"]
-        ui.save_state(state, PAGE)
-        ui.switch_to("ward", replace(state, ward=code))
+        shell.save_state(state, PAGE)
+        shell.switch_to("ward", replace(state, ward=code))
 
 # --- export: the council's map, its wards table and its briefing pack ------------------------------
 if not state.present:
@@ -310,5 +310,5 @@ if not state.present:
                                     ward_figures=measures_by_ward is not None),
         briefing_sites=pack_sites, briefing_ward_measures=measures_by_ward, briefing_note=pack_note)
 
-ui.footer(model, ("asy_d11", "reg02", "lad_boundaries", "ward_boundaries", "ward_population"), period)
-ui.save_state(state, PAGE)
+shell.footer(model, ("asy_d11", "reg02", "lad_boundaries", "ward_boundaries", "ward_population"), period)
+shell.save_state(state, PAGE)

@@ -18,7 +18,7 @@ import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from geo import fair_share as fs  # noqa: E402
-from geo import fair_share_view as view  # noqa: E402
+from ui import fair_share as view  # noqa: E402
 from geo.errors import GeoError  # noqa: E402
 from geo.measures import Filters, lad_table  # noqa: E402
 from geo.model import Model, load_model, web_layer  # noqa: E402
@@ -28,12 +28,12 @@ SOURCES = ("asy_d11", "reg02")
 
 
 try:  # the dashboard's shared loader: one cached model and table cache for every page
-    from pages import _shared as shared
+    from ui import shell as shared
 except ImportError:  # page run on its own, before (or without) the shared module
     shared = None
 try:  # the Export panel (tables as CSV, Excel, GeoJSON, GeoPackage; the briefing pack)
-    from geo import export_requests as ER
-    from pages import _exports as exports
+    from ui import exports as ER
+    from ui import export_panel as exports
 except ImportError:
     ER = exports = None
 

@@ -12,16 +12,16 @@ from html import escape
 import pandas as pd
 import streamlit as st
 
-from geo import export_requests as ER
-from geo import views
+from ui import exports as ER
+from ui import state as views
 from geo import measures
 from geo.asylum_stats import HOTEL
 from geo.measures import CLUSTER_LIMIT
-from geo.render import layers as L
+from ui import layers as L
 from geo.render.classify import classify
 from geo.render.legend import choropleth_legend
-from pages import _exports as ex
-from pages import _shared as ui
+from ui import export_panel as ex
+from ui import shell
 
 PAGE = "overview"
 HEADLINES = ("supported", "hotel", "dispersed", "over")
@@ -35,12 +35,12 @@ HELP = {
     "over": f"Councils with more than one person in dispersed accommodation per {CLUSTER_LIMIT} residents.",
 }
 
-model = ui.require_model()
-key = ui.model_key(model)
-state = ui.load_state(model)
-ui.chrome(state, leave_button=False)
-ui.show_link_problems()
-opts = ui.options(model)
+model = shell.require_model()
+key = shell.model_key(model)
+state = shell.load_state(model)
+shell.chrome(state, leave_button=False)
+shell.show_link_problems()
+opts = shell.options(model)
 
 # --- controls (read first; the boxes above them are filled afterwards) ----------------------------
 title_box = st.container()
@@ -48,31 +48,31 @@ if state.present:
     tcol, acol, pcol = title_box.columns([2.2, 1, 1.5], vertical_alignment="bottom")
     region_choices = ["United Kingdom"] + opts["regions"]
     current = state.regions[0] if len(state.regions) == 1 else "United Kingdom"
-    key_region = ui.bind("present_region", current)
+    key_region = shell.bind("present_region", current)
     if st.session_state[key_region] not in region_choices:
         st.session_state[key_region] = "United Kingdom"
     region = acol.selectbox("Area", region_choices, key=key_region)
     state = replace(state, regions=() if region == "United Kingdom" else (region,), nations=())
-    state = ui.period_control(model, state, where=pcol)
+    state = shell.period_control(model, state, where=pcol)
     measure = state.measure
 else:
     tcol, scol = title_box.columns([3, 1], vertical_alignment="bottom")
-    state = ui.filter_controls(model, state)
+    state = shell.filter_controls(model, state)
     st.sidebar.markdown("### Map")
-    method = st.sidebar.radio("Colour classes", list(views.CLASS_METHODS), key=ui.bind("classes", state.classes),
+    method = st.sidebar.radio("Colour classes", list(views.CLASS_METHODS), key=shell.bind("classes", state.classes),
                               format_func=views.CLASS_METHODS.get,
                               help="Quantiles put the same number of councils in each colour; natural "
                                    "breaks group similar values together.")
     state = replace(state, classes=method)
-    state = ui.presentation_toggle(state)
+    state = shell.presentation_toggle(state)
     controls = st.container()
     mcol, pcol = controls.columns([1.25, 1], vertical_alignment="bottom", gap="large")
     measure = mcol.segmented_control("Colour the map by", list(views.MAP_MEASURES),
-                                     key=ui.bind("measure", state.measure),
+                                     key=shell.bind("measure", state.measure),
                                      format_func=views.SHORT_MEASURE_LABELS.get, selection_mode="single")
     measure = measure or state.measure
     state = replace(state, measure=measure)
-    state = ui.period_control(model, state, where=pcol)
+    state = shell.period_control(model, state, where=pcol)
 body_col, side_col = st.columns([1.5, 1], gap="medium")
 map_col, key_col = body_col.columns([2.5, 1], gap="small")
 head_box = side_col.container()
@@ -80,10 +80,10 @@ head_box = side_col.container()
 # --- the figures ----------------------------------------------------------------------------------
 period = pd.Timestamp(state.period)
 filters = state.filters()
-fkey = ui.filters_key(filters)
-table = ui.lad_table(key, state.period, fkey)
-heads = ui.headline(key, state.period, fkey)
-series = ui.national_series(key, fkey)
+fkey = shell.filters_key(filters)
+table = shell.lad_table(key, state.period, fkey)
+heads = shell.headline(key, state.period, fkey)
+series = shell.national_series(key, fkey)
 series = series[series["period"] <= period]
 prev_q = views.quarter_label(period - pd.offsets.QuarterEnd(1))
 prev_y = views.quarter_label(period - pd.offsets.QuarterEnd(4))
@@ -106,15 +106,15 @@ if not state.present:
     chosen = scol.selectbox("Open a council", list(names), index=None, format_func=names.get,
                             placeholder="Type a council name...", key="find_council")
     if chosen:
-        ui.save_state(state, PAGE)
-        ui.switch_to("council", replace(state, lad=chosen))
+        shell.save_state(state, PAGE)
+        shell.switch_to("council", replace(state, lad=chosen))
 
 # --- headline numbers -----------------------------------------------------------------------------
 with head_box:
     grid = [c for _ in range(2) for c in st.columns(2)]
     for col, name in zip(grid, HEADLINES):
         h = heads[name]
-        ui.metric(col, LABELS[name], "—" if pd.isna(h.value) else f"{int(h.value):,}", h.change_q, h.change_y, previous_q=prev_q,
+        shell.metric(col, LABELS[name], "—" if pd.isna(h.value) else f"{int(h.value):,}", h.change_q, h.change_y, previous_q=prev_q,
                   previous_y=prev_y, inverse=(name == "over"),
                   chart=None if state.present else series[name].tolist()[-12:], help=HELP[name])
 
@@ -144,13 +144,13 @@ if not measures.published(model.stats, HOTEL, period):
                  f"Asy_D11 has them from {views.as_at_label(measures.first_published(model.stats)[HOTEL])}.")
 values = table[measure]
 classes = classify(values, method=state.classes, k=5, measure=measure)
-web = ui.web(key, "lad")
+web = shell.web(key, "lad")
 shown = web[web["lad_code"].isin(table["lad_code"])]
 deck_layers, _ = L.national_layers(shown, table, measure, classes, label_codes=list(over["lad_code"]),
-                                   geometries=ui.geometries(key, "lad"))
+                                   geometries=shell.geometries(key, "lad"))
 height = 660 if state.present else 700
 bounds = shown.total_bounds if len(shown) else web.total_bounds
-view = views.fit_view(bounds, width_px=600 if state.present else 560, height_px=height, padding=0.03)
+view = L.fit_view(bounds, width_px=600 if state.present else 560, height_px=height, padding=0.03)
 deck = L.make_deck(deck_layers, view, L.LAD_TOOLTIP)
 with map_col:
     st.pydeck_chart(deck, height=height, key="national_map",
@@ -206,14 +206,14 @@ if not state.present:
         })
     rows = pick.selection.rows if pick is not None else []
     if rows:
-        ui.save_state(state, PAGE)
-        ui.switch_to("council", replace(state, lad=listing.iloc[rows[0]]["lad_code"]))
+        shell.save_state(state, PAGE)
+        shell.switch_to("council", replace(state, lad=listing.iloc[rows[0]]["lad_code"]))
     with st.expander("About these figures"):
-        for line in ui.CAVEATS:
+        for line in shell.CAVEATS:
             st.markdown(f"- {line}")
 else:
-    side_col.button("Leave presentation mode", key="leave_present", on_click=ui.set_view,
+    side_col.button("Leave presentation mode", key="leave_present", on_click=shell.set_view,
                     kwargs={"present": False})
 
-ui.footer(model, ("asy_d11", "reg02", "lad_boundaries"), period)
-ui.save_state(state, PAGE)
+shell.footer(model, ("asy_d11", "reg02", "lad_boundaries"), period)
+shell.save_state(state, PAGE)

@@ -23,18 +23,18 @@ import altair as alt  # noqa: E402
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from geo import export_requests as ER  # noqa: E402
-from geo import views as gviews  # noqa: E402
+from ui import exports as ER  # noqa: E402
+from ui import state as gviews  # noqa: E402
 from geo.errors import GeoError  # noqa: E402
 from geo.model import ward_vintage  # noqa: E402
-from geo.render import site_layers as SL  # noqa: E402
-from geo.render.layers import CompactDeck, feature_collection  # noqa: E402
-from geo.sites import views as SV  # noqa: E402
+from ui import site_layers as SL  # noqa: E402
+from ui.layers import CompactDeck, feature_collection, fit_view  # noqa: E402
+from ui import sites as SV  # noqa: E402
 from geo.sites.readers import SUPPORTED  # noqa: E402
 from geo.sites.schema import FIELDS  # noqa: E402
 from geo.sites.store import SiteStore  # noqa: E402
-from pages import _exports as ex  # noqa: E402
-from pages import _shared as ui  # noqa: E402
+from ui import export_panel as ex  # noqa: E402
+from ui import shell  # noqa: E402
 
 PAGE = "sites"
 ALL = "__all__"
@@ -43,15 +43,15 @@ ONLINE_DEFAULT = "https://api.postcodes.io"
 CHART_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
                  "#999999", "#882255"]
 
-model = ui.require_model()
-key = ui.model_key(model)
-state = ui.load_state(model)
-ui.chrome(state)
+model = shell.require_model()
+key = shell.model_key(model)
+state = shell.load_state(model)
+shell.chrome(state)
 if model.wards is None:
     st.error("Site records are placed in wards, and no ward boundaries are loaded.")
     st.markdown(f"**What is missing:** {model.missing.get('ward_boundaries', 'the ward boundary file')}")
     st.stop()
-db = ui.sites_db(model)
+db = shell.sites_db(model)
 vintage = ward_vintage(model)
 today = date.today()
 
@@ -70,7 +70,7 @@ def _sites(path: str, mtime: float, day: date | None) -> pd.DataFrame:
 
 @st.cache_data(show_spinner="Judging every acquisition against its ward the day before...", max_entries=8)
 def _over(path: str, mtime: float, model_key: str) -> pd.DataFrame:
-    m = ui.get_model()
+    m = shell.get_model()
     store = SiteStore(path)
     current = pd.DataFrame(store.current_sites().drop(columns="geometry"))
     lad_population = m.lads[["lad_code", "population"]] if "population" in m.lads.columns else None
@@ -80,14 +80,14 @@ def _over(path: str, mtime: float, model_key: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _wards(path: str, mtime: float, model_key: str, day: date | None, lads: tuple[str, ...]) -> pd.DataFrame:
-    return SV.ward_measure_table(_sites(path, mtime, day), ui.get_model().wards, lads=lads or None,
+    return SV.ward_measure_table(_sites(path, mtime, day), shell.get_model().wards, lads=lads or None,
                                  as_at=day, acquired_to=day)
 
 
 def _deck(layers: list, bounds, tooltip) -> CompactDeck:
     import pydeck as pdk
 
-    view = gviews.fit_view(bounds, width_px=900, height_px=MAP_HEIGHT, max_zoom=14.0)
+    view = gL.fit_view(bounds, width_px=900, height_px=MAP_HEIGHT, max_zoom=14.0)
     return CompactDeck(layers=layers, map_provider=None, tooltip=tooltip or False,
                        initial_view_state=pdk.ViewState(latitude=view["latitude"], longitude=view["longitude"],
                                                         zoom=view["zoom"], pitch=0, bearing=0),
@@ -98,7 +98,7 @@ def _ward_context(lads: list[str], over_codes: set[str]) -> list:
     """Grey ward boundaries of the authorities shown, red outlines for wards over 1:200."""
     if not lads:
         return []
-    web = ui.web(key, "ward")
+    web = shell.web(key, "ward")
     shown = web[web["lad_code"].isin(lads)]
     if shown.empty:
         return []
@@ -116,7 +116,7 @@ def _bounds(sites: pd.DataFrame, lads: list[str]):
     found = SL.site_bounds(sites)
     if found is not None:
         return found
-    web = ui.web(key, "ward")
+    web = shell.web(key, "ward")
     shown = web[web["lad_code"].isin(lads)] if lads else web
     return tuple(shown.total_bounds) if len(shown) else (-8.2, 49.9, 1.8, 60.9)
 
@@ -548,5 +548,5 @@ if summary.has_illustrative:
 note = SV.sources_note(db, summary.batches) + f" Store file: {db}. Wards joined on {vintage}."
 if summary.has_illustrative:
     note += f" {SV.ILLUSTRATIVE_LABEL}: sample totals from Asy_D11, latest quarter."
-ui.footer(model, tuple(s for s in sources if s in model.provenance), None, note=escape(note))
-ui.save_state(state, PAGE)
+shell.footer(model, tuple(s for s in sources if s in model.provenance), None, note=escape(note))
+shell.save_state(state, PAGE)

@@ -7,16 +7,17 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo import sources, views
+from geo import sources
+from ui import state as views
 from geo.caveats import code_move_lines
 from geo.model import resolve_all
-from pages import _shared as ui
+from ui import shell
 
 PAGE = "sources"
-model, error = ui.model_or_error()
+model, error = shell.model_or_error()
 if model is not None:
-    state = ui.load_state(model)
-    ui.chrome(state)
+    state = shell.load_state(model)
+    shell.chrome(state)
 
 st.markdown("# Sources")
 st.markdown("<p class='aam-lede'>Every number in this app is computed from the files below. Each is an "
@@ -73,7 +74,7 @@ for sid, s in registry.items():
     st.markdown(f"- **{s.title}** ({s.publisher}, {s.release}): [{where}]({where}). Licence: {s.licence}.")
 
 st.markdown("### Things to know")
-for line in ui.CAVEATS:
+for line in shell.CAVEATS:
     st.markdown(f"- {line}")
 if model is not None and model.code_moves:
     for line in code_move_lines(model.code_moves, dict(zip(model.lads["lad_code"], model.lads["lad_name"])),
@@ -101,13 +102,13 @@ if st.button("Rebuild the cache", key="rebuild_cache", type="secondary"):
     st.cache_data.clear()
     st.cache_resource.clear()
     with st.spinner("Rebuilding from the official files..."):
-        model, error = ui.model_or_error()
+        model, error = shell.model_or_error()
     if model is not None:
         st.success(f"Rebuilt: removed {removed} cached files and read every source again.")
     else:
         st.error(f"Could not rebuild: {error}")
 
 if model is not None:
-    ui.footer(model, tuple(model.provenance), model.latest_period,
+    shell.footer(model, tuple(model.provenance), model.latest_period,
               note="The as-at date is the latest quarter in the Asy_D11 file.")
-    ui.save_state(state, PAGE)
+    shell.save_state(state, PAGE)

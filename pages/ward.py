@@ -10,45 +10,45 @@ import pandas as pd
 import streamlit as st
 from shapely.geometry import box
 
-from geo import export_requests as ER
-from geo import views
+from ui import exports as ER
+from ui import state as views
 from geo.measures import CLUSTER_LIMIT
-from geo.render import layers as L
+from ui import layers as L
 from geo.render.classify import classify
 from geo.render.legend import choropleth_legend, outline_swatch
-from pages import _exports as ex
-from pages import _shared as ui
+from ui import export_panel as ex
+from ui import shell
 
 PAGE = "ward"
 FINDER_COLS = ["ward_name", "lad_name", "population", "limit", "council_status", "ward_code"]
-model = ui.require_model()
-key = ui.model_key(model)
-state = ui.load_state(model)
-ui.chrome(state)
-ui.show_link_problems()
+model = shell.require_model()
+key = shell.model_key(model)
+state = shell.load_state(model)
+shell.chrome(state)
+shell.show_link_problems()
 
 if model.wards is None:
     st.error("No ward boundaries are loaded, so the ward view has nothing to show. See the Sources page.")
     st.stop()
 
-state = ui.period_control(model, state, where=st.sidebar, label="Quarter (council figures)")
-state = ui.presentation_toggle(state)
+state = shell.period_control(model, state, where=st.sidebar, label="Quarter (council figures)")
+state = shell.presentation_toggle(state)
 period = pd.Timestamp(state.period)
-table = ui.lad_table(key, state.period, ui.filters_key(state.filters(geographic=False)))
+table = shell.lad_table(key, state.period, shell.filters_key(state.filters(geographic=False)))
 lad_rows = table.set_index("lad_code")
 wards = model.wards
 ward_frame = pd.DataFrame(wards.drop(columns="geometry"))
-sites, site_note = ui.site_records(model)
-site_measures = ui.ward_site_measures(model, sites, ward_frame) if sites is not None else None
+sites, site_note = shell.site_records(model)
+site_measures = shell.ward_site_measures(model, sites, ward_frame) if sites is not None else None
 
 st.markdown("# Ward view")
-labels = ui.ward_options(key)
+labels = shell.ward_options(key)
 if state.ward is not None and state.ward not in labels:
     st.warning(f"No ward has the code {state.ward} in the loaded boundaries "
                f"({model.provenance['ward_boundaries'].file_name}).")
     state = replace(state, ward=None)
 ward = st.selectbox(f"Find a ward ({len(labels):,} wards: type a name, council or code)", list(labels),
-                    format_func=labels.get, index=None, key=ui.bind("ward", state.ward),
+                    format_func=labels.get, index=None, key=shell.bind("ward", state.ward),
                     placeholder="Type a ward name, council or code...")
 state = replace(state, ward=ward)
 
@@ -56,16 +56,16 @@ state = replace(state, ward=ward)
 with st.expander("Find wards by council, 1:200 status or residents", expanded=ward is None):
     f1, f2, f3, f4 = st.columns([2, 2, 1, 1])
     lad_names = dict(zip(model.lads.sort_values("lad_name")["lad_code"], model.lads.sort_values("lad_name")["lad_name"]))
-    lad_key = ui.bind("lad", state.lad if state.lad in lad_names else None)
+    lad_key = shell.bind("lad", state.lad if state.lad in lad_names else None)
     lad = f1.selectbox("Council", list(lad_names), format_func=lad_names.get, index=None, key=lad_key,
                        placeholder="All councils")
     status_label = "Ward 1:200 status (site records)" if site_measures is not None else "Council's 1:200 status"
     status = f2.multiselect(status_label, list(views.STATUSES), format_func=views.STATUSES.get,
-                            key=ui.bind("status", list(state.status)), placeholder="Any status")
+                            key=shell.bind("status", list(state.status)), placeholder="Any status")
     popmin = f3.number_input("Residents from", min_value=0, step=500, value=None,
-                             key=ui.bind("popmin", state.popmin), placeholder="any")
+                             key=shell.bind("popmin", state.popmin), placeholder="any")
     popmax = f4.number_input("Residents to", min_value=0, step=500, value=None,
-                             key=ui.bind("popmax", state.popmax), placeholder="any")
+                             key=shell.bind("popmax", state.popmax), placeholder="any")
     state = replace(state, lad=lad, status=tuple(status), popmin=None if popmin is None else int(popmin),
                     popmax=None if popmax is None else int(popmax))
     found = ward_frame
@@ -93,7 +93,7 @@ with st.expander("Find wards by council, 1:200 status or residents", expanded=wa
     st.dataframe(
         found[FINDER_COLS],
         hide_index=True, height=260, selection_mode="single-row", key="ward_finder",
-        on_select=partial(ui.pick_row, "ward_finder", "_finder_codes", "ward"),
+        on_select=partial(shell.pick_row, "ward_finder", "_finder_codes", "ward"),
         column_config={"ward_name": st.column_config.TextColumn("Ward", pinned=True), "lad_name": "Council",
                        "population": st.column_config.NumberColumn("Residents", format="localized"),
                        "limit": st.column_config.NumberColumn("1:200 limit (people)", format="localized"),
@@ -112,8 +112,8 @@ def finder_table() -> ex.ExportTable:
 if ward is None:
     if not state.present:
         ex.export_panel(model, key="ward", tables=[finder_table()], label="Export: wards found")
-    ui.footer(model, ("ward_boundaries", "ward_population", "ward_lad_lookup", "asy_d11"), period)
-    ui.save_state(state, PAGE)
+    shell.footer(model, ("ward_boundaries", "ward_population", "ward_lad_lookup", "asy_d11"), period)
+    shell.save_state(state, PAGE)
     st.stop()
 
 # --- the selected ward ----------------------------------------------------------------------------
@@ -147,7 +147,7 @@ else:
     cols[2].metric("Ward 1:200 status", "Not known", border=True,
                    help="The Home Office publishes figures by council, not by ward. A ward's own check needs "
                         "the council's site list.")
-    ui.site_note(cols[2], site_note)
+    shell.site_note(cols[2], site_note)
 if council is not None and pd.notna(council["limit_used"]):
     cols[3].metric("Council vs 1:200 limit", f"{council['limit_used']:.2f}", border=True,
                    help=f"{me['lad_name']} at {views.as_at_label(period)}: 1.00 = at the limit.")
@@ -156,9 +156,9 @@ else:
     cols[3].metric("Council vs 1:200 limit", "No estimate", border=True)
 
 # --- map: the ward and its neighbours -------------------------------------------------------------
-near = ui.neighbours(key, ward)
+near = shell.neighbours(key, ward)
 codes = [ward, *near["ward_code"].tolist()]
-ward_web = ui.web(key, "ward")
+ward_web = shell.web(key, "ward")
 shown = ward_web[ward_web["ward_code"].isin(codes)]
 subset = ward_frame.set_index("ward_code").loc[codes].reset_index()
 classes = classify(subset["population"], method=state.classes, k=min(5, max(len(subset) - 1, 1)))
@@ -174,10 +174,10 @@ around = ward_web.iloc[ward_web.sindex.query(box(minx - padx, miny - pady, maxx 
                                              predicate="intersects")]
 deck_layers = L.ward_layers(shown, props, focus=ward, neighbours=near["ward_code"], label_codes=codes,
                             sites=ward_sites, context=around)
-view = views.fit_view(shown.total_bounds, width_px=880, height_px=500, padding=0.12)
+view = L.fit_view(shown.total_bounds, width_px=880, height_px=500, padding=0.12)
 mcol, kcol = st.columns([4, 1.3])
-mcol.pydeck_chart(L.make_deck(deck_layers, view, L.WARD_TOOLTIP), height=500, key=ui.map_key("ward_map"),
-                  on_select=partial(ui.pick_area, "ward_map", "wards", "ward_code", "ward"),
+mcol.pydeck_chart(L.make_deck(deck_layers, view, L.WARD_TOOLTIP), height=500, key=shell.map_key("ward_map"),
+                  on_select=partial(shell.pick_area, "ward_map", "wards", "ward_code", "ward"),
                   selection_mode="single-object",
                   alt=f"Map of {me['ward_name']} and its {len(near)} neighbouring wards; click a ward to open it")
 kcol.markdown(choropleth_legend(classes, "Residents", no_estimate=int(subset["population"].isna().sum()),
@@ -203,7 +203,7 @@ with left:
     st.dataframe(
         nb[["ward_name", "lad_name", "population", "limit", "shared_km", "ward_code"]], hide_index=True,
         selection_mode="single-row", key="neighbour_table",
-        on_select=partial(ui.pick_row, "neighbour_table", "_neighbour_codes", "ward"),
+        on_select=partial(shell.pick_row, "neighbour_table", "_neighbour_codes", "ward"),
         column_config={"ward_name": "Ward", "lad_name": "Council",
                        "population": st.column_config.NumberColumn("Residents", format="localized"),
                        "limit": st.column_config.NumberColumn("1:200 limit (people)", format="localized"),
@@ -222,12 +222,12 @@ with right:
                if pd.notna(council["limit_used"]) else "No population figure, so no 1:200 check."))
         st.caption(model.source_line("asy_d11"))
         if st.button(f"Open the council view for {me['lad_name']}", key="open_council"):
-            ui.save_state(state, PAGE)
-            ui.switch_to("council", replace(state, lad=lad_code))
+            shell.save_state(state, PAGE)
+            shell.switch_to("council", replace(state, lad=lad_code))
     if sites is not None and "ward_code" in sites.columns:
         here = sites[sites["ward_code"] == ward]
         st.markdown(f"**Site records in this ward: {len(here):,}**")
-        ui.site_note(st, site_note)
+        shell.site_note(st, site_note)
         if len(here):
             show = [c for c in ("reference", "site_type", "name", "people", "status") if c in here.columns]
             st.dataframe(here[show], hide_index=True,
@@ -251,5 +251,5 @@ if not state.present:
         note="The ward map has no static snapshot (it shows residents of a ward and its neighbours); the "
              "council view exports its map.")
 
-ui.footer(model, ("ward_boundaries", "ward_population", "ward_lad_lookup", "asy_d11"), period)
-ui.save_state(state, PAGE)
+shell.footer(model, ("ward_boundaries", "ward_population", "ward_lad_lookup", "asy_d11"), period)
+shell.save_state(state, PAGE)

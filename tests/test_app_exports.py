@@ -84,8 +84,8 @@ def test_files_offered_are_the_screen(model, overview):
 
 
 def test_the_same_request_rebuilt_from_the_page_state(model, overview, tmp_path):
-    """The page's state through geo.export_requests gives the same file, at the chosen dpi."""
-    from geo import export_requests as ER
+    """The page's state through ui.exports gives the same file, at the chosen dpi."""
+    from ui import exports as ER
     from geo.measures import lad_table
 
     state = overview.session_state["_view"]
@@ -106,7 +106,7 @@ def test_the_same_request_rebuilt_from_the_page_state(model, overview, tmp_path)
 
 
 def test_filters_and_area_follow_the_screen(model):
-    from geo import export_requests as ER
+    from ui import exports as ER
 
     at = app(period=PERIOD, region="London", acc="hotel", measure="dispersed")
     click(at, "overview_table_make")
@@ -131,7 +131,7 @@ def test_presentation_mode_has_no_export_panel():
 
 @pytest.fixture(scope="module")
 def site_store(model, tmp_path_factory):
-    from geo.sites import views as SV
+    from ui import sites as SV
     from geo.sites.sample import totals_from_asy_d11, write_sample
 
     folder = tmp_path_factory.mktemp("sites")

@@ -5,7 +5,7 @@ import action against the command line.
   returns here for the same generated file, and the over-1:200 list and number render and agree
   with ``geo.sites.measures`` worked out here.
 * App and CLI give the same rows: a messy file imported through the page's import function
-  (``geo.sites.views.import_file`` with the mapping the selectboxes give) accepts and rejects the
+  (``ui.sites.import_file`` with the mapping the selectboxes give) accepts and rejects the
   same rows as ``python -m geo sites import FILE --db OTHER --json`` in a subprocess.
 """
 from __future__ import annotations
@@ -113,7 +113,7 @@ def test_sample_button_imports_and_over_threshold_list_renders(model, tmp_path: 
 def test_analyst_may_download_sites(model, tmp_path: Path, monkeypatch) -> None:
     from streamlit.testing.v1 import AppTest
 
-    from geo.sites import views as SV
+    from ui import sites as SV
     from geo.sites.sample import totals_from_asy_d11, write_sample
 
     db = tmp_path / "analyst.sqlite"
@@ -145,7 +145,7 @@ def _stored(db: Path) -> pd.DataFrame:
 
 def test_app_and_cli_give_the_same_rows(model, tmp_path: Path) -> None:
     from geo.model import ward_vintage
-    from geo.sites import views as SV
+    from ui import sites as SV
     from geo.sites.sample import totals_from_asy_d11, write_sample
     from geo.sites.store import SiteStore
 

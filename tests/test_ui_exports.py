@@ -1,4 +1,4 @@
-"""geo.export_requests: file names, markings, roles and the mapping from a page's view state to the
+"""ui.exports: file names, markings, roles and the mapping from a page's view state to the
 exact arguments of static_map.snapshot, exports.export_table and briefing.briefing_pack.
 
 The first part needs no data; the last few tests write real files from the official data (and are
@@ -15,12 +15,12 @@ import pandas as pd
 import pytest
 
 from conftest import needs_shared
-from geo import export_requests as ER
+from ui import exports as ER
 from geo.disclosure import Role
 from geo.errors import GeoError
 from geo.measures import Filters
 from geo.render.marking import OFFICIAL, OFFICIAL_SENSITIVE
-from geo.views import ViewState
+from ui.state import ViewState
 
 MADE = date(2025, 1, 15)
 HOTEL = "Contingency Accommodation - Hotel"

@@ -11,7 +11,7 @@ import pytest
 from shapely.geometry import box
 
 from geo import fair_share as fs
-from geo import fair_share_view as view
+from ui import fair_share as view
 from geo.render.classify import DIVERGING, NO_DATA
 
 

@@ -1,4 +1,4 @@
-"""geo.render.layers and legend: colours follow the classes, over-1:200 areas get the outline
+"""ui.layers and legend: colours follow the classes, over-1:200 areas get the outline
 layer whatever the measure, the deck draws no basemap and travels compact and rounded."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import shapely
 import geopandas as gpd
 
-from geo.render import layers as L
+from ui import layers as L
 from geo.render.classify import NO_DATA, OVER_THRESHOLD_OUTLINE, classify, hex_to_rgba
 from geo.render.legend import choropleth_legend
 
@@ -156,3 +156,16 @@ def test_legend_names_method_classes_grey_and_outline(table) -> None:
     assert "Red outline" not in choropleth_legend(classes, "x")
     assert "No estimate" not in choropleth_legend(classes, "x", no_estimate=0)  # nothing grey on the map
     assert "No estimate" in choropleth_legend(classes, "x")
+
+
+def test_fit_view_contains_the_bounds() -> None:
+    uk = (-8.65, 49.86, 1.77, 60.86)
+    view = L.fit_view(uk, width_px=600, height_px=700)
+    # Half the visible span at this zoom must cover half the bounds in both directions.
+    world_px = 512 * 2 ** view["zoom"]
+    half_lon = 300 / world_px * 360
+    assert half_lon >= (uk[2] - uk[0]) / 2 * 0.99
+    assert uk[1] < view["latitude"] < uk[3]
+    small = L.fit_view((-3.01, 53.40, -2.98, 53.42), width_px=600, height_px=600)
+    assert small["zoom"] > view["zoom"] + 5
+    assert L.fit_view((0, 0, 0, 0))["zoom"] == 13.0  # a point gets the maximum zoom

@@ -1,4 +1,4 @@
-"""Map layers for site records (geo.render.site_layers) and the page's frames (geo.sites.views),
+"""Map layers for site records (ui.site_layers) and the page's frames (ui.sites),
 on the four-square ward fixture where every answer can be checked by hand."""
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import pytest
 
 from fixtures_sites import (HEADER, IN_W1, IN_W2, IN_W3, IN_W4, LAD_A, LAD_B, W1, W3, W4, ward_layer,  # noqa: F401
                             ward_population, write_csv)
-from geo.render import site_layers as SL
+from ui import site_layers as SL
 from geo.render.classify import OVER_THRESHOLD_OUTLINE, hex_to_rgba
-from geo.sites import views as SV
+from ui import sites as SV
 from geo.sites.importer import import_sites
 from geo.sites.store import SiteStore
 

@@ -1,15 +1,13 @@
-"""geo.views: URL state round trip and checking, labels, map framing, neighbours, national series."""
+"""ui.state: URL state round trip and checking, and the labels a view is named by."""
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 import pandas as pd
 import pytest
 
-from geo import views
-from geo.views import ViewState
-from conftest import SHARED
+from ui import state as views
+from ui.state import ViewState
 
 PERIODS = [pd.Timestamp(p) for p in ("2023-03-31", "2023-06-30", "2024-09-30")]
 OPTIONS = dict(
@@ -120,85 +118,9 @@ def test_labels() -> None:
         "London; support: Section 95"
 
 
-def test_fit_view_contains_the_bounds() -> None:
-    uk = (-8.65, 49.86, 1.77, 60.86)
-    view = views.fit_view(uk, width_px=600, height_px=700)
-    # Half the visible span at this zoom must cover half the bounds in both directions.
-    world_px = 512 * 2 ** view["zoom"]
-    half_lon = 300 / world_px * 360
-    assert half_lon >= (uk[2] - uk[0]) / 2 * 0.99
-    assert uk[1] < view["latitude"] < uk[3]
-    small = views.fit_view((-3.01, 53.40, -2.98, 53.42), width_px=600, height_px=600)
-    assert small["zoom"] > view["zoom"] + 5
-    assert views.fit_view((0, 0, 0, 0))["zoom"] == 13.0  # a point gets the maximum zoom
-
-
 def test_ward_options_cover_every_ward() -> None:
     wards = pd.DataFrame({"ward_code": ["E1", "E2", "E3"], "ward_name": ["Park", "Abbey", "Park"],
                           "lad_name": ["York", "Bath", "Leeds"]})
     options = views.ward_options(wards)
     assert list(options) == ["E2", "E3", "E1"]  # by name, then authority
     assert options["E3"] == "Park (Leeds) E3"
-
-
-# --- with the official files ----------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def model():
-    if not SHARED.is_dir():
-        pytest.skip("../shared/data (the official files) is not beside this checkout")
-    from geo.model import load_model
-
-    return load_model(allow_download=False)
-
-
-def test_neighbours_touch_and_are_mutual(model) -> None:
-    wards = model.wards
-    code = wards.loc[wards["ward_name"] == "Ainsdale", "ward_code"].iloc[0]
-    near = views.neighbours(wards, code)
-    assert 2 <= len(near) <= 15
-    assert code not in set(near["ward_code"])
-    assert (near["shared_m"] > 0).all()
-    own = wards.loc[wards["ward_code"] == code, "geometry"].iloc[0]
-    for geom in wards.set_index("ward_code").loc[near["ward_code"], "geometry"]:
-        assert own.buffer(0.001).intersects(geom)  # within about 60 m (degrees)
-    for other in near["ward_code"]:
-        assert code in set(views.neighbours(wards, other)["ward_code"])
-    far = wards[~wards.intersects(own.buffer(0.05))]
-    assert not set(far["ward_code"]) & set(near["ward_code"])
-
-
-def test_neighbours_of_unknown_ward(model) -> None:
-    with pytest.raises(KeyError):
-        views.neighbours(model.wards, "E05999999")
-
-
-def test_national_series_matches_headline_every_quarter(model) -> None:
-    from geo.measures import Filters, headline
-
-    for filters in (Filters(), Filters(regions=("London",)), Filters(support_types=("Section 4",)),
-                    Filters(accommodation_types=("Dispersal Accommodation",), nations=("Wales",))):
-        series = views.national_series(model, filters).set_index("period")
-        assert list(series.index) == model.periods
-        for period in model.periods[::6] + [model.latest_period]:
-            heads = headline(model, period, filters)
-            for name in ("supported", "hotel", "dispersed", "over"):
-                got, want = series.at[period, name], heads[name].value
-                assert got == want or (pd.isna(got) and pd.isna(want)), (filters, period, name)
-
-
-def test_national_series_uk_totals_are_the_file_totals(model) -> None:
-    from geo.asylum_stats import read_asy_d11
-
-    table = read_asy_d11(model.provenance["asy_d11"].path).table
-    series = views.national_series(model).set_index("period")
-    for period, rows in table.groupby("period"):
-        assert series.at[period, "supported"] == rows["people"].sum()
-        assert series.at[period, "dispersed"] == \
-            rows.loc[rows["accommodation_type"] == "Dispersal Accommodation", "people"].sum()
-        hotel = rows.loc[rows["accommodation_type"] == "Contingency Accommodation - Hotel", "people"]
-        if period < table.loc[table["accommodation_type"] == "Contingency Accommodation - Hotel", "period"].min():
-            assert hotel.empty and math.isnan(series.at[period, "hotel"])  # not published, not zero
-        else:
-            assert series.at[period, "hotel"] == hotel.sum()
-    assert not math.isnan(series["over"].sum())

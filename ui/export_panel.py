@@ -21,11 +21,11 @@ from typing import Sequence
 import pandas as pd
 import streamlit as st
 
-from geo import export_requests as ER
-from geo import views
+from ui import exports as ER
+from ui import state as views
 from geo.errors import GeoError
 from geo.render import marking as marking_rules
-from pages import _shared as ui
+from ui import shell
 
 STATE = "_export_{key}_{part}"
 
@@ -56,21 +56,21 @@ class ExportTable:
 @st.cache_data(show_spinner=False, max_entries=48)
 def _snapshot_files(model_key: str, request: ER.MapRequest, ward_measures: pd.DataFrame | None) -> dict[str, bytes]:
     with tempfile.TemporaryDirectory(prefix="aam-export-") as tmp:
-        path = ER.make_snapshot(ui.get_model(), request, Path(tmp), ward_measures=ward_measures)
+        path = ER.make_snapshot(shell.get_model(), request, Path(tmp), ward_measures=ward_measures)
         return ER.read_files([path])
 
 
 @st.cache_data(show_spinner=False, max_entries=48)
 def _table_files(model_key: str, request: ER.TableRequest, frame: pd.DataFrame) -> dict[str, bytes]:
     with tempfile.TemporaryDirectory(prefix="aam-export-") as tmp:
-        return ER.read_files(ER.make_table(ui.get_model(), request, frame, Path(tmp)))
+        return ER.read_files(ER.make_table(shell.get_model(), request, frame, Path(tmp)))
 
 
 @st.cache_data(show_spinner=False, max_entries=24)
 def _briefing_bytes(model_key: str, request: ER.BriefingRequest, sites: pd.DataFrame | None,
                     ward_measures: pd.DataFrame | None) -> bytes:
     with tempfile.TemporaryDirectory(prefix="aam-export-") as tmp:
-        path = ER.make_briefing(ui.get_model(), request, Path(tmp), sites=sites, ward_measures=ward_measures)
+        path = ER.make_briefing(shell.get_model(), request, Path(tmp), sites=sites, ward_measures=ward_measures)
         return path.read_bytes()
 
 
@@ -170,7 +170,7 @@ def _snapshot_part(where, model, key: str, base: ER.MapRequest, ward_measures: p
     where.caption("Shows: " + request.describe() + "." + (f" {note}" if note else ""))
     source = fingerprint(ward_measures)
     where.button("Make snapshot", key=f"{key}_map_make", icon=":material/photo_camera:", on_click=_make,
-                 args=(key, "map", request, source, _snapshot_files, ui.model_key(model), request, ward_measures))
+                 args=(key, "map", request, source, _snapshot_files, shell.model_key(model), request, ward_measures))
     _offer(where, key, "map", request, source, "The snapshot could not be made")
 
 
@@ -199,7 +199,7 @@ def _table_part(where, model, key: str, tables: Sequence[ExportTable], made_on, 
     where.caption(f"As shown: {rows}, the same columns plus codes.{extra}")
     source = fingerprint(table.frame)
     where.button("Export table", key=f"{key}_table_make", icon=":material/table_view:", on_click=_make,
-                 args=(key, "table", request, source, _table_files, ui.model_key(model), request, table.frame))
+                 args=(key, "table", request, source, _table_files, shell.model_key(model), request, table.frame))
     _offer(where, key, "table", request, source, "The table could not be exported")
 
 
@@ -209,7 +209,7 @@ def _briefing_part(where, model, key: str, request: ER.BriefingRequest, sites: p
     where.caption(f"A4 landscape PDF for {request.place}, {views.quarter_label(request.period)}: map, "
                   "headline figures, areas over 1:200, fair share and sources. Published figures, no "
                   "filters." + (f" {note}" if note else ""))
-    model_key = ui.model_key(model)
+    model_key = shell.model_key(model)
 
     def build() -> bytes:  # runs when the button is pressed, so the PDF costs nothing until asked for
         return _briefing_bytes(model_key, request, sites, ward_measures)

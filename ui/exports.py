@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import geopandas as gpd
 import pandas as pd
 
-from geo import views
+from ui import state as views
 from geo.disclosure import Role, can_export_sites
 from geo.errors import GeoError
 from geo.measures import MEASURES, Filters

@@ -17,6 +17,7 @@ import pydeck as pdk
 import shapely
 
 from geo.render.classify import OVER_THRESHOLD_OUTLINE, Classes, hex_to_rgba
+from ui import site_layers as SL
 
 PRECISION = 1e-4  # degrees; ~11 m north-south, well under the boundaries' own generalisation
 FILL_ALPHA = 225
@@ -204,6 +205,26 @@ def text_layer(points: list[dict[str, Any]], layer_id: str, size: int = 13,
     )
 
 
+def fit_view(bounds: Sequence[float], width_px: int = 900, height_px: int = 560,
+             padding: float = 0.06, max_zoom: float = 13.0) -> dict[str, float]:
+    """latitude, longitude, zoom that fit (minx, miny, maxx, maxy) degrees in a Web Mercator map."""
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
+
+    def merc_y(lat: float) -> float:
+        lat = max(min(lat, 85.0), -85.0)
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    span_x = max(maxx - minx, 1e-6) / 360.0
+    span_y = max(merc_y(maxy) - merc_y(miny), 1e-6) / (2 * math.pi)
+    scale = 1 + 2 * padding
+    zoom_x = math.log2(width_px / 512 / (span_x * scale))
+    zoom_y = math.log2(height_px / 512 / (span_y * scale))
+    zoom = max(min(zoom_x, zoom_y, max_zoom), 0.0)
+    centre_y = (merc_y(maxy) + merc_y(miny)) / 2
+    latitude = math.degrees(2 * math.atan(math.exp(centre_y)) - math.pi / 2)
+    return {"latitude": round(latitude, 5), "longitude": round((minx + maxx) / 2, 5), "zoom": round(zoom, 2)}
+
+
 class CompactDeck(pdk.Deck):
     """A Deck whose JSON has no indentation: pydeck indents by two spaces, which makes a map of
     every council six times larger on the wire than its data."""
@@ -275,11 +296,9 @@ WARD_TOOLTIP = {
 
 
 def site_points(sites: pd.DataFrame) -> list[dict[str, Any]]:
-    """Site records as points (``geo.render.site_layers``: type colour, size by people) carrying the
+    """Site records as points (``ui.site_layers``: type colour, size by people) carrying the
     ward map's tooltip lines, so one tooltip template fits wards and sites."""
-    from geo.render import site_layers
-
-    points = site_layers.site_points(pd.DataFrame(sites))
+    points = SL.site_points(pd.DataFrame(sites))
     for p in points:
         name = p.get("name", "")
         if p.get("t_illustrative"):
@@ -293,16 +312,12 @@ def site_layers(points: list[dict[str, Any]]) -> list[pdk.Layer]:
     """Sites as circles coloured by type (the Sites page's own layer)."""
     if not points:
         return []
-    from geo.render import site_layers as SL
-
     layer = SL.site_layer(points, layer_id="sites")
     return [layer] if layer is not None else []
 
 
 def sites_legend(sites: pd.DataFrame, over_wards: int | None = None) -> str:
     """The Sites page's key (type colour, letter and count per type)."""
-    from geo.render import site_layers as SL
-
     counts = pd.DataFrame(sites)["site_type"].value_counts().to_dict() if len(sites) else {}
     return SL.legend_html(SL.legend_entries(counts, heat=False, over_wards=over_wards,
                                             types=[t for t in SL.SITE_TYPES if counts.get(t)]))

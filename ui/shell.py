@@ -13,11 +13,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo import measures, views
-from geo.caveats import CAVEATS  # noqa: F401  (pages read ui.CAVEATS)
+from geo import measures, series, wards
+from geo.caveats import CAVEATS  # noqa: F401  (pages read shell.CAVEATS)
 from geo.errors import GeoError
 from geo.model import Model, load_model, web_layer
-from geo.views import ViewState
+from ui import state as views
+from ui.state import ViewState
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_FILES = {
@@ -94,7 +95,7 @@ def headline(key: str, period: str, filters: tuple) -> dict[str, measures.Headli
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def national_series(key: str, filters: tuple) -> pd.DataFrame:
-    return views.national_series(get_model(), measures.Filters(*filters))
+    return series.national_series(get_model(), measures.Filters(*filters))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -110,7 +111,7 @@ def web(key: str, level: str):
 @st.cache_resource(show_spinner=False)
 def geometries(key: str, level: str) -> dict[str, dict]:
     """Rounded GeoJSON geometry per code for a web layer, built once per data version."""
-    from geo.render.layers import geometry_index
+    from ui.layers import geometry_index
 
     return geometry_index(web(key, level), "lad_code" if level == "lad" else "ward_code")
 
@@ -122,7 +123,7 @@ def ward_options(key: str) -> dict[str, str]:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def neighbours(key: str, ward_code: str) -> pd.DataFrame:
-    found = views.neighbours(get_model().wards, ward_code)
+    found = wards.neighbours(get_model().wards, ward_code)
     return pd.DataFrame(found.drop(columns="geometry"))
 
 
@@ -392,7 +393,7 @@ def site_records(model: Model) -> tuple[pd.DataFrame | None, str]:
         return None, "No site records loaded: the site store has no current sites."
     note = f"Site records from {path.name} ({len(frame):,} current sites)."
     try:
-        from geo.sites.views import illustrative_mask
+        from ui.sites import illustrative_mask
 
         if bool(illustrative_mask(frame).any()):
             note = "ILLUSTRATIVE sample records, not real sites. " + note

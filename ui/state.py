@@ -1,9 +1,9 @@
-"""What a screen shows, as plain data: URL state, quarter labels, ward search labels, neighbours,
-map framing and the national series behind the headline sparklines.
+"""The view a link carries: URL state, its encoding, and the labels a screen names it by.
 
 No Streamlit here: the app (``pages/``) reads and writes ``st.query_params`` through
 ``encode``/``decode`` so a copied link reopens the same view, and everything in this module can
-be tested without a browser.
+be tested without a browser. Ward neighbours are ``geo.wards.neighbours``, the map framing is
+``ui.layers.fit_view`` and the headline series is ``geo.series.national_series``.
 
 URL parameters (all optional; an absent one means the default):
 
@@ -35,7 +35,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import pandas as pd
 
 from geo.asylum_stats import DISPERSED, HOTEL, parse_period
-from geo.measures import CLUSTER_LIMIT, Filters, first_published
+from geo.measures import Filters
 
 # Tables cannot print "no estimate" in a number column (sorting needs numbers), so each says what None means.
 NO_ESTIMATE_NOTE = ("None under Residents means no population estimate (ward estimates cover England and "
@@ -334,103 +334,3 @@ def selection_label(state: ViewState) -> str:
     if state.support:
         parts.append("support: " + ", ".join(state.support))
     return "; ".join(parts)
-
-
-# --- geometry helpers ---------------------------------------------------------------------------
-
-def neighbours(wards, ward_code: str, tolerance_m: float = 25.0):
-    """Wards that touch ``ward_code`` (any authority), nearest-first by shared boundary.
-
-    The published boundaries are generalised, so neighbours may be a few metres apart or
-    overlap slightly; a ward counts as touching when it lies within ``tolerance_m`` metres.
-    Returns a GeoDataFrame (EPSG:4326) without the ward itself, with ``shared_m`` (metres of
-    shared boundary, approximately).
-    """
-    import geopandas as gpd
-    import shapely
-
-    from geo.boundaries import BNG
-
-    hit = wards.index[wards["ward_code"] == ward_code]
-    if len(hit) == 0:
-        raise KeyError(ward_code)
-    geom = wards.geometry.loc[hit[0]]
-    lat = geom.centroid.y
-    pad = tolerance_m / 111_000 / max(math.cos(math.radians(lat)), 0.2)
-    candidates = wards.iloc[wards.sindex.query(geom.buffer(pad * 2), predicate="intersects")]
-    candidates = candidates[candidates["ward_code"] != ward_code]
-    if candidates.empty:
-        return candidates.assign(shared_m=pd.Series(dtype="float64"))
-    metric = gpd.GeoSeries(candidates.geometry, crs=wards.crs).to_crs(BNG)
-    own = gpd.GeoSeries([geom], crs=wards.crs).to_crs(BNG).iloc[0]
-    zone = own.buffer(tolerance_m)
-    touching = metric.intersects(zone).to_numpy()
-    out = candidates[touching].copy()
-    edge = shapely.intersection(metric[touching].boundary.values, zone)
-    out["shared_m"] = shapely.length(edge) / 2  # both sides of the buffered edge are counted
-    out = out[out["shared_m"] > tolerance_m / 2]  # a corner touching is not a neighbour
-    return out.sort_values("shared_m", ascending=False)
-
-
-def fit_view(bounds: Sequence[float], width_px: int = 900, height_px: int = 560,
-             padding: float = 0.06, max_zoom: float = 13.0) -> dict[str, float]:
-    """latitude, longitude, zoom that fit (minx, miny, maxx, maxy) degrees in a Web Mercator map."""
-    minx, miny, maxx, maxy = (float(b) for b in bounds)
-
-    def merc_y(lat: float) -> float:
-        lat = max(min(lat, 85.0), -85.0)
-        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
-    span_x = max(maxx - minx, 1e-6) / 360.0
-    span_y = max(merc_y(maxy) - merc_y(miny), 1e-6) / (2 * math.pi)
-    scale = 1 + 2 * padding
-    zoom_x = math.log2(width_px / 512 / (span_x * scale))
-    zoom_y = math.log2(height_px / 512 / (span_y * scale))
-    zoom = max(min(zoom_x, zoom_y, max_zoom), 0.0)
-    centre_y = (merc_y(maxy) + merc_y(miny)) / 2
-    latitude = math.degrees(2 * math.atan(math.exp(centre_y)) - math.pi / 2)
-    return {"latitude": round(latitude, 5), "longitude": round((minx + maxx) / 2, 5), "zoom": round(zoom, 2)}
-
-
-# --- the national series behind the headline numbers --------------------------------------------
-
-def national_series(model, filters: Filters = Filters()) -> pd.DataFrame:
-    """Every quarter's headline figures for the selection, in one vectorised pass.
-
-    Same definitions as ``geo.measures.headline`` (which is per quarter and slower): supported is
-    the selected rows in the selected areas, plus rows with no authority when no area filter is
-    set; hotel and dispersed follow the support-type filter only (also counting rows with no
-    authority when no area filter is set); ``over`` counts authorities whose dispersed population
-    exceeds residents / 200.
-    """
-    stats = model.stats
-    lads = pd.DataFrame(model.lads.drop(columns="geometry"))
-    area = filters.areas(lads)
-    codes = set(area["lad_code"])
-    periods = pd.Index(model.periods, name="period")
-    allocated = stats[stats["allocated"] & stats["lad_code"].isin(codes)]
-    support_only = allocated[allocated["support_type"].isin(filters.support_types)] if filters.support_types \
-        else allocated
-    out = pd.DataFrame(index=periods)
-    out["supported"] = filters.rows(allocated).groupby("period")["people"].sum()
-    if not filters.geographic:
-        unallocated = filters.rows(stats[~stats["allocated"]]).groupby("period")["people"].sum()
-        out["supported"] = out["supported"].fillna(0) + unallocated.reindex(periods).fillna(0)
-    out["hotel"] = support_only[support_only["accommodation_type"] == HOTEL].groupby("period")["people"].sum()
-    dispersed = support_only[support_only["accommodation_type"] == DISPERSED]
-    out["dispersed"] = dispersed.groupby("period")["people"].sum()
-    if not filters.geographic:  # people with no council recorded count in UK-wide totals
-        loose = stats[~stats["allocated"]]
-        if filters.support_types:
-            loose = loose[loose["support_type"].isin(filters.support_types)]
-        for col, acc in (("hotel", HOTEL), ("dispersed", DISPERSED)):
-            add = loose[loose["accommodation_type"] == acc].groupby("period")["people"].sum()
-            out[col] = out[col].fillna(0) + add.reindex(periods).fillna(0)
-    by_lad = dispersed.groupby(["period", "lad_code"])["people"].sum().reset_index()
-    limit = area.set_index("lad_code")["population"] / CLUSTER_LIMIT
-    by_lad["over"] = by_lad["people"] > by_lad["lad_code"].map(limit)
-    out["over"] = by_lad.groupby("period")["over"].sum()
-    out = out.fillna(0).astype("int64")
-    start = first_published(stats).get(HOTEL)  # hotels by authority only from Dec 2022: not zero before
-    out["hotel"] = out["hotel"].astype("float64").where(out.index >= start if start is not None else False)
-    return out.reset_index()
