@@ -29,6 +29,14 @@ ACCOMMODATION_TYPES: dict[str, str] = {
 }
 DISPERSED = "Dispersal Accommodation"
 HOTEL = "Contingency Accommodation - Hotel"
+OTHER_CONTINGENCY = "Contingency Accommodation - Other"
+INITIAL = "Initial Accommodation"
+OTHER_ACCOMMODATION = "Other Accommodation"
+SUBSISTENCE_ONLY = "Subsistence Only"
+# What sources without Asy_D11's detail publish instead (Reg_02; the quarterly totals series).
+CONTINGENCY_ALL = "Contingency Accommodation (hotels and other)"
+TOTAL_ONLY = "All accommodation (total only)"
+ALL_SUPPORT = "All support types"
 
 # Header variants across releases -> the stable name used inside the product.
 _HEADER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [

@@ -6,20 +6,22 @@ Definitions (written on screen too):
 - dispersed: people in 'Dispersal Accommodation';
 - per_1000: supported per 1,000 residents;
 - dispersal_ratio: dispersed per resident; the 2019 memorandum's cluster limit is 1 per 200 (0.005);
-- limit_used: dispersed / (residents / 200), so 1.0 is exactly at the limit;
-- over_threshold: dispersed > residents / 200 (unknown when there is no population estimate).
+- limit_used, headroom, over_by, over_threshold: geo.rules (capacity rounds down to whole people),
+  always on dispersed people under every support type.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import pandas as pd
 
-from geo.asylum_stats import DISPERSED, HOTEL
+from geo import rules, text
+from geo.asylum_stats import (ALL_SUPPORT, CONTINGENCY_ALL, DISPERSED, HOTEL, OTHER_CONTINGENCY, TOTAL_ONLY)
 from geo.model import Model
+from geo.period_table import NOT_IN_FILE, NOT_PUBLISHED, SOURCE_NAMES, measure_published, period_source
+from geo.rules import CLUSTER_LIMIT  # noqa: F401  (re-exported for callers not yet on geo.rules)
 
-CLUSTER_LIMIT = 200  # residents per supported asylum seeker in dispersed accommodation
 MEASURES = {
     "per_1000": "People supported per 1,000 residents",
     "hotel": "People in contingency hotels",
@@ -35,6 +37,13 @@ _SHORT = {
     "Subsistence Only": "subsistence_only",
     "Other Accommodation": "other_accommodation",
 }
+# Columns of lad_table that count people of one kind, and the period-table measure behind each.
+_COUNT_MEASURES = {"dispersed": "dispersed", "hotel": "hotel", "other_contingency": "contingency",
+                   "initial": "initial", "subsistence_only": "subsistence_only",
+                   "other_accommodation": "other_accommodation", "contingency": "contingency"}
+STATUS_NOT_PUBLISHED = "dispersed not published"
+STATUS_NOTE = ("Who is over 1:200 is always judged on people in dispersed accommodation under every "
+               "support type; the support-type filter changes the counts shown, not the status.")
 
 
 @dataclass(frozen=True)
@@ -47,11 +56,15 @@ class Filters:
     nations: tuple[str, ...] = ()
 
     def rows(self, stats: pd.DataFrame) -> pd.DataFrame:
+        """The rows the filters select; rows a filter cannot split (a source without the detail) stay."""
         keep = pd.Series(True, index=stats.index)
         if self.support_types:
-            keep &= stats["support_type"].isin(self.support_types)
+            keep &= stats["support_type"].isin(self.support_types) | (stats["support_type"] == ALL_SUPPORT)
         if self.accommodation_types:
-            keep &= stats["accommodation_type"].isin(self.accommodation_types)
+            wanted = set(self.accommodation_types)
+            if wanted & {HOTEL, OTHER_CONTINGENCY}:
+                wanted.add(CONTINGENCY_ALL)
+            keep &= stats["accommodation_type"].isin(wanted) | (stats["accommodation_type"] == TOTAL_ONLY)
         return stats[keep]
 
     def areas(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -71,14 +84,38 @@ def first_published(stats: pd.DataFrame) -> dict[str, pd.Timestamp]:
     """The first quarter each accommodation type appears by authority in the series.
 
     Asy_D11 split out hotels, initial and other contingency accommodation by authority only from
-    December 2022; before that a zero would be a claim the file does not make.
+    December 2022; before that a zero would be a claim the file does not make. Use `published`
+    for one quarter: a later quarter from a source without the split (Reg_02) does not publish it.
     """
     return stats[stats["allocated"]].groupby("accommodation_type")["period"].min().to_dict()
 
 
 def published(stats: pd.DataFrame, accommodation_type: str, period: pd.Timestamp | None) -> bool:
-    start = first_published(stats).get(accommodation_type)
-    return period is not None and start is not None and pd.Timestamp(period) >= start
+    """Whether the source speaking for `period` gives this accommodation type by authority."""
+    measure = _SHORT.get(accommodation_type)
+    if measure is None:
+        return False
+    return measure_published(stats, _COUNT_MEASURES.get(measure, measure), period)
+
+
+def filter_notes(model: Model, period: pd.Timestamp | str, filters: Filters) -> list[str]:
+    """Plain words for each filter the quarter's source cannot apply (Reg_02 and the totals series)."""
+    sid = model.period_source(period)
+    if sid in (None, "asy_d11"):
+        return []
+    name = SOURCE_NAMES.get(sid, sid)
+    notes = []
+    if filters.support_types:
+        notes.append(f"{name} does not split {text.quarter_label(period)} by support type, so the support-type "
+                     f"filter cannot apply to this quarter: all support types are shown.")
+    if filters.accommodation_types:
+        if sid == "quarterly_totals":
+            notes.append(f"The {name} gives only the total supported for {text.quarter_label(period)}, so the "
+                         f"accommodation filter cannot apply to this quarter.")
+        elif set(filters.accommodation_types) & {HOTEL, OTHER_CONTINGENCY}:
+            notes.append(f"{name} gives contingency hotels and other contingency sites together for "
+                         f"{text.quarter_label(period)}, so that filter counts both.")
+    return notes
 
 
 def previous_period(periods: list[pd.Timestamp], period: pd.Timestamp, quarters: int) -> pd.Timestamp | None:
@@ -87,48 +124,86 @@ def previous_period(periods: list[pd.Timestamp], period: pd.Timestamp, quarters:
     return target if target in set(periods) else None
 
 
-def _by_lad(stats: pd.DataFrame, period: pd.Timestamp, filters: Filters) -> pd.DataFrame:
+def _by_lad(model: Model, period: pd.Timestamp, filters: Filters) -> pd.DataFrame:
+    """Counts per authority at one quarter; NaN for what the quarter's source does not publish.
+
+    An authority with no row is 0 where the source lists every authority with people (Asy_D11,
+    Reg_02) and NaN, "not in this file", in the totals series, whose gaps are not zeros.
+    """
+    stats = model.stats
     rows = stats[(stats["period"] == period) & stats["allocated"]]
     selected = filters.rows(rows)
-    wide = rows[rows["support_type"].isin(filters.support_types) if filters.support_types else slice(None)]
-    by_type = (wide.pivot_table(index="lad_code", columns="accommodation_type", values="people",
-                                aggfunc="sum", fill_value=0).rename(columns=_SHORT))
-    for col in _SHORT.values():
-        if col not in by_type.columns:
-            by_type[col] = 0
-    by_type = by_type[list(_SHORT.values())]
-    by_type["supported"] = selected.groupby("lad_code")["people"].sum()
-    return by_type.fillna(0).astype("int64")
+    typed = rows[rows["support_type"].isin(filters.support_types) | (rows["support_type"] == ALL_SUPPORT)] \
+        if filters.support_types else rows
+    by_type = typed.pivot_table(index="lad_code", columns="accommodation_type", values="people",
+                                aggfunc="sum", fill_value=0)
+    lads = pd.Index(model.lads["lad_code"], name="lad_code")
+    out = pd.DataFrame(index=lads)
+    out["supported"] = selected.groupby("lad_code")["people"].sum().reindex(lads)
+    for acc, col in _SHORT.items():
+        out[col] = by_type[acc].reindex(lads) if acc in by_type.columns else float("nan")
+    out["contingency"] = out["hotel"].fillna(0) + out["other_contingency"].fillna(0)
+    if CONTINGENCY_ALL in by_type.columns:
+        out["contingency"] = by_type[CONTINGENCY_ALL].reindex(lads)
+    all_dispersed = rows[rows["accommodation_type"] == DISPERSED].groupby("lad_code")["people"].sum()
+    out["dispersed_all"] = all_dispersed.reindex(lads)
+    in_file = lads.isin(rows["lad_code"].unique())
+    listed_all = period_source(stats, period) != "quarterly_totals"
+    for col in out.columns:
+        measure = "dispersed" if col == "dispersed_all" else _COUNT_MEASURES.get(col, col)
+        if not measure_published(stats, measure, period):
+            out[col] = float("nan")
+        elif listed_all:
+            out[col] = out[col].fillna(0)
+        else:
+            out.loc[~in_file, col] = float("nan")
+    out["in_file"] = in_file
+    return out
+
+
+def _tidy_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Whole-number columns stay int64 when complete, so tables print people, not 1,386.0."""
+    for col in frame.columns:
+        if frame[col].dtype.kind == "f" and frame[col].notna().all() and (frame[col] % 1 == 0).all():
+            frame[col] = frame[col].astype("int64")
+    return frame
 
 
 def lad_table(model: Model, period: pd.Timestamp | str, filters: Filters = Filters()) -> pd.DataFrame:
-    """One row per current authority: counts, rates, 1:200 status, shares and changes."""
+    """One row per current authority: counts, rates, 1:200 status, shares and changes.
+
+    The 1:200 status, limit used, headroom and over-by are judged on dispersed people under every
+    support type (``dispersed_all``), whatever the support-type filter; ``dispersed`` is the count
+    the filter selects.
+    """
     period = pd.Timestamp(period)
     base = pd.DataFrame(model.lads.drop(columns="geometry"))
-    counts = _by_lad(model.stats, period, filters)
+    counts = _by_lad(model, period, filters)
     table = base.merge(counts, left_on="lad_code", right_index=True, how="left")
-    count_cols = list(counts.columns)
-    table[count_cols] = table[count_cols].fillna(0).astype("int64")
     pop = table["population"]
     table["per_1000"] = table["supported"] / pop * 1000
-    table["dispersal_ratio"] = table["dispersed"] / pop
-    table["limit_used"] = table["dispersed"] / (pop / CLUSTER_LIMIT)
-    table["headroom"] = pop / CLUSTER_LIMIT - table["dispersed"]
-    table["over_threshold"] = (table["dispersed"] > pop / CLUSTER_LIMIT).where(pop.notna())
-    table["threshold_status"] = table["over_threshold"].map(
-        {True: "over 1:200", False: "within 1:200"}).fillna("no estimate")
+    table["dispersal_ratio"] = table["dispersed_all"] / pop
+    table["capacity"] = rules.capacity(pop)
+    table["limit_used"] = rules.limit_used(table["dispersed_all"], pop)
+    table["headroom"] = rules.headroom(table["dispersed_all"], pop)
+    table["over_by"] = rules.over_by(table["dispersed_all"], pop)
+    over = rules.over_threshold(table["dispersed_all"].fillna(0), pop)
+    known = table["dispersed_all"].notna()
+    table["over_threshold"] = over.where(known, pd.NA).astype("boolean")
+    table["threshold_status"] = rules.status(table["dispersed_all"].fillna(0), pop).where(
+        known, STATUS_NOT_PUBLISHED)
     region_total = table.groupby("region")["supported"].transform("sum")
     table["share_of_region"] = table["supported"] / region_total.where(region_total > 0)
     table["share_of_uk"] = table["supported"] / table["supported"].sum()
     for label, quarters in (("q", 1), ("y", 4)):
         before = previous_period(model.periods, period, quarters)
-        prior = (_by_lad(model.stats, before, filters) if before is not None
-                 else pd.DataFrame(columns=["supported", "hotel", "dispersed"]))
-        for col in ("supported", "hotel", "dispersed"):
-            previous = table["lad_code"].map(prior[col]).fillna(0) if before is not None else float("nan")
+        prior = _by_lad(model, before, filters) if before is not None else None
+        for col in ("supported", "hotel", "dispersed", "contingency"):
+            previous = table["lad_code"].map(prior[col]) if prior is not None else float("nan")
             table[f"{col}_change_{label}"] = table[col] - previous
     table["period"] = period
-    return filters.areas(table).reset_index(drop=True)
+    table["source"] = model.period_source(period)
+    return _tidy_counts(filters.areas(table).reset_index(drop=True))
 
 
 @dataclass(frozen=True)
@@ -141,70 +216,117 @@ class Headline:
     change_y: float | None
 
 
+def _sum_or_nan(values: pd.Series) -> float:
+    return float("nan") if values.isna().all() else float(values.sum())
+
+
 def _total(model: Model, period: pd.Timestamp | None, filters: Filters) -> dict[str, float] | None:
     if period is None:
         return None
     table = lad_table(model, period, filters)
-    loose = model.stats[(model.stats["period"] == period) & ~model.stats["allocated"]]
+    stats = model.stats
+    loose = stats[(stats["period"] == period) & ~stats["allocated"]]
     rows = filters.rows(loose)
     unallocated = 0 if filters.geographic else int(rows["people"].sum())
     # Hotel and dispersed people with no council recorded still count in the UK-wide totals.
     typed = loose[loose["support_type"].isin(filters.support_types)] if filters.support_types else loose
     extra = {acc: 0 if filters.geographic else int(typed.loc[typed["accommodation_type"] == acc, "people"].sum())
-             for acc in (HOTEL, DISPERSED)}
+             for acc in (HOTEL, DISPERSED, OTHER_CONTINGENCY)}
+    over = table["over_threshold"]
     return {
-        "supported": int(table["supported"].sum()) + unallocated,
-        "hotel": int(table["hotel"].sum()) + extra[HOTEL],
-        "dispersed": int(table["dispersed"].sum()) + extra[DISPERSED],
-        "over": int(table["over_threshold"].fillna(False).astype(bool).sum()),
+        "supported": _sum_or_nan(table["supported"]) + unallocated,
+        "hotel": _sum_or_nan(table["hotel"]) + extra[HOTEL],
+        "contingency": _sum_or_nan(table["contingency"]) + extra[HOTEL] + extra[OTHER_CONTINGENCY],
+        "dispersed": _sum_or_nan(table["dispersed"]) + extra[DISPERSED],
+        "over": float("nan") if over.isna().all() else int(over.fillna(False).astype(bool).sum()),
         "unallocated": unallocated,
+        "source": model.period_source(period),
     }
 
 
+def _change(now: dict[str, float], before: dict[str, float] | None, key: str) -> float | None:
+    """now - before; across sources of different reach, people with no authority are left out of both."""
+    if before is None or pd.isna(now[key]) or pd.isna(before[key]):
+        return None
+    if key == "supported" and now["source"] != before["source"]:
+        return (now[key] - now["unallocated"]) - (before[key] - before["unallocated"])
+    return now[key] - before[key]
+
+
+HEADLINE_LABELS = {"supported": "People supported", "hotel": "In contingency hotels",
+                   "contingency": "In contingency (hotels and other)",
+                   "dispersed": "In dispersed accommodation", "over": "Authorities over 1:200"}
+
+
 def headline(model: Model, period: pd.Timestamp | str, filters: Filters = Filters()) -> dict[str, Headline]:
-    """The four numbers a chief executive reads first, for the selection."""
+    """The numbers a chief executive reads first, for the selection (NaN: not published that quarter).
+
+    'over' ignores the support-type filter (see STATUS_NOTE); 'contingency' is hotels and other
+    contingency sites together, the one contingency figure Reg_02 gives.
+    """
     period = pd.Timestamp(period)
     now = _total(model, period, filters)
     q = _total(model, previous_period(model.periods, period, 1), filters)
     y = _total(model, previous_period(model.periods, period, 4), filters)
-    labels = {"supported": "People supported", "hotel": "In contingency hotels",
-              "dispersed": "In dispersed accommodation", "over": "Authorities over 1:200"}
-    out = {k: Headline(label, now[k], None if q is None else now[k] - q[k], None if y is None else now[k] - y[k])
-           for k, label in labels.items()}
-    if not published(model.stats, HOTEL, period):
-        out["hotel"] = Headline(labels["hotel"], float("nan"), None, None)
-    else:
-        for attr, quarters in (("change_q", 1), ("change_y", 4)):
-            if not published(model.stats, HOTEL, previous_period(model.periods, period, quarters)):
-                out["hotel"] = replace(out["hotel"], **{attr: None})
-    return out
+    return {k: Headline(label, now[k], _change(now, q, k), _change(now, y, k))
+            for k, label in HEADLINE_LABELS.items()}
 
 
 def lad_trend(model: Model, lad_code: str, filters: Filters = Filters()) -> pd.DataFrame:
-    """Every quarter for one authority: supported, hotel, dispersed and dispersal against 1:200."""
-    rows = model.stats[model.stats["lad_code"] == lad_code]
+    """Every quarter for one authority: supported, hotel, contingency, dispersed and limit used.
+
+    A quarter whose source does not publish a measure (hotels before December 2022 or in Reg_02;
+    anything but the total in the totals series) or has no row for the authority is NaN, not 0.
+    Dispersed and the limit are for every support type (the 1:200 status never follows the filter).
+    """
+    stats = model.stats
+    rows = stats[(stats["lad_code"] == lad_code) & stats["allocated"]]
+    periods = pd.Index(model.periods, name="period")
     by_type = rows.pivot_table(index="period", columns="accommodation_type", values="people",
-                               aggfunc="sum", fill_value=0)
-    out = pd.DataFrame(index=pd.Index(model.periods, name="period"))
-    out["supported"] = filters.rows(rows).groupby("period")["people"].sum()
-    out["hotel"] = by_type.get(HOTEL)
-    out["dispersed"] = by_type.get(DISPERSED)
-    out = out.fillna(0).astype("int64")
-    start = first_published(model.stats).get(HOTEL)
-    out["hotel"] = out["hotel"].astype("float64").where(out.index >= start if start is not None else False)
+                               aggfunc="sum", fill_value=0).reindex(periods)
+    out = pd.DataFrame(index=periods)
+    out["supported"] = filters.rows(rows).groupby("period")["people"].sum().reindex(periods)
+
+    def column(*types: str) -> pd.Series:
+        present = [by_type[t] for t in types if t in by_type.columns]
+        return sum(present) if present else pd.Series(float("nan"), index=periods)
+
+    out["hotel"] = column(HOTEL)
+    out["contingency"] = column(HOTEL, OTHER_CONTINGENCY, CONTINGENCY_ALL)
+    out["dispersed"] = column(DISPERSED)
+    listed = pd.Series([period_source(stats, p) != "quarterly_totals" for p in periods], index=periods)
+    for col in ("supported", "hotel", "contingency", "dispersed"):
+        ok = pd.Series([measure_published(stats, col, p) for p in periods], index=periods)
+        values = out[col].astype("float64")
+        values = values.where(~listed, values.fillna(0))  # a full listing without the authority: 0
+        out[col] = values.where(ok)
     pop = model.lads.set_index("lad_code").at[lad_code, "population"]
-    out["limit_used"] = out["dispersed"] / (pop / CLUSTER_LIMIT) if pd.notna(pop) else float("nan")
+    out["limit_used"] = rules.limit_used(out["dispersed"], pop)
+    out["source"] = [period_source(stats, p) for p in periods]
     return out.reset_index()
 
 
-def rank(table: pd.DataFrame, lad_code: str, column: str, within: str | None = None) -> tuple[int, int]:
-    """(rank, out of) for an authority, highest first, within its region or the UK."""
+class Rank(NamedTuple):
+    """A place in a ranking, and whether another area shares it (so it reads '=22nd of 27')."""
+
+    position: int
+    out_of: int
+    tied: bool
+
+    @property
+    def text(self) -> str:
+        return text.rank_text(self.position, self.out_of, self.tied)
+
+
+def rank(table: pd.DataFrame, lad_code: str, column: str, within: str | None = None) -> Rank:
+    """Rank of an authority, highest first, within its region or the UK; ties share the place."""
     frame = table
     if within is not None:
         region = table.loc[table["lad_code"] == lad_code, within].iloc[0]
         frame = table[table[within] == region]
     ranks = frame[column].rank(ascending=False, method="min")
-    return int(ranks[frame["lad_code"] == lad_code].iloc[0]), len(frame)
+    position = ranks[frame["lad_code"] == lad_code].iloc[0]
+    return Rank(int(position), len(frame), bool((ranks == position).sum() > 1))
 
 
 def region_table(model: Model, period: pd.Timestamp | str, filters: Filters = Filters()) -> pd.DataFrame:
@@ -212,11 +334,16 @@ def region_table(model: Model, period: pd.Timestamp | str, filters: Filters = Fi
     table = lad_table(model, period, filters)
     grouped = table.groupby(["nation", "region"], as_index=False).agg(
         population=("population", "sum"), supported=("supported", "sum"), hotel=("hotel", "sum"),
-        dispersed=("dispersed", "sum"), authorities=("lad_code", "count"),
+        dispersed=("dispersed_all", "sum"), authorities=("lad_code", "count"),
         over_threshold=("over_threshold", lambda s: int(s.fillna(False).astype(bool).sum())))
     grouped["per_1000"] = grouped["supported"] / grouped["population"] * 1000
-    grouped["limit_used"] = grouped["dispersed"] / (grouped["population"] / CLUSTER_LIMIT)
+    grouped["limit_used"] = rules.limit_used(grouped["dispersed"], grouped["population"])
     return grouped
+
+
+def not_shown(model: Model, period: pd.Timestamp | str, measure: str) -> str:
+    """Why a figure is blank: 'not published in this release' or 'not in this file'."""
+    return NOT_PUBLISHED if not measure_published(model.stats, measure, period) else NOT_IN_FILE
 
 
 def stats_summary(stats: pd.DataFrame, period: str | pd.Timestamp | None = None) -> dict[str, object]:

@@ -14,7 +14,7 @@ from typing import Callable, TypeVar
 import geopandas as gpd
 import pandas as pd
 
-from geo import sources
+from geo import period_table, sources
 from geo.asylum_stats import read_asy_d11, read_quarterly_totals, read_reg02
 from geo.boundaries import attach_lads, read_boundaries, read_ward_lad_lookup, simplify_for_web
 from geo.codes import CODE_CHANGES, align_to, nation_of
@@ -41,6 +41,16 @@ class Model:
     cache_dir: Path | None = None
     # Per source: codes moved onto the boundary vintage's own (old code -> boundary code).
     code_moves: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Each Home Office source's own tidy rows (codes aligned), before `stats` picks one per quarter.
+    by_source: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def period_source(self, period: pd.Timestamp | str) -> str | None:
+        """Which loaded file speaks for a quarter ('asy_d11', 'reg02' or 'quarterly_totals')."""
+        return period_table.period_source(self.stats, period)
+
+    def source_tables(self) -> dict[str, pd.DataFrame]:
+        """Every source's figures by quarter, authority and measure (for agreement and revisions)."""
+        return {sid: period_table.long_table(frame, sid) for sid, frame in self.by_source.items()}
 
     @property
     def periods(self) -> list[pd.Timestamp]:
@@ -169,10 +179,29 @@ def load_model(data_dir: str | Path | None = None, cache: str | Path | None = No
     known = set(lads["lad_code"])
     stats, stats_moves = _align(stats, known)
     reg02, reg02_moves = _align(reg02, known, unique=True)
-    moves = {sid: m for sid, m in (("asy_d11", stats_moves), ("reg02", reg02_moves)) if m}
-    return Model(stats=stats, stats_release=str(stats["release"].iloc[0]), lads=lads, wards=wards,
-                 reg02=reg02, quarterly=quarterly, provenance=prov, missing=missing, cache_dir=cache_path,
-                 code_moves=moves)
+    quarterly, quarterly_moves = _align(quarterly, known, unique=True)
+    moves = {sid: m for sid, m in (("asy_d11", stats_moves), ("reg02", reg02_moves),
+                                   ("quarterly_totals", quarterly_moves)) if m}
+    by_source = _by_source(prov, stats, reg02, quarterly, lads)
+    return Model(stats=period_table.combine(by_source), stats_release=str(stats["release"].iloc[0]), lads=lads,
+                 wards=wards, reg02=reg02, quarterly=quarterly, provenance=prov, missing=missing,
+                 cache_dir=cache_path, code_moves=moves, by_source=by_source)
+
+
+def _by_source(prov: dict[str, sources.Provenance], stats: pd.DataFrame, reg02: pd.DataFrame | None,
+               quarterly: pd.DataFrame | None, lads: gpd.GeoDataFrame) -> dict[str, pd.DataFrame]:
+    """Each Home Office file as tidy rows on the boundaries' codes, tagged with its source."""
+    out = {"asy_d11": stats.assign(source="asy_d11")}
+    names = lads.set_index("lad_code")["lad_name"] if "lad_name" in lads.columns else None
+    if reg02 is not None:
+        out["reg02"] = period_table.reg02_rows(reg02, prov["reg02"].release)
+    if quarterly is not None:
+        rows = period_table.quarterly_rows(quarterly, prov["quarterly_totals"].release, names)
+        area = lads.set_index("lad_code")
+        rows["region"] = rows["lad_code"].map(area["region"])
+        rows["nation"] = rows["lad_code"].map(nation_of)
+        out["quarterly_totals"] = rows
+    return out
 
 
 def web_layer(model: Model, level: str) -> gpd.GeoDataFrame:
