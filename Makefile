@@ -1,26 +1,50 @@
 # Two commands matter: `make run` (install and start the app) and `make test` (install and test).
+# Everything is installed into .venv from requirements.lock (exact versions, with hashes), then the
+# project itself as an editable package, so `import geo` and `import ui` work without sys.path patches.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-lock
+LOCK_CMD := $(VENV)/bin/uv pip compile pyproject.toml --extra test --extra dev --generate-hashes \
+	--universal --python-version 3.11 --quiet -o requirements.lock
 
-.PHONY: run test bench build clean
+.PHONY: run test install lint typecheck check lock lock-upgrade bench build clean
 
-$(VENV)/.installed: requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+$(STAMP): requirements.lock pyproject.toml
+	sh scripts/system-deps.sh venv $(PYTHON) $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --only-binary :all: -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-run: $(VENV)/.installed
+install: $(STAMP)
+
+run: $(STAMP)
 	$(VENV)/bin/streamlit run app.py
 
-test: $(VENV)/.installed
+test: $(STAMP)
+	sh scripts/system-deps.sh test
 	$(PY) -m pytest
 
-bench: $(VENV)/.installed
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+typecheck: $(STAMP)
+	$(PY) -m mypy
+
+check: lint typecheck test
+
+# Regenerate the lock after changing dependencies in pyproject.toml; versions already pinned stay
+# unless `make lock-upgrade`. Commit requirements.lock with the pyproject.toml change.
+lock: $(STAMP)
+	$(LOCK_CMD)
+
+lock-upgrade: $(STAMP)
+	$(LOCK_CMD) --upgrade
+
+bench: $(STAMP)
 	$(PY) bench/run.py
 
-build: $(VENV)/.installed
+build: $(STAMP)
 	$(PY) -m geo build
 
 clean:
