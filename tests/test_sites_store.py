@@ -15,7 +15,7 @@ from geo.sites.importer import import_sites
 from geo.sites.join import assign_wards
 from geo.sites.readers import read_table
 from geo.sites.schema import match_headers
-from geo.sites.store import SiteStore
+from geo.sites.store import LOCAL_MEMBER, LOCAL_ORGANISATION, SiteStore
 from geo.sites.validate import validate
 
 MARCH, JUNE = date(2024, 3, 31), date(2024, 6, 30)
@@ -53,7 +53,9 @@ def test_first_import_and_reimport_adds_nothing(tmp_path: Path) -> None:
     assert again.to_dict() | {"duplicate": False} == first.to_dict()
     assert len(store.site_history()) == before and len(store.list_batches()) == 1
     batch = store.list_batches().iloc[0]
-    assert batch["imported_by"] == getpass.getuser() and batch["sha256"] == first.sha256
+    # issue 12: never the machine's login name; the desktop mode's member and organisation are 'local'
+    assert batch["imported_by"] == LOCAL_MEMBER != getpass.getuser() and batch["sha256"] == first.sha256
+    assert batch["organisation"] == LOCAL_ORGANISATION
     assert batch["rows_read"] == 5 and batch["file_name"] == "march.csv"
 
 

@@ -6,7 +6,6 @@ call ``import_sites``, the same file gives the same counts, rejections and store
 """
 from __future__ import annotations
 
-import getpass
 import hashlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -21,7 +20,7 @@ from geo.sites.geocode import make_geocoder
 from geo.sites.join import assign_wards, check_ward_layer
 from geo.sites.readers import read_table
 from geo.sites.schema import ROW, match_headers
-from geo.sites.store import SiteStore
+from geo.sites.store import LOCAL_MEMBER, LOCAL_ORGANISATION, SiteStore
 from geo.sites.validate import text_cells, validate
 
 
@@ -62,18 +61,12 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _current_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "unknown"
-
-
 def import_sites(path: str | Path, db_path: str | Path, wards_gdf, *,
                  mapping: Mapping[str, str | None] | None = None,
                  postcode_directory: str | Path | None = None,
                  online_lookup_url: str | None = None,
                  imported_by: str | None = None,
+                 organisation: str = LOCAL_ORGANISATION,
                  sheet: str | None = None,
                  as_at: date | None = None,
                  boundary_vintage: str | None = None) -> ImportResult:
@@ -83,6 +76,8 @@ def import_sites(path: str | Path, db_path: str | Path, wards_gdf, *,
     ``postcode_directory`` (NSPL/ONSPD CSV) and, only if given, ``online_lookup_url``
     place rows that have a postcode but no coordinates. ``as_at`` is the date the file
     describes (default today); ``boundary_vintage`` defaults to ``wards_gdf.attrs['vintage']``.
+    ``organisation`` owns the batch and its sites; ``imported_by`` is the signed-in member's
+    e-mail (default: the desktop mode's local member, never the machine's login name).
     """
     path = Path(path)
     if not path.is_file():
@@ -95,7 +90,7 @@ def import_sites(path: str | Path, db_path: str | Path, wards_gdf, *,
     digest = sha256_file(path)
     store = SiteStore(db_path)
 
-    previous = store.find_batch(digest, resolved)
+    previous = store.find_batch(digest, resolved, organisation)
     if previous is not None:
         return _duplicate(store, previous, path, digest, resolved)
 
@@ -109,7 +104,7 @@ def import_sites(path: str | Path, db_path: str | Path, wards_gdf, *,
     summary = store.record_import(
         file_name=path.name, sha256=digest, mapping=resolved, sites=placed, rejections=checked.rejections,
         raw_rejected=rejected_raw, rows_read=checked.rows_read,
-        imported_by=imported_by or _current_user(),
+        imported_by=imported_by or LOCAL_MEMBER, organisation=organisation,
         boundary_vintage=boundary_vintage or _vintage(wards_gdf), as_at=as_at,
         rejected_references=rejected_refs)
     if summary.duplicate:  # another import of the same file won the race

@@ -5,7 +5,16 @@ transaction (all of it lands or none). A changed site closes its old version and
 one, so the state "as at" any past date can be rebuilt and acquisitions can be judged against
 the ward as it was then. A site missing from a later file is *not* deleted: files are often
 partial, so it stays current and the batch records it as "not in this file". The same file
-imported twice with the same column mapping adds nothing.
+imported twice with the same column mapping adds nothing. A field whose column a file does not
+have (left unmapped) keeps its stored value: an absent column is not a blank one.
+
+Every batch records the organisation that imported it and the member who ran it; a site is
+identified by (organisation, reference), so two councils may both have a site "D1". Reads
+take ``organisations=`` (None: all) so an access layer can limit what a member sees.
+
+The file is created readable by its owner only and kept in WAL mode. Reads use read-only
+connections, which never write and never wait for an import; a write that cannot get the
+store says "the site store is busy, try again".
 
 Versions are valid over dates ``[valid_from, valid_to)``, where ``valid_from`` is the date the
 file describes (``data_as_at``, by default the import day) and ``valid_to`` the date of the
@@ -15,8 +24,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -29,7 +39,11 @@ import pandas as pd
 from geo.errors import DataError, GeoError
 from geo.sites.schema import COUNT_FIELDS, DATE_FIELDS, FIELDS, ROW, SITE_TYPES, STATUSES
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+LOCAL_ORGANISATION = "local"  # the desktop mode's one organisation (no identity provider)
+LOCAL_MEMBER = "local"        # who imports in the desktop mode; never the OS login
+BUSY_SECONDS = 30.0
+BUSY = "the site store is busy (another import is running), try again"
 _TYPES = ", ".join(f"'{t}'" for t in SITE_TYPES)
 _STATUSES = ", ".join(f"'{s}'" for s in STATUSES)
 SCHEMA = f"""
@@ -51,9 +65,10 @@ CREATE TABLE IF NOT EXISTS batches (
     unchanged_sites INTEGER NOT NULL DEFAULT 0,
     not_in_file INTEGER NOT NULL DEFAULT 0,
     summary_json TEXT NOT NULL DEFAULT '{{}}',
+    organisation TEXT NOT NULL DEFAULT '{LOCAL_ORGANISATION}',
     CHECK (accepted + rejected = rows_read)
 );
-CREATE UNIQUE INDEX IF NOT EXISTS batches_content ON batches(sha256, mapping_json);
+CREATE UNIQUE INDEX IF NOT EXISTS batches_org_content ON batches(organisation, sha256, mapping_json);
 CREATE TABLE IF NOT EXISTS site_versions (
     version_id INTEGER PRIMARY KEY AUTOINCREMENT,
     reference TEXT NOT NULL CHECK (reference <> ''),
@@ -73,10 +88,13 @@ CREATE TABLE IF NOT EXISTS site_versions (
     valid_from TEXT NOT NULL,
     valid_to_batch INTEGER REFERENCES batches(id),
     valid_to TEXT,
+    organisation TEXT NOT NULL DEFAULT '{LOCAL_ORGANISATION}',
     CHECK (valid_to IS NULL OR valid_to >= valid_from)
 );
-CREATE UNIQUE INDEX IF NOT EXISTS site_current ON site_versions(reference) WHERE valid_to_batch IS NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS site_org_current ON site_versions(organisation, reference)
+    WHERE valid_to_batch IS NULL;
 CREATE INDEX IF NOT EXISTS site_versions_dates ON site_versions(valid_from, valid_to);
+CREATE INDEX IF NOT EXISTS site_versions_first ON site_versions(organisation, reference, valid_from);
 CREATE TABLE IF NOT EXISTS rejections (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     batch_id INTEGER NOT NULL REFERENCES batches(id),
@@ -92,12 +110,22 @@ CREATE TABLE IF NOT EXISTS batch_not_in_file (
     PRIMARY KEY (batch_id, reference)
 );
 """
+# Version 1 (before organisations): what must change, in order, inside one transaction.
+MIGRATE_1_TO_2 = (
+    f"ALTER TABLE batches ADD COLUMN organisation TEXT NOT NULL DEFAULT '{LOCAL_ORGANISATION}'",
+    f"ALTER TABLE site_versions ADD COLUMN organisation TEXT NOT NULL DEFAULT '{LOCAL_ORGANISATION}'",
+    "DROP INDEX IF EXISTS batches_content",
+    "DROP INDEX IF EXISTS site_current",
+)
 
 JOINED = ("ward_code", "ward_name", "lad_code", "lad_name", "in_boundary", "position_source")
 VERSION_FIELDS: tuple[str, ...] = (*FIELDS, *JOINED)
 _REAL_ROUND = {"latitude": 7, "longitude": 7, "easting": 1, "northing": 1}
-BATCH_COLUMNS = ("id", "file_name", "sha256", "imported_at", "data_as_at", "rows_read", "accepted",
-                 "rejected", "imported_by", "boundary_vintage", "new_sites", "changed_sites",
+# Fields a file gives only through its own column: absent from the mapping, they keep their value.
+CARRIED_FIELDS = ("name", "address", "postcode", "bed_spaces", "people", "provider", "opened", "closed",
+                  "acquired", "notes")
+BATCH_COLUMNS = ("id", "organisation", "file_name", "sha256", "imported_at", "data_as_at", "rows_read",
+                 "accepted", "rejected", "imported_by", "boundary_vintage", "new_sites", "changed_sites",
                  "unchanged_sites", "not_in_file")
 
 
@@ -122,21 +150,6 @@ def _is_missing(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def _plain(name: str, value: Any) -> Any:
-    """A value as SQLite stores it, normalised so unchanged sites compare equal."""
-    if _is_missing(value):
-        return None
-    if name == "in_boundary":
-        return int(bool(value))
-    if name in COUNT_FIELDS:
-        return int(value)
-    if name in _REAL_ROUND:
-        return round(float(value), _REAL_ROUND[name])
-    if name in DATE_FIELDS:
-        return value.isoformat()[:10] if isinstance(value, (date, datetime)) else str(value)[:10]
-    return str(value)
-
-
 def _json_default(value: Any) -> Any:
     if isinstance(value, (datetime, date, pd.Timestamp)):
         return value.isoformat()
@@ -153,127 +166,249 @@ def raw_row_json(row: dict[str, Any]) -> str:
     return json.dumps(clean, default=_json_default, ensure_ascii=False)
 
 
+def store_columns(sites: pd.DataFrame) -> list[list[Any]]:
+    """Each VERSION_FIELDS column (then the source row) as a list of values SQLite stores,
+    normalised column-wise so an unchanged site compares equal to its stored version."""
+    frame = pd.DataFrame(sites)
+    missing = [f for f in VERSION_FIELDS if f not in frame.columns]
+    if missing:
+        raise GeoError(f"sites to store lack columns {missing}")
+    out = []
+    for name in VERSION_FIELDS:
+        col = frame[name]
+        if name == "in_boundary":
+            out.append(col.fillna(False).astype(bool).astype(int).tolist())
+        elif name in COUNT_FIELDS:
+            nums = pd.to_numeric(col, errors="raise").astype("float64")
+            out.append([None if math.isnan(v) else int(v) for v in nums.tolist()])
+        elif name in _REAL_ROUND:
+            digits = _REAL_ROUND[name]   # Python's round, as stored before: same value, same float
+            nums = pd.to_numeric(col, errors="coerce").astype("float64")
+            out.append([None if math.isnan(v) else round(v, digits) for v in nums.tolist()])
+        elif name in DATE_FIELDS:
+            out.append(_iso_dates(col))
+        else:
+            text = col.astype(object)
+            mask = text.isna().to_numpy()
+            values = text.astype(str).tolist() if not mask.all() else [None] * len(text)
+            out.append([None if m else v for v, m in zip(values, mask)])
+    rows = frame[ROW] if ROW in frame.columns else pd.Series([None] * len(frame), index=frame.index)
+    out.append([None if _is_missing(v) else int(v) for v in rows.tolist()])
+    return out
+
+
+def _iso_dates(col: pd.Series) -> list[str | None]:
+    if pd.api.types.is_datetime64_any_dtype(col):
+        text = col.dt.strftime("%Y-%m-%d")
+        return [None if _is_missing(v) else v for v in text.astype(object).tolist()]
+    out = []
+    for v in col.tolist():
+        if _is_missing(v):
+            out.append(None)
+        elif isinstance(v, (date, datetime)):
+            out.append(v.isoformat()[:10])
+        else:
+            out.append(str(v)[:10])
+    return out
+
+
+def _org_filter(column: str, organisations: Iterable[str] | None) -> tuple[str, tuple[str, ...]]:
+    """SQL condition limiting ``column`` to ``organisations`` (None: no limit; empty: nothing)."""
+    if organisations is None:
+        return "1", ()
+    orgs = tuple(dict.fromkeys(str(o) for o in organisations))
+    if not orgs:
+        return "0", ()
+    return f"{column} IN ({', '.join('?' * len(orgs))})", orgs
+
+
+def _is_busy(exc: Exception) -> bool:
+    """SQLite's 'database is locked' / 'busy', however it was wrapped (pandas wraps it too)."""
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
 class SiteStore:
-    """Site records in one SQLite file (created on first use)."""
+    """Site records in one SQLite file (created on first use, owner-only, WAL mode)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        if not self.path.exists():
+            self._create()
+        found = self._schema_version()
+        if found == "1":
+            self._migrate_from_1()
+        elif found != SCHEMA_VERSION:
+            raise DataError(f"site store schema {found} is not the expected {SCHEMA_VERSION}", file=self.path)
+
+    # --- opening ---------------------------------------------------------------------------
+
+    def _create(self) -> None:
+        """A new store file: created 0600 before SQLite touches it (its -wal/-shm files follow suit)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
+        try:
+            os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            pass  # another process created it first
+        with self._write() as conn:
             try:
+                conn.execute("PRAGMA journal_mode = WAL")
                 conn.executescript(SCHEMA)
                 conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
             except sqlite3.DatabaseError as exc:
-                raise DataError(f"not a site store ({exc})", file=self.path) from exc
-            found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-            if found != SCHEMA_VERSION:
-                raise DataError(f"site store schema {found} is not the expected {SCHEMA_VERSION}", file=self.path)
+                raise self._error(exc) from exc
+
+    def _schema_version(self) -> str:
+        with self._read() as conn:
+            try:
+                row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            except sqlite3.DatabaseError as exc:
+                raise self._error(exc) from exc
+        if row is None:
+            raise DataError("not a site store (no schema version)", file=self.path)
+        return str(row[0])
+
+    def _migrate_from_1(self) -> None:
+        """Version 1 -> 2: batches and versions gain ``organisation`` (existing ones: the local one),
+        a site is unique per organisation, first-seen gets its index, the file goes WAL and 0600."""
+        with self._write() as conn:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+                if found == "1":
+                    for statement in MIGRATE_1_TO_2:
+                        conn.execute(statement)
+                    for statement in SCHEMA.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,))
+                conn.execute("COMMIT")
+                conn.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.DatabaseError as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise self._error(exc) from exc
+        try:
+            os.chmod(self.path, 0o600)
+        except OSError:
+            pass  # not the owner: leave the mode as the owner set it
+
+    def _error(self, exc: Exception) -> GeoError:
+        if _is_busy(exc):
+            return GeoError(BUSY)
+        return DataError(f"not a site store ({exc})", file=self.path)
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection: never writes, and in WAL mode never waits for an import."""
+        uri = self.path.resolve().as_uri() + "?mode=ro"
         try:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_SECONDS, isolation_level=None)
         except sqlite3.Error as exc:
             raise DataError(f"cannot open the site store ({exc})", file=self.path) from exc
         conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA foreign_keys = ON")
         try:
+            yield conn
+        except (sqlite3.DatabaseError, pd.errors.DatabaseError) as exc:
+            raise self._error(exc) from exc
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        try:
+            conn = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise DataError(f"cannot open the site store ({exc})", file=self.path) from exc
+        conn.row_factory = sqlite3.Row
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
             yield conn
         finally:
             conn.close()
 
     # --- writing ---------------------------------------------------------------------------
 
-    def find_batch(self, sha256: str, mapping: dict[str, str]) -> dict[str, Any] | None:
-        """The batch that already imported this file with this mapping, if any."""
-        with self._connect() as conn:
-            row = conn.execute("SELECT * FROM batches WHERE sha256 = ? AND mapping_json = ?",
-                               (sha256, _mapping_json(mapping))).fetchone()
+    def find_batch(self, sha256: str, mapping: dict[str, str],
+                   organisation: str = LOCAL_ORGANISATION) -> dict[str, Any] | None:
+        """The batch in which ``organisation`` already imported this file with this mapping, if any."""
+        with self._read() as conn:
+            row = conn.execute("SELECT * FROM batches WHERE organisation = ? AND sha256 = ? AND mapping_json = ?",
+                               (organisation, sha256, _mapping_json(mapping))).fetchone()
         return dict(row) if row else None
 
-    def record_import(self, *, file_name: str, sha256: str, mapping: dict[str, str], sites: pd.DataFrame,
-                      rejections: Iterable[Any], raw_rejected: pd.DataFrame, rows_read: int,
-                      imported_by: str, boundary_vintage: str | None = None, as_at: date | None = None,
-                      rejected_references: Iterable[str] = ()) -> BatchSummary:
-        """Write one batch atomically: batch row, new/changed versions, rejections, not-in-file list.
-
-        ``sites`` holds accepted rows (schema fields plus ward columns); ``rejections`` items
-        have ``row, column, reason``; ``raw_rejected`` holds the rejected rows as read, with
-        ``_source_row``. Raises GeoError (after rolling back) if anything fails.
-        """
+    @contextmanager
+    def importing(self, *, file_name: str, sha256: str, mapping: dict[str, str],
+                  organisation: str = LOCAL_ORGANISATION, imported_by: str = LOCAL_MEMBER,
+                  boundary_vintage: str | None = None, as_at: date | None = None) -> Iterator[ImportWriter]:
+        """One import as one transaction, fed in chunks: ``with store.importing(...) as batch:
+        batch.add(...); ...; summary = batch.finish(rows_read)``. Nothing lands unless ``finish``
+        ran and the block ended without an error; a duplicate file yields a writer whose
+        ``duplicate`` summary is set and whose ``add`` does nothing."""
         as_at = as_at or date.today()
-        rejections = list(rejections)
-        accepted = len(sites)
-        rejected = int(rows_read - accepted)
-        incoming = _records(sites)
-        raw_by_row = {int(r[ROW]): raw_row_json(r) for r in raw_rejected.to_dict("records")}
         mapping_json = _mapping_json(mapping)
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        with self._connect() as conn:
+        with self._write() as conn:
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                existing = conn.execute("SELECT * FROM batches WHERE sha256 = ? AND mapping_json = ?",
-                                        (sha256, mapping_json)).fetchone()
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as exc:
+                    raise self._error(exc) from exc
+                existing = conn.execute(
+                    "SELECT * FROM batches WHERE organisation = ? AND sha256 = ? AND mapping_json = ?",
+                    (organisation, sha256, mapping_json)).fetchone()
                 if existing:
                     conn.execute("ROLLBACK")
-                    return self._summary_of(dict(existing), duplicate=True)
-                latest = conn.execute("SELECT MAX(data_as_at) FROM batches").fetchone()[0]
+                    yield ImportWriter.for_duplicate(self._summary_of(dict(existing), duplicate=True))
+                    return
+                latest = conn.execute("SELECT MAX(data_as_at) FROM batches WHERE organisation = ?",
+                                      (organisation,)).fetchone()[0]
                 if latest and as_at.isoformat() < latest:
                     raise DataError(f"this file describes {as_at.isoformat()}, before the latest import "
                                     f"({latest}); import files in date order", file=file_name)
                 cur = conn.execute(
-                    "INSERT INTO batches (file_name, sha256, mapping_json, imported_at, data_as_at, rows_read,"
-                    " accepted, rejected, imported_by, boundary_vintage) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (file_name, sha256, mapping_json, now, as_at.isoformat(), rows_read, accepted, rejected,
-                     imported_by, boundary_vintage))
-                batch_id = int(cur.lastrowid)
-                summary = self._apply_versions(conn, batch_id, as_at, incoming, set(rejected_references))
-                conn.executemany(
-                    "INSERT INTO rejections (batch_id, row, column_name, reason, raw_json) VALUES (?,?,?,?,?)",
-                    [(batch_id, r.row, r.column, r.reason, raw_by_row.get(r.row, "{}")) for r in rejections])
-                conn.executemany("INSERT INTO batch_not_in_file VALUES (?, ?)",
-                                 [(batch_id, ref) for ref in summary.not_in_file])
-                conn.execute(
-                    "UPDATE batches SET new_sites=?, changed_sites=?, unchanged_sites=?, not_in_file=?,"
-                    " summary_json=? WHERE id=?",
-                    (len(summary.new), len(summary.changed), summary.unchanged, len(summary.not_in_file),
-                     json.dumps({"new": summary.new, "changed": summary.changed,
-                                 "not_in_file": summary.not_in_file}), batch_id))
+                    "INSERT INTO batches (organisation, file_name, sha256, mapping_json, imported_at, data_as_at,"
+                    " rows_read, accepted, rejected, imported_by, boundary_vintage)"
+                    " VALUES (?,?,?,?,?,?,0,0,0,?,?)",
+                    (organisation, file_name, sha256, mapping_json, now, as_at.isoformat(), imported_by,
+                     boundary_vintage))
+                writer = ImportWriter(conn, int(cur.lastrowid), organisation, as_at,
+                                      carried=[f for f in CARRIED_FIELDS if f not in mapping]
+                                      + (["status"] if not {"status", "opened", "closed"} & set(mapping) else []))
+                yield writer
+                if not writer.finished:
+                    raise GeoError("an import ended without finishing; nothing was saved")
                 conn.execute("COMMIT")
             except BaseException as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
+                    if _is_busy(exc):
+                        raise GeoError(BUSY) from exc
                     raise GeoError(f"could not save the import of {file_name}; nothing was saved ({exc})") from exc
                 raise
-        summary.rows_read, summary.accepted, summary.rejected = rows_read, accepted, rejected
-        return summary
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")  # readers that cache on mtime see the change
+            except sqlite3.Error:
+                pass
 
-    def _apply_versions(self, conn: sqlite3.Connection, batch_id: int, as_at: date,
-                        incoming: dict[str, dict[str, Any]], rejected_refs: set[str]) -> BatchSummary:
-        cols = ", ".join(VERSION_FIELDS)
-        current = {r["reference"]: dict(r) for r in conn.execute(
-            f"SELECT version_id, {cols} FROM site_versions WHERE valid_to_batch IS NULL")}
-        summary = BatchSummary(batch_id, False, 0, 0, 0)
-        to_close, to_insert = [], []
-        for ref, rec in incoming.items():
-            old = current.get(ref)
-            if old is None:
-                summary.new.append(ref)
-                to_insert.append(rec)
-            elif any(old[f] != rec[f] for f in VERSION_FIELDS):
-                summary.changed.append(ref)
-                to_close.append(old["version_id"])
-                to_insert.append(rec)
-            else:
-                summary.unchanged += 1
-        summary.not_in_file = sorted(set(current) - set(incoming) - rejected_refs)
-        conn.executemany("UPDATE site_versions SET valid_to_batch = ?, valid_to = ? WHERE version_id = ?",
-                         [(batch_id, as_at.isoformat(), v) for v in to_close])
-        marks = ", ".join("?" * (len(VERSION_FIELDS) + 3))
-        conn.executemany(
-            f"INSERT INTO site_versions ({cols}, source_row, valid_from_batch, valid_from) VALUES ({marks})",
-            [(*[rec[f] for f in VERSION_FIELDS], rec["_row"], batch_id, as_at.isoformat()) for rec in to_insert])
+    def record_import(self, *, file_name: str, sha256: str, mapping: dict[str, str], sites: pd.DataFrame,
+                      rejections: Iterable[Any], raw_rejected: pd.DataFrame, rows_read: int,
+                      imported_by: str = LOCAL_MEMBER, organisation: str = LOCAL_ORGANISATION,
+                      boundary_vintage: str | None = None, as_at: date | None = None,
+                      rejected_references: Iterable[str] = ()) -> BatchSummary:
+        """Write one whole batch atomically: batch row, new/changed versions, rejections, not-in-file list.
+
+        ``sites`` holds accepted rows (schema fields plus ward columns); ``rejections`` items
+        have ``row, column, reason``; ``raw_rejected`` holds the rejected rows as read, with
+        ``_source_row``. Raises GeoError (after rolling back) if anything fails.
+        """
+        with self.importing(file_name=file_name, sha256=sha256, mapping=mapping, organisation=organisation,
+                            imported_by=imported_by, boundary_vintage=boundary_vintage, as_at=as_at) as batch:
+            if batch.duplicate is not None:
+                return batch.duplicate
+            batch.add(sites, rejections, raw_rejected, rejected_references)
+            summary = batch.finish(rows_read)
         return summary
 
     # --- reading ---------------------------------------------------------------------------
@@ -284,10 +419,12 @@ class SiteStore:
                             int(batch["rejected"]), detail.get("new", []), detail.get("changed", []),
                             int(batch["unchanged_sites"]), detail.get("not_in_file", []))
 
-    def batch(self, batch_id: int) -> dict[str, Any]:
-        """One batch with its lists of new, changed and not-in-file references."""
-        with self._connect() as conn:
-            row = conn.execute("SELECT * FROM batches WHERE id = ?", (int(batch_id),)).fetchone()
+    def batch(self, batch_id: int, *, organisations: Iterable[str] | None = None) -> dict[str, Any]:
+        """One batch with its lists of new, changed and not-in-file references (only if it belongs
+        to one of ``organisations``: any other is 'no batch', so its existence is not disclosed)."""
+        cond, args = _org_filter("organisation", organisations)
+        with self._read() as conn:
+            row = conn.execute(f"SELECT * FROM batches WHERE id = ? AND {cond}", (int(batch_id), *args)).fetchone()
         if row is None:
             raise DataError(f"no batch {batch_id} in the site store", file=self.path)
         out = {k: row[k] for k in BATCH_COLUMNS}
@@ -295,25 +432,27 @@ class SiteStore:
         out["mapping"] = json.loads(row["mapping_json"])
         return out
 
-    def list_batches(self) -> pd.DataFrame:
-        """Every import, oldest first, with its counts and who ran it."""
-        with self._connect() as conn:
-            rows = conn.execute(f"SELECT {', '.join(BATCH_COLUMNS)} FROM batches ORDER BY id").fetchall()
+    def list_batches(self, *, organisations: Iterable[str] | None = None) -> pd.DataFrame:
+        """Every import (of ``organisations``), oldest first, with its counts, organisation and who ran it."""
+        cond, args = _org_filter("organisation", organisations)
+        with self._read() as conn:
+            rows = conn.execute(f"SELECT {', '.join(BATCH_COLUMNS)} FROM batches WHERE {cond} ORDER BY id",
+                                args).fetchall()
         return pd.DataFrame([dict(r) for r in rows], columns=list(BATCH_COLUMNS))
 
-    def rejection_list(self, batch_id: int) -> list[dict[str, Any]]:
+    def rejection_list(self, batch_id: int, *, organisations: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """Every problem in a batch as {row, column, reason}, in file order."""
-        self.batch(batch_id)
-        with self._connect() as conn:
+        self.batch(batch_id, organisations=organisations)
+        with self._read() as conn:
             rows = conn.execute("SELECT row, column_name, reason FROM rejections WHERE batch_id = ? ORDER BY id",
                                 (int(batch_id),)).fetchall()
         return [{"row": r["row"], "column": r["column_name"], "reason": r["reason"]} for r in rows]
 
-    def rejections(self, batch_id: int) -> pd.DataFrame:
+    def rejections(self, batch_id: int, *, organisations: Iterable[str] | None = None) -> pd.DataFrame:
         """Rejected rows ready to download, fix and re-import: one line per row with
         ``row, column, reason`` (several problems joined by '; ') and then the original columns."""
-        self.batch(batch_id)
-        with self._connect() as conn:
+        self.batch(batch_id, organisations=organisations)
+        with self._read() as conn:
             rows = conn.execute("SELECT row, column_name, reason, raw_json FROM rejections WHERE batch_id = ?"
                                 " ORDER BY row, id", (int(batch_id),)).fetchall()
         lines: dict[int, dict[str, Any]] = {}
@@ -334,43 +473,146 @@ class SiteStore:
             records.append(rec)
         return pd.DataFrame(records, columns=out_cols)
 
-    def site_history(self, reference: str | None = None) -> pd.DataFrame:
-        """Every version of every site (or one site), oldest first, with validity dates."""
-        sql = "SELECT * FROM site_versions"
-        args: tuple[Any, ...] = ()
+    def site_history(self, reference: str | None = None, *,
+                     organisations: Iterable[str] | None = None) -> pd.DataFrame:
+        """Every version of every site (or one reference), oldest first, with validity dates."""
+        cond, args = _org_filter("organisation", organisations)
+        sql = f"SELECT * FROM site_versions WHERE {cond}"
         if reference is not None:
-            sql += " WHERE reference = ?"
-            args = (reference,)
-        with self._connect() as conn:
-            rows = conn.execute(sql + " ORDER BY reference, version_id", args).fetchall()
-        return _typed(pd.DataFrame([dict(r) for r in rows], columns=_version_columns()))
+            sql += " AND reference = ?"
+            args = (*args, reference)
+        with self._read() as conn:
+            frame = pd.read_sql_query(sql + " ORDER BY reference, version_id", conn, params=args)
+        return _typed(frame.reindex(columns=_version_columns()))
 
-    def current_sites(self, as_at: date | None = None):
-        """Sites as the store knew them at the end of ``as_at`` (None: now) as points in EPSG:4326.
+    def current_sites(self, as_at: date | None = None, *, organisations: Iterable[str] | None = None):
+        """Sites as the store knew them at the end of ``as_at`` (None: now) as points in EPSG:4326,
+        limited to ``organisations`` (None: all).
 
-        Adds ``first_seen``: the date the site first appeared in any import.
+        Adds ``first_seen``: the date the site first appeared in any import of its organisation
+        (one indexed aggregate, not a sub-query per site).
         """
         import geopandas as gpd
 
-        first = "(SELECT MIN(f.valid_from) FROM site_versions f WHERE f.reference = v.reference) AS first_seen"
+        cond, org_args = _org_filter("v.organisation", organisations)
+        inner, _ = _org_filter("organisation", organisations)
         if as_at is None:
-            where, args = "v.valid_to_batch IS NULL", ()
+            when, args = "v.valid_to_batch IS NULL", ()
         else:
             day = as_at.isoformat()
-            where, args = "v.valid_from <= ? AND (v.valid_to IS NULL OR v.valid_to > ?)", (day, day)
-        with self._connect() as conn:
-            rows = conn.execute(f"SELECT v.*, {first} FROM site_versions v WHERE {where} ORDER BY v.reference",
-                                args).fetchall()
-        frame = _typed(pd.DataFrame([dict(r) for r in rows], columns=[*_version_columns(), "first_seen"]))
+            when, args = "v.valid_from <= ? AND (v.valid_to IS NULL OR v.valid_to > ?)", (day, day)
+        sql = (f"SELECT v.*, f.first_seen FROM site_versions v JOIN ("
+               f" SELECT organisation, reference, MIN(valid_from) AS first_seen FROM site_versions"
+               f" WHERE {inner} GROUP BY organisation, reference) f"
+               f" ON f.organisation = v.organisation AND f.reference = v.reference"
+               f" WHERE {when} AND {cond} ORDER BY v.reference, v.organisation")
+        with self._read() as conn:
+            frame = pd.read_sql_query(sql, conn, params=(*org_args, *args, *org_args))
+        frame = _typed(frame.reindex(columns=[*_version_columns(), "first_seen"]))
         frame["first_seen"] = pd.to_datetime(frame["first_seen"]).astype("datetime64[ns]")
         geometry = gpd.points_from_xy(frame["longitude"].astype("float64"), frame["latitude"].astype("float64"),
                                       crs="EPSG:4326")
         return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
 
 
+class ImportWriter:
+    """The open transaction of one import: chunks of accepted sites and rejections go into
+    temporary tables; ``finish`` turns them into versions with a few set-wise statements."""
+
+    def __init__(self, conn: sqlite3.Connection | None, batch_id: int, organisation: str, as_at: date,
+                 carried: list[str]) -> None:
+        self.conn, self.batch_id, self.organisation, self.as_at = conn, batch_id, organisation, as_at
+        self.carried = carried
+        self.duplicate: BatchSummary | None = None
+        self.finished = False
+        self.accepted = 0
+        self.rejected_rows: set[int] = set()
+        if conn is not None:
+            cols = ", ".join(f"{f} {'PRIMARY KEY' if f == 'reference' else ''}" for f in VERSION_FIELDS)
+            conn.execute("DROP TABLE IF EXISTS temp.staged")
+            conn.execute(f"CREATE TEMP TABLE staged ({cols}, source_row INTEGER)")
+            conn.execute("DROP TABLE IF EXISTS temp.rejected_refs")
+            conn.execute("CREATE TEMP TABLE rejected_refs (reference TEXT PRIMARY KEY)")
+
+    @classmethod
+    def for_duplicate(cls, summary: BatchSummary) -> ImportWriter:
+        writer = cls(None, summary.batch_id, "", date.today(), [])
+        writer.duplicate, writer.finished = summary, True
+        return writer
+
+    def add(self, sites: pd.DataFrame, rejections: Iterable[Any] = (), raw_rejected: pd.DataFrame | None = None,
+            rejected_references: Iterable[str] = ()) -> None:
+        """Stage one chunk: accepted sites (schema fields plus ward columns, ``_source_row``),
+        rejections (``row, column, reason``), the rejected rows as read, their references."""
+        if self.duplicate is not None:
+            return
+        conn = self.conn
+        columns = store_columns(sites)
+        marks = ", ".join("?" * (len(VERSION_FIELDS) + 1))
+        conn.executemany(f"INSERT OR REPLACE INTO staged VALUES ({marks})", zip(*columns))
+        self.accepted += len(sites)
+        raw_by_row: dict[int, str] = {}
+        if raw_rejected is not None and len(raw_rejected):
+            raw_by_row = {int(r[ROW]): raw_row_json(r) for r in raw_rejected.to_dict("records")}
+            self.rejected_rows.update(raw_by_row)
+        rejections = list(rejections)
+        self.rejected_rows.update(int(r.row) for r in rejections)
+        conn.executemany(
+            "INSERT INTO rejections (batch_id, row, column_name, reason, raw_json) VALUES (?,?,?,?,?)",
+            [(self.batch_id, int(r.row), str(r.column), str(r.reason), raw_by_row.get(int(r.row), "{}"))
+             for r in rejections])
+        conn.executemany("INSERT OR IGNORE INTO rejected_refs VALUES (?)",
+                         [(str(r),) for r in rejected_references if r])
+
+    def finish(self, rows_read: int, on_step: Callable[[str], None] | None = None) -> BatchSummary:
+        """Apply the staged sites as versions; returns what changed. Counts must add up."""
+        if self.duplicate is not None:
+            return self.duplicate
+        conn, batch, org, day = self.conn, self.batch_id, self.organisation, self.as_at.isoformat()
+        accepted = int(conn.execute("SELECT COUNT(*) FROM staged").fetchone()[0])
+        rejected = int(rows_read - accepted)
+        differs = " OR ".join(f"s.{f} IS NOT c.{f}" for f in VERSION_FIELDS if f not in self.carried) or "0"
+        conn.execute("DROP TABLE IF EXISTS temp.diff")
+        conn.execute(
+            "CREATE TEMP TABLE diff AS SELECT s.reference AS reference, s.source_row AS source_row,"
+            " c.version_id AS version_id, CASE WHEN c.version_id IS NULL THEN 'new'"
+            f" WHEN {differs} THEN 'changed' ELSE 'same' END AS kind"
+            " FROM staged s LEFT JOIN site_versions c"
+            " ON c.organisation = ? AND c.reference = s.reference AND c.valid_to_batch IS NULL", (org,))
+        not_in_file = [r[0] for r in conn.execute(
+            "SELECT c.reference FROM site_versions c WHERE c.organisation = ? AND c.valid_to_batch IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM staged s WHERE s.reference = c.reference)"
+            " AND NOT EXISTS (SELECT 1 FROM rejected_refs r WHERE r.reference = c.reference)"
+            " ORDER BY c.reference", (org,))]
+        new = [r[0] for r in conn.execute("SELECT reference FROM diff WHERE kind = 'new' ORDER BY source_row, rowid")]
+        changed = [r[0] for r in conn.execute(
+            "SELECT reference FROM diff WHERE kind = 'changed' ORDER BY source_row, rowid")]
+        unchanged = int(conn.execute("SELECT COUNT(*) FROM diff WHERE kind = 'same'").fetchone()[0])
+        conn.execute("UPDATE site_versions SET valid_to_batch = ?, valid_to = ? WHERE version_id IN"
+                     " (SELECT version_id FROM diff WHERE kind = 'changed')", (batch, day))
+        cols = ", ".join(VERSION_FIELDS)
+        picks = ", ".join(f"CASE WHEN d.version_id IS NULL THEN s.{f} ELSE o.{f} END" if f in self.carried
+                          else f"s.{f}" for f in VERSION_FIELDS)
+        conn.execute(
+            f"INSERT INTO site_versions ({cols}, source_row, valid_from_batch, valid_from, organisation)"
+            f" SELECT {picks}, s.source_row, ?, ?, ? FROM staged s JOIN diff d ON d.reference = s.reference"
+            " LEFT JOIN site_versions o ON o.version_id = d.version_id"
+            " WHERE d.kind IN ('new', 'changed') ORDER BY s.source_row, s.rowid", (batch, day, org))
+        conn.executemany("INSERT INTO batch_not_in_file VALUES (?, ?)", [(batch, ref) for ref in not_in_file])
+        conn.execute(
+            "UPDATE batches SET rows_read=?, accepted=?, rejected=?, new_sites=?, changed_sites=?,"
+            " unchanged_sites=?, not_in_file=?, summary_json=? WHERE id=?",
+            (rows_read, accepted, rejected, len(new), len(changed), unchanged, len(not_in_file),
+             json.dumps({"new": new, "changed": changed, "not_in_file": not_in_file}), batch))
+        for table in ("staged", "rejected_refs", "diff"):
+            conn.execute(f"DROP TABLE temp.{table}")
+        self.finished = True
+        return BatchSummary(batch, False, rows_read, accepted, rejected, new, changed, unchanged, not_in_file)
+
+
 def _version_columns() -> list[str]:
     return ["version_id", *VERSION_FIELDS, "source_row", "valid_from_batch", "valid_from", "valid_to_batch",
-            "valid_to"]
+            "valid_to", "organisation"]
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -382,22 +624,11 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     for col in ("latitude", "longitude", "easting", "northing"):
         frame[col] = pd.to_numeric(frame[col]).astype("float64")
     frame["in_boundary"] = frame["in_boundary"].astype(bool)
+    for col in ("ward_code", "ward_name", "lad_code", "lad_name", "name", "address", "postcode", "provider",
+                "notes"):
+        frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
     return frame
 
 
 def _mapping_json(mapping: dict[str, str]) -> str:
     return json.dumps(dict(sorted(mapping.items())), ensure_ascii=False)
-
-
-def _records(sites: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    frame = pd.DataFrame(sites)
-    missing = [f for f in VERSION_FIELDS if f not in frame.columns]
-    if missing:
-        raise GeoError(f"sites to store lack columns {missing}")
-    rows = frame[ROW].tolist() if ROW in frame.columns else [None] * len(frame)
-    for rec, row in zip(frame[list(VERSION_FIELDS)].to_dict("records"), rows):
-        clean = {f: _plain(f, rec[f]) for f in VERSION_FIELDS}
-        clean["_row"] = None if _is_missing(row) else int(row)
-        out[clean["reference"]] = clean
-    return out
