@@ -54,9 +54,9 @@ class PlacedProposals:
                 for e in by_row.values()]
 
 
-def read_proposals(path: str | Path, **options: Any) -> PlacedProposals:
+def read_proposals(path: str | Path, *, sheet: str | None = None, **options: Any) -> PlacedProposals:
     """A provider's CSV or Excel list, placed (see ``place_table`` for ``options``)."""
-    return place_table(read_table(path), **options)
+    return place_table(read_table(path, sheet=sheet), **options)
 
 
 def single_proposal(*, site_type: str, people: int, latitude: float | None = None,
