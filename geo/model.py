@@ -48,6 +48,20 @@ class Model:
         """Which loaded file speaks for a quarter ('asy_d11', 'reg02' or 'quarterly_totals')."""
         return period_table.period_source(self.stats, period)
 
+    def population_label(self) -> str:
+        """'ONS mid-2024 estimate, as used by the Home Office in Reg_02': never the Reg_02 quarter's date."""
+        from geo.population import lad_population_label
+
+        source = sources.load_registry().get("reg02")
+        return lad_population_label(source.population_vintage if source else None)
+
+    def caveats(self) -> list[str]:
+        """Every caveat, with the figures and dates that come from the loaded files."""
+        from geo.caveats import caveats_for
+
+        source = sources.load_registry().get("reg02")
+        return caveats_for(self.stats, source.population_vintage if source else None)
+
     def source_tables(self) -> dict[str, pd.DataFrame]:
         """Every source's figures by quarter, authority and measure (for agreement and revisions)."""
         return {sid: period_table.long_table(frame, sid) for sid, frame in self.by_source.items()}

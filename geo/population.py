@@ -13,6 +13,22 @@ import pandas as pd
 from geo.errors import DataError
 
 NO_ESTIMATE = "no estimate"
+DEFAULT_LAD_VINTAGE = "ONS mid-2024 estimate"
+
+
+def lad_population_label(vintage: str | None = None) -> str:
+    """'ONS mid-2024 estimate, as used by the Home Office in Reg_02': the authority population's own date.
+
+    Reg_02 is dated 31 December 2025, but its population column is an older ONS estimate; a
+    screen that dated residents by the Reg_02 quarter would misstate them.
+    """
+    return f"{vintage or DEFAULT_LAD_VINTAGE}, as used by the Home Office in Reg_02"
+
+
+def one_population_note(vintage: str | None = None) -> str:
+    """Said on every trend: the same residents divide every quarter's figures."""
+    return (f"Residents are the {lad_population_label(vintage)}; that one population is applied to every "
+            "quarter shown, back to 2014, so rates and the 1:200 limit in earlier quarters use it too.")
 
 
 def _population_column(columns: list[str], path: Path) -> str:

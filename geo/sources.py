@@ -38,6 +38,7 @@ class Source:
     subdir: str
     local_names: tuple[str, ...]
     required: bool
+    population_vintage: str | None = None  # for files whose population column is an estimate of its own date
 
 
 @dataclass(frozen=True)

@@ -170,3 +170,25 @@ def test_west_devon_rank_is_marked_tied_on_the_files(model):
 def test_contingency_rows_of_reg02_carry_their_own_type(model):
     rows = model.stats[model.stats["source"] == "reg02"]
     assert CONTINGENCY_ALL in set(rows["accommodation_type"]) and HOTEL not in set(rows["accommodation_type"])
+
+
+def test_section4_caveat_explains_the_march_2018_step(model, workbook):
+    """Finding: every authority steps up in March 2018 (Section 4 had no authority before); no caveat said why."""
+    from geo.caveats import SECTION4_REASON
+
+    dec17 = workbook[(workbook["period"] == "2017-12-31") & (workbook["LAD Code"] == SECTION4_REASON)]
+    assert dec17["People"].sum() > 0
+    placed = workbook[(workbook["period"] == "2018-03-31") & (workbook["Support Type"] == "Section 4")
+                      & workbook["LAD Code"].astype(str).str.match(r"[EWSN]\d{8}")]
+    line = next(c for c in model.caveats() if c.startswith("Section 4"))
+    assert "March 2018" in line
+    assert f"{int(dec17['People'].sum()):,}" in line and f"{int(placed['People'].sum()):,}" in line
+
+
+def test_population_is_dated_by_its_own_vintage_not_the_reg02_quarter(model):
+    """Finding: the fair-share page said residents 'as at 31 Dec 2025'; they are the ONS mid-2024 estimate."""
+    label = model.population_label()
+    assert label == "ONS mid-2024 estimate, as used by the Home Office in Reg_02"
+    caveats = " ".join(model.caveats())
+    assert label in caveats and "applied to every quarter" in caveats
+    assert "31 December 2025" not in label
