@@ -198,8 +198,13 @@ def cmd_response(args: argparse.Namespace) -> int:
     from geo.model import load_model
     from geo.render.response import write_response
 
+    from geo.access.members import local_admin
+
     reg = Register(_store_path(args.db))
     model = load_model(args.data_dir, allow_download=False)
-    out = write_response(reg, args.id, model, args.out, made_by=args.by or _user())
+    # The command line is the desktop mode: the person at the machine, recorded in the store's audit log.
+    member = local_admin()
+    out = write_response(reg, args.id, model, args.out, made_by=args.by or member.email, member=member,
+                         db=args.db)
     print(out)
     return 0
