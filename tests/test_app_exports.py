@@ -13,10 +13,9 @@ import pandas as pd
 import pytest
 
 from apptest import run_app
-from conftest import SHARED
+from conftest import needs_shared
 
-pytestmark = pytest.mark.skipif(not SHARED.is_dir(),
-                                reason="../shared/data (the official files) is not beside this checkout")
+pytestmark = needs_shared
 
 PERIOD = "2024-06-30"
 HOTEL = "Contingency Accommodation - Hotel"
@@ -85,8 +84,8 @@ def test_files_offered_are_the_screen(model, overview):
 
 def test_the_same_request_rebuilt_from_the_page_state(model, overview, tmp_path):
     """The page's state through ui.exports gives the same file, at the chosen dpi."""
-    from ui import exports as ER
     from geo.measures import lad_table
+    from ui import exports as ER
 
     state = overview.session_state["_view"]
     assert (state.period, state.measure, state.classes) == (PERIOD, "hotel", "natural_breaks")
@@ -131,8 +130,8 @@ def test_presentation_mode_has_no_export_panel():
 
 @pytest.fixture(scope="module")
 def site_store(model, tmp_path_factory):
-    from ui import sites as SV
     from geo.sites.sample import totals_from_asy_d11, write_sample
+    from ui import sites as SV
 
     folder = tmp_path_factory.mktemp("sites")
     db = folder / "sites.sqlite"

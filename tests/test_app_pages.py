@@ -9,10 +9,9 @@ import pandas as pd
 import pytest
 
 from apptest import run_app
-from conftest import SHARED
+from conftest import SHARED, needs_shared
 
-pytestmark = pytest.mark.skipif(not SHARED.is_dir(),
-                                reason="../shared/data (the official files) is not beside this checkout")
+pytestmark = needs_shared
 
 HOTEL = "Contingency Accommodation - Hotel"
 DISPERSED = "Dispersal Accommodation"

@@ -1,20 +1,18 @@
 """Briefing packs for an authority (with site records) and a region: pages, figures, greyscale."""
 from __future__ import annotations
 
-import re
-import subprocess
 from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image
 
 from geo.errors import GeoError
 from geo.fair_share import fair_shares
 from geo.measures import headline, lad_table
 from geo.render import marking
 from geo.render.briefing import WARD_NEEDS_SITES, briefing_pack, signed
+from pdf_tools import pdf_page_gray, pdf_pages, pdf_text
 
 MADE_ON = date(2025, 3, 12)
 LIVERPOOL = "E08000012"
@@ -36,22 +34,12 @@ def fake_sites(model, lad_code: str = LIVERPOOL) -> pd.DataFrame:
     return pd.concat([frame, hotels], ignore_index=True)
 
 
-def pdf_text(path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
-
-
 def pages(path) -> int:
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
-    return int(re.search(r"^Pages:\s+(\d+)$", info, re.M).group(1))
+    return pdf_pages(path)
 
 
 def page_png(path, page: int, tmp_path) -> np.ndarray:
-    stem = tmp_path / f"page{page}"
-    subprocess.run(["pdftoppm", "-r", "40", "-gray", "-png", "-f", str(page), "-l", str(page), "-singlefile",
-                    str(path), str(stem)], check=True)
-    with Image.open(f"{stem}.png") as im:
-        return np.asarray(im.convert("L"), dtype=float)
+    return pdf_page_gray(path, page, dpi=40)
 
 
 @pytest.fixture(scope="module")

@@ -13,23 +13,21 @@ import math
 import socket
 import time
 import types
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pytest
 
-from arcgis_server import LAD_GEOJSON, WARD_GEOJSON, WARD_LAD_CSV, arcgis_server  # noqa: F401 (fixture)
+from arcgis_server import LAD_GEOJSON, WARD_GEOJSON, WARD_LAD_CSV
+from conftest import needs_shared
 from geo import download as download_module
 from geo.arcgis import fetch_layer, layer_url
 from geo.download import DownloadRecord, download, read_record, record_path, sha256_file
 from geo.errors import DownloadError
 
-pytestmark = pytest.mark.skipif(
-    not (LAD_GEOJSON.exists() and WARD_GEOJSON.exists() and WARD_LAD_CSV.exists()),
-    reason="shared ONS data not available",
-)
+pytestmark = needs_shared
 
 LAD_ROWS, WARD_ROWS, LOOKUP_ROWS = 361, 8441, 8441  # documented in the data README
 FAST = {"progress": False, "backoff": 0}
@@ -275,7 +273,7 @@ def test_download_writes_file_and_checksum_sidecar(arcgis_server, tmp_path):
     srv = arcgis_server(files={"lookup.csv": WARD_LAD_CSV})
     url = srv.file_url("lookup.csv")
     dest = tmp_path / "nested" / "lookup.csv"
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
 
     record = download(url, dest)  # progress on: tqdm must stay silent off a terminal
 
@@ -286,7 +284,7 @@ def test_download_writes_file_and_checksum_sidecar(arcgis_server, tmp_path):
     assert (record.url, record.path) == (url, dest)
     stamp = datetime.fromisoformat(record.downloaded_at)
     assert stamp.utcoffset() == timedelta(0)
-    assert before - timedelta(seconds=1) <= stamp <= datetime.now(timezone.utc)
+    assert before - timedelta(seconds=1) <= stamp <= datetime.now(UTC)
 
     sidecar = record_path(dest)
     assert sidecar == tmp_path / "nested" / "lookup.csv.json"

@@ -3,26 +3,24 @@ with WebGL, the legend and headline numbers on screen, a ward view link reopenin
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from conftest import SHARED
-from e2e_server import streamlit_app  # noqa: F401  (fixture)
+from conftest import REQUIRE_E2E, SHARED, needs_shared
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WAIT_MS = 120_000
 # CI sets this: there a missing browser must fail the run, not skip the end-to-end tests quietly.
-REQUIRED = os.environ.get("AAM_REQUIRE_E2E") == "1"
+REQUIRED = REQUIRE_E2E  # CI=true or AAM_REQUIRE_E2E=1: a missing browser fails
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason="Debian's /usr/bin/chromium is not installed"),
-    pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data (the official files) is not beside this checkout"),
+    needs_shared,
 ]
 
 

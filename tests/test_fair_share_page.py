@@ -10,22 +10,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import needs_shared
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 PAGE = ROOT / "pages" / "fair_share.py"
 
-pytestmark = pytest.mark.skipif(not SHARED_DATA.is_dir(),
-                                reason="official data folder ../shared/data is absent")
+pytestmark = needs_shared
 
 REGION = "North West"
 QUARTER = pd.Timestamp("2024-03-31")
-
-
-@pytest.fixture(scope="module")
-def model():
-    from geo.model import load_model
-
-    return load_model(allow_download=False)
 
 
 @pytest.fixture(scope="module")

@@ -12,25 +12,19 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import date
 import sys
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import pytest
+
+from conftest import needs_shared
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 PAGE = ROOT / "pages" / "sites.py"
 
-pytestmark = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="official data folder ../shared/data is absent")
-
-
-@pytest.fixture(scope="module")
-def model():
-    from geo.model import load_model
-
-    return load_model(allow_download=False)
+pytestmark = needs_shared
 
 
 def _metric(at, label: str) -> int:
@@ -113,8 +107,8 @@ def test_sample_button_imports_and_over_threshold_list_renders(model, tmp_path: 
 def test_analyst_may_download_sites(model, tmp_path: Path, monkeypatch) -> None:
     from streamlit.testing.v1 import AppTest
 
-    from ui import sites as SV
     from geo.sites.sample import totals_from_asy_d11, write_sample
+    from ui import sites as SV
 
     db = tmp_path / "analyst.sqlite"
     path = write_sample(tmp_path, model.wards, totals_from_asy_d11(model.stats), lads=("E09000017",))
@@ -145,9 +139,9 @@ def _stored(db: Path) -> pd.DataFrame:
 
 def test_app_and_cli_give_the_same_rows(model, tmp_path: Path) -> None:
     from geo.model import ward_vintage
-    from ui import sites as SV
     from geo.sites.sample import totals_from_asy_d11, write_sample
     from geo.sites.store import SiteStore
+    from ui import sites as SV
 
     path = write_sample(tmp_path / "messy council file.csv", model.wards, totals_from_asy_d11(model.stats),
                         lads=("E09000017",), messy=True, seed=3)

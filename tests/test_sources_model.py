@@ -11,12 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import ROOT, SHARED, needs_shared
 from geo import sources
 from geo.errors import SourceMissing
 from geo.measures import Filters, headline, lad_table, lad_trend
-from geo.model import load_model, web_layer
-
-from conftest import ROOT, SHARED, needs_shared
+from geo.model import web_layer
 
 
 def _registry_with(url: str | None, kind: str = "arcgis") -> dict[str, sources.Source]:
@@ -58,7 +57,8 @@ def test_download_from_a_paging_server_when_nothing_is_local(tmp_path, monkeypat
 
     monkeypatch.setattr(sources, "SHARED_DATA", tmp_path / "nowhere")
     monkeypatch.delenv(sources.DATA_DIR_ENV, raising=False)
-    with ArcGISServer(SHARED / "ons" / "Local_Authority_Districts_May_2023_UK_BUC.geojson", max_record_count=100) as server:
+    lads = SHARED / "ons" / "Local_Authority_Districts_May_2023_UK_BUC.geojson"
+    with ArcGISServer(lads, max_record_count=100) as server:
         registry = _registry_with(server.query_url)
         found = sources.resolve("lad_boundaries", cache=tmp_path / "cache", registry=registry)
         assert server.request_count >= 4  # 361 features at 100 a page
@@ -80,13 +80,6 @@ def test_unreachable_publisher_says_what_is_missing(tmp_path, monkeypatch):
         sources.resolve("lad_boundaries", cache=tmp_path / "cache", registry=registry)
     assert "Local_Authority_Districts_May_2023_UK_BUC.geojson" in str(err.value)
     assert "Download failed" in str(err.value)
-
-
-@pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    if not SHARED.is_dir():
-        pytest.skip("../shared/data is not beside this checkout")
-    return load_model(cache=tmp_path_factory.mktemp("cache"))
 
 
 def test_model_layers_populations_and_provenance(model):
