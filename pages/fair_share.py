@@ -19,6 +19,7 @@ import streamlit as st  # noqa: E402
 
 from geo import fair_share as fs  # noqa: E402
 from ui import fair_share as view  # noqa: E402
+from ui.layers import fit_view  # noqa: E402
 from geo.errors import GeoError  # noqa: E402
 from geo.measures import Filters, lad_table  # noqa: E402
 from geo.model import Model, load_model, web_layer  # noqa: E402
@@ -137,7 +138,7 @@ with map_col:
     layer = get_lad_layer(model)
     chosen = layer[layer["lad_code"].isin(summary["lad_code"])]
     features = view.map_features(chosen, summary, measure, tolerance=TOLERANCE)
-    st.pydeck_chart(view.build_deck(features, view.view_for(chosen), measure), height=480)
+    st.pydeck_chart(view.build_deck(features, fit_view(chosen.total_bounds, width_px=700, height_px=480), measure), height=480)
     st.caption(view.figure_caption(view.short_sources(model.provenance, (*SOURCES, "lad_boundaries")),
                                    period, "Colour shows people against fair share."))
 with legend_col:

@@ -28,7 +28,7 @@ from ui import state as gviews  # noqa: E402
 from geo.errors import GeoError  # noqa: E402
 from geo.model import ward_vintage  # noqa: E402
 from ui import site_layers as SL  # noqa: E402
-from ui.layers import CompactDeck, feature_collection, fit_view  # noqa: E402
+from ui.layers import CompactDeck, feature_collection, fit_view, make_deck  # noqa: E402
 from ui import sites as SV  # noqa: E402
 from geo.sites.readers import SUPPORTED  # noqa: E402
 from geo.sites.schema import FIELDS  # noqa: E402
@@ -85,13 +85,7 @@ def _wards(path: str, mtime: float, model_key: str, day: date | None, lads: tupl
 
 
 def _deck(layers: list, bounds, tooltip) -> CompactDeck:
-    import pydeck as pdk
-
-    view = gL.fit_view(bounds, width_px=900, height_px=MAP_HEIGHT, max_zoom=14.0)
-    return CompactDeck(layers=layers, map_provider=None, tooltip=tooltip or False,
-                       initial_view_state=pdk.ViewState(latitude=view["latitude"], longitude=view["longitude"],
-                                                        zoom=view["zoom"], pitch=0, bearing=0),
-                       views=[pdk.View(type="MapView", controller=True)])
+    return make_deck(layers, fit_view(bounds, width_px=900, height_px=MAP_HEIGHT, max_zoom=14.0), tooltip)
 
 
 def _ward_context(lads: list[str], over_codes: set[str]) -> list:

@@ -10,7 +10,6 @@ so "twice the fair share" is as strong a red as "half of it" is a blue.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -20,6 +19,7 @@ import pandas as pd
 
 from geo import fair_share as fs
 from geo.render.classify import DIVERGING, NO_DATA, hex_to_rgba
+from ui import layers as L
 
 UK_CHOICE = "UK: compare regions"
 MEASURES = {
@@ -543,35 +543,16 @@ def map_features(layer, summary: pd.DataFrame, measure: str, *,
     return {"type": "FeatureCollection", "features": features}
 
 
-def view_for(layer, *, width_px: int = 700, height_px: int = 480) -> dict[str, float]:
-    """Centre and zoom that fit the layer's bounds in a map of about the given size."""
-    minx, miny, maxx, maxy = (float(v) for v in layer.total_bounds)
-    lon, lat = (minx + maxx) / 2, (miny + maxy) / 2
-    lon_span = max(maxx - minx, 0.05)
-    # Web Mercator stretches latitude by 1/cos(lat).
-    lat_span = max(maxy - miny, 0.05) / max(math.cos(math.radians(lat)), 0.2)
-    zoom = min(math.log2(width_px * 360 / (512 * lon_span)),
-               math.log2(height_px * 360 / (512 * lat_span)))
-    return {"latitude": lat, "longitude": lon, "zoom": max(1.0, round(zoom - 0.15, 2))}
-
-
 def build_deck(features: dict, view: dict[str, float], measure: str):
-    """A pydeck Deck that draws offline (``map_style=None``: no base map tiles)."""
-    import pydeck as pdk
-
-    layer = pdk.Layer(
-        "GeoJsonLayer", features, id="fair-share", pickable=True, stroked=True, filled=True,
-        get_fill_color="properties.fill", get_line_color=[90, 90, 90, 255],
-        line_width_min_pixels=0.6,
-    )
+    """The fair-share map: the app's one deck builder (no basemap tiles, so it works offline)."""
+    layer = L.area_layer(features, "fair-share", line_rgba=(90, 90, 90, 255), line_px=0.6)
     tooltip = {
         "html": ("<b>{lad_name}</b><br/>{class}<br/>" + MEASURE_SHORT[measure].capitalize()
                  + ": {people}<br/>Fair share: {fair} (difference {difference})<br/>"
                  "Times fair share: {ratio}<br/>Headroom to 1:200: {headroom}"),
         "style": {"backgroundColor": "white", "color": "black", "fontSize": "12px"},
     }
-    return pdk.Deck(layers=[layer], initial_view_state=pdk.ViewState(pitch=0, bearing=0, **view),
-                    map_style=None, tooltip=tooltip)
+    return L.make_deck([layer], view, tooltip)
 
 
 # ----------------------------------------------------------- words, sources, files
