@@ -17,7 +17,8 @@ WHAT = ("sites", "aggregates")
 
 @dataclass(frozen=True)
 class Agreement:
-    """``from_org`` shares ``what`` with ``to_org`` from ``valid_from`` to ``valid_until`` (both days included)."""
+    """``from_org`` shares ``what`` with ``to_org`` from ``valid_from`` to ``valid_until`` (both days included),
+    unless an admin ended it early (``ended_on``)."""
 
     from_org: str
     to_org: str
@@ -25,6 +26,7 @@ class Agreement:
     valid_from: date
     valid_until: date
     id: int | None = None
+    ended_on: date | None = None  # ended early by an admin: not in force from this day
 
     def __post_init__(self) -> None:
         if self.what not in WHAT:
@@ -35,7 +37,8 @@ class Agreement:
             raise GeoError(f"the agreement ends ({self.valid_until}) before it starts ({self.valid_from})")
 
     def in_force(self, today: date) -> bool:
-        return self.valid_from <= today <= self.valid_until
+        ended = self.ended_on is not None and today >= self.ended_on
+        return self.valid_from <= today <= self.valid_until and not ended
 
     def covers(self, what: str) -> bool:
         """A 'sites' agreement also covers aggregates (they are computed from the sites)."""

@@ -14,7 +14,8 @@ from urllib.parse import urlparse
 
 from geo.access import audit
 from geo.access.agreements import Agreement
-from geo.access.members import (Action, Member, Organisation, looks_like_lad_code, normalise_email, require)
+from geo.access.members import (AccessDenied, Action, Member, Organisation, looks_like_lad_code, normalise_email,
+                                require)
 from geo.access.storage import AccessStore
 from geo.disclosure import Role
 from geo.errors import GeoError
@@ -27,9 +28,17 @@ def _store(db: str | Path | AccessStore) -> AccessStore:
     return db if isinstance(db, AccessStore) else AccessStore(db)
 
 
+def require_over(by: Member, org_code: str) -> None:
+    """Council and SMP admins manage their own organisation only; a national (hosting) body's admins,
+    and the desktop mode's local admin, manage any."""
+    require(by, Action.MANAGE)
+    if by.organisation.kind not in ("national", "local") and by.org_code != org_code:
+        raise AccessDenied(f"{by.email} is an admin of {by.org_code} and may not manage {org_code}")
+
+
 def put_organisation(db: str | Path | AccessStore, by: Member, org: Organisation) -> Organisation:
     """Add or change an organisation."""
-    require(by, Action.MANAGE)
+    require_over(by, org.code)
     store = _store(db)
 
     def work(conn):
@@ -53,9 +62,9 @@ def _organisation_for(store: AccessStore, code: str) -> tuple[Organisation, bool
 
 def grant(db: str | Path | AccessStore, by: Member, email: str, org_code: str, role: Role | str) -> Member:
     """Make ``email`` a member of ``org_code`` with ``role`` (replacing any earlier membership)."""
-    require(by, Action.MANAGE)
     store = _store(db)
     org, new = _organisation_for(store, org_code)
+    require_over(by, org.code)
     member = Member(normalise_email(email), org, Role.parse(role))
 
     def work(conn):
@@ -71,9 +80,10 @@ def grant(db: str | Path | AccessStore, by: Member, email: str, org_code: str, r
 
 def revoke(db: str | Path | AccessStore, by: Member, email: str) -> None:
     """End a membership at once (the next page view of that person finds no membership)."""
-    require(by, Action.MANAGE)
     store = _store(db)
     email = normalise_email(email)
+    current = store.member(email)
+    require_over(by, current.org_code if current else by.org_code)
 
     def work(conn):
         if not store.delete_member(conn, email):
@@ -84,8 +94,9 @@ def revoke(db: str | Path | AccessStore, by: Member, email: str) -> None:
 
 def agree(db: str | Path | AccessStore, by: Member, from_org: str, to_org: str, what: str,
           valid_until: date, valid_from: date | None = None) -> Agreement:
-    """Record that ``from_org`` shares ``what`` with ``to_org`` until ``valid_until`` (included)."""
-    require(by, Action.MANAGE)
+    """Record that ``from_org`` shares ``what`` with ``to_org`` until ``valid_until`` (included).
+    Only the sharing organisation's admins (or the hosting body's) may."""
+    require_over(by, from_org)
     store = _store(db)
     for code in (from_org, to_org):
         if store.organisation(code) is None:
@@ -101,15 +112,20 @@ def agree(db: str | Path | AccessStore, by: Member, from_org: str, to_org: str, 
                      agreement.valid_until, id=new_id)
 
 
-def end_agreement(db: str | Path | AccessStore, by: Member, agreement_id: int, last_day: date) -> None:
-    """Shorten an agreement to end on ``last_day`` (yesterday ends it now)."""
-    require(by, Action.MANAGE)
+def end_agreement(db: str | Path | AccessStore, by: Member, agreement_id: int, on_day: date | None = None) -> None:
+    """End an agreement from ``on_day`` (default today: access stops at once)."""
+    on_day = on_day or date.today()
     store = _store(db)
+    found = next((a for a in store.agreements() if a.id == int(agreement_id)), None)
+    if found is None:
+        raise GeoError(f"no agreement {agreement_id}")
+    if by.org_code != found.to_org:  # the receiving side may always give access up
+        require_over(by, found.from_org)
 
     def work(conn):
-        if not store.end_agreement(conn, agreement_id, last_day):
+        if not store.end_agreement(conn, agreement_id, on_day):
             raise GeoError(f"no agreement {agreement_id}")
-        audit.write_in(store, conn, by, "agreement_end", {"id": agreement_id, "last_day": last_day.isoformat()})
+        audit.write_in(store, conn, by, "agreement_end", {"id": agreement_id, "ended_on": on_day.isoformat()})
     store.transaction(work)
 
 
@@ -149,5 +165,5 @@ def listing(db: str | Path | AccessStore, today: date | None = None) -> dict[str
         "organisations": [asdict(o) | {"lad_codes": list(o.lad_codes)} for o in store.organisations()],
         "members": store.members(),
         "agreements": [asdict(a) | {"valid_from": a.valid_from.isoformat(), "valid_until": a.valid_until.isoformat(),
-                                    "in_force": a.in_force(today)} for a in store.agreements()],
+                                    "ended_on": a.ended_on.isoformat() if a.ended_on else None, "in_force": a.in_force(today)} for a in store.agreements()],
     }

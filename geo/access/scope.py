@@ -19,8 +19,9 @@ from geo.access import audit
 from geo.access.agreements import sharing_with
 from geo.access.members import AccessDenied, Action, Member, require
 from geo.access.storage import AccessStore
+from geo.errors import GeoError
 
-OWNER = "organisation"  # column added to every frame returned: the organisation that imported the record
+OWNER = "organisation"  # the column of every site record naming the organisation that imported it
 
 
 @dataclass(frozen=True)
@@ -65,23 +66,15 @@ def site_scope(member: Member, db: str | Path | AccessStore, today: date | None 
     return SiteScope(member, sites, aggregates)
 
 
-def _owned(frame: pd.DataFrame, owners: dict[int, str | None], orgs: frozenset[str] | None,
-           batch_column: str) -> pd.DataFrame:
-    """Rows whose batch was imported by one of ``orgs`` (None: all), with an ``organisation`` column.
-
-    Batches from before organisations were recorded belong to the local organisation.
-    """
-    owner = frame[batch_column].map(lambda b: owners.get(int(b)) if pd.notna(b) else None).fillna("local")
-    out = frame.assign(**{OWNER: owner.astype(str).to_numpy()})
-    if orgs is None:
-        return out
-    return out[out[OWNER].isin(orgs).to_numpy()].reset_index(drop=True)
+def _orgs(scope: SiteScope, which: str) -> frozenset[str] | None:
+    """The organisations to read (None: all, the desktop mode's whole file)."""
+    return None if scope.everything else getattr(scope, which)
 
 
-def _current(db: str | Path, as_at: date | None):
+def _site_store(db: str | Path):
     from geo.sites.store import SiteStore
 
-    return SiteStore(db).current_sites(as_at)
+    return SiteStore(db)
 
 
 def visible_sites(member: Member, db: str | Path, *, as_at: date | None = None, today: date | None = None,
@@ -100,8 +93,7 @@ def visible_sites(member: Member, db: str | Path, *, as_at: date | None = None, 
                                                 "why": str(exc)})
         raise
     scope = site_scope(member, store, today)
-    sites = _owned(_current(db, as_at), store.batch_organisations(), None if scope.everything else scope.site_orgs,
-                   "valid_from_batch")
+    sites = _site_store(db).current_sites(as_at, organisations=_orgs(scope, "site_orgs"))
     if record:
         audit.record(store, member, "view_sites", {"selection": selection or {}, "as_at": as_at,
                                                    "rows": int(len(sites)),
@@ -111,13 +103,9 @@ def visible_sites(member: Member, db: str | Path, *, as_at: date | None = None, 
 
 def visible_history(member: Member, db: str | Path, today: date | None = None) -> pd.DataFrame:
     """Every version of the sites ``member`` may see (for judging acquisitions against their ward then)."""
-    from geo.sites.store import SiteStore
-
     store = _store(db)
     require(member, Action.VIEW_SITES)
-    scope = site_scope(member, store, today)
-    return _owned(SiteStore(db).site_history(), store.batch_organisations(),
-                  None if scope.everything else scope.site_orgs, "valid_from_batch")
+    return _site_store(db).site_history(organisations=_orgs(site_scope(member, store, today), "site_orgs"))
 
 
 def aggregate_sites(member: Member, db: str | Path, *, as_at: date | None = None, today: date | None = None):
@@ -125,24 +113,20 @@ def aggregate_sites(member: Member, db: str | Path, *, as_at: date | None = None
     the member's organisation and those sharing at least aggregates with it."""
     store = _store(db)
     scope = site_scope(member, store, today)
-    return _owned(_current(db, as_at), store.batch_organisations(),
-                  None if scope.everything else scope.aggregate_orgs, "valid_from_batch")
+    return _site_store(db).current_sites(as_at, organisations=_orgs(scope, "aggregate_orgs"))
 
 
 def visible_rejections(member: Member, db: str | Path, batch_id: int) -> pd.DataFrame:
     """The rejected rows (addresses included) of one import: importers (admins) of the owning
     organisation only; the download is written to the audit log."""
-    from geo.sites.store import SiteStore
-
     store = _store(db)
+    orgs = None if member.organisation.kind == "local" else (member.org_code,)
     try:
         require(member, Action.IMPORT)
-        owner = store.batch_organisations().get(int(batch_id)) or "local"
-        if member.organisation.kind != "local" and owner != member.org_code:
-            raise AccessDenied(f"batch {batch_id} belongs to {owner}, not {member.org_code}")
-    except AccessDenied as exc:
+        _site_store(db).batch(batch_id, organisations=orgs)  # another organisation's batch: 'no batch'
+    except GeoError as exc:
         audit.record(store, member, "refused", {"what": "rejections", "batch": int(batch_id), "why": str(exc)})
-        raise
-    frame = SiteStore(db).rejections(batch_id)
+        raise AccessDenied(f"{member.email} may not download the rejected rows of batch {batch_id}: {exc}") from exc
+    frame = _site_store(db).rejections(batch_id, organisations=orgs)
     audit.record(store, member, "rejections_download", {"batch": int(batch_id), "rows": int(len(frame))})
     return frame

@@ -9,7 +9,6 @@ one before (``geo.access.audit``), so someone who edits the file around the trig
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -48,6 +47,7 @@ CREATE TABLE IF NOT EXISTS access_agreements (
     valid_until TEXT NOT NULL,
     made_at TEXT NOT NULL,
     made_by TEXT NOT NULL,
+    ended_on TEXT,
     CHECK (from_org <> to_org),
     CHECK (valid_until >= valid_from)
 );
@@ -94,23 +94,15 @@ CREATE INDEX IF NOT EXISTS export_traces_content ON export_traces(content_sha256
 AUDIT_COLUMNS = ("id", "at", "member", "organisation", "action", "detail", "prev_hash", "row_hash")
 
 
-def create_private(path: Path) -> None:
-    """Create the file readable and writable by its owner only (0600), before SQLite opens it.
-
-    SQLite gives its journal files the database file's permissions, so they stay private too.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-        os.close(fd)
-
-
 class AccessStore:
     """The access tables in one SQLite file (created on first use, 0600)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        create_private(self.path)
+        if not self.path.exists():
+            from geo.sites.store import SiteStore
+
+            SiteStore(self.path)  # the shared file: created by the site store (0600, its schema first)
         with self.connect() as conn:
             try:
                 conn.executescript(SCHEMA)
@@ -201,16 +193,17 @@ class AccessStore:
                             agreement.valid_until.isoformat(), at, by))
         return int(cur.lastrowid)
 
-    def end_agreement(self, conn: sqlite3.Connection, agreement_id: int, last_day: date) -> bool:
-        """Shorten an agreement so it ends on ``last_day`` (history kept; the audit row says who)."""
-        return conn.execute("UPDATE access_agreements SET valid_until = MAX(valid_from, ?) WHERE id = ?",
-                            (last_day.isoformat(), int(agreement_id))).rowcount > 0
+    def end_agreement(self, conn: sqlite3.Connection, agreement_id: int, on_day: date) -> bool:
+        """End an agreement from ``on_day`` (the record stays; the audit row says who)."""
+        return conn.execute("UPDATE access_agreements SET ended_on = ? WHERE id = ?",
+                            (on_day.isoformat(), int(agreement_id))).rowcount > 0
 
     def agreements(self) -> list[Agreement]:
         with self.connect() as conn:
             rows = conn.execute("SELECT * FROM access_agreements ORDER BY id").fetchall()
         return [Agreement(r["from_org"], r["to_org"], r["what"], date.fromisoformat(r["valid_from"]),
-                          date.fromisoformat(r["valid_until"]), id=int(r["id"])) for r in rows]
+                          date.fromisoformat(r["valid_until"]), id=int(r["id"]),
+                          ended_on=date.fromisoformat(r["ended_on"]) if r["ended_on"] else None) for r in rows]
 
     # --- settings --------------------------------------------------------------------------
 
@@ -273,19 +266,6 @@ class AccessStore:
         out = dict(row)
         out["selection"] = json.loads(out["selection"] or "{}")
         return out
-
-    # --- site records' owners --------------------------------------------------------------
-
-    def batch_organisations(self) -> dict[int, str | None]:
-        """Which organisation imported each site batch (None for batches from before organisations)."""
-        with self.connect() as conn:
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if "batches" not in tables:
-                return {}
-            cols = {r[1] for r in conn.execute("PRAGMA table_info(batches)")}
-            if "organisation" not in cols:
-                return {int(r[0]): None for r in conn.execute("SELECT id FROM batches")}
-            return {int(r[0]): r[1] for r in conn.execute("SELECT id, organisation FROM batches")}
 
 
 def _org(row: sqlite3.Row) -> Organisation:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     common(p)
     p.set_defaults(func=cmd_agree)
 
-    p = sub.add_parser("end", help="end agreement ID now (its last day becomes yesterday)")
+    p = sub.add_parser("end", help="end agreement ID now")
     p.add_argument("agreement", type=int)
     common(p)
     p.set_defaults(func=cmd_end)
@@ -116,7 +116,7 @@ def cmd_agree(args: argparse.Namespace) -> int:
 def cmd_end(args: argparse.Namespace) -> int:
     from geo.access.manage import end_agreement
 
-    end_agreement(args.db, _actor(args), args.agreement, date.today() - timedelta(days=1))
+    end_agreement(args.db, _actor(args), args.agreement)
     print(f"agreement {args.agreement} ended")
     return 0
 

@@ -1,0 +1,94 @@
+"""The audit log: every change leaves a row; a changed, deleted or truncated row is named by verify."""
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from access_fixtures import ADMIN_A, HOST_ADMIN, two_councils
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _geo(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "geo", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+
+
+def _tamper(db: Path, sql: str, *args) -> None:
+    """What someone with the file could do: drop the append-only triggers and edit."""
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TRIGGER audit_log_no_update")
+    conn.execute("DROP TRIGGER audit_log_no_delete")
+    conn.execute(sql, args)
+    conn.commit()
+    conn.close()
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    return two_councils(tmp_path)
+
+
+def test_every_change_and_import_left_a_row_that_chains(store) -> None:
+    from geo.access import audit
+
+    rows = audit.read(store.db)
+    actions = [r["action"] for r in rows]
+    assert actions.count("member_grant") == 8 and actions.count("import") == 2
+    assert "organisation_put" in actions
+    assert [r["id"] for r in rows] == list(range(1, len(rows) + 1))
+    assert all(r["prev_hash"] == p["row_hash"] for p, r in zip(rows, rows[1:]))
+    assert audit.verify(store.db).ok
+    imports = audit.read(store.db, action="import", member=ADMIN_A)
+    assert len(imports) == 1 and '"outcome": "imported"' in imports[0]["detail"]
+
+
+def test_the_log_refuses_update_and_delete(store) -> None:
+    conn = sqlite3.connect(store.db)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        conn.execute("UPDATE audit_log SET member = 'x@y.z' WHERE id = 1")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        conn.execute("DELETE FROM audit_log WHERE id = 1")
+    conn.close()
+
+
+def test_verify_names_a_changed_row(store) -> None:
+    from geo.access import audit
+
+    _tamper(store.db, "UPDATE audit_log SET member = ? WHERE id = 3", HOST_ADMIN.replace("host", "someone"))
+    verdict = audit.verify(store.db)
+    assert not verdict.ok and verdict.bad_row == 3 and "changed" in verdict.reason
+    done = _geo("audit", "verify", "--db", str(store.db))
+    assert done.returncode == 1 and "row 3" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_verify_names_a_deleted_row_and_a_deleted_tail(store, tmp_path: Path) -> None:
+    from geo.access import audit
+
+    _tamper(store.db, "DELETE FROM audit_log WHERE id = 4")
+    verdict = audit.verify(store.db)
+    assert not verdict.ok and verdict.bad_row == 4 and "missing" in verdict.reason
+
+    other = two_councils(tmp_path / "second")
+    last = audit.read(other.db)[-1]["id"]
+    _tamper(other.db, "DELETE FROM audit_log WHERE id = ?", last)
+    verdict = audit.verify(other.db)
+    assert not verdict.ok and verdict.bad_row == last and "deleted" in verdict.reason
+
+
+def test_verify_passes_on_an_intact_log_from_the_command_line(store) -> None:
+    done = _geo("audit", "verify", "--db", str(store.db))
+    assert done.returncode == 0 and "intact" in done.stdout
+
+
+def test_audit_page_filters(store) -> None:
+    from geo.access import audit
+
+    everyone = audit.read(store.db)
+    by_host = audit.read(store.db, member=HOST_ADMIN)
+    assert 0 < len(by_host) < len(everyone) and {r["member"] for r in by_host} == {HOST_ADMIN}
+    assert {r["action"] for r in audit.read(store.db, action="import")} == {"import"}
