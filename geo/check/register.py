@@ -295,7 +295,7 @@ class Register:
                 writer.writeheader()
                 writer.writerow(row)
             result = import_sites(path, db_sites or self.path, wards, imported_by=recorded_by,
-                                  postcode_directory=postcode_directory)
+                                  organisation=prop["organisation"], postcode_directory=postcode_directory)
         if result.rejected:
             raise DataError("the procured site could not be recorded: " + "; ".join(
                 f"{r['column']}: {r['reason']}" for r in result.rejections))

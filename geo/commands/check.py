@@ -6,7 +6,6 @@ the form and the same check run here give the same JSON. Bad input is a GeoError
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from datetime import date
@@ -17,7 +16,6 @@ from geo.check.evaluate import DECISIONS, ListResult
 from geo.check.settings import PROPOSAL_TYPES
 from geo.errors import DataError
 
-DEFAULT_ORGANISATION = "local"
 
 
 def _date(value: str) -> date:
@@ -25,13 +23,6 @@ def _date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date (use YYYY-MM-DD)") from None
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "unknown"
 
 
 def register(subparsers: Any) -> None:
@@ -53,7 +44,8 @@ def register(subparsers: Any) -> None:
                    help="property type (single check: default dispersed; list: for rows without one)")
     p.add_argument("--postcodes", type=Path, help="ONS postcode directory (NSPL/ONSPD CSV)")
     p.add_argument("--online-lookup", help="postcodes.io-style URL (only if addresses may leave the machine)")
-    p.add_argument("--organisation", default=DEFAULT_ORGANISATION, help="whose rules apply (register settings)")
+    p.add_argument("--as", dest="member", help="your e-mail as a member (not needed on a single-user desktop store)")
+    p.add_argument("--organisation", help="whose rules apply and whose register (default: your organisation)")
     p.add_argument("--data-dir", type=Path, help="folder with the official data files")
     p.add_argument("--offline", action="store_true", help="never download official files")
     p.add_argument("--add", action="store_true", help="keep the proposal(s) in the register")
@@ -67,11 +59,13 @@ def register(subparsers: Any) -> None:
     rs = r.add_subparsers(dest="proposals_command", required=True)
     lst = rs.add_parser("list", help="every proposal, its decision, overdue ones marked")
     lst.add_argument("--db", type=Path, required=True)
+    lst.add_argument("--as", dest="member", help="your e-mail as a member (not needed on a desktop store)")
     lst.add_argument("--organisation")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=cmd_list)
     dec = rs.add_parser("decide", help="record a decision (history is kept)")
     dec.add_argument("--db", type=Path, required=True)
+    dec.add_argument("--as", dest="member", help="your e-mail as a member (not needed on a desktop store)")
     dec.add_argument("--id", type=int, required=True)
     dec.add_argument("--decision", choices=DECISIONS, required=True)
     dec.add_argument("--reason", required=True)
@@ -79,6 +73,7 @@ def register(subparsers: Any) -> None:
     dec.set_defaults(func=cmd_decide)
     pro = rs.add_parser("procure", help="the proposal was procured: record it as a site (planned or open)")
     pro.add_argument("--db", type=Path, required=True)
+    pro.add_argument("--as", dest="member", help="your e-mail as a member (not needed on a desktop store)")
     pro.add_argument("--id", type=int, required=True)
     pro.add_argument("--status", choices=("planned", "open"), default="planned")
     pro.add_argument("--site-ref", help="the site record's reference (default: the proposal's)")
@@ -87,11 +82,19 @@ def register(subparsers: Any) -> None:
     pro.set_defaults(func=cmd_procure)
     res = rs.add_parser("response", help="the consultation response as PDF or Word")
     res.add_argument("--db", type=Path, required=True)
+    res.add_argument("--as", dest="member", help="your e-mail as a member (not needed on a desktop store)")
     res.add_argument("--id", type=int, required=True)
     res.add_argument("--out", type=Path, required=True, help="FILE.pdf or FILE.docx")
     res.add_argument("--by", default=None, help="who is making the document (printed on it)")
     res.add_argument("--data-dir", type=Path)
     res.set_defaults(func=cmd_response)
+
+
+def _member(args: argparse.Namespace) -> Any:
+    """Who is asking: ``--as EMAIL``'s membership, or the local admin on a single-user desktop store."""
+    from geo.access.identity import member_for
+
+    return member_for(args.db, getattr(args, "member", None))
 
 
 def _store_path(path: Path) -> Path:
@@ -100,17 +103,19 @@ def _store_path(path: Path) -> Path:
     return path
 
 
-def run_check(args: argparse.Namespace) -> ListResult:
+def run_check(args: argparse.Namespace) -> tuple[ListResult, Any]:
     """The check the command asks for, as the app would run it."""
+    from geo.access.scope import visible_sites
     from geo.check.evaluate import build_context, check_proposals
     from geo.check.placement import PlacedProposals, read_proposals, single_proposal
     from geo.check.register import Register
     from geo.model import load_model
     from geo.sites.geocode import make_geocoder
-    from geo.sites.store import SiteStore
 
     db = _store_path(args.db)
-    sites = SiteStore(db).current_sites()
+    member = _member(args)
+    sites = visible_sites(member, db, selection={"what": "property check"})
+    args.organisation = args.organisation or member.org_code
     settings = Register(db).settings(args.organisation)
     model = load_model(args.data_dir, allow_download=not args.offline)
     ctx = build_context(model, sites, settings)
@@ -118,7 +123,7 @@ def run_check(args: argparse.Namespace) -> ListResult:
     if args.file is not None:
         placed = read_proposals(args.file, sheet=args.sheet, geocoder=geocoder, sites=sites,
                                 default_type=args.type)
-        return check_proposals(placed, ctx)
+        return check_proposals(placed, ctx), member
     if args.beds is None:
         raise DataError("--beds is required for a single check (bed spaces or people)")
     if (args.lat is None) != (args.lon is None) or (args.easting is None) != (args.northing is None):
@@ -129,11 +134,11 @@ def run_check(args: argparse.Namespace) -> ListResult:
                                longitude=args.lon, easting=args.easting, northing=args.northing,
                                postcode=args.postcode, address=args.address, reference=args.site_ref,
                                provider=args.provider, geocoder=geocoder, sites=sites)
-    return check_proposals(PlacedProposals(proposal), ctx)
+    return check_proposals(PlacedProposals(proposal), ctx), member
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    result = run_check(args)
+    result, member = run_check(args)
     single = args.file is None
     if single and result.rejected:
         raise DataError("; ".join(f"{r['column']}: {r['reason']}" for r in result.rejected))
@@ -143,7 +148,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         reg = Register(args.db)
         settings = reg.settings(args.organisation)
         for answer in result.results:
-            answer["register_id"] = reg.add(answer, organisation=args.organisation, entered_by=_user(),
+            answer["register_id"] = reg.add(answer, organisation=args.organisation, entered_by=member.email,
                                             provider=args.provider, received=args.received,
                                             deadline=args.deadline, settings=settings)
     if args.json:
@@ -163,7 +168,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from geo.check.register import Register
 
-    table = Register(_store_path(args.db)).proposals(args.organisation)
+    _store_path(args.db)
+    table = Register(args.db).proposals(args.organisation or _member(args).org_code)
     if args.json:
         print(json.dumps(table.to_dict("records"), default=str, ensure_ascii=False))
     else:
@@ -176,7 +182,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
     from geo.check.register import Register
 
     reg = Register(_store_path(args.db))
-    reg.decide(args.id, args.decision, args.reason, args.by or _user())
+    reg.decide(args.id, args.decision, args.reason, args.by or _member(args).email)
     print(f"proposal {args.id}: {args.decision} recorded")
     return 0
 
@@ -187,7 +193,7 @@ def cmd_procure(args: argparse.Namespace) -> int:
 
     reg = Register(_store_path(args.db))
     done = reg.procure(args.id, wards=load_ward_layer(args.data_dir), status=args.status,
-                       site_reference=args.site_ref, recorded_by=args.by or _user())
+                       site_reference=args.site_ref, recorded_by=args.by or _member(args).email)
     flag = " (FLAGGED: procured after the council objected)" if done.after_objection else ""
     print(f"proposal {args.id}: site {done.site_reference} recorded as {done.status} (batch {done.batch}){flag}")
     return 0
@@ -198,12 +204,9 @@ def cmd_response(args: argparse.Namespace) -> int:
     from geo.model import load_model
     from geo.render.response import write_response
 
-    from geo.access.members import local_admin
-
     reg = Register(_store_path(args.db))
     model = load_model(args.data_dir, allow_download=False)
-    # The command line is the desktop mode: the person at the machine, recorded in the store's audit log.
-    member = local_admin()
+    member = _member(args)
     out = write_response(reg, args.id, model, args.out, made_by=args.by or member.email, member=member,
                          db=args.db)
     print(out)
