@@ -1,4 +1,4 @@
-"""Read a council's site file (CSV, Excel, GeoJSON, GeoPackage) into a raw table of cells.
+"""Read a council's site file (CSV, Excel, ODS, GeoJSON, GeoPackage, zipped Shapefile) into raw cells.
 
 Nothing is interpreted here: cells stay as the file holds them so that rejections can quote the
 original values and the download of rejected rows round-trips. Each row keeps the number a user
@@ -7,8 +7,6 @@ the ``_source_row`` column, which is what every message about a row refers to.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 from typing import Any
@@ -16,85 +14,85 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geo import reading
 from geo.errors import DataError
 from geo.sites.schema import GEOMETRY_LAT, GEOMETRY_LON, GEOMETRY_PROBLEM, ROW, load_aliases, squash
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
-GEO_SUFFIXES = {".geojson", ".json", ".gpkg"}
-SUPPORTED = sorted(CSV_SUFFIXES | EXCEL_SUFFIXES | GEO_SUFFIXES)
-# Encodings councils' exports actually come in; latin-1 last because it never fails.
-ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+ODS_SUFFIXES = {".ods"}
+GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".zip"}
+SUPPORTED = sorted(CSV_SUFFIXES | EXCEL_SUFFIXES | ODS_SUFFIXES | GEO_SUFFIXES)
 HEADER_SCAN_ROWS = 20
+BNG = "EPSG:27700"
 
 
 def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
-    """Read any supported site file; ``sheet`` names an Excel sheet or a GeoPackage layer."""
+    """Read any supported site file; ``sheet`` names a spreadsheet sheet or a GeoPackage layer.
+
+    Every file passes the bounded reading layer (``geo.reading``) first: size cap and, for
+    zipped formats, the zip-bomb check, before any parser sees it.
+    """
     path = Path(path)
-    if not path.is_file():
-        raise DataError("file not found", file=path)
     suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise DataError("old .xls workbooks are not supported: save it as .xlsx, .ods or .csv", file=path)
+    if suffix not in set(SUPPORTED):
+        raise DataError(f"unsupported file type '{suffix}' (use {', '.join(SUPPORTED)})", file=path)
+    reading.check_file(path, reading.SITE)
     if suffix in CSV_SUFFIXES:
         frame = read_csv(path)
     elif suffix in EXCEL_SUFFIXES:
         frame = read_excel(path, sheet=sheet)
-    elif suffix in GEO_SUFFIXES:
-        frame = read_geo(path, layer=sheet)
-    elif suffix == ".xls":
-        raise DataError("old .xls workbooks are not supported: save it as .xlsx or .csv", file=path)
+    elif suffix in ODS_SUFFIXES:
+        frame = read_ods(path, sheet=sheet)
     else:
-        raise DataError(f"unsupported file type '{suffix}' (use {', '.join(SUPPORTED)})", file=path)
+        frame = read_geo(path, layer=sheet)
     frame.attrs["file"] = path.name
     return frame
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Text and the encoding that read it: UTF-8 (with or without BOM), then Windows-1252."""
-    for encoding in ENCODINGS:
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
-
-
-def _delimiter(text: str) -> str:
-    sample = "\n".join(text.splitlines()[:20])
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
+    """Text and the encoding that read it (see ``geo.reading.decode``; a guess is labelled so)."""
+    decoded = reading.decode(data)
+    return decoded.text, decoded.encoding
 
 
 def read_csv(path: Path) -> pd.DataFrame:
     """CSV in any common encoding and delimiter; row numbers count every physical record."""
-    text, encoding = decode(path.read_bytes())
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+    decoded = reading.read_text(path, reading.SITE)
+    rows = reading.csv_rows(decoded.text, file=path, kind=reading.SITE)
     frame = _frame_from_rows(rows, path, sheet=None)
-    frame.attrs["encoding"] = encoding
+    frame.attrs["encoding"] = decoded.encoding
+    frame.attrs["encoding_guessed"] = decoded.guessed
+    if decoded.guessed:
+        frame.attrs.setdefault("warnings", []).append(
+            f"{path.name} is not UTF-8 or UTF-16; read as {decoded.encoding}, a guess: check accented names")
     return frame
 
 
 def read_excel(path: Path, sheet: str | None = None) -> pd.DataFrame:
-    """First sheet (or the named one) of an .xlsx; values as Excel holds them (dates as datetimes)."""
-    from openpyxl import load_workbook
+    """First sheet (or the named one) of an .xlsx; values as Excel holds them (dates as datetimes).
 
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException
-        raise DataError(f"cannot open as an Excel workbook ({exc.__class__.__name__}: {exc})", file=path) from exc
-    try:
-        if sheet is None:
-            ws = book.worksheets[0]
-        elif sheet in book.sheetnames:
-            ws = book[sheet]
-        else:
-            raise DataError(f"no sheet '{sheet}' (sheets: {', '.join(book.sheetnames)})", file=path)
-        rows = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
-        frame = _frame_from_rows(rows, path, sheet=ws.title)
-    finally:
-        book.close()
-    frame.attrs["sheet"] = ws.title
+    Every row is read whatever the sheet's ``<dimension>`` tag claims (see ``geo.reading``).
+    """
+    title, rows = reading.xlsx_rows(path, sheet)
+    frame = _frame_from_rows(rows, path, sheet=title)
+    frame.attrs["sheet"] = title
+    return frame
+
+
+def read_ods(path: Path, sheet: str | None = None) -> pd.DataFrame:
+    """First sheet (or the named one) of an OpenDocument spreadsheet, read with calamine."""
+    book = reading.open_workbook(path, reading.SITE)
+    names = list(book.sheet_names)
+    if not names:
+        raise DataError("the spreadsheet has no sheets", file=path)
+    if sheet is not None and sheet not in names:
+        raise DataError(f"no sheet '{sheet}' (sheets: {', '.join(names)})", file=path)
+    title = sheet or names[0]
+    frame = _frame_from_rows(reading.sheet_rows(book, title, file=path), path, sheet=title)
+    frame.attrs["sheet"] = title
     return frame
 
 
@@ -174,18 +172,61 @@ def _frame_from_rows(rows: list[list[Any]], path: Path, sheet: str | None) -> pd
     return frame
 
 
-def read_geo(path: Path, layer: str | None = None) -> pd.DataFrame:
-    """GeoJSON or GeoPackage: attributes plus point positions as WGS84 longitude/latitude."""
-    import geopandas as gpd
+def _looks_like_grid_metres(gdf: Any) -> bool:
+    """Coordinates in British National Grid's range (metres) rather than degrees."""
     import shapely
 
+    geoms = gdf.geometry.values
+    usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not usable.any():
+        return False
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms[usable])
+    degrees = -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90
+    return not degrees and minx >= 0 and maxx <= 700_000 and miny >= 0 and maxy <= 1_300_000
+
+
+def _read_geo_frame(path: Path, layer: str | None) -> Any:
+    """The file as a GeoDataFrame, refusing it when it holds more features than the row cap."""
+    import geopandas as gpd
+    import pyogrio
+
+    source = f"zip://{path}" if path.suffix.lower() == ".zip" else str(path)
+    kind = "a zipped Shapefile" if path.suffix.lower() == ".zip" else "GeoJSON/GeoPackage"
     try:
-        gdf = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+        info = pyogrio.read_info(source, layer=layer) if layer else pyogrio.read_info(source)
+        cap = reading.max_rows()
+        if int(info.get("features") or 0) > cap:
+            raise DataError(f"{int(info['features']):,} features, more than {cap:,} "
+                            "(set AAM_MAX_ROWS to allow more)", file=path, sheet=layer)
+        return gpd.read_file(source, layer=layer) if layer else gpd.read_file(source)
+    except DataError:
+        raise
     except Exception as exc:  # pyogrio raises DataSourceError and friends
-        raise DataError(f"cannot read as GeoJSON/GeoPackage ({exc.__class__.__name__}: {exc})", file=path) from exc
-    if gdf.crs is None:
+        raise DataError(f"cannot read as {kind} ({exc.__class__.__name__}: {exc})", file=path) from None
+
+
+def read_geo(path: Path, layer: str | None = None) -> pd.DataFrame:
+    """GeoJSON, GeoPackage or zipped Shapefile: attributes plus point positions as WGS84 lon/lat.
+
+    A file that names no CRS is WGS84 (RFC 7946) unless its coordinates are plainly British
+    National Grid metres: then it is read as EPSG:27700 and the frame's ``warnings`` say the CRS
+    was missing, instead of every point being rejected as outside the UK.
+    """
+    import shapely
+
+    gdf = _read_geo_frame(path, layer)
+    warnings: list[str] = []
+    if gdf.crs is None and _looks_like_grid_metres(gdf):
+        gdf = gdf.set_crs(BNG)
+        warnings.append(f"{path.name} names no coordinate reference system; its coordinates look like "
+                        "British National Grid metres, so they were read as EPSG:27700")
+    elif gdf.crs is None:
         gdf = gdf.set_crs("EPSG:4326")  # RFC 7946: GeoJSON without a CRS is WGS84
-    elif gdf.crs.to_epsg() != 4326:
+    elif gdf.crs.is_geographic and _looks_like_grid_metres(gdf):
+        gdf = gdf.set_crs(BNG, allow_override=True)
+        warnings.append(f"{path.name} says its CRS is {gdf.crs.name} but its coordinates look like "
+                        "British National Grid metres, so they were read as EPSG:27700")
+    if gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs("EPSG:4326")
     geoms = gdf.geometry.values
     kinds = np.asarray(shapely.get_type_id(geoms))
@@ -212,4 +253,6 @@ def read_geo(path: Path, layer: str | None = None) -> pd.DataFrame:
     frame.insert(0, ROW, pd.Series(np.arange(1, len(frame) + 1), dtype="int64"))
     if layer:
         frame.attrs["sheet"] = layer
+    if warnings:
+        frame.attrs["warnings"] = warnings
     return frame
