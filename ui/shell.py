@@ -149,12 +149,24 @@ def _params() -> dict[str, Any]:
     return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
 
 
+def _page_changed() -> bool:
+    """True on the first run of a page after another page (the sidebar menu or a page link)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    page = getattr(ctx, "page_script_hash", None) if ctx is not None else None
+    changed = st.session_state.get("_page_hash") not in (None, page)
+    st.session_state["_page_hash"] = page
+    return changed
+
+
 def load_state(model: Model) -> ViewState:
     """The view for this run: from the link when it changed (a new link or a page switch with
     parameters), else what this session had (page menus drop the link's parameters)."""
     ss = st.session_state
     params = _params()
     sig = views.signature(params)
+    new_page = _page_changed()
     if "_view" not in ss or (params and sig != ss.get("_url_sig")):
         state, problems = views.decode(params, **options(model))
         ss["_view"] = state
@@ -162,6 +174,11 @@ def load_state(model: Model) -> ViewState:
         ss["_url_sig"] = sig
         for key in [k for k in ss.keys() if str(k).startswith("w_")]:
             del ss[key]  # widgets take the link's values
+    elif new_page:
+        # A widget keeps its key but not its value across pages: a quarter slider drawn fresh on the
+        # new page would start at its first option (March 2014) and write that back. Re-seed from the view.
+        for key in [k for k in ss.keys() if str(k).startswith("w_")]:
+            del ss[key]
     state = ss["_view"]
     if state.period is None:
         state = replace(state, period=model.latest_period.date().isoformat())
