@@ -1,0 +1,246 @@
+"""Check a proposed property: before it is procured, where would its ward and council stand, what is
+around it, and what should the council say? Then keep the proposal in the register and answer it.
+
+Thin on purpose: widgets and layout only. Every figure comes from ``geo.check`` through
+``ui.check`` (the same functions as ``python -m geo check``); site records are read only through
+``geo.access`` (officers of the council and partnership members under a sharing agreement).
+"""
+from __future__ import annotations
+
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `streamlit run pages/check.py` puts pages/ first, not the repo
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from geo.access.members import Action, require  # noqa: E402
+from geo import text  # noqa: E402
+from geo.check.evaluate import DECISIONS  # noqa: E402
+from geo.check.register import DEFAULT_RESPONSE_DAYS, Register  # noqa: E402
+from geo.check.settings import PROPOSAL_TYPES, RADII_M, CheckSettings  # noqa: E402
+from geo.errors import GeoError  # noqa: E402
+from geo.render.response import build_response, trace_document  # noqa: E402
+from geo.sites.geocode import make_geocoder  # noqa: E402
+from geo.sites.readers import SUPPORTED  # noqa: E402
+from ui import check as UC  # noqa: E402
+from ui import shell  # noqa: E402
+from ui.sites import save_upload  # noqa: E402
+
+MAP_HEIGHT = 520
+
+model = shell.require_model()
+state = shell.load_state(model)
+shell.chrome(state)
+st.title("Check a proposed property")
+st.caption("Before a property or hotel is procured: its ward and council against the 1:200 limit now and "
+           "with it, what is already around it, and a recommendation with the rule that produced it.")
+if model.wards is None:
+    st.error("The check places a property in its ward, and no ward boundaries are loaded.")
+    st.stop()
+
+db = shell.sites_db(model)
+email = getattr(st.user, "email", None) if getattr(st.user, "is_logged_in", False) else None
+try:
+    member = UC.member_for_email(db, email)
+    sites = UC.visible_site_records(member, db)
+except GeoError as exc:
+    st.error(str(exc))
+    st.stop()
+register = Register(db)
+organisation = member.org_code
+settings = register.settings(organisation)
+ctx = UC.context(model, sites, settings)
+st.caption(f"Signed in as {member.email} ({organisation}). {len(sites):,} site records you may see. "
+           f"Council figures {text.as_at(ctx.period)}.")
+
+with st.sidebar.expander("Postcodes", expanded=False):
+    nspl = st.text_input("ONS postcode directory (NSPL/ONSPD CSV) on this machine", key="check_nspl")
+    online = st.text_input("Online lookup (only if addresses may leave this machine)", key="check_online")
+geocoder = make_geocoder(nspl or None, online or None)
+
+single_tab, list_tab, register_tab, rules_tab = st.tabs(
+    ["One property", "A provider's list", "Register", "Rules"])
+
+
+def show_answer(answer: dict, key: str) -> None:
+    kind, sentence = UC.headline(answer)
+    getattr(st, kind)(sentence)
+    st.caption(f"Rule: {answer['rule']}")
+    if answer["counted_together"]:
+        st.caption(answer["counted_together"])
+    left, right = st.columns([3, 2])
+    left.dataframe(UC.evidence_table(answer), hide_index=True, width="stretch")
+    right.dataframe(UC.around_table(answer), hide_index=True, width="stretch")
+    right.dataframe(UC.nearby_table(answer), hide_index=True, width="stretch", height=220)
+    st.caption(answer["sources"])
+
+
+def keep_form(results: list[dict], key: str) -> None:
+    with st.form(f"keep_{key}"):
+        st.markdown("**Keep in the register**")
+        c1, c2, c3 = st.columns(3)
+        provider = c1.text_input("Proposed by (provider)")
+        received = c2.date_input("Received", value=date.today(), format="DD/MM/YYYY")
+        deadline = c3.date_input("Response due", value=date.today() + timedelta(days=DEFAULT_RESPONSE_DAYS),
+                                 format="DD/MM/YYYY")
+        if st.form_submit_button(f"Keep {len(results)} proposal{'s' if len(results) != 1 else ''}"):
+            try:
+                ids = [register.add(a, organisation=organisation, entered_by=member.email,
+                                    provider=provider or None, received=received, deadline=deadline,
+                                    settings=settings) for a in results]
+                st.success(f"Kept as proposal{'s' if len(ids) != 1 else ''} {', '.join(map(str, ids))}.")
+            except GeoError as exc:
+                st.error(str(exc))
+
+
+with single_tab:
+    with st.form("check_one"):
+        how = st.radio("Where", ["Latitude and longitude", "Easting and northing", "Postcode", "Existing site"],
+                       horizontal=True)
+        c1, c2 = st.columns(2)
+        first = c1.text_input("Latitude / easting / postcode / site reference", key="check_first")
+        second = c2.text_input("Longitude / northing (for coordinates)", key="check_second")
+        c3, c4, c5 = st.columns(3)
+        site_type = c3.selectbox("Type", PROPOSAL_TYPES)
+        people = c4.number_input("Bed spaces or people", min_value=1, value=4, step=1, key="check_people")
+        address = c5.text_input("Address (optional)")
+        asked = st.form_submit_button("Check")
+    if asked:
+        where: dict = {}
+        try:
+            if how == "Latitude and longitude":
+                where = {"latitude": float(first), "longitude": float(second)}
+            elif how == "Easting and northing":
+                where = {"easting": float(first), "northing": float(second)}
+            elif how == "Postcode":
+                where = {"postcode": first}
+            else:
+                where = {"site_reference": first.strip()}
+        except ValueError:
+            st.error("Coordinates must be numbers.")
+        if where:
+            st.session_state["check_single"] = UC.run_single(ctx, site_type=site_type, people=int(people),
+                                                             address=address or None, geocoder=geocoder, **where)
+    result = st.session_state.get("check_single")
+    if result is not None:
+        for problem in result.rejected:
+            st.error(f"Cannot place this property: {problem['reason']}")
+        if result.results:
+            deck = UC.check_deck(result.results, model.wards)
+            st.pydeck_chart(deck, height=MAP_HEIGHT, key="check_map_one")
+            show_answer(result.results[0], "one")
+            keep_form(result.results, "one")
+
+with list_tab:
+    st.markdown("Upload a provider's list (CSV or Excel). Proposals in one list are **counted together**, in "
+                "list order: ten properties in one ward are judged as ten.")
+    upload = st.file_uploader("Provider's list", type=[s.lstrip(".") for s in SUPPORTED if s != ".gpkg"],
+                              key="check_upload")
+    default_type = st.selectbox("Type for rows that give none", ["(none: reject them)", *PROPOSAL_TYPES])
+    if upload is not None and st.button("Check the list"):
+        path = save_upload(upload.name, upload.getvalue())
+        try:
+            st.session_state["check_list"] = UC.run_list(
+                ctx, path, geocoder=geocoder, default_type=None if default_type.startswith("(") else default_type)
+        except GeoError as exc:
+            st.error(str(exc))
+    listed = st.session_state.get("check_list")
+    if listed is not None:
+        st.write(f"{len(listed.results)} placed, {len(listed.rejected)} rejected.")
+        st.dataframe(UC.results_table(listed), hide_index=True, width="stretch")
+        if listed.rejected:
+            st.markdown("**Rows that could not be placed**")
+            st.dataframe(UC.rejected_table(listed), hide_index=True, width="stretch")
+        if listed.results:
+            st.pydeck_chart(UC.check_deck(listed.results, model.wards), height=MAP_HEIGHT, key="check_map_list")
+            keep_form(listed.results, "list")
+        c1, c2 = st.columns(2)
+        try:
+            c1.download_button("Answers (CSV)", UC.stamped(member, db, UC.results_csv(listed), "csv",
+                                                           len(listed.results)),
+                               file_name="property check answers.csv", mime="text/csv")
+            c2.download_button("Answers (Excel)", UC.stamped(member, db, UC.results_xlsx(listed), "xlsx",
+                                                             len(listed.results)),
+                               file_name="property check answers.xlsx")
+        except GeoError as exc:
+            st.caption(f"Exports: {exc}")
+
+with register_tab:
+    table = UC.register_table(register, organisation)
+    overdue = UC.overdue_count(table)
+    if overdue:
+        st.warning(f"{overdue} proposal{'s are' if overdue != 1 else ' is'} overdue: the response date has passed "
+                   "with no decision.")
+    if table.empty:
+        st.info("No proposals kept yet. Check a property and keep it.")
+    else:
+        st.dataframe(UC.highlight_overdue(table), hide_index=True, width="stretch")
+        chosen = st.selectbox("Proposal", table["No."].tolist(), key="check_register_pick")
+        with st.form("decide"):
+            c1, c2 = st.columns([1, 3])
+            decision = c1.selectbox("Decision", DECISIONS)
+            reason = c2.text_input("Reason")
+            if st.form_submit_button("Record the decision"):
+                try:
+                    register.decide(int(chosen), decision, reason, member.email)
+                    st.success("Recorded. Earlier decisions stay in the history.")
+                except GeoError as exc:
+                    st.error(str(exc))
+        st.dataframe(register.history(int(chosen)), hide_index=True, width="stretch")
+        c1, c2, c3 = st.columns(3)
+        status = c1.selectbox("Procured as", ["planned", "open"])
+        if c1.button("Record as procured (becomes a site record)"):
+            try:
+                done = register.procure(int(chosen), wards=model.wards, status=status, recorded_by=member.email)
+                message = f"Site {done.site_reference} recorded as {done.status}."
+                (st.error if done.after_objection else st.success)(
+                    message + (" Flagged: procured after the council objected." if done.after_objection else ""))
+            except GeoError as exc:
+                st.error(str(exc))
+        for fmt, label, col in (("pdf", "Response (PDF)", c2), ("docx", "Response (Word)", c3)):
+            try:
+                data = trace_document(build_response(register, int(chosen), model.wards, fmt, made_by=member.email),
+                                      fmt, member=member, db=db, proposal_id=int(chosen)) \
+                    if col.button(f"Make {label}", key=f"make_{fmt}") else None
+            except GeoError as exc:
+                col.caption(str(exc))
+                data = None
+            if data:
+                col.download_button(f"Download {label}", data, file_name=f"consultation response {chosen}.{fmt}")
+
+with rules_tab:
+    st.markdown("The rules this council applies, in order. They are kept per organisation; earlier versions "
+                "stay on record.")
+    for line in settings.describe():
+        st.markdown(f"- {line}")
+    with st.form("rules"):
+        c1, c2 = st.columns(2)
+        values = {
+            "object_ward_over": c1.checkbox("Object when the ward is or would go over 1:200", settings.object_ward_over),
+            "object_council_over": c1.checkbox("Object when the council is or would go over 1:200",
+                                               settings.object_council_over),
+            "object_hotel_in_ward": c1.checkbox("Object to a hotel in a ward with a hotel",
+                                                settings.object_hotel_in_ward),
+            "conditions_no_estimate": c1.checkbox("Conditions where the ward has no population estimate",
+                                                  settings.conditions_no_estimate),
+            "count_all_types": c1.checkbox("Count every type toward 1:200 (not only dispersed)",
+                                           settings.count_all_types),
+            "concentration_radius_m": c2.selectbox("Concentration radius (m)", RADII_M,
+                                                   index=RADII_M.index(settings.concentration_radius_m)),
+            "max_sites_nearby": c2.number_input("Most sites within the radius", 0, 1000, settings.max_sites_nearby),
+            "max_people_nearby": c2.number_input("Most people within the radius", 0, 10000,
+                                                 settings.max_people_nearby),
+            "conditions_headroom_share": c2.slider("Conditions when less than this share of the ward limit is left",
+                                                   0.0, 0.5, float(settings.conditions_headroom_share), 0.05),
+        }
+        if st.form_submit_button("Save the rules"):
+            try:
+                require(member, Action.SETTINGS)
+                register.save_settings(organisation, CheckSettings.from_dict(values), member.email)
+                st.success("Saved. New checks use these rules; answers already kept keep the rules of their day.")
+            except GeoError as exc:
+                st.error(str(exc))
