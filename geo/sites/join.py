@@ -11,6 +11,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.errors import DataError
 
@@ -33,25 +34,73 @@ def check_ward_layer(wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return wards
 
 
-def assign_wards(sites: pd.DataFrame, wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Sites (with ``longitude``/``latitude``) as points with ward and LAD columns and ``in_boundary``."""
+def ward_index(lon: np.ndarray, lat: np.ndarray, wards: gpd.GeoDataFrame) -> np.ndarray:
+    """For each position, the row in ``wards`` holding it (edges included), -1 if none.
+
+    Why not ``geopandas.sjoin``: that builds a shapely point per site and a joined frame. Here
+    the positions are sorted by longitude once; each ward tests only the positions inside its
+    bounding box, with ``shapely.intersects_xy`` on the prepared polygon (no point objects).
+    A position in two wards (on a shared edge, or where generalised wards overlap) goes to the
+    lowest ward code, so reruns agree.
+    """
+    lon = np.asarray(lon, dtype="float64")
+    lat = np.asarray(lat, dtype="float64")
+    out = np.full(len(lon), -1, dtype=np.int64)
+    usable = np.flatnonzero(~(np.isnan(lon) | np.isnan(lat)))
+    if len(usable) == 0 or len(wards) == 0:
+        return out
+    order = usable[np.argsort(lon[usable], kind="stable")]
+    xs, ys = lon[order], lat[order]
+    geoms = wards.geometry.values
+    box = shapely.bounds(np.asarray(geoms))
+    lo = np.searchsorted(xs, box[:, 0], side="left")
+    hi = np.searchsorted(xs, box[:, 2], side="right")
+    found_pos, found_ward = [], []
+    for i in np.flatnonzero(hi > lo):
+        y = ys[lo[i]:hi[i]]
+        near = np.flatnonzero((y >= box[i, 1]) & (y <= box[i, 3])) + lo[i]
+        if len(near) == 0:
+            continue
+        geom = geoms[i]
+        shapely.prepare(geom)
+        inside = near[shapely.intersects_xy(geom, xs[near], ys[near])]
+        found_pos.append(order[inside])
+        found_ward.append(np.full(len(inside), i, dtype=np.int64))
+    if not found_pos:
+        return out
+    pos, ward = np.concatenate(found_pos), np.concatenate(found_ward)
+    rank = np.empty(len(wards), dtype=np.int64)          # each ward's place in code order
+    rank[np.argsort(wards["ward_code"].astype(str).to_numpy(), kind="stable")] = np.arange(len(wards))
+    pick = np.lexsort((rank[ward], pos))                 # by position, then lowest code first
+    pos, ward = pos[pick], ward[pick]
+    first = np.ones(len(pos), dtype=bool)
+    first[1:] = pos[1:] != pos[:-1]
+    out[pos[first]] = ward[first]
+    return out
+
+
+def place(sites: pd.DataFrame, wards: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Sites (with ``longitude``/``latitude``) with ward and LAD columns and ``in_boundary``
+    (no geometry column: the import path stores positions, not shapes)."""
     wards = check_ward_layer(wards)
-    base = pd.DataFrame(sites).drop(columns=[c for c in (*JOIN_COLUMNS, "geometry") if c in sites.columns])
-    lon = pd.to_numeric(base["longitude"], errors="coerce").to_numpy(dtype="float64")
-    lat = pd.to_numeric(base["latitude"], errors="coerce").to_numpy(dtype="float64")
-    placed = ~(np.isnan(lon) | np.isnan(lat))
-    points = gpd.points_from_xy(lon, lat, crs=WGS84)
-    points[~placed] = None
-
-    left = gpd.GeoDataFrame({"_pos": np.flatnonzero(placed)}, geometry=points[placed], crs=WGS84)
-    right = wards[[*WARD_COLUMNS, wards.geometry.name]]
-    hits = gpd.sjoin(left, right, how="inner", predicate="intersects")
-    hits = hits.sort_values(["_pos", "ward_code"], kind="stable").drop_duplicates("_pos")
-
-    out = gpd.GeoDataFrame(base, geometry=points, crs=WGS84)
+    out = pd.DataFrame(sites).drop(columns=[c for c in (*JOIN_COLUMNS, "geometry") if c in sites.columns])
+    lon = pd.to_numeric(out["longitude"], errors="coerce").to_numpy(dtype="float64")
+    lat = pd.to_numeric(out["latitude"], errors="coerce").to_numpy(dtype="float64")
+    found = ward_index(lon, lat, wards)
+    hit = found >= 0
     for col in WARD_COLUMNS:
         values = np.full(len(out), None, dtype=object)
-        values[hits["_pos"].to_numpy()] = hits[col].astype(object).to_numpy()
+        values[hit] = wards[col].astype(object).to_numpy()[found[hit]]
         out[col] = values
-    out["in_boundary"] = out["ward_code"].notna().astype(bool)
+    out["in_boundary"] = hit
     return out
+
+
+def assign_wards(sites: pd.DataFrame, wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Sites (with ``longitude``/``latitude``) as points with ward and LAD columns and ``in_boundary``."""
+    out = place(sites, wards)
+    lon = pd.to_numeric(out["longitude"], errors="coerce").to_numpy(dtype="float64")
+    lat = pd.to_numeric(out["latitude"], errors="coerce").to_numpy(dtype="float64")
+    points = gpd.points_from_xy(lon, lat, crs=WGS84)
+    points[np.isnan(lon) | np.isnan(lat)] = None
+    return gpd.GeoDataFrame(out, geometry=points, crs=WGS84)

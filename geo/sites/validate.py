@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -34,6 +34,9 @@ DATE_FORMATS = (
     "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%B-%Y", "%d %b %y", "%d-%b-%y", "%Y%m%d",
 )
 OUTPUT_COLUMNS = (*FIELDS, "position_source", ROW)
+# A count this large is a typo or a formula result, not people at one site; it is rejected
+# (SQLite integers also stop at 2**63, where 1e19 used to end in a TypeError).
+COUNT_LIMIT = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -83,9 +86,29 @@ def _cell_text(value: Any) -> str:
     return re.sub(r"\s+", " ", str(value)).strip()
 
 
+def _all_text(values: pd.Series) -> bool:
+    """True when every non-blank cell is a str (CSV files): the column-wise fast paths apply."""
+    return pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+
+
+def per_unique(values: pd.Series, fn: Callable[[Any], Any], blank: Any = None) -> pd.Series:
+    """``fn`` applied once per distinct cell and spread back (files repeat types, statuses, dates);
+    only for all-text columns, where distinct means distinct text."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    done = np.array([fn(u) for u in uniques] + [blank], dtype=object)
+    return pd.Series(done[codes], index=values.index, dtype=object)
+
+
 def text_cells(values: pd.Series) -> pd.Series:
     """Cells as trimmed text ('' for blank), whole-number floats from Excel without '.0'."""
+    if _all_text(values):  # " ".join(v.split()) == re.sub(r"\s+", " ", v).strip(): same whitespace set
+        return per_unique(values, lambda v: " ".join(v.split()), blank="")
     return pd.Series([_cell_text(v) for v in values], index=values.index, dtype=object)
+
+
+def _quoted(cells: pd.Series, what: str) -> Callable[[pd.Index], Iterable[str]]:
+    """The reason "'<cell>' <what>" for the rows given, built only for them."""
+    return lambda at: (f"{_quote(v)} {what}" for v in cells[at])
 
 
 def _quote(text: str, limit: int = 40) -> str:
@@ -115,10 +138,24 @@ def _number(value: Any, thousands: bool) -> float | None:
 
 def parse_numbers(values: pd.Series, thousands: bool = False) -> tuple[pd.Series, pd.Series]:
     """(float values with NaN for blanks, mask of cells that are not numbers)."""
-    parsed = [_number(v, thousands) for v in values]
-    bad = pd.Series([p is None for p in parsed], index=values.index)
-    nums = pd.Series([math.nan if p is None else p for p in parsed], index=values.index, dtype="float64")
-    return nums, bad
+    if not _all_text(values):
+        parsed = [_number(v, thousands) for v in values]
+        bad = pd.Series([p is None for p in parsed], index=values.index)
+        nums = pd.Series([math.nan if p is None else p for p in parsed], index=values.index, dtype="float64")
+        return nums, bad
+    text = values.astype(object).where(values.notna(), "").str.strip()
+    blank = (text == "").to_numpy()
+    nums = pd.to_numeric(text.where(~blank, None), errors="coerce").astype("float64").to_numpy(copy=True)
+    bad = np.isinf(nums)
+    odd = np.flatnonzero(np.isnan(nums) & ~blank)   # '1,234', 'nan', typos: one by one, as before
+    for i in odd:
+        v = _number(text.iat[i], thousands)
+        if v is None:
+            bad[i] = True
+        else:
+            nums[i] = v
+    nums[bad] = np.nan
+    return pd.Series(nums, index=values.index, dtype="float64"), pd.Series(bad, index=values.index)
 
 
 _ISO = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T][\d:.]+)?")
@@ -194,11 +231,23 @@ def parse_date(value: Any) -> date | None | float:
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(ISO 'YYYY-MM-DD' strings or None, mask of cells that are not readable dates)."""
-    parsed = [parse_date(v) for v in values]
-    bad = pd.Series([p is None for p in parsed], index=values.index)
-    iso = pd.Series([p.isoformat() if isinstance(p, date) else None for p in parsed],
-                    index=values.index, dtype=object)
-    return iso, bad
+    if _all_text(values):
+        found = per_unique(values, _date_cell)
+    else:
+        found = pd.Series([_date_cell(v) for v in values], index=values.index, dtype=object)
+    bad = found == _BAD_DATE
+    return found.where(~bad, None), bad
+
+
+_BAD_DATE = "not a date"
+
+
+def _date_cell(value: Any) -> str | None:
+    """ISO text, None for a blank cell, _BAD_DATE for an unreadable one."""
+    found = parse_date(value)
+    if isinstance(found, date):
+        return found.isoformat()
+    return _BAD_DATE if found is None else None
 
 
 # --- problem collection ----------------------------------------------------------------------
@@ -209,12 +258,20 @@ class _Problems:
     def __init__(self) -> None:
         self.parts: list[pd.DataFrame] = []
 
-    def add(self, mask: pd.Series, column: str, reason: str | pd.Series) -> None:
+    def add(self, mask: pd.Series, column: str,
+            reason: str | pd.Series | Callable[[pd.Index], Iterable[str]]) -> None:
+        """``reason``: one text, a Series, or a function of the rows' index (so per-row texts
+        are only built for the few rows that have the problem)."""
         mask = mask.fillna(False).astype(bool)
         if not mask.any():
             return
         where = mask.index[mask.to_numpy()]
-        reasons = reason.loc[where].to_numpy() if isinstance(reason, pd.Series) else [reason] * len(where)
+        if callable(reason):
+            reasons = list(reason(where))
+        elif isinstance(reason, pd.Series):
+            reasons = reason.loc[where].to_numpy()
+        else:
+            reasons = [reason] * len(where)
         self.parts.append(pd.DataFrame({"index": where, "column": column, "reason": reasons,
                                         "order": len(self.parts)}))
 
@@ -237,11 +294,31 @@ def _require_columns(mapping: Mapping[str, str], columns: list[str]) -> None:
                         "Name the columns to use (the column mapping).")
 
 
+def reference_keys(refs: pd.Series) -> pd.Series:
+    """References compared ignoring case (cells already cleaned by ``text_cells``)."""
+    return refs.str.casefold()
+
+
+def duplicate_references(refs: pd.Series, rows: pd.Series) -> dict[str, list[int]]:
+    """Reference key -> the rows (file numbering) of every reference used more than once."""
+    key = reference_keys(refs)
+    dup = (refs != "").to_numpy() & key.duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return {}
+    return {k: list(map(int, v)) for k, v in pd.Series(rows.to_numpy()[dup]).groupby(key.to_numpy()[dup],
+                                                                                 sort=False)}
+
+
 # --- the checks ------------------------------------------------------------------------------
 
 def validate(raw: pd.DataFrame, mapping: Mapping[str, str], *, geocoder: Geocoder | None = None,
-             aliases: Mapping[str, Any] | None = None, today: date | None = None) -> ValidationResult:
-    """Check every row of ``raw`` (from ``readers.read_table``) against the schema via ``mapping``."""
+             aliases: Mapping[str, Any] | None = None, today: date | None = None,
+             duplicates: Mapping[str, list[int]] | None = None) -> ValidationResult:
+    """Check every row of ``raw`` (from ``readers.read_table``) against the schema via ``mapping``.
+
+    ``duplicates`` (reference key -> every row holding it, from ``duplicate_references`` over the
+    whole file) lets a file be checked in chunks; by default ``raw`` is the whole file.
+    """
     _require_columns(mapping, [str(c) for c in raw.columns])
     today = today or date.today()
     index = raw.index
@@ -259,23 +336,21 @@ def validate(raw: pd.DataFrame, mapping: Mapping[str, str], *, geocoder: Geocode
     # reference: required and unique within the file (compared ignoring case and spacing)
     ref = text["reference"]
     problems.add(ref == "", heading("reference"), "missing reference")
-    key = ref.str.casefold()
-    dup = (ref != "") & key.duplicated(keep=False)
+    key = reference_keys(ref)
+    others = duplicate_references(ref, raw[ROW]) if duplicates is None else duplicates
+    dup = (ref != "") & key.isin(list(others))
     if dup.any():
-        rows = raw[ROW]
-        others = {k: rows[dup & (key == k)].tolist() for k in key[dup].unique()}
-        reason = pd.Series(
-            [f"duplicate reference {_quote(r)} in this file (rows {', '.join(map(str, others[k]))})"
-             if k in others else "" for r, k in zip(ref, key)], index=index)
-        problems.add(dup, heading("reference"), reason)
+        problems.add(dup, heading("reference"), lambda at: (
+            f"duplicate reference {_quote(ref[i])} in this file (rows {', '.join(map(str, others[key[i]]))})"
+            for i in at))
 
     # site type
     type_map = value_map("site_types", aliases)
-    site_type = text["site_type"].map(lambda v: type_map.get(value_key(v)))
+    site_type = per_unique(text["site_type"], lambda v: type_map.get(value_key(v)))
     problems.add(text["site_type"] == "", heading("site_type"), "missing site type")
     unknown = (text["site_type"] != "") & site_type.isna()
-    problems.add(unknown, heading("site_type"), text["site_type"].map(
-        lambda v: f"unknown site type {_quote(v)} (use {', '.join(SITE_TYPES)})"))
+    problems.add(unknown, heading("site_type"), lambda at: (
+        f"unknown site type {_quote(v)} (use {', '.join(SITE_TYPES)})" for v in text["site_type"][at]))
 
     lat, lon, east, north, source = _positions(raw, mapping, text, problems, geocoder, heading)
 
@@ -283,28 +358,30 @@ def validate(raw: pd.DataFrame, mapping: Mapping[str, str], *, geocoder: Geocode
     for name in COUNT_FIELDS:
         values, bad = parse_numbers(cells(name), thousands=True)
         shown = text_cells(cells(name))
-        problems.add(bad, heading(name), shown.map(lambda v: f"{_quote(v)} is not a number"))
-        problems.add(values < 0, heading(name), shown.map(lambda v: f"{_quote(v)} is negative"))
-        frac = values.notna() & (values >= 0) & (values % 1 != 0)
-        problems.add(frac, heading(name), shown.map(lambda v: f"{_quote(v)} is not a whole number"))
-        counts[name] = values.round().astype("Int64")
+        problems.add(bad, heading(name), _quoted(shown, "is not a number"))
+        problems.add(values < 0, heading(name), _quoted(shown, "is negative"))
+        huge = values >= COUNT_LIMIT
+        problems.add(huge, heading(name), _quoted(shown, f"is too large for a count at one site "
+                                                         f"(the limit is {COUNT_LIMIT - 1:,})"))
+        frac = values.notna() & (values >= 0) & ~huge & (values % 1 != 0)
+        problems.add(frac, heading(name), _quoted(shown, "is not a whole number"))
+        counts[name] = values.where(~huge).round().astype("Int64")
 
     dates = {}
     for name in DATE_FIELDS:
         iso, bad = parse_dates(cells(name))
         shown = text_cells(cells(name))
-        problems.add(bad, heading(name), shown.map(
-            lambda v: f"{_quote(v)} is not a date (use YYYY-MM-DD, DD/MM/YYYY or 1 Mar 2024)"))
+        problems.add(bad, heading(name), _quoted(shown, "is not a date (use YYYY-MM-DD, DD/MM/YYYY or 1 Mar 2024)"))
         dates[name] = iso
     both = dates["opened"].notna() & dates["closed"].notna()
     before = both & (dates["closed"].fillna("") < dates["opened"].fillna(""))
     problems.add(before, heading("closed"), "closed date is before the opened date")
 
     status_map = value_map("statuses", aliases)
-    status = text["status"].map(lambda v: status_map.get(value_key(v)))
+    status = per_unique(text["status"], lambda v: status_map.get(value_key(v)))
     bad_status = (text["status"] != "") & status.isna()
-    problems.add(bad_status, heading("status"), text["status"].map(
-        lambda v: f"unknown status {_quote(v)} (use {', '.join(STATUSES)})"))
+    problems.add(bad_status, heading("status"), lambda at: (
+        f"unknown status {_quote(v)} (use {', '.join(STATUSES)})" for v in text["status"][at]))
     status = status.where(status.notna(), _derived_status(dates["opened"], dates["closed"], today))
 
     found = problems.frame()
@@ -371,7 +448,7 @@ def _positions(raw: pd.DataFrame, mapping: Mapping[str, str], text: dict[str, pd
         for name, bad in ((a, bad_a), (b, bad_b)):
             shown = text_cells(raw[mapping[name]]) if name in mapping else None
             if shown is not None:
-                problems.add(bad, heading(name), shown.map(lambda v: f"{_quote(v)} is not a number"))
+                problems.add(bad, heading(name), _quoted(shown, "is not a number"))
         problems.add(has_a & ~has_b, heading(b), f"{a} given without {b}")
         problems.add(has_b & ~has_a, heading(a), f"{b} given without {a}")
         ok = va.notna() & vb.notna()
@@ -386,7 +463,7 @@ def _positions(raw: pd.DataFrame, mapping: Mapping[str, str], text: dict[str, pd
         col = pd.Series(np.where(lat_off, heading("latitude"), heading("longitude")), index=index)
         for column in col[out].unique():
             problems.add(out & ~swapped & (col == column), column,
-                         pd.Series([f"position {a:g}, {b:g} is outside the UK" for a, b in zip(la, lo)], index=index))
+                         lambda at: (f"position {a:g}, {b:g} is outside the UK" for a, b in zip(la[at], lo[at])))
         problems.add(out & swapped, heading("latitude"), "outside the UK: latitude and longitude look swapped")
         lat[ok_ll], lon[ok_ll] = la[ok_ll], lo[ok_ll]
         source[ok_ll] = GIVEN
@@ -399,9 +476,8 @@ def _positions(raw: pd.DataFrame, mapping: Mapping[str, str], text: dict[str, pd
         looks_degrees = pd.Series(in_uk(e.to_numpy(), n.to_numpy()), index=index)
         problems.add(ok_en & ~in_grid & looks_degrees, heading("easting"),
                      "easting/northing look like longitude/latitude: map them to longitude and latitude")
-        problems.add(ok_en & ~in_grid & ~looks_degrees, heading("easting"), pd.Series(
-            [f"easting/northing {a:g}, {b:g} are outside the British National Grid" for a, b in zip(e, n)],
-            index=index))
+        problems.add(ok_en & ~in_grid & ~looks_degrees, heading("easting"), lambda at: (
+            f"easting/northing {a:g}, {b:g} are outside the British National Grid" for a, b in zip(e[at], n[at])))
         conv = ok_en & in_grid
         lo2, la2 = bng_to_wgs84(e[conv].to_numpy(), n[conv].to_numpy())
         lon[conv], lat[conv] = lo2, la2
@@ -416,7 +492,7 @@ def _positions(raw: pd.DataFrame, mapping: Mapping[str, str], text: dict[str, pd
     pc_col = heading("postcode")
     problems.add(need & (pc_text == ""), pc_col, "no position: no coordinates and no postcode")
     problems.add(need & (pc_text != "") & pc.isna(), pc_col,
-                 pc_text.map(lambda v: f"{_quote(v)} is not a valid UK postcode"))
+                 _quoted(pc_text, "is not a valid UK postcode"))
     lookup = need & pc.notna()
     if lookup.any():
         if geocoder is None:
@@ -427,14 +503,14 @@ def _positions(raw: pd.DataFrame, mapping: Mapping[str, str], text: dict[str, pd
             hit = found["latitude"].notna() & found["longitude"].notna()
             miss = pd.Series(False, index=index)
             miss[hit.index[~hit.to_numpy()]] = True
-            problems.add(miss, pc_col, pc.map(lambda v: f"postcode {_quote(str(v))} not found"))
+            problems.add(miss, pc_col, lambda at: (f"postcode {_quote(str(v))} not found" for v in pc[at]))
             hits = hit.index[hit.to_numpy()]
             lat[hits] = found.loc[hits, "latitude"]
             lon[hits] = found.loc[hits, "longitude"]
             got = pd.Series(False, index=index)
             got[hits] = True
             outside = got & ~pd.Series(in_uk(lon.to_numpy(), lat.to_numpy()), index=index)
-            problems.add(outside, pc_col, pc.map(lambda v: f"postcode {_quote(str(v))} is outside the UK"))
+            problems.add(outside, pc_col, lambda at: (f"postcode {_quote(str(v))} is outside the UK" for v in pc[at]))
             source[got] = POSTCODE_CENTROID
 
     placed = lat.notna() & lon.notna()
@@ -442,4 +518,6 @@ def _positions(raw: pd.DataFrame, mapping: Mapping[str, str], text: dict[str, pd
     if fill.any():
         e2, n2 = wgs84_to_bng(lon[fill].to_numpy(), lat[fill].to_numpy())
         east[fill], north[fill] = np.round(e2, 1), np.round(n2, 1)
-    return lat.round(7), lon.round(7), east, north, source
+    # Positions stay exact here: the ward is found from them, and only storage rounds (to 7
+    # decimals, about 1 cm), so a point millimetres from a ward edge is still placed.
+    return lat, lon, east, north, source
