@@ -87,19 +87,19 @@ def _match_headers(row: tuple[Any, ...]) -> dict[str, int]:
 
 
 def _open_workbook(path: Path) -> Any:
-    """calamine reads .xlsx/.xls/.ods about 25 times faster than openpyxl for this file."""
-    from python_calamine import CalamineWorkbook
+    """calamine reads .xlsx/.xls/.ods about 25 times faster than openpyxl for this file.
 
-    try:
-        return CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own types for non-workbooks
-        raise DataError(f"not a readable spreadsheet ({exc})", file=path) from exc
+    Opened through geo.reading: size cap and zip-bomb check first."""
+    from geo import reading
+
+    return reading.open_workbook(path, reading.DATA)
 
 
 def _sheet_rows(workbook: Any, sheet: str) -> list[list[Any]]:
     """Rows from A1, empty cells as None, so list index + 1 is the Excel row number."""
-    rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    return [[None if c == "" else c for c in row] for row in rows]
+    from geo import reading  # row cap; a broken sheet is a DataError
+
+    return reading.sheet_rows(workbook, sheet)
 
 
 def _find_header(workbook: Any, path: Path) -> tuple[str, int, dict[str, int]]:
@@ -273,7 +273,9 @@ def _read_csv_checked(path: Path, required: set[str], integer_columns: list[str]
     path = Path(path)
     if not path.exists():
         raise DataError("file not found", file=path)
-    frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    from geo import reading  # size and row caps, encoding detected, one DataError on failure
+
+    frame = reading.read_csv_table(path, reading.DATA, dtype=str, keep_default_na=False)
     frame.columns = [c.strip().lower() for c in frame.columns]
     missing = required - set(frame.columns)
     if missing:

@@ -82,6 +82,9 @@ def _metres_labelled_degrees(gdf: gpd.GeoDataFrame) -> bool:
 
 def _read_any(path: Path) -> gpd.GeoDataFrame:
     suffix = path.suffix.lower()
+    from geo import reading  # size cap; a zipped Shapefile passes the zip-bomb check first
+
+    reading.check_file(path, reading.DATA)
     try:
         if suffix in {".parquet", ".geoparquet"}:
             return gpd.read_parquet(path)
@@ -155,10 +158,9 @@ def _lad_columns(gdf: pd.DataFrame) -> tuple[pd.Series, pd.Series] | None:
 def read_ward_lad_lookup(path: str | Path) -> pd.DataFrame:
     """The ONS ward -> LAD lookup (any vintage) as ward_code, lad_code, lad_name."""
     path = Path(path)
-    try:
-        table = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataError(f"cannot read lookup ({exc})", file=path) from exc
+    from geo import reading  # size and row caps, encoding detected, one DataError on failure
+
+    table = reading.read_csv_table(path, reading.DATA, dtype=str)
     ward = [c for c in table.columns if re.match(r"^WD\d{2}CD$", c, re.I)]
     lad = [c for c in table.columns if re.match(r"^LAD\d{2}CD$", c, re.I)]
     if not ward or not lad:

@@ -43,7 +43,9 @@ def read_ward_population(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise DataError("file not found", file=path)
-    table = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    from geo import reading  # size and row caps, encoding detected, one DataError on failure
+
+    table = reading.read_csv_table(path, reading.DATA, dtype=str)
     code = next((c for c in table.columns if re.fullmatch(r"WD\d{2}CD", c, re.I)), None)
     if code is None:
         raise DataError("no ward code column (WDyyCD)", file=path)

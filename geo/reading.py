@@ -21,6 +21,7 @@ import csv
 import io
 import os
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -308,3 +309,61 @@ def xlsx_rows(path: Path, sheet: str | None = None) -> tuple[str, list[list[Any]
     finally:
         book.close()
 
+
+
+# --------------------------------------------------------------------------- tables for pandas
+
+def read_csv_table(path: Path, kind: str = DATA, **pandas_kwargs: Any) -> "pd.DataFrame":
+    """A whole CSV as a pandas frame, through the size cap, encoding detection and row cap.
+
+    For the statistics and lookup files (Reg_02, the quarterly series, ward lookups and
+    populations); parser failures become one DataError naming the file and, where pandas says
+    it, the row.
+    """
+    import re as _re
+
+    import pandas as pd
+
+    decoded = read_text(path, kind)
+    _raise_field_limit(kind)
+    try:
+        frame = pd.read_csv(io.StringIO(decoded.text), **pandas_kwargs)
+    except pd.errors.EmptyDataError:
+        raise DataError("the file is empty", file=path) from None
+    except (pd.errors.ParserError, ValueError, csv.Error) as exc:
+        match = _re.search(r"line (\d+)", str(exc))
+        raise DataError(f"cannot read as CSV ({' '.join(str(exc).split())})", file=path,
+                        row=int(match.group(1)) if match else None) from None
+    if len(frame) > max_rows():
+        raise DataError(f"more than {max_rows():,} rows (set AAM_MAX_ROWS to allow more)", file=path)
+    frame.attrs["encoding"] = decoded.encoding
+    return frame
+
+
+def csv_chunks(path: Path, kind: str = DATA, **pandas_kwargs: Any) -> "Iterator[pd.DataFrame]":
+    """pandas chunks of a large CSV (postcode directories) through the size cap and encoding
+    detection; the file is closed when the chunks run out, and failures are DataErrors."""
+    import pandas as pd
+
+    stream, _ = text_stream(path, kind)
+    with stream:
+        try:
+            yield from pd.read_csv(stream, **pandas_kwargs)
+        except pd.errors.EmptyDataError:
+            raise DataError("the file is empty", file=path) from None
+        except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as exc:
+            raise DataError(f"cannot read as CSV ({' '.join(str(exc).split())})", file=path) from None
+
+
+def csv_header(path: Path, kind: str = DATA) -> list[str]:
+    """The column names of a CSV, read through the same checks as ``csv_chunks``."""
+    import pandas as pd
+
+    stream, _ = text_stream(path, kind)
+    with stream:
+        try:
+            return [str(c) for c in pd.read_csv(stream, nrows=0).columns]
+        except pd.errors.EmptyDataError:
+            raise DataError("the file is empty", file=path) from None
+        except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as exc:
+            raise DataError(f"cannot read as CSV ({' '.join(str(exc).split())})", file=path) from None

@@ -222,3 +222,77 @@ def test_zipped_shapefile_is_read(tmp_path: Path) -> None:
             z.write(part, part.name)
     frame = read_table(archive)
     assert frame["Reference"].tolist() == ["Z1", "Z2"]
+
+
+# --------------------------------------------------------------------------- official readers
+
+def _asy_d11(path: Path, n: int, claimed: str | None = None) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Data - Asy_D11"
+    sheet.append(["Asylum seekers in receipt of support"])
+    sheet.append(["Date (as at…)", "Support Type", "UK Region", "Local Authority", "LAD Code",
+                  "Accommodation Type", "People"])
+    for i in range(n):
+        sheet.append(["30 Sep 2024", "Section 95", "Scotland", f"Council {i}", f"S120000{i:02d}",
+                      "Dispersal Accommodation", i + 1])
+    book.save(path)
+    if claimed:
+        import zipfile
+
+        tmp = path.with_name("tmp_" + path.name)
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+            for item in src.infolist():
+                data = src.read(item.filename)
+                if item.filename.startswith("xl/worksheets/sheet"):
+                    import re
+
+                    data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="' + claimed.encode() + b'"', data)
+                dst.writestr(item, data)
+        tmp.replace(path)
+    return path
+
+
+def test_asy_d11_reads_every_row_whatever_dimension(tmp_path: Path) -> None:
+    from geo.asylum_stats import read_asy_d11
+
+    stats = read_asy_d11(_asy_d11(tmp_path / "asy.xlsx", 12, claimed="A1:G4"))
+    assert int(stats.table["people"].sum()) == sum(range(1, 13))
+
+
+def test_asy_d11_zip_bomb_refused(tmp_path: Path) -> None:
+    from geo.asylum_stats import read_asy_d11
+
+    with pytest.raises(DataError, match="AAM_MAX_ZIP_RATIO"):
+        read_asy_d11(hostile.zip_bomb(tmp_path / "asy.xlsx"))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-8-sig", "cp1252"])
+def test_reg02_style_csv_in_any_encoding(tmp_path: Path, encoding: str) -> None:
+    from geo.asylum_stats import read_quarterly_totals
+
+    text = "lad_code,lad_name,as_at,supported_asylum\r\nE06000001,Hartlepool £,2025-12-31,120\r\n" \
+           "E06000002,Middlesbrough,2025-12-31,\"1,204\"\r\n"
+    path = tmp_path / "q.csv"
+    path.write_bytes(text.encode(encoding))
+    frame = read_quarterly_totals(path)
+    assert frame["supported"].tolist() == [120, 1204]
+    assert frame["lad_name"].iloc[0] == "Hartlepool £"
+
+
+def test_postcode_directory_utf16(tmp_path: Path) -> None:
+    from geo.sites.geocode import read_postcode_directory
+
+    path = tmp_path / "nspl.csv"
+    path.write_bytes("pcds,lat,long\r\nAB1 2CD,52.04,-1.96\r\n".encode("utf-16"))
+    table = read_postcode_directory(path)
+    assert table["postcode"].tolist() == ["AB1 2CD"]
+
+
+def test_boundaries_zip_bomb_refused(tmp_path: Path) -> None:
+    from geo.boundaries import read_boundaries
+
+    with pytest.raises(DataError, match="bomb.zip"):
+        read_boundaries(hostile.zip_bomb(tmp_path / "bomb.zip"))

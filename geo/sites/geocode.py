@@ -61,10 +61,12 @@ def read_postcode_directory(path: str | Path, wanted: Iterable[str] | None = Non
     path = Path(path)
     if not path.is_file():
         raise DataError("postcode directory not found", file=path)
+    from geo import reading  # size cap, encoding detected (UTF-16 too), failures as DataError
+
     try:
-        header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"cannot read the postcode directory ({exc})", file=path) from exc
+        header = reading.csv_header(path, reading.DATA)
+    except DataError as exc:
+        raise DataError(f"cannot read the postcode directory ({exc})", file=path) from None
     pc = _pick(header, "pcds", "pcd", "pcd7", "pcd8", "pcd2", "postcode")
     lat, lon = _pick(header, "lat", "latitude"), _pick(header, "long", "longitude", "lon")
     east, north = _pick(header, "oseast1m", "easting"), _pick(header, "osnrth1m", "northing")
@@ -76,8 +78,8 @@ def read_postcode_directory(path: str | Path, wanted: Iterable[str] | None = Non
     if wanted is not None:
         wanted_set = set(normalise_postcodes(pd.Series(list(wanted), dtype=object)).dropna())
     parts = []
-    for chunk in pd.read_csv(path, usecols=usecols, dtype=str, encoding="utf-8-sig",
-                             keep_default_na=False, chunksize=chunksize):
+    for chunk in reading.csv_chunks(path, reading.DATA, usecols=usecols, dtype=str,
+                                    keep_default_na=False, chunksize=chunksize):
         codes = normalise_postcodes(chunk[pc])
         keep = codes.notna()
         if wanted_set is not None:
