@@ -51,7 +51,9 @@ def test_cli_export_batches_rejections(tmp_path: Path, wards_file: Path, capsys)
     db = str(tmp_path / "s.sqlite")
     _run(["sites", "import", str(_messy_file(tmp_path)), "--db", db, "--wards", str(wards_file),
           "--as-at", "2024-03-31", "--imported-by", "officer"], capsys)
-    table = pd.read_csv(io.StringIO(_run(["sites", "export", "--db", db, "--format", "csv"], capsys)))
+    exported = _run(["sites", "export", "--db", db, "--format", "csv"], capsys)
+    assert exported.startswith("# aam-export Export AAM-")  # the stamp line (geo.access.tracing)
+    table = pd.read_csv(io.StringIO(exported), skiprows=1)
     assert len(table) == 5 and {"ward_code", "lad_code", "in_boundary"} <= set(table.columns)
     assert table.set_index("reference").loc["H1", "lad_code"] == LAD_A
     geo = json.loads(_run(["sites", "export", "--db", db, "--format", "geojson"], capsys))
@@ -59,7 +61,7 @@ def test_cli_export_batches_rejections(tmp_path: Path, wards_file: Path, capsys)
     assert {f["properties"]["reference"] for f in geo["features"]} == set(table["reference"])
     assert geo["features"][0]["properties"]["ward_code"]
     past = _run(["sites", "export", "--db", db, "--format", "csv", "--as-at", "01/01/2024"], capsys)
-    assert past.strip().count("\n") == 0                           # header only: nothing known then
+    assert past.strip().count("\n") == 1                           # stamp and header only: nothing known then
     batches = json.loads(_run(["sites", "batches", "--db", db, "--json"], capsys))
     assert [(b["id"], b["imported_by"], b["data_as_at"], b["rejected"]) for b in batches] == [
         (1, "officer", "2024-03-31", 3)]

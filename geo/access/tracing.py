@@ -30,8 +30,8 @@ from geo.access import audit
 from geo.access.members import Action, Member, require
 from geo.access.storage import AccessStore
 from geo.errors import DataError, GeoError
+from geo.sites.sample import ILLUSTRATIVE
 
-ILLUSTRATIVE = "ILLUSTRATIVE - not real sites"
 ID_PATTERN = re.compile(rb"AAM-[0-9A-F]{12}")
 FORMATS = ("csv", "xlsx", "geojson", "gpkg", "png", "pdf", "svg")
 STAMP_KEY = "aam_export"
@@ -56,6 +56,12 @@ class ExportStamp:
 def new_stamp(member: Member, *, illustrative: bool = False, now: datetime | None = None) -> ExportStamp:
     made = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds")
     return ExportStamp(f"AAM-{secrets.token_hex(6).upper()}", member.email, member.org_code, made, illustrative)
+
+
+def is_illustrative(sites: Any) -> bool:
+    """Whether any row comes from the generated sample (its notes carry the label)."""
+    notes = getattr(sites, "get", lambda _k, _d=None: None)("notes")
+    return bool(notes is not None and notes.astype("string").str.contains(ILLUSTRATIVE, regex=False).any())
 
 
 def sniff(data: bytes) -> str:

@@ -66,6 +66,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, required=True)
     p.add_argument("--format", choices=("csv", "geojson"), default="csv")
     p.add_argument("--as-at", type=_date, help="the sites as the store knew them on this date")
+    p.add_argument("--as", dest="as_member", metavar="EMAIL", help="the member exporting (an analyst or admin)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("batches", help="list imports")
@@ -76,6 +77,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("rejections", help="rejected rows of one import as CSV (fix and re-import)")
     p.add_argument("--db", type=Path, required=True)
     p.add_argument("--batch", type=int, required=True)
+    p.add_argument("--as", dest="as_member", metavar="EMAIL", help="the member (an admin of the batch's organisation)")
     p.set_defaults(func=cmd_rejections)
 
     p = sub.add_parser("sample", help="write an ILLUSTRATIVE sample site file for demos")
@@ -145,11 +147,22 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    store = _existing_store(args.db)
-    sites = store.current_sites(args.as_at)
+    # Through geo.access: only what --as may see, stamped and written to the audit log.
+    from geo.access.identity import member_for
+    from geo.access.members import Action, require
+    from geo.access.scope import visible_sites
+    from geo.access.tracing import is_illustrative, stamp_export
+
+    _existing_store(args.db)
+    member = require(member_for(args.db, args.as_member), Action.EXPORT_SITES)
+    selection = {"command": "sites export", "as_at": args.as_at, "format": args.format}
+    sites = visible_sites(member, args.db, as_at=args.as_at, selection=selection)
     from geo.sites.export import sites_csv, sites_geojson
 
-    sys.stdout.write(sites_geojson(sites) + "\n" if args.format == "geojson" else sites_csv(sites))
+    text = sites_geojson(sites) + "\n" if args.format == "geojson" else sites_csv(sites)
+    out = stamp_export(args.db, member, text.encode("utf-8"), args.format, selection=selection, rows=len(sites),
+                       site_level=True, illustrative=is_illustrative(sites))
+    sys.stdout.write(out.decode("utf-8"))
     return 0
 
 
@@ -165,7 +178,12 @@ def cmd_batches(args: argparse.Namespace) -> int:
 def cmd_rejections(args: argparse.Namespace) -> int:
     from geo.cells import safe_csv  # formula-safe: rejected cells are raw text from the file
 
-    sys.stdout.write(safe_csv(_existing_store(args.db).rejections(args.batch), index=False))
+    from geo.access.identity import member_for
+    from geo.access.scope import visible_rejections
+
+    _existing_store(args.db)
+    frame = visible_rejections(member_for(args.db, args.as_member), args.db, args.batch)
+    sys.stdout.write(safe_csv(frame, index=False))
     return 0
 
 

@@ -1,0 +1,150 @@
+"""Sign-in for the app: who is at the browser, as a ``geo.access`` member, before any page runs.
+
+Why in app.py and not per page: a page that forgets a check leaks. ``app.py`` calls ``gate()``
+once per run; it returns the member or stops the script with a page that says why.
+
+- With an OpenID provider in ``.streamlit/secrets.toml`` ``[auth]``: ``st.login()`` (Streamlit's
+  built-in OIDC); the signed-in e-mail is looked up in the memberships on every run (a revoked
+  member is out at their next click); an unknown e-mail sees only "ask your administrator".
+- With no provider: the single-user desktop tool. The person at the machine is the admin of a
+  local organisation, and the app refuses to serve unless Streamlit is bound to loopback only.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from geo.access import audit
+from geo.access.identity import desktop_mode, member_for, provider_in
+from geo.access.members import AccessDenied, Member
+from geo.errors import GeoError
+
+LOG = logging.getLogger(__name__)
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+SESSION_KEY = "aam_member"
+SIGNED_IN_KEY = "aam_signed_in_as"
+SITES_DB_ENV = "AAM_SITES_DB"
+
+
+def store_path() -> Path:
+    """The site store that also holds memberships and the audit log (same rule as the pages use)."""
+    from geo.sources import cache_dir
+
+    env = os.environ.get(SITES_DB_ENV)
+    return Path(env) if env else cache_dir() / "sites.sqlite"
+
+
+def auth_section() -> Any:
+    """The ``[auth]`` section of the secrets, or None (no secrets file is not an error)."""
+    try:
+        if not st.secrets.load_if_toml_exists():
+            return None
+        return st.secrets.get("auth")
+    except Exception:  # an unreadable secrets file: treated as no provider (the log keeps why)
+        LOG.exception("could not read the [auth] secrets")
+        return None
+
+
+def provider_name(auth: Any) -> str | None:
+    """The named provider to pass to ``st.login`` (``[auth.NAME]``), or None for an unnamed one."""
+    if auth is None or auth.get("server_metadata_url"):
+        return None
+    return next((k for k, v in auth.items() if hasattr(v, "get") and v.get("server_metadata_url")), None)
+
+
+def bound_to_loopback() -> bool:
+    return str(st.get_option("server.address") or "") in LOOPBACK
+
+
+def member() -> Member | None:
+    """The member of this browser session (set by ``gate``)."""
+    return st.session_state.get(SESSION_KEY)
+
+
+def _stop(title: str, body: str, *, sign_out: bool = False) -> None:
+    st.markdown(f"## {title}")
+    st.markdown(body)
+    if sign_out and st.button("Sign out", key="aam_sign_out_refused"):
+        st.logout()
+    st.stop()
+
+
+def _record_sign_in(db: Path, who: Member) -> None:
+    """One 'sign_in' row per browser session and person."""
+    if st.session_state.get(SIGNED_IN_KEY) != who.email:
+        audit.record(db, who, "sign_in", {"provider": "oidc" if who.organisation.kind != "local" else "desktop"})
+        st.session_state[SIGNED_IN_KEY] = who.email
+
+
+def sign_out_control(db: Path, who: Member) -> None:
+    """The signed-in person and a Sign out button, in the sidebar."""
+    with st.sidebar:
+        st.caption(f"Signed in as **{who.email}**, {who.role.value} of {who.organisation.name}")
+        if st.button("Sign out", key="aam_sign_out", icon=":material/logout:"):
+            audit.record(db, who, "sign_out", {})
+            st.session_state.pop(SIGNED_IN_KEY, None)
+            st.session_state.pop(SESSION_KEY, None)
+            st.logout()
+
+
+def gate(db: Path | None = None) -> Member:
+    """The member for this run, or a page saying why not (and ``st.stop()``)."""
+    db = db or store_path()
+    auth = auth_section()
+    try:
+        if auth is None or not provider_in(auth):
+            return _desktop(db)
+        return _signed_in(db, auth)
+    except GeoError as exc:
+        LOG.exception("sign-in failed")
+        _stop("Sign-in is not available", f"{exc}")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _desktop(db: Path) -> Member:
+    if not bound_to_loopback():
+        _stop("This app is not set up to be shared",
+              "It has no sign-in (no identity provider in `.streamlit/secrets.toml`), so it serves only this "
+              "computer: start it with `server.address = \"127.0.0.1\"` (as `make run` does), or configure an "
+              "identity provider (README: *Running it for your council*).")
+    if not desktop_mode(db, has_provider=False):
+        _stop("Sign-in needed",
+              "This site store has members, so the person at the machine is no longer its administrator. "
+              "Configure the identity provider in `.streamlit/secrets.toml` (README: *Running it for your "
+              "council*).")
+    who = member_for(db, None, has_provider=False)
+    st.session_state[SESSION_KEY] = who
+    _record_sign_in(db, who)
+    return who
+
+
+def _signed_in(db: Path, auth: Any) -> Member:
+    if not st.user.is_logged_in:
+        st.session_state.pop(SESSION_KEY, None)
+        st.markdown("## Asylum accommodation map")
+        st.markdown("Sign in with your organisation's account to continue.")
+        if st.button("Sign in", key="aam_sign_in", type="primary", icon=":material/login:"):
+            name = provider_name(auth)
+            st.login(name) if name else st.login()
+        st.stop()
+    email = str(st.user.get("email") or "")
+    try:
+        who = member_for(db, email, has_provider=True)
+    except AccessDenied:
+        st.session_state.pop(SESSION_KEY, None)
+        if st.session_state.get("aam_refused_logged") != email:
+            audit.record(db, None, "refused", {"what": "sign_in", "why": "not a member"}, email=email or "unknown",
+                         organisation="")
+            st.session_state["aam_refused_logged"] = email
+        _stop("You do not have access yet",
+              f"You are signed in as **{email or 'an account without an e-mail address'}**, which is not a member "
+              "of any organisation here. Please ask your administrator to add you.", sign_out=True)
+        raise AssertionError("unreachable")  # pragma: no cover
+    st.session_state[SESSION_KEY] = who
+    _record_sign_in(db, who)
+    sign_out_control(db, who)
+    return who
