@@ -14,6 +14,9 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from geo import logs  # noqa: E402
+
+logs.configure(logs.level_for(default="INFO"))  # server log: downloads, cache builds, imports ($AAM_LOG_LEVEL)
 
 
 def _favicon():

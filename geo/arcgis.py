@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ DEFAULT_PAGE_SIZE = 2000  # what ArcGIS Online uses when a layer does not say
 MAX_PAGES = 100_000  # a guard against a service that never says it is done
 
 Getter = Callable[[str, Mapping[str, Any]], Any]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -77,10 +79,13 @@ def fetch_layer(
             return _get_json(sess, url, params, timeout, retries, backoff=backoff, check=_raise_service_error)
 
         layer = layer_info(get, query_url, page_size)
+        log.info("fetching ArcGIS layer %s to %s, %d features a page", layer_url(query_url), dest,
+                 layer.page_size)
         params = _query_params(where, out_fields, geometry, layer)
         features, fields = _fetch_pages(get, query_url, params, layer, geometry, _bar(dest.name, progress))
     data = _geojson_bytes(features) if geometry else _csv_bytes(features, fields)
     write_bytes_atomic(dest, data)
+    log.info("fetched %s: %s features, %s bytes", dest.name, f"{len(features):,}", f"{len(data):,}")
     return finish_record(query_url, dest, len(data), hashlib.sha256(data).hexdigest())
 
 
@@ -122,7 +127,7 @@ def _fetch_pages(
     fields: list[str] = []
     seen: set[Any] = set()
     with bar:
-        for _ in range(MAX_PAGES):
+        for number in range(1, MAX_PAGES + 1):
             page = get(query_url, {**params, "resultOffset": len(features), "resultRecordCount": layer.page_size})
             batch = _page_features(page, query_url, geometry)
             fields = fields or _field_names(page)
@@ -131,6 +136,7 @@ def _fetch_pages(
             _check_unique(batch, seen, layer.object_id_field, query_url)
             features.extend(batch)
             bar.update(len(batch))
+            log.debug("page %d: %d features (%d so far)", number, len(batch), len(features))
             if not (_exceeded(page) or len(batch) >= layer.page_size):
                 return features, fields
     raise DownloadError(f"download failed for {query_url}: still paging after {MAX_PAGES} pages")

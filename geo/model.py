@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from time import monotonic
 from typing import Callable, TypeVar
 
 import geopandas as gpd
@@ -24,6 +26,7 @@ from geo.population import attach_population, lad_population_from_reg02, read_wa
 CACHE_VERSION = "4"  # bump when a builder's output changes shape
 WEB_TOLERANCE_M = {"lad": 250.0, "ward": 60.0}
 Frame = TypeVar("Frame", pd.DataFrame, gpd.GeoDataFrame)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -91,15 +94,20 @@ def _cached(cache: Path, name: str, inputs: list[str], build: Callable[[], Frame
     if path.exists():
         try:
             meta = json.loads((path.with_suffix(".json")).read_text())
-            return gpd.read_parquet(path) if meta.get("geo") else pd.read_parquet(path)
-        except (OSError, ValueError):
-            pass  # a damaged cache entry is rebuilt, never trusted
+            frame = gpd.read_parquet(path) if meta.get("geo") else pd.read_parquet(path)
+            log.debug("%s read from the build cache %s", name, path)
+            return frame
+        except (OSError, ValueError) as exc:
+            log.warning("build cache entry %s is unreadable (%s); rebuilding it", path, exc)
+    log.info("building %s from the source files (no cache entry for these inputs)", name)
+    started = monotonic()
     frame = build()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     frame.to_parquet(tmp)
     tmp.replace(path)
     path.with_suffix(".json").write_text(json.dumps({"geo": isinstance(frame, gpd.GeoDataFrame), "inputs": inputs}))
+    log.info("built %s in %.1f s: %s rows, cached at %s", name, monotonic() - started, f"{len(frame):,}", path)
     return frame
 
 

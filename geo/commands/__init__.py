@@ -4,8 +4,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
+from geo import logs
 from geo.errors import GeoError
 
 # Modules that provide `register(subparsers)`; optional ones may be absent in a partial install.
@@ -15,6 +16,8 @@ COMMAND_MODULES = ("geo.commands.data", "geo.sites.cli", "geo.render.cli", "geo.
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m geo", description="Asylum Accommodation Map data tools")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="say what is happening: downloads, cache builds, imports (-vv: every request)")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
         try:
@@ -30,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    logs.configure(logs.level_for(args.verbose))
     try:
         return int(args.func(args) or 0)
     except GeoError as exc:
