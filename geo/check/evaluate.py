@@ -188,7 +188,7 @@ def _answer(prop: pd.Series, ctx: CheckContext, near: pd.DataFrame, earlier: pd.
     in_ward = sites[sites["ward_code"] == ward] if len(sites) else sites
     from_records = int(in_ward.loc[in_ward["_occupied"] & (in_ward["site_type"] == "dispersed"), "_people"].sum()) \
         if len(in_ward) else 0
-    earlier_in_ward = int(sum(1 for j in range(int(prop.name)) if joined.at[j, "ward_code"] == ward))
+    earlier_in_ward = int((joined["ward_code"].iloc[:int(prop.name)] == ward).sum())
     ward_now = from_records + added_ward.get(ward, 0)
     ward_row = ctx.wards.loc[ctx.wards["ward_code"] == ward].iloc[0]
     residents = ward_row.get("population")
@@ -297,7 +297,8 @@ def _recommend(a: dict[str, Any], s: CheckSettings) -> dict[str, Any]:
         objections.append((
             "Object when the ward is already over 1:200 or would go over with this property.",
             f"{ward} ward {a['ward_status_after']} 1:200: {text.people(a['ward_dispersed_now'])} people in dispersed "
-            f"accommodation now, {text.people(a['ward_dispersed_now'] + a['added_to_limit'])} with this property, "
+            f"accommodation now{_with_earlier(a['earlier_in_list_same_ward'])}, "
+            f"{text.people(a['ward_dispersed_now'] + a['added_to_limit'])} with this property, "
             f"against a limit of {text.people(a['ward_limit'])}."))
     if s.object_council_over and a["lad_status_after"] in over:
         objections.append((
@@ -342,6 +343,11 @@ def _recommend(a: dict[str, Any], s: CheckSettings) -> dict[str, Any]:
         summary += f" ({len(reasons) - 1} more {'reason' if len(reasons) == 2 else 'reasons'} below.)"
     return {"recommendation": decision, "rule": fired[0][0], "reasons": reasons, "summary": summary,
             "rules_applied": s.describe()}
+
+
+def _with_earlier(n: int) -> str:
+    """' (counting 2 earlier proposals in this list)' when a list's earlier proposals are in the figure."""
+    return f" (counting {n} earlier {'proposal' if n == 1 else 'proposals'} in this list)" if n else ""
 
 
 def _standing(area: str, status_after: str, room: Any) -> str:
