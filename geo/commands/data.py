@@ -62,8 +62,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             web_layer(model, level)
     used = {sid: {"file": p.file_name, "origin": p.origin, "path": p.path, "sha256": p.sha256,
                   "release": p.release} for sid, p in model.provenance.items()}
-    result = {"used": used, "missing": model.missing, "cache": str(model.cache_dir),
-              "periods": [model.periods[0].date().isoformat(), model.latest_period.date().isoformat()]}
+    periods = [model.periods[0].date().isoformat(), model.latest_period.date().isoformat()]
+    result = {"used": used, "missing": model.missing, "cache": str(model.cache_dir), "periods": periods}
     if args.json:
         print(json.dumps(result))
         return 0
@@ -73,5 +73,5 @@ def cmd_build(args: argparse.Namespace) -> int:
     for sid, message in model.missing.items():
         print(f"missing  {sid:18} {registry[sid].title}: {message}")
     print(f"cache    {model.cache_dir}")
-    print(f"periods  {result['periods'][0]} to {result['periods'][1]}")
+    print(f"periods  {periods[0]} to {periods[1]}")
     return 0

@@ -176,14 +176,13 @@ def cmd_batches(args: argparse.Namespace) -> int:
 
 
 def cmd_rejections(args: argparse.Namespace) -> int:
-    from geo.cells import safe_csv  # formula-safe: rejected cells are raw text from the file
-
     from geo.access.identity import member_for
     from geo.access.scope import visible_rejections
+    from geo.cells import safe_csv  # formula-safe: rejected cells are raw text from the file
 
     _existing_store(args.db)
     frame = visible_rejections(member_for(args.db, args.as_member), args.db, args.batch)
-    sys.stdout.write(safe_csv(frame, index=False))
+    sys.stdout.write(safe_csv(frame, index=False) or "")  # no path given: the CSV text
     return 0
 
 
@@ -230,4 +229,4 @@ if __name__ == "__main__":  # pragma: no cover
         raise SystemExit(main())
     except GeoError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(1)
+        raise SystemExit(1) from None

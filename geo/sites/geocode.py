@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from geo.errors import DataError, GeoError
 from geo.sites.grid import bng_to_wgs84
+
+if TYPE_CHECKING:
+    import requests
 
 POSTCODE_CENTROID = "postcode_centroid"
 GIVEN = "given"
@@ -127,7 +131,7 @@ def _align(keys: pd.Series, found: pd.DataFrame) -> pd.DataFrame:
 
 
 def lookup_online(postcodes: pd.Series, base_url: str, *, timeout: float = 20.0,
-                  batch_size: int = ONLINE_BATCH, session: object | None = None) -> pd.DataFrame:
+                  batch_size: int = ONLINE_BATCH, session: requests.Session | None = None) -> pd.DataFrame:
     """Positions from a postcodes.io-style bulk endpoint (POST {base_url}/postcodes, 100 a request)."""
     import requests
 

@@ -78,16 +78,16 @@ def match_headers(columns: Iterable[Any], overrides: Mapping[str, str | None] | 
     cols = [str(c) for c in columns]
     table = aliases if aliases is not None else load_aliases()
     by_key: dict[str, str] = {}
-    for col in cols:
-        by_key.setdefault(squash(col), col)
+    for name in cols:
+        by_key.setdefault(squash(name), name)
     mapping: dict[str, str] = {}
     used: set[str] = set()
     for field in FIELDS:
         for spelling in [*table.get("fields", {}).get(field, []), field]:
-            col = by_key.get(squash(spelling))
-            if col is not None and col not in used:
-                mapping[field] = col
-                used.add(col)
+            match = by_key.get(squash(spelling))
+            if match is not None and match not in used:
+                mapping[field] = match
+                used.add(match)
                 break
     for field, col in (overrides or {}).items():
         if field not in FIELDS:
