@@ -28,6 +28,7 @@ SITE_RECORD = "site_record"  # position_source for a proposal placed from an exi
 _AS_OTHER = {"initial": "other", "other_contingency": "other"}
 _OTHER_SPELLINGS = {"other", "other property", "other accommodation", "others"}
 REF_COLUMN = "Proposal (row)"
+SINGLE_REFERENCE = "proposal"  # the reference of a single check typed in without one
 TYPE_COLUMN = "Type (given)"
 _POSITION_FIELDS = ("latitude", "longitude", "easting", "northing", "postcode")
 PROPOSAL_COLUMNS = ("row", "reference", "site_type", "people", "name", "address", "postcode", "provider",
@@ -54,6 +55,16 @@ class PlacedProposals:
                 for e in by_row.values()]
 
 
+def row_reference(row: int) -> str:
+    """The stand-in reference of a list row that has none."""
+    return f"row {row}"
+
+
+def has_own_reference(reference: str) -> bool:
+    """False for the stand-ins given to proposals without a reference (they are not unique)."""
+    return reference != SINGLE_REFERENCE and not (reference.startswith("row ") and reference[4:].isdigit())
+
+
 def read_proposals(path: str | Path, *, sheet: str | None = None, **options: Any) -> PlacedProposals:
     """A provider's CSV or Excel list, placed (see ``place_table`` for ``options``)."""
     return place_table(read_table(path, sheet=sheet), **options)
@@ -65,7 +76,7 @@ def single_proposal(*, site_type: str, people: int, latitude: float | None = Non
                     name: str | None = None, provider: str | None = None, geocoder: Geocoder | None = None,
                     sites: pd.DataFrame | None = None) -> pd.DataFrame:
     """One proposal placed through the same path as a list; a DataError naming the field if it cannot be."""
-    cells = {"reference": reference or "proposal", "site_type": site_type, "bed_spaces": people,
+    cells = {"reference": reference or SINGLE_REFERENCE, "site_type": site_type, "bed_spaces": people,
              "latitude": latitude, "longitude": longitude, "easting": easting, "northing": northing,
              "postcode": postcode, "address": address, "name": name, "provider": provider}
     raw = pd.DataFrame([{k: v for k, v in cells.items()}], dtype=object)
@@ -88,7 +99,7 @@ def place_table(raw: pd.DataFrame, *, mapping: Mapping[str, str | None] | None =
     raw = raw.copy()
     resolved = match_headers([c for c in raw.columns if c != ROW], overrides=mapping)
     if "reference" not in resolved:
-        raw[REF_COLUMN] = [f"row {n}" for n in raw[ROW]]
+        raw[REF_COLUMN] = [row_reference(n) for n in raw[ROW]]
         resolved["reference"] = REF_COLUMN
     if "site_type" not in resolved and default_type:
         raw[TYPE_COLUMN] = default_type

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from geo.check.evaluate import DECISIONS, OBJECT
+from geo.check.placement import has_own_reference
 from geo.check.settings import CheckSettings
 from geo.errors import DataError, GeoError
 
@@ -279,7 +280,8 @@ class Register:
         if status not in PROCURED_STATUSES:
             raise DataError(f"a procured site is {' or '.join(PROCURED_STATUSES)}, not {status!r}", column="status")
         prop = self._proposal(proposal_id)
-        ref = site_reference or f"{prop['reference']}"
+        ref = site_reference or (prop["reference"] if has_own_reference(prop["reference"])
+                                 else f"proposal-{proposal_id}")
         day = procured_on or date.today()
         row = {"Site ID": ref, "Site type": prop["site_type"] if prop["site_type"] != "other" else "other contingency",
                "Address": prop["address"] or "", "Post Code": prop["postcode"] or "",

@@ -160,6 +160,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"  {answer['summary']}")
         if answer["counted_together"]:
             print(f"  {answer['counted_together']}")
+        if "register_id" in answer:
+            print(f"  Kept in the register as proposal {answer['register_id']}.")
     for r in result.rejected:
         print(f"row {r['row']}, column '{r['column']}': {r['reason']}")
     return 0
@@ -173,7 +175,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(table.to_dict("records"), default=str, ensure_ascii=False))
     else:
-        shown = table.assign(overdue=table["overdue"].map({True: "OVERDUE", False: ""}))
+        shown = table.assign(overdue=table["overdue"].map({True: "OVERDUE", False: ""}),
+                             procured_after_objection=table["procured_after_objection"].map(
+                                 {True: "FLAGGED", False: ""}))
+        shown = shown[["id", "reference", "provider", "ward_code", "received", "deadline", "recommendation",
+                       "decision", "site_reference", "overdue", "procured_after_objection"]].fillna("")
         sys.stdout.write(shown.to_string(index=False) + "\n" if len(table) else "no proposals yet\n")
     return 0
 
