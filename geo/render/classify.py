@@ -1,15 +1,17 @@
 """Classed, colour-blind-safe colour scales shared by the browser maps and the static snapshots.
 
 One place decides the classes and colours, so a PNG exported for a report shows exactly the
-classes the screen showed. Classing uses mapclassify (quantiles or Fisher-Jenks natural breaks).
+classes the screen showed. Classing gives mapclassify's quantile or Fisher-Jenks natural-break bins
+(``geo.render.breaks``, checked against mapclassify in the tests, so a page never imports it).
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from geo.render.breaks import fisher_jenks_bins, quantile_bins
 
 # ColorBrewer / viridis-derived sequential ramps that stay distinct for common colour-vision
 # deficiencies and in greyscale print (light -> dark).
@@ -64,8 +66,6 @@ def classify(values: pd.Series, method: str = "quantiles", k: int = 5,
 
     Measures of the 1:200 limit ignore `method` and use fixed quarters of the limit.
     """
-    import mapclassify
-
     data = values.dropna().astype(float).to_numpy()
     palette = palette or SEQUENTIAL
     if measure in LIMIT_MEASURES:
@@ -77,12 +77,8 @@ def classify(values: pd.Series, method: str = "quantiles", k: int = 5,
     if k < 2:
         bins = np.array([distinct.max()])
     else:
-        with warnings.catch_warnings():  # mapclassify warns when ties force fewer classes; we allow that
-            warnings.simplefilter("ignore", UserWarning)
-            if method == "natural_breaks":
-                bins = mapclassify.FisherJenks(data, k=k).bins
-            else:
-                bins = np.unique(mapclassify.Quantiles(data, k=k).bins)
+        # mapclassify's own bins, without importing it (scipy and scikit-learn): geo.render.breaks
+        bins = fisher_jenks_bins(data, k) if method == "natural_breaks" else quantile_bins(data, k)
     colours = _spread(palette, len(bins))
     lows = [float(data.min())] + [float(b) for b in bins[:-1]]
     labels = [_label(lo, hi, first=i == 0) for i, (lo, hi) in enumerate(zip(lows, bins))]

@@ -1,0 +1,444 @@
+"""Page speed and server memory, the app beside a minimal Streamlit page, measured in one run.
+
+Both are started the same way (``streamlit run``, headless, on ports 8671-8689) and opened in
+Debian's headless Chromium through Playwright. Every figure is printed beside the minimal page's
+(or, where there is no minimal equivalent, beside the issue's target), with their ratio:
+
+* start to first map, cold (server process spawned -> map drawn) and warm (new browser session on a
+  running server -> map drawn), and the first script run (first "running" -> page settled);
+* a quarter change (arrow key on the quarter slider): time to the map's new colours, time to the
+  page complete, and bytes received over the websocket (with the map's JSON share);
+* opening a council and a ward by link on a running server (to the page settled and map drawn);
+* server memory (RSS of the server process) after 1, 5 and 10 sessions and after they close, and
+  a quarter change in all 10 at once;
+* the cost of ``import mapclassify`` in a fresh interpreter, and whether the app server loaded scipy.
+
+Run: ``.venv/bin/python bench/pages.py [--repeat N] [--sessions 1,5,10] [--save]``. Each wait is
+capped (``--timeout``), so a broken page fails the run instead of hanging it.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+APP = ROOT / "app.py"
+MINIMAL = ROOT / "bench" / "minimal_app.py"
+PORTS = range(8671, 8690)
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+        "--no-first-run", "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1440, "height": 900}
+BIRMINGHAM = "E08000025"
+# Streamlit dims elements it is about to replace; that would read as a map "redraw" in a screenshot.
+NO_STALE_CSS = "[data-stale='true']{opacity:1 !important;transition:none !important}"
+# Log every change of the app's script state (running / notRunning) with the page's own clock.
+STATE_LOGGER = """
+window.__states = [];
+new MutationObserver(() => {
+  const app = document.querySelector('[data-test-script-state]');
+  if (!app) return;
+  const s = app.getAttribute('data-test-script-state');
+  const last = window.__states[window.__states.length - 1];
+  if (!last || last[1] !== s) window.__states.push([performance.now(), s]);
+}).observe(document, {subtree: true, childList: true, attributes: true,
+                      attributeFilter: ['data-test-script-state']});
+"""
+
+
+# --- servers ------------------------------------------------------------------------------------
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _healthy(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@dataclass
+class Server:
+    base: str
+    pid: int
+    spawned: float  # time.perf_counter() just before the process was started
+    healthy: float
+
+
+@contextmanager
+def serve(script: Path, timeout_s: float) -> Iterator[Server]:
+    """``streamlit run script`` headless on the first free port of ours; stopped (its own process
+    group only) on exit."""
+    port = next((p for p in PORTS if _port_free(p)), None)
+    if port is None:
+        raise SystemExit(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
+    base = f"http://127.0.0.1:{port}"
+    log = tempfile.NamedTemporaryFile(prefix="aam-bench-", suffix=".log", delete=False)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none"]
+    spawned = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while not _healthy(base):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{script.name} did not start on {port}:\n"
+                                   + Path(log.name).read_text(errors="replace")[-2000:])
+            time.sleep(0.1)
+        yield Server(base, proc.pid, spawned, time.perf_counter())
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+        log.close()
+        os.unlink(log.name)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process (VmRSS), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def loaded(pid: int, name: str) -> bool:
+    """Whether a shared library whose path holds ``name`` is mapped into the process."""
+    return f"/{name}/" in Path(f"/proc/{pid}/maps").read_text()
+
+
+# --- a browser session --------------------------------------------------------------------------
+
+@dataclass
+class Wire:
+    """Websocket frames received by one page: (perf_counter time, bytes, what)."""
+
+    frames: list[tuple[float, int, str]] = field(default_factory=list)
+
+    def on_frame(self, payload: Any) -> None:
+        data = payload if isinstance(payload, bytes) else str(payload).encode()
+        self.frames.append((time.perf_counter(), len(data), _what(data)))
+
+    def since(self, t0: float) -> tuple[int, int]:
+        """(all bytes, bytes of deck.gl map JSON) received after t0."""
+        after = [f for f in self.frames if f[0] >= t0]
+        return sum(f[1] for f in after), sum(f[1] for f in after if f[2] == "deck")
+
+
+def _what(data: bytes) -> str:
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    msg = ForwardMsg()
+    try:
+        msg.ParseFromString(data)
+    except Exception:  # noqa: BLE001 - not a ForwardMsg: count it, name it unknown
+        return "unknown"
+    kind = msg.WhichOneof("type") or "unknown"
+    if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+        return "deck" if msg.delta.new_element.WhichOneof("type") == "deck_gl_json_chart" else "element"
+    return kind
+
+
+@dataclass
+class Session:
+    page: Any
+    context: Any
+    wire: Wire
+
+
+def open_session(browser, viewport: dict[str, int] = VIEWPORT) -> Session:
+    context = browser.new_context(viewport=viewport)
+    context.add_init_script(STATE_LOGGER)
+    page = context.new_page()
+    wire = Wire()
+    page.on("websocket", lambda ws: ws.on("framereceived", wire.on_frame))
+    return Session(page, context, wire)
+
+
+def settled(page, timeout_s: float, since_ms: float = 0.0, quiet_ms: float = 500) -> tuple[float, float]:
+    """Wait until the script has run (after page time ``since_ms``) and stayed 'notRunning' for
+    ``quiet_ms``; return (page time of the first 'running', page time it last became 'notRunning')."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        states = page.evaluate("[window.__states, performance.now()]")
+        log, now = states[0] or [], states[1]
+        runs = [t for t, s in log if s == "running" and t >= since_ms]
+        if runs and log[-1][1] == "notRunning" and now - log[-1][0] >= quiet_ms:
+            return runs[0], log[-1][0]
+        page.wait_for_timeout(100)
+    raise TimeoutError(f"page did not settle in {timeout_s:.0f} s: {page.url}")
+
+
+def _colours(png: bytes) -> int:
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB").resize((160, 160))
+    return len(image.getcolors(maxcolors=160 * 160) or [])
+
+
+def map_drawn(page, timeout_s: float, before: bytes | None = None, min_colours: int = 4) -> tuple[float, bytes]:
+    """Poll the deck.gl canvas until it shows a drawn map (at least ``min_colours`` colours) that
+    differs from ``before``; return (perf_counter time, the screenshot)."""
+    canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            shot = canvas.screenshot(timeout=5_000, animations="disabled")
+        except Exception:  # noqa: BLE001 - canvas not there yet, or being replaced
+            page.wait_for_timeout(100)
+            continue
+        if _colours(shot) >= min_colours and shot != before:
+            return time.perf_counter(), shot
+        page.wait_for_timeout(50)
+    shot = Path(tempfile.gettempdir()) / "aam-bench-failed.png"
+    page.screenshot(path=str(shot))
+    raise TimeoutError(f"map not drawn in {timeout_s:.0f} s: {page.url} (screenshot {shot})")
+
+
+def load(session: Session, url: str, timeout_s: float) -> dict[str, float]:
+    """Open url; seconds to the map drawn and to the page settled, and the first run's length."""
+    page = session.page
+    t0 = time.perf_counter()
+    page.goto(url, wait_until="commit")
+    drawn, _ = map_drawn(page, timeout_s)
+    first, last = settled(page, timeout_s)
+    done = time.perf_counter() - (page.evaluate("performance.now()") - last) / 1000
+    return {"map": drawn - t0, "complete": max(done, t0) - t0, "script": (last - first) / 1000,
+            "bytes": session.wire.since(t0)[0]}
+
+
+def quarter_change(session: Session, timeout_s: float, key: str = "ArrowLeft") -> dict[str, float]:
+    """Step the quarter with the keyboard; seconds to the map's new colours and to the page complete,
+    and bytes received (all, and the map's JSON)."""
+    page = session.page
+    page.add_style_tag(content=NO_STALE_CSS)
+    canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
+    before = canvas.screenshot(animations="disabled")
+    slider = page.get_by_role("slider").first
+    slider.focus()
+    since = page.evaluate("performance.now()")
+    t0 = time.perf_counter()
+    page.keyboard.press(key)
+    drawn, _ = map_drawn(page, timeout_s, before=before)
+    _, last = settled(page, timeout_s, since_ms=since)
+    total, deck = session.wire.since(t0)
+    return {"map": drawn - t0, "complete": (last - since) / 1000, "bytes": total, "deck_bytes": deck}
+
+
+# --- the runs -----------------------------------------------------------------------------------
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def measure_page(script: Path, browser, repeat: int, timeout_s: float, links: dict[str, str],
+                 sessions: list[int], log: Callable[[str], None]) -> dict[str, Any]:
+    """Every figure for one page (the app or the minimal page), with one cold start per repeat."""
+    out: dict[str, list[float]] = {}
+
+    def add(name: str, value: float) -> None:
+        out.setdefault(name, []).append(value)
+
+    for run in range(repeat):
+        with serve(script, timeout_s) as server:
+            s = open_session(browser)
+            first = load(s, server.base + "/", timeout_s)
+            add("cold_map", first["map"] + (server.healthy - server.spawned))  # spawn -> healthy -> map
+            add("cold_script", first["script"])
+            rss_one = rss_mb(server.pid)
+            for _ in range(2):
+                change = quarter_change(s, timeout_s)
+                for k, v in change.items():
+                    add(f"q_{k}", v)
+            s.context.close()
+            w = open_session(browser)
+            warm = load(w, server.base + "/", timeout_s)
+            add("warm_map", warm["map"])
+            add("warm_complete", warm["complete"])
+            add("warm_script", warm["script"])
+            add("first_bytes", warm["bytes"])
+            w.context.close()
+            for name, path in links.items():
+                ls = open_session(browser)
+                try:
+                    got = load(ls, server.base + path, timeout_s)
+                except TimeoutError as exc:  # one broken page must not lose the other figures
+                    log(f"  {name}: {exc}")
+                    got = {"map": float("nan"), "complete": float("nan"), "bytes": float("nan")}
+                add(f"{name}_map", got["map"])
+                add(f"{name}_complete", got["complete"])
+                add(f"{name}_bytes", got["bytes"])
+                ls.context.close()
+            if run == 0:
+                out["scipy_loaded"] = [float(loaded(server.pid, "scipy"))]
+                out.update({k: [v] for k, v in memory(server, browser, sessions, timeout_s, rss_one, log).items()})
+            log(f"  {script.name} run {run + 1}/{repeat} done")
+    return {k: median(v) for k, v in out.items()}
+
+
+def memory(server: Server, browser, sessions: list[int], timeout_s: float, rss_one: float,
+           log: Callable[[str], None]) -> dict[str, float]:
+    """Server RSS with 1, 5, 10... sessions open at once (each settled), a quarter change in all of
+    them together, and RSS after they close."""
+    out = {"rss_idle_1": rss_one}
+    open_: list[Session] = []
+    for n in sorted(sessions):
+        while len(open_) < n:
+            s = open_session(browser)
+            s.page.goto(server.base + "/", wait_until="commit")
+            open_.append(s)
+        for s in open_:
+            settled(s.page, timeout_s)
+        out[f"rss_{n}"] = rss_mb(server.pid)
+        log(f"    {n} sessions: {out[f'rss_{n}']:.0f} MB")
+    if open_:
+        since = [s.page.evaluate("performance.now()") for s in open_]
+        for s in open_:
+            s.page.add_style_tag(content=NO_STALE_CSS)
+            s.page.get_by_role("slider").first.focus()
+        t0 = time.perf_counter()
+        for s in open_:
+            s.page.keyboard.press("ArrowLeft")
+        for s, t in zip(open_, since):
+            settled(s.page, timeout_s, since_ms=t)
+        out["crowd_change"] = time.perf_counter() - t0
+    for s in open_:
+        s.context.close()
+    time.sleep(5)
+    out["rss_closed"] = rss_mb(server.pid)
+    return out
+
+
+def mapclassify_cost() -> tuple[float, float]:
+    """Seconds and MB that ``import mapclassify`` adds after the app's own heavy imports."""
+    code = ("import time, geopandas, pandas, pydeck\n"
+            "def rss(): return int([l for l in open('/proc/self/status') if l.startswith('VmRSS')][0].split()[1])\n"
+            "r0 = rss(); t0 = time.perf_counter(); import mapclassify\n"
+            "print(time.perf_counter() - t0, (rss() - r0) / 1024)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    seconds, mb = out.stdout.split()
+    return float(seconds), float(mb)
+
+
+def report(app: dict[str, float], base: dict[str, float], mc: tuple[float, float]) -> list[dict[str, str]]:
+    """One row per figure: this build, the minimal page or target, the ratio and what the target is."""
+    rows: list[dict[str, str]] = []
+
+    def row(label: str, key: str, unit: str, target: str, baseline: float | None = None, fmt: str = "{:.2f}") -> None:
+        ours = app.get(key, float("nan"))
+        other = base.get(key, float("nan")) if baseline is None else baseline
+        ratio = f"{ours / other:.2f}x" if other and other == other and ours == ours else ""
+        rows.append({"measure": f"{label} ({unit})", "this build": fmt.format(ours),
+                     "baseline": fmt.format(other), "ratio": ratio, "target": target})
+
+    kb = "{:,.0f}"
+    row("Start to first map, cold", "cold_map", "s", "<= 1.2x minimal page")
+    row("Start to first map, warm (new session)", "warm_map", "s", "<= 1.2x minimal page")
+    row("First page complete, warm", "warm_complete", "s", "")
+    row("First script run, cold", "cold_script", "s", "")
+    row("First script run, warm", "warm_script", "s", "")
+    row("Bytes received, first page", "first_bytes", "KB", "", fmt=kb)
+    app["first_bytes"] = app.get("first_bytes", float("nan")) / 1e3
+    base["first_bytes"] = base.get("first_bytes", float("nan")) / 1e3
+    rows[-1]["this build"], rows[-1]["baseline"] = kb.format(app["first_bytes"]), kb.format(base["first_bytes"])
+    row("Quarter change: map redrawn", "q_map", "s", "< 1 s idle; <= 1.2x")
+    row("Quarter change: page complete", "q_complete", "s", "<= 1.2x minimal page")
+    for k in ("q_bytes", "q_deck_bytes", "council_bytes", "ward_bytes"):
+        app[k] = app.get(k, float("nan")) / 1e3
+        base[k] = base.get(k, float("nan")) / 1e3
+    row("Quarter change: bytes received", "q_bytes", "KB", "geometry not resent", fmt=kb)
+    row("Quarter change: map JSON bytes", "q_deck_bytes", "KB", "", fmt=kb)
+    row("Open a council by link: map drawn", "council_map", "s", "< 2 s", baseline=2.0)
+    row("Open a council by link: page complete", "council_complete", "s", "< 2 s", baseline=2.0)
+    row("Open a council by link: bytes", "council_bytes", "KB", "", baseline=float("nan"), fmt=kb)
+    row("Open a ward by link: map drawn", "ward_map", "s", "< 2 s", baseline=2.0)
+    row("Open a ward by link: page complete", "ward_complete", "s", "< 2 s", baseline=2.0)
+    row("Open a ward by link: bytes", "ward_bytes", "KB", "", baseline=float("nan"), fmt=kb)
+    ns = sorted({int(k.split("_")[1]) for k in [*app, *base] if k.startswith("rss_") and k.split("_")[1].isdigit()})
+    for n in ns:
+        row(f"Server memory, {n} session{'s' if n > 1 else ''} open", f"rss_{n}", "MB", "", fmt="{:.0f}")
+    if len(ns) > 1:
+        for d in (app, base):
+            d["per_session"] = (d.get(f"rss_{ns[-1]}", float("nan")) - d.get(f"rss_{ns[0]}", float("nan"))) / (
+                ns[-1] - ns[0])
+        row(f"Server memory per extra session ({ns[0]} to {ns[-1]})", "per_session", "MB", "shared data held once",
+            fmt="{:.1f}")
+    row("Server memory, all sessions closed (+5 s)", "rss_closed", "MB", "", fmt="{:.0f}")
+    row(f"Quarter change in {ns[-1] if ns else 0} sessions at once", "crowd_change", "s", "<= 1.2x minimal page")
+    rows.append({"measure": "import mapclassify, fresh interpreter (s / MB)", "this build": f"{mc[0]:.2f} / {mc[1]:.0f}",
+                 "baseline": "", "ratio": "",
+                 "target": "app server loaded scipy: " + ("yes" if app.get("scipy_loaded") else "no")})
+    return rows
+
+
+def print_table(rows: list[dict[str, str]]) -> None:
+    header = list(rows[0])
+    width = [max(len(header[i]), *(len(r[h]) for r in rows)) for i, h in enumerate(header)]
+    print("  ".join(h.ljust(w) for h, w in zip(header, width)))
+    for r in rows:
+        print("  ".join(r[h].ljust(w) for h, w in zip(header, width)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=1, help="cold starts per page (medians are printed)")
+    parser.add_argument("--sessions", default="1,5,10", help="session counts for the memory figures")
+    parser.add_argument("--timeout", type=float, default=180, help="cap on each wait, seconds")
+    parser.add_argument("--only", choices=("app", "minimal"), help="measure one page only")
+    parser.add_argument("--save", action="store_true", help="write bench/last_pages.json")
+    args = parser.parse_args()
+    if not SHARED.is_dir():
+        sys.exit("bench/pages.py needs ../shared/data beside the checkout")
+    from playwright.sync_api import sync_playwright
+
+    wards = ROOT.parent / "shared" / "data" / "ons" / "ward_population_census2021_wd23.csv"
+    import pandas as pd
+
+    ward = pd.read_csv(wards, encoding="utf-8-sig").query("WD23NM == 'Ainsdale' and LAD23NM == 'Sefton'")["WD23CD"].iloc[0]
+    sessions = [int(n) for n in args.sessions.split(",") if n.strip()]
+    log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    started = time.perf_counter()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            base = {} if args.only == "app" else measure_page(MINIMAL, browser, args.repeat, args.timeout, {},
+                                                               sessions, log)
+            app = {} if args.only == "minimal" else measure_page(
+                APP, browser, args.repeat, args.timeout,
+                {"council": f"/council?lad={BIRMINGHAM}", "ward": f"/ward?ward={ward}"}, sessions, log)
+        finally:
+            browser.close()
+    rows = report(app, base, mapclassify_cost())
+    print(f"Page benchmark, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.1f}, {args.repeat} cold start(s) per page, took {time.perf_counter() - started:.0f} s")
+    print_table(rows)
+    if args.save:
+        (ROOT / "bench" / "last_pages.json").write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
