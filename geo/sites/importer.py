@@ -7,7 +7,9 @@ call ``import_sites``, the same file gives the same counts, rejections and store
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,11 +19,13 @@ import pandas as pd
 
 from geo.errors import DataError
 from geo.sites.geocode import make_geocoder
-from geo.sites.join import assign_wards, check_ward_layer
-from geo.sites.readers import read_table
-from geo.sites.schema import ROW, match_headers
+from geo.sites.chunks import CHUNK_ROWS, open_source
+from geo.sites.join import check_ward_layer, place
+from geo.sites.schema import match_headers
 from geo.sites.store import LOCAL_MEMBER, LOCAL_ORGANISATION, SiteStore
-from geo.sites.validate import text_cells, validate
+from geo.sites.validate import duplicate_references, require_columns, text_cells, validate
+
+log = logging.getLogger(__name__)  # counts and file names only: never the rows (OFFICIAL-SENSITIVE)
 
 
 @dataclass
@@ -61,6 +65,9 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+Progress = Callable[[int, int], None]
+
+
 def import_sites(path: str | Path, db_path: str | Path, wards_gdf, *,
                  mapping: Mapping[str, str | None] | None = None,
                  postcode_directory: str | Path | None = None,
@@ -69,7 +76,9 @@ def import_sites(path: str | Path, db_path: str | Path, wards_gdf, *,
                  organisation: str = LOCAL_ORGANISATION,
                  sheet: str | None = None,
                  as_at: date | None = None,
-                 boundary_vintage: str | None = None) -> ImportResult:
+                 boundary_vintage: str | None = None,
+                 on_progress: Progress | None = None,
+                 chunk_rows: int = CHUNK_ROWS) -> ImportResult:
     """Import one site file into the store at ``db_path``.
 
     ``mapping`` corrects the automatic heading match (field -> column, None to unmap).
@@ -78,15 +87,21 @@ def import_sites(path: str | Path, db_path: str | Path, wards_gdf, *,
     describes (default today); ``boundary_vintage`` defaults to ``wards_gdf.attrs['vintage']``.
     ``organisation`` owns the batch and its sites; ``imported_by`` is the signed-in member's
     e-mail (default: the desktop mode's local member, never the machine's login name).
+
+    The file is read, checked, placed and staged ``chunk_rows`` rows at a time inside one
+    transaction (all of it lands or none); ``on_progress(done, total)`` is called after each
+    chunk with rows done and rows in the file.
     """
     path = Path(path)
     if not path.is_file():
         raise DataError("file not found", file=path)
     wards = check_ward_layer(wards_gdf)
-    raw = read_table(path, sheet=sheet)
-    if raw.empty:
-        raise DataError("the file has headings but no data rows", file=path, sheet=raw.attrs.get("sheet"))
-    resolved = match_headers([c for c in raw.columns if c != ROW], overrides=mapping)
+    source = open_source(path, sheet=sheet)
+    resolved = match_headers(source.columns, overrides=mapping)
+    ref_cells, ref_rows = source.scan(resolved.get("reference"))
+    resolved = match_headers(source.columns, overrides=mapping)   # a fallback may rename columns
+    if not source.rows:
+        raise DataError("the file has headings but no data rows", file=path, sheet=source.attrs.get("sheet"))
     digest = sha256_file(path)
     store = SiteStore(db_path)
 
@@ -94,28 +109,51 @@ def import_sites(path: str | Path, db_path: str | Path, wards_gdf, *,
     if previous is not None:
         return _duplicate(store, previous, path, digest, resolved)
 
-    checked = validate(raw, resolved, geocoder=make_geocoder(postcode_directory, online_lookup_url),
-                       today=as_at)
-    placed = assign_wards(checked.sites, wards)
-    rejected_raw = raw.loc[checked.rejected_index]
-    rejected_refs = set()
-    if "reference" in resolved:
-        rejected_refs = {r for r in text_cells(rejected_raw[resolved["reference"]]) if r}
-    summary = store.record_import(
-        file_name=path.name, sha256=digest, mapping=resolved, sites=placed, rejections=checked.rejections,
-        raw_rejected=rejected_raw, rows_read=checked.rows_read,
-        imported_by=imported_by or LOCAL_MEMBER, organisation=organisation,
-        boundary_vintage=boundary_vintage or _vintage(wards_gdf), as_at=as_at,
-        rejected_references=rejected_refs)
-    if summary.duplicate:  # another import of the same file won the race
-        return _duplicate(store, store.batch(summary.batch_id), path, digest, resolved)
-    assert summary.accepted + summary.rejected == summary.rows_read
+    require_columns(resolved, source.columns)
+    duplicates = duplicate_references(text_cells(ref_cells), ref_rows) if "reference" in resolved else {}
+    geocoder = make_geocoder(postcode_directory, online_lookup_url)
+    total, done = int(source.rows), 0
+    rejections: list[dict[str, Any]] = []
+    outside: list[str] = []
+    with store.importing(file_name=path.name, sha256=digest, mapping=resolved, organisation=organisation,
+                         imported_by=imported_by or LOCAL_MEMBER, as_at=as_at,
+                         boundary_vintage=boundary_vintage or _vintage(wards_gdf)) as batch:
+        if batch.duplicate is not None:   # another import of the same file won the race
+            return _duplicate(store, store.batch(batch.duplicate.batch_id), path, digest, resolved)
+        for raw in source.chunks(chunk_rows):
+            checked = validate(raw, resolved, geocoder=geocoder, today=as_at, duplicates=duplicates)
+            placed = place(checked.sites, wards)
+            rejected_raw = raw.loc[checked.rejected_index]
+            refs = text_cells(rejected_raw[resolved["reference"]]) if "reference" in resolved else []
+            batch.add(placed, checked.rejections, rejected_raw, [r for r in refs if r])
+            rejections += [r.as_dict() for r in checked.rejections]
+            outside += placed.loc[~placed["in_boundary"].to_numpy(dtype=bool), "reference"].tolist()
+            done += len(raw)
+            if on_progress is not None:
+                on_progress(done, total)
+        summary = batch.finish(done)
+    assert summary.accepted + summary.rejected == summary.rows_read == total
     return ImportResult(
-        read=checked.rows_read, accepted=checked.accepted, rejected=checked.rejected, batch=summary.batch_id,
-        duplicate=False, rejections=[r.as_dict() for r in checked.rejections], file_name=path.name,
+        read=summary.rows_read, accepted=summary.accepted, rejected=summary.rejected, batch=summary.batch_id,
+        duplicate=False, rejections=rejections, file_name=path.name,
         sha256=digest, mapping=resolved, new=summary.new, changed=summary.changed,
-        unchanged=summary.unchanged, not_in_file=summary.not_in_file,
-        outside_boundaries=placed.loc[~placed["in_boundary"], "reference"].tolist())
+        unchanged=summary.unchanged, not_in_file=summary.not_in_file, outside_boundaries=outside)
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Progress]:
+    """A tqdm bar on stderr (shown only on a terminal) as an ``on_progress`` callback."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, desc=label, unit="rows", unit_scale=True, disable=None, leave=False)
+    try:
+        def update(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        yield update
+    finally:
+        bar.close()
 
 
 def _vintage(wards: Any) -> str | None:

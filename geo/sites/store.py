@@ -162,7 +162,8 @@ def _json_default(value: Any) -> Any:
 
 def raw_row_json(row: dict[str, Any]) -> str:
     """A raw row as JSON (original headings and cells, blanks as null) for rejection downloads."""
-    clean = {str(k): (None if _is_missing(v) else v) for k, v in row.items() if k != ROW}
+    clean = {str(k): (None if _is_missing(v) or (isinstance(v, str) and (v == "" or v.isspace())) else v)
+             for k, v in row.items() if k != ROW}
     return json.dumps(clean, default=_json_default, ensure_ascii=False)
 
 
@@ -189,9 +190,7 @@ def store_columns(sites: pd.DataFrame) -> list[list[Any]]:
             out.append(_iso_dates(col))
         else:
             text = col.astype(object)
-            mask = text.isna().to_numpy()
-            values = text.astype(str).tolist() if not mask.all() else [None] * len(text)
-            out.append([None if m else v for v, m in zip(values, mask)])
+            out.append(text.where(text.notna(), None).tolist())
     rows = frame[ROW] if ROW in frame.columns else pd.Series([None] * len(frame), index=frame.index)
     out.append([None if _is_missing(v) else int(v) for v in rows.tolist()])
     return out
@@ -528,9 +527,8 @@ class ImportWriter:
         self.accepted = 0
         self.rejected_rows: set[int] = set()
         if conn is not None:
-            cols = ", ".join(f"{f} {'PRIMARY KEY' if f == 'reference' else ''}" for f in VERSION_FIELDS)
-            conn.execute("DROP TABLE IF EXISTS temp.staged")
-            conn.execute(f"CREATE TEMP TABLE staged ({cols}, source_row INTEGER)")
+            conn.execute("DROP TABLE IF EXISTS temp.staged")  # indexed in finish, after the bulk insert
+            conn.execute(f"CREATE TEMP TABLE staged ({', '.join(VERSION_FIELDS)}, source_row INTEGER)")
             conn.execute("DROP TABLE IF EXISTS temp.rejected_refs")
             conn.execute("CREATE TEMP TABLE rejected_refs (reference TEXT PRIMARY KEY)")
 
@@ -549,7 +547,7 @@ class ImportWriter:
         conn = self.conn
         columns = store_columns(sites)
         marks = ", ".join("?" * (len(VERSION_FIELDS) + 1))
-        conn.executemany(f"INSERT OR REPLACE INTO staged VALUES ({marks})", zip(*columns))
+        conn.executemany(f"INSERT INTO staged VALUES ({marks})", zip(*columns))
         self.accepted += len(sites)
         raw_by_row: dict[int, str] = {}
         if raw_rejected is not None and len(raw_rejected):
@@ -569,6 +567,11 @@ class ImportWriter:
         if self.duplicate is not None:
             return self.duplicate
         conn, batch, org, day = self.conn, self.batch_id, self.organisation, self.as_at.isoformat()
+        try:
+            conn.execute("CREATE UNIQUE INDEX temp.staged_reference ON staged(reference)")
+        except sqlite3.IntegrityError:  # a reference given twice (not via validate): the last row wins
+            conn.execute("DELETE FROM staged WHERE rowid NOT IN (SELECT MAX(rowid) FROM staged GROUP BY reference)")
+            conn.execute("CREATE UNIQUE INDEX temp.staged_reference ON staged(reference)")
         accepted = int(conn.execute("SELECT COUNT(*) FROM staged").fetchone()[0])
         rejected = int(rows_read - accepted)
         differs = " OR ".join(f"s.{f} IS NOT c.{f}" for f in VERSION_FIELDS if f not in self.carried) or "0"

@@ -281,7 +281,7 @@ class _Problems:
         return pd.concat(self.parts, ignore_index=True)
 
 
-def _require_columns(mapping: Mapping[str, str], columns: list[str]) -> None:
+def require_columns(mapping: Mapping[str, str], columns: list[str]) -> None:
     missing = [f for f in ("reference", "site_type") if f not in mapping]
     has_position = ({"latitude", "longitude"} <= set(mapping) or {"easting", "northing"} <= set(mapping)
                     or "postcode" in mapping)
@@ -319,7 +319,7 @@ def validate(raw: pd.DataFrame, mapping: Mapping[str, str], *, geocoder: Geocode
     ``duplicates`` (reference key -> every row holding it, from ``duplicate_references`` over the
     whole file) lets a file be checked in chunks; by default ``raw`` is the whole file.
     """
-    _require_columns(mapping, [str(c) for c in raw.columns])
+    require_columns(mapping, [str(c) for c in raw.columns])
     today = today or date.today()
     index = raw.index
     problems = _Problems()
