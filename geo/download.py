@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import sys
@@ -18,8 +19,9 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from time import monotonic  # not via `time`: tests replace time.sleep to skip backoff waits
 from typing import Any, BinaryIO, TypeVar
 
 import requests
@@ -28,8 +30,13 @@ from tqdm import tqdm
 from geo.errors import DownloadError
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 1 << 16
+# Bounds on every download, as settings: an overall time limit (not per read, so a server
+# trickling one byte every two seconds still ends) and a size cap.
+DEADLINE_ENV, DEADLINE_DEFAULT_S = "AAM_DOWNLOAD_DEADLINE_S", 900.0
+MAX_MB_ENV, MAX_MB_DEFAULT = "AAM_MAX_DOWNLOAD_MB", 2048.0
 USER_AGENT = "asylum-accommodation-map (+https://geoportal.statistics.gov.uk)"
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
@@ -80,6 +87,9 @@ def download(
     backoff: float = 1.0,
     progress: bool = True,
     session: requests.Session | None = None,
+    expected_sha256: str | None = None,
+    max_bytes: int | None = None,
+    deadline: float | None = None,
 ) -> DownloadRecord:
     """Stream ``url`` to ``dest`` atomically and write its provenance sidecar.
 
@@ -87,15 +97,28 @@ def download(
     attempts are ``backoff``, ``2*backoff``, ``4*backoff``... seconds. Only connection
     errors, timeouts, 429 and 5xx answers are retried. Raises DownloadError naming
     the URL and the last error.
+
+    ``expected_sha256`` pins the file (the registry's checksum of a fixed release): a body
+    with another checksum is refused and nothing is written, so it is never cached.
+    ``deadline`` (seconds, whole download including retries; default AAM_DOWNLOAD_DEADLINE_S)
+    and ``max_bytes`` (default AAM_MAX_DOWNLOAD_MB) bound the time and size.
     """
     dest = Path(dest)
+    limits = _Limits.make(deadline, max_bytes)
+    log.info("downloading %s to %s", url, dest)
+    started = monotonic()
     with _session(session) as sess:
 
         def attempt() -> tuple[int, str]:
             with _atomic_path(dest) as tmp:
-                return _stream_to(sess, url, tmp, timeout=timeout, progress=progress, label=dest.name)
+                size, digest = _stream_to(sess, url, tmp, timeout=timeout, progress=progress, label=dest.name,
+                                          limits=limits)
+                _check_pin(digest, expected_sha256)
+                return size, digest
 
-        size, digest = _with_retries(attempt, url, retries=retries, backoff=backoff)
+        size, digest = _with_retries(attempt, url, retries=retries, backoff=backoff, limits=limits)
+    log.info("downloaded %s: %s bytes in %.1f s, sha256 %s", dest.name, f"{size:,}", monotonic() - started,
+             digest)
     return finish_record(url, dest, size, digest)
 
 
@@ -129,7 +152,7 @@ def finish_record(url: str, dest: Path, size: int, digest: str) -> DownloadRecor
         path=Path(dest),
         size_bytes=size,
         sha256=digest,
-        downloaded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        downloaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     text = json.dumps(record.to_dict(), indent=2, ensure_ascii=False) + "\n"
     write_bytes_atomic(record_path(dest), text.encode("utf-8"))
@@ -163,6 +186,7 @@ def _get_json(
     """
 
     def attempt() -> Any:
+        log.debug("GET %s %s", url, dict(params or {}))
         resp = session.get(url, params=params, timeout=timeout, headers={"User-Agent": USER_AGENT})
         with resp:
             _raise_for_status(resp)
@@ -177,13 +201,19 @@ def _get_json(
     return _with_retries(attempt, url, retries=retries, backoff=backoff)
 
 
-def _with_retries(attempt: Callable[[], T], url: str, *, retries: int, backoff: float) -> T:
+def _with_retries(attempt: Callable[[], T], url: str, *, retries: int, backoff: float,
+                  limits: _Limits | None = None) -> T:
     """Run ``attempt`` until it succeeds, retrying transient failures with exponential backoff."""
     attempts = max(0, retries) + 1
     last: BaseException | None = None
     for n in range(attempts):
         if n and backoff > 0:
-            time.sleep(backoff * 2 ** (n - 1))
+            wait = backoff * 2 ** (n - 1)
+            if limits is not None and limits.left() < wait:
+                raise DownloadError(f"download failed for {url}: over the time limit of "
+                                    f"{limits.deadline:,.0f} s ({DEADLINE_ENV}) after {n} attempts: "
+                                    f"{_describe(last)}") from last
+            time.sleep(wait)
         try:
             return attempt()
         except _Permanent as exc:
@@ -192,6 +222,10 @@ def _with_retries(attempt: Callable[[], T], url: str, *, retries: int, backoff: 
                 requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ContentDecodingError) as exc:
             last = exc
+            if n + 1 < attempts:
+                wait = backoff * 2 ** n if backoff > 0 else 0.0
+                log.warning("attempt %d of %d for %s failed (%s); retrying in %.1f s", n + 1, attempts, url,
+                            _describe(exc), wait)
         except requests.RequestException as exc:  # malformed URL, too many redirects...
             raise DownloadError(f"download failed for {url}: {_describe(exc)}") from exc
     tries = "attempt" if attempts == 1 else "attempts"
@@ -209,21 +243,98 @@ def _raise_for_status(resp: requests.Response) -> None:
 # --------------------------------------------------------------------------- helpers
 
 
+@dataclass
+class _Limits:
+    """The overall deadline and size cap of one download call."""
+
+    deadline: float
+    max_bytes: int
+    ends_at: float
+
+    @classmethod
+    def make(cls, deadline: float | None, max_bytes: int | None) -> _Limits:
+        deadline = float(deadline if deadline is not None else _env_number(DEADLINE_ENV, DEADLINE_DEFAULT_S))
+        cap = int(max_bytes if max_bytes is not None else _env_number(MAX_MB_ENV, MAX_MB_DEFAULT) * (1 << 20))
+        return cls(deadline, cap, monotonic() + deadline)
+
+    def left(self) -> float:
+        return self.ends_at - monotonic()
+
+    def check_time(self) -> None:
+        if self.left() <= 0:
+            raise _Permanent(f"over the time limit of {self.deadline:,.0f} s for the whole download "
+                             f"(set {DEADLINE_ENV} to allow longer)")
+
+    def check_size(self, size: int) -> None:
+        if size > self.max_bytes:
+            raise _Permanent(f"the file is over the {self.max_bytes / (1 << 20):,.1f} MB download limit "
+                             f"(set {MAX_MB_ENV} to allow larger files)")
+
+
+def _env_number(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        raise DownloadError(f"setting {name}={raw!r} is not a number") from None
+    if value <= 0:
+        raise DownloadError(f"setting {name}={raw!r} must be above zero")
+    return value
+
+
+def _check_pin(digest: str, expected: str | None) -> None:
+    """Refuse a body whose SHA-256 is not the pinned one (raised before the file is put in place)."""
+    if expected and digest.lower() != expected.lower():
+        raise _Permanent(f"the file's SHA-256 {digest} is not the pinned {expected.lower()} of this "
+                         "release: it was refused and not cached (the file at that address has changed "
+                         "or was substituted)")
+
+
+def _chunks(resp: requests.Response, limits: _Limits) -> Iterator[bytes]:
+    """The body in pieces as they arrive, checking the deadline between pieces.
+
+    ``read1`` returns whatever one socket read gives, so a server sending a byte every two
+    seconds is checked every two seconds (``iter_content`` would wait for a full chunk).
+    """
+    raw = resp.raw
+    if not hasattr(raw, "read1"):  # urllib3 < 2: fall back to whole chunks
+        for chunk in resp.iter_content(CHUNK_SIZE):
+            limits.check_time()
+            yield chunk
+        return
+    while True:
+        limits.check_time()
+        try:
+            chunk = raw.read1(CHUNK_SIZE, decode_content=True)
+        except Exception as exc:  # urllib3 errors: a broken body is worth another attempt
+            raise _Transient(f"connection broke while reading ({_one_line(exc)})") from exc
+        if not chunk:
+            return
+        yield chunk
+
+
 def _stream_to(
-    session: requests.Session, url: str, tmp: Path, *, timeout: float, progress: bool, label: str
+    session: requests.Session, url: str, tmp: Path, *, timeout: float, progress: bool, label: str,
+    limits: _Limits | None = None,
 ) -> tuple[int, str]:
     """One attempt: stream the body into ``tmp``, hashing as we go; returns (size, sha256)."""
+    limits = limits or _Limits.make(None, None)
     h = hashlib.sha256()
     size = 0
-    resp = session.get(url, stream=True, timeout=timeout, headers={"User-Agent": USER_AGENT})
+    limits.check_time()
+    per_read = max(0.1, min(timeout, limits.left()))
+    resp = session.get(url, stream=True, timeout=per_read, headers={"User-Agent": USER_AGENT})
     with resp:
         _raise_for_status(resp)
         expected = _expected_length(resp)
+        if expected is not None:
+            limits.check_size(expected)
         with open(tmp, "wb") as f, _progress_bar(expected, label, progress) as bar:
-            for chunk in resp.iter_content(CHUNK_SIZE):
+            for chunk in _chunks(resp, limits):
+                size += len(chunk)
+                limits.check_size(size)
                 f.write(chunk)
                 h.update(chunk)
-                size += len(chunk)
                 bar.update(len(chunk))
             _sync(f)
     if expected is not None and size != expected:

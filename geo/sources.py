@@ -39,6 +39,12 @@ class Source:
     local_names: tuple[str, ...]
     required: bool
     population_vintage: str | None = None  # for files whose population column is an estimate of its own date
+    # file name -> pinned SHA-256 of that fixed release (issue 13): downloads and cached copies must match
+    sha256: dict[str, str] | None = field(default=None, hash=False, compare=False)
+
+    def pin(self, file_name: str) -> str | None:
+        """The pinned checksum of a release file, if the registry pins that name."""
+        return (self.sha256 or {}).get(file_name)
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,7 @@ def _download(source: Source, dest_dir: Path) -> Path:
     elif source.kind == "arcgis_table":
         arcgis.fetch_layer(source.download_url, dest, geometry=False)
     else:
-        download.download(source.download_url, dest)
+        download.download(source.download_url, dest, expected_sha256=source.pin(name))
     return dest
 
 
@@ -130,7 +136,13 @@ def resolve(source_id: str, *, data_dir: str | Path | None = None, cache: str | 
     for origin, folder in folders:
         found = _find_in(folder, source)
         if found is not None:
-            return _provenance(source, found, origin)
+            provenance = _provenance(source, found, origin)
+            pinned = source.pin(found.name)
+            if origin == "cache" and pinned and provenance.sha256 != pinned:  # issue 13: never reuse
+                raise SourceMissing(f"the cached {found.name} has SHA-256 {provenance.sha256}, not the pinned "
+                                    f"{pinned} of {source.release}: it was refused; delete {found} to fetch "
+                                    "it again")
+            return provenance
     if allow_download and source.download_url:
         try:
             path = _download(source, folders[0][1])
