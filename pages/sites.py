@@ -35,6 +35,12 @@ from geo.sites.schema import FIELDS  # noqa: E402
 from geo.sites.store import SiteStore  # noqa: E402
 from ui import export_panel as ex  # noqa: E402
 from ui import shell  # noqa: E402
+from ui import auth  # noqa: E402
+from ui import site_access as SA  # noqa: E402
+from geo.access.imports import import_as  # noqa: E402
+from geo.access.manage import postcode_lookup  # noqa: E402
+from geo.access.members import Action  # noqa: E402
+from geo.access.scope import visible_rejections  # noqa: E402
 
 PAGE = "sites"
 ALL = "__all__"
@@ -54,6 +60,10 @@ if model.wards is None:
 db = shell.sites_db(model)
 vintage = ward_vintage(model)
 today = date.today()
+member = auth.member() or auth.gate()
+scope = SA.scope_of(member, db)  # every site row below is read within this member's scope (geo.access)
+orgs = SA.scope_arg(scope)
+may_import = member.may(Action.IMPORT)
 
 
 # --- cached reads (keyed by the store file's modification time, so an import refreshes them) ------
@@ -63,24 +73,25 @@ def _mtime(path: Path) -> float:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _sites(path: str, mtime: float, day: date | None) -> pd.DataFrame:
-    frame = SV.sites_as_at(path, day)
+def _sites(path: str, mtime: float, day: date | None, orgs: tuple[str, ...] | None) -> pd.DataFrame:
+    frame = SV.sites_as_at(path, day, organisations=orgs)
     return pd.DataFrame(frame.drop(columns="geometry"))
 
 
 @st.cache_data(show_spinner="Judging every acquisition against its ward the day before...", max_entries=8)
-def _over(path: str, mtime: float, model_key: str) -> pd.DataFrame:
+def _over(path: str, mtime: float, model_key: str, orgs: tuple[str, ...] | None) -> pd.DataFrame:
     m = shell.get_model()
     store = SiteStore(path)
-    current = pd.DataFrame(store.current_sites().drop(columns="geometry"))
+    current = pd.DataFrame(store.current_sites(organisations=orgs).drop(columns="geometry"))
     lad_population = m.lads[["lad_code", "population"]] if "population" in m.lads.columns else None
-    return SV.over_threshold_acquisitions(store.site_history(), m.wards, lad_population=lad_population,
-                                          sites=current)
+    return SV.over_threshold_acquisitions(store.site_history(organisations=orgs), m.wards,
+                                          lad_population=lad_population, sites=current)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _wards(path: str, mtime: float, model_key: str, day: date | None, lads: tuple[str, ...]) -> pd.DataFrame:
-    return SV.ward_measure_table(_sites(path, mtime, day), shell.get_model().wards, lads=lads or None,
+def _wards(path: str, mtime: float, model_key: str, day: date | None, lads: tuple[str, ...],
+           orgs: tuple[str, ...] | None) -> pd.DataFrame:
+    return SV.ward_measure_table(_sites(path, mtime, day, orgs), shell.get_model().wards, lads=lads or None,
                                  as_at=day, acquired_to=day)
 
 
@@ -123,7 +134,7 @@ def _illustrative_note(frame: pd.DataFrame) -> None:
 
 # --- title, sample banner and the controls every section follows ------------------------------------
 
-summary = SV.store_summary(db)
+summary = SV.store_summary(db, orgs if scope.may_view_sites else SA.scope_arg(scope, "aggregate_orgs"))
 st.markdown("# Asylum accommodation sites")
 st.markdown("<p class='aam-lede'>Councils' own records of hotels and dispersed properties, placed in "
             "wards and checked against the 1:200 cluster limit: no ward should have more than one supported "
@@ -135,8 +146,20 @@ if summary.has_illustrative:
              "Its sites are generated inside real wards to add up to the Home Office totals, but no site, "
              "address or date is real. Do not quote these figures.", icon=":material/warning:")
 
+if not scope.may_view_sites:  # viewers: suppressed ward figures only; no site row reaches the browser
+    st.info(f"As a {member.role.value}, you see ward figures built from the site records your organisation may "
+            "use, with counts of 1 to 4 people shown as [c]. Site records themselves are for officers.",
+            icon=":material/lock:")
+    viewer_table = SA.viewer_wards(member, db, model.wards, SV.ward_measure_table)
+    if viewer_table.empty:
+        st.caption("No site records are available to your organisation yet.")
+    else:
+        st.dataframe(SV.ward_display(viewer_table), hide_index=True, key="sites_viewer_wards")
+    shell.save_state(state, PAGE)
+    st.stop()
+
 mtime = _mtime(db)
-latest = _sites(str(db), mtime, None) if summary.exists else pd.DataFrame()
+latest = _sites(str(db), mtime, None, orgs) if summary.exists else pd.DataFrame()
 has_sites = not latest.empty
 
 if has_sites:
@@ -150,14 +173,15 @@ if has_sites:
                                "people then. Before a site's first import its first record stands in.")
     lads = list(names) if lad_pick == ALL else [lad_pick]
     day = None if as_at >= today else as_at
-    sites_all = _sites(str(db), mtime, day)
+    sites_all = _sites(str(db), mtime, day, orgs)
     sites = SV.in_authorities(sites_all, lads)
     using = sites[SV.in_use(sites, as_at).to_numpy()] if len(sites) else sites
-    over_all = _over(str(db), mtime, key)
+    over_all = _over(str(db), mtime, key, orgs)
     over = SV.in_authorities(over_all[over_all["acquired"] <= pd.Timestamp(as_at)], lads)
     head = SV.over_threshold_headline(over, sites_all, as_at, lads)
-    wtable = _wards(str(db), mtime, key, day, tuple(lads))
+    wtable = _wards(str(db), mtime, key, day, tuple(lads), orgs)
     where = "all authorities in the records" if lad_pick == ALL else names[lad_pick]
+    SA.record_view(member, db, {"page": "sites", "authorities": lads, "as_at": as_at}, len(sites))
     c4.markdown(f"Showing **{escape(where)}** as at **{as_at.strftime('%d %B %Y')}**.")
 
     # With several authorities (often far apart) the maps frame one at a time: the one with the
@@ -357,24 +381,37 @@ if has_sites:
         st.dataframe(SV.site_table(sites), hide_index=True, height=420, key="sites_table",
                      column_config={"People": st.column_config.NumberColumn(format="localized"),
                                     "Bed spaces": st.column_config.NumberColumn(format="localized")})
-        role = os.environ.get(SV.ROLE_ENV, SV.DEFAULT_ROLE)
-        allowed, why = SV.export_permission(role)
-        if allowed:
-            full = SV.sites_as_at(db, day)
-            full = full[full["lad_code"].isin(lads)]
+        if scope.may_export_sites:  # made, stamped with the export ID and logged only when clicked
+            def _full():
+                full = SV.sites_as_at(db, day, organisations=orgs)
+                return full[full["lad_code"].isin(lads)]
+
+            picked = {"page": "sites", "authorities": lads, "as_at": as_at}
+            marked = bool(SV.illustrative_mask(sites).any()) if len(sites) else False
             d1, d2, _ = st.columns([1, 1, 2])
-            d1.download_button("Download sites (CSV)", SV.export_csv(full), file_name="sites.csv",
-                               mime="text/csv", key="sites_dl_csv", icon=":material/download:")
-            d2.download_button("Download sites (GeoJSON)", SV.export_geojson(full), file_name="sites.geojson",
-                               mime="application/geo+json", key="sites_dl_geojson", icon=":material/download:")
-            st.caption(f"Site-level export allowed: {why}. Keep it under the data-sharing agreement.")
+            with d1:
+                SA.traced_download("Download sites (CSV)", member, db, lambda: SV.export_csv(_full()), "csv",
+                                   file_name="sites.csv", mime="text/csv", key="sites_dl_csv",
+                                   selection=picked | {"format": "csv"}, rows=len(sites), site_level=True,
+                                   illustrative=marked, icon=":material/download:")
+            with d2:
+                SA.traced_download("Download sites (GeoJSON)", member, db, lambda: SV.export_geojson(_full()),
+                                   "geojson", file_name="sites.geojson", mime="application/geo+json",
+                                   key="sites_dl_geojson", selection=picked | {"format": "geojson"},
+                                   rows=len(sites), site_level=True, illustrative=marked,
+                                   icon=":material/download:")
+            st.caption(f"Site-level export allowed for {member.role.value}s. Each file carries an export ID, "
+                       "your name and organisation, and is written to the audit log.")
         else:
-            st.info(f"No site-level download: {why}. Ward and authority figures are on the other pages.",
-                    icon=":material/lock:")
+            st.info(f"No site-level download for a {member.role.value}: records are on screen only. Ward and "
+                    "authority figures are on the other pages.", icon=":material/lock:")
         _illustrative_note(sites)
 
 # --- import ------------------------------------------------------------------------------------------
 with tabs[5]:
+    if not may_import:
+        st.info(f"Imports are made by your organisation's administrators (you are a {member.role.value}).",
+                icon=":material/lock:")
     st.markdown("### Load the illustrative sample")
     st.caption("Generates sites in real wards of Liverpool, Glasgow City, Birmingham and Hillingdon whose "
                "dispersed and hotel totals add up to the Home Office Asy_D11 figures for the latest quarter, "
@@ -383,18 +420,23 @@ with tabs[5]:
     if summary.real_batches > 0:
         ready = st.checkbox("This store also holds real records: mix the sample in anyway (it cannot be removed "
                             "later; use another store via AAM_SITES_DB for demos)", key="sites_sample_ok")
-    if st.button("Load the illustrative sample", key="load_sample", type="primary", disabled=not ready,
-                 icon=":material/science:"):
+    if st.button("Load the illustrative sample", key="load_sample", type="primary",
+                 disabled=not ready or not may_import, icon=":material/science:"):
         try:
             with st.spinner("Generating and importing the illustrative sample..."):
-                path, result = SV.load_sample(db, model.wards, model.stats, boundary_vintage=vintage)
+                import tempfile
+
+                path = SV.write_sample_file(tempfile.mkdtemp(prefix="aam-sample-"), model.wards, model.stats)
+                result = import_as(member, path, db, model.wards, remove_after=True, boundary_vintage=vintage)
             st.session_state["sites_last_import"] = result
             st.rerun()
         except GeoError as exc:
             st.error(f"The sample could not be loaded: {exc}")
 
     st.markdown("### Import a council's site file")
-    upload = st.file_uploader("Site file", type=[s.lstrip(".") for s in SUPPORTED], key="sites_upload",
+    generation = st.session_state.get("sites_upload_generation", 0)  # a new uploader after each import
+    upload = st.file_uploader("Site file", type=[s.lstrip(".") for s in SUPPORTED], disabled=not may_import,
+                              key=f"sites_upload_{generation}",
                               help="CSV, Excel (.xlsx), GeoJSON or GeoPackage. Column names are matched "
                                    "automatically; check the matches below.")
     if upload is not None:
@@ -437,15 +479,15 @@ with tabs[5]:
                                          key="sites_postcodes")
             pc_path_text = p2.text_input("...or its path on the server", key="sites_postcodes_path",
                                          placeholder="/data/ons/NSPL_FEB_2025_UK.csv")
-            online = st.checkbox("Allow online postcode lookup for postcodes not in the directory", value=False,
-                                 key="sites_online", help="Off by default: postcodes are sent to the service below.")
-            url = st.text_input("Lookup service URL", value=ONLINE_DEFAULT, key="sites_online_url",
-                                disabled=not online)
+            lookup = postcode_lookup(db, ONLINE_DEFAULT)  # an admin setting (Admin page), https unless loopback
+            online = st.checkbox(f"Allow online postcode lookup at {lookup} for postcodes not in the directory",
+                                 value=False, key="sites_online",
+                                 help="Off by default: postcodes are sent to this service. Admins set its address.")
             f1, f2 = st.columns(2)
             file_date = f1.date_input("Date the file describes", value=today, max_value=today,
                                       key="sites_file_date", format="DD/MM/YYYY",
                                       help="Records are kept as at this date; import files in date order.")
-            who = f2.text_input("Your name (recorded with the import)", key="sites_imported_by")
+            f2.caption(f"Recorded as imported by **{member.email}** for {member.organisation.name}.")
             if st.button("Import", key="sites_import", type="primary", disabled=bool(problems),
                          icon=":material/upload:"):
                 directory = None
@@ -456,17 +498,29 @@ with tabs[5]:
                     directory = pcs[pc_upload.file_id]
                 elif pc_path_text.strip():
                     directory = pc_path_text.strip()
+                imported = False
                 try:
                     with st.spinner(f"Importing {upload.name}..."):
-                        result = SV.import_file(
-                            path, db, model.wards, mapping=SV.overrides_from_choices(choices, headers.mapping),
-                            postcode_directory=directory, online_lookup_url=url.strip() if online else None,
-                            imported_by=who.strip() or None, sheet=sheet, as_at=file_date,
-                            boundary_vintage=vintage)
+                        result = import_as(
+                            member, path, db, model.wards,
+                            mapping=SV.overrides_from_choices(choices, headers.mapping),
+                            postcode_directory=directory, online_lookup=online, sheet=sheet, as_at=file_date,
+                            boundary_vintage=vintage, remove_after=True)
                     st.session_state["sites_last_import"] = result
-                    st.rerun()
+                    imported = True
                 except GeoError as exc:
                     st.error(f"Nothing was imported: {exc}")
+                finally:  # temporary files go when the import ends, whatever the outcome
+                    from geo.access.imports import discard
+
+                    saved.pop(upload.file_id, None)
+                    postcode_copy = st.session_state.get("sites_postcode_paths", {}).pop(
+                        pc_upload.file_id if pc_upload is not None else None, None)
+                    if postcode_copy:
+                        discard(postcode_copy)
+                    st.session_state["sites_upload_generation"] = generation + 1
+                if imported:
+                    st.rerun()
 
     last = st.session_state.get("sites_last_import")
     if last is not None:
@@ -482,9 +536,14 @@ with tabs[5]:
         if last.rejections:
             st.markdown("**Rejected rows** (row numbers as in your file; fix them and import the file again)")
             st.dataframe(SV.rejection_frame(last), hide_index=True, key="sites_rejections")
-            st.download_button("Download the rejected rows (CSV)", SV.rejected_rows_csv(db, last.batch),
-                               file_name=f"rejected rows - batch {last.batch} - {Path(last.file_name).stem}.csv",
-                               mime="text/csv", key="sites_dl_rejections", icon=":material/download:")
+            if may_import:  # addresses included: the owning organisation's admins, stamped and logged
+                SA.traced_download("Download the rejected rows (CSV)", member, db,
+                                   lambda: SV.rejections_csv(visible_rejections(member, db, last.batch)).encode(
+                                       "utf-8"), "csv",
+                                   file_name=f"rejected rows - batch {last.batch} - {Path(last.file_name).stem}.csv",
+                                   mime="text/csv", key="sites_dl_rejections", icon=":material/download:",
+                                   selection={"page": "sites", "rejections_of_batch": last.batch},
+                                   rows=last.rejected, site_level=True)
 
 # --- batches -------------------------------------------------------------------------------------------
 with tabs[6]:
@@ -497,16 +556,18 @@ with tabs[6]:
         st.caption("The same file imported twice with the same column mapping adds nothing. A site missing from "
                    "a later file is kept (files are often partial) and counted as 'kept, not in file'.")
         with_rejections = summary.batches[summary.batches["rejected"] > 0]
-        if len(with_rejections):
+        if len(with_rejections) and may_import:
             pick = st.selectbox("Rejected rows of batch", with_rejections["id"].tolist(), key="sites_batch_pick",
                                 format_func=lambda b: f"{b}: {with_rejections.set_index('id').loc[b, 'file_name']}")
-            st.download_button("Download its rejected rows (CSV)", SV.rejected_rows_csv(db, pick),
-                               file_name=f"rejected rows - batch {pick}.csv", mime="text/csv",
-                               key="sites_dl_batch_rejections")
+            SA.traced_download("Download its rejected rows (CSV)", member, db,
+                               lambda: SV.rejections_csv(visible_rejections(member, db, pick)).encode("utf-8"),
+                               "csv", file_name=f"rejected rows - batch {pick}.csv", mime="text/csv",
+                               key="sites_dl_batch_rejections", selection={"page": "sites", "rejections_of_batch": pick},
+                               rows=int(with_rejections.set_index("id").loc[pick, "rejected"]), site_level=True)
 
 # --- export: the ward measures table, site records (by role), the council's map and briefing ------
 if has_sites and not state.present:
-    role, _ = ER.role_from_env()
+    role = member.role  # the signed-in member's role (geo.access), not a server-wide setting
     single = lad_pick != ALL
     area = ER.area_slug(lad_code=lad_pick, lad_name=names[lad_pick]) if single else "all-authorities"
     ward_cols = [c for c in SV.WARD_TABLE_LABELS if c in shown.columns and c != "residents"]

@@ -74,12 +74,12 @@ class StoreSummary:
         return int(len(self.batches) - len(self.illustrative_batches))
 
 
-def store_summary(db: str | Path) -> StoreSummary:
-    """The store's batches (empty if the file does not exist yet; nothing is created)."""
+def store_summary(db: str | Path, organisations: Iterable[str] | None = None) -> StoreSummary:
+    """The store's batches (of ``organisations``: None for all; empty if the file does not exist yet)."""
     path = Path(db)
     if not path.is_file():
         return StoreSummary(path, False, pd.DataFrame(columns=["id", "file_name"]))
-    batches = SiteStore(path).list_batches()
+    batches = SiteStore(path).list_batches(organisations=organisations)
     flagged = [str(n) for n in batches["file_name"] if is_illustrative(n)]
     return StoreSummary(path, True, batches, flagged)
 
@@ -267,7 +267,7 @@ def batch_table(batches: pd.DataFrame) -> pd.DataFrame:
 
 # --- sites as at a date ----------------------------------------------------------------------------
 
-def sites_as_at(db: str | Path, day: date | None = None):
+def sites_as_at(db: str | Path, day: date | None = None, organisations: Iterable[str] | None = None):
     """Site records as the store knew them on ``day`` (None: the latest), as a GeoDataFrame.
 
     ``store.current_sites(day)`` gives the versions in force that day. A site first imported
@@ -278,11 +278,11 @@ def sites_as_at(db: str | Path, day: date | None = None):
     """
     import geopandas as gpd
 
-    store = SiteStore(db)
-    current = store.current_sites(day)
+    store = SiteStore(db)  # ``organisations``: the reader's scope (geo.access.scope), None for all
+    current = store.current_sites(day, organisations=organisations)
     if day is None:
         return current
-    history = store.site_history()
+    history = store.site_history(organisations=organisations)
     if history.empty:
         return current
     first_seen = history.groupby("reference")["valid_from"].transform("min")

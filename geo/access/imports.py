@@ -45,4 +45,15 @@ def import_as(member: Member, path: str | Path, db: str | Path, wards, *, online
         return result
     finally:
         if remove_after:
-            path.unlink(missing_ok=True)
+            discard(path)
+
+
+def discard(path: str | Path) -> None:
+    """Delete a temporary upload, and its folder when it is one of ours (``aam-upload-*``, ``aam-sample-*``)."""
+    path = Path(path)
+    path.unlink(missing_ok=True)
+    if path.parent.name.startswith(("aam-upload-", "aam-sample-")):
+        try:
+            path.parent.rmdir()
+        except OSError:  # not empty: something else of the person's is there; leave it
+            pass

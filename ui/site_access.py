@@ -1,0 +1,85 @@
+"""The Sites page's link to ``geo.access``: what this member may see, the viewer's aggregate-only
+view, traced downloads and imports as the signed-in member.
+
+Why here: pages stay thin, and every site-level surface of the app (table, map, tooltips, heat
+layer, downloads) is fed from ``geo.access.scope`` with the member of this browser session, so a
+viewer's browser never receives a site row and each file that leaves is stamped and logged.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from geo import disclosure
+from geo.access import tracing
+from geo.access.members import Member
+from geo.access.scope import SiteScope, aggregate_sites, site_scope
+
+WARD_COUNTS = ("hotel_people", "dispersed_people", "dispersed_sites", "properties_acquired")
+# Figures that give a hidden dispersed count back.
+FROM_DISPERSED = ("limit_used", "headroom", "against_limit", "status")
+
+
+def scope_of(member: Member, db: str | Path) -> SiteScope:
+    """This member's scope today (checked on every run: an expired agreement stops access at once)."""
+    return site_scope(member, db)
+
+
+def scope_arg(scope: SiteScope, which: str = "site_orgs") -> tuple[str, ...] | None:
+    """Organisations for a cached read (None: the desktop mode's whole file). Caches are shared by
+    every user, so this must be one of the cached function's arguments."""
+    return None if scope.everything else tuple(sorted(getattr(scope, which)))
+
+
+def suppressed_ward_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Ward figures from site records as a viewer may see them: counts of 1 to 4 (and the next
+    smallest where one alone would be hidden) shown as [c], with what gives them back."""
+    if table.empty:
+        return table
+    counts = [c for c in WARD_COUNTS if c in table.columns]
+    found = disclosure.suppress(table, counts=counts)
+    out = found.as_text()
+    if "dispersed_people" in found.mask.columns:
+        hidden = found.mask["dispersed_people"]
+        for col in FROM_DISPERSED:
+            if col in out.columns:
+                out[col] = out[col].astype(object).where(~hidden, disclosure.SUPPRESSED)
+    return out
+
+
+def viewer_wards(member: Member, db: str | Path, wards: pd.DataFrame,
+                 ward_table: Callable[..., pd.DataFrame]) -> pd.DataFrame:
+    """The suppressed ward table for a viewer, computed on the server from the records their
+    organisation holds or receives as aggregates; no site row is returned."""
+    sites = aggregate_sites(member, db)
+    if sites.empty:
+        return pd.DataFrame()
+    table = ward_table(pd.DataFrame(sites.drop(columns="geometry")), wards, only_with_sites=True)
+    return suppressed_ward_table(table)
+
+
+def traced_download(label: str, member: Member, db: str | Path, make: Callable[[], bytes], fmt: str, *,
+                    file_name: str, mime: str, key: str, selection: dict[str, Any], rows: int,
+                    site_level: bool, illustrative: bool = False, **button: Any) -> None:
+    """A download button whose file is made, stamped and logged when it is clicked (not on every run)."""
+    def data() -> bytes:
+        return tracing.stamp_export(db, member, make(), fmt, selection=selection, rows=rows,
+                                    site_level=site_level, illustrative=illustrative)
+
+    st.download_button(label, data, file_name=file_name, mime=mime, key=key, **button)
+
+
+def record_view(member: Member, db: str | Path, selection: dict[str, Any], rows: int) -> None:
+    """One 'view_sites' audit row each time this session's selection of site records changes
+    (not on every rerun: a widget click reruns the page without showing anything new)."""
+    from geo.access import audit
+
+    mark = (member.email, tuple(sorted((k, str(v)) for k, v in selection.items())))
+    if st.session_state.get("aam_last_site_view") == mark:
+        return
+    audit.record(db, member, "view_sites", {"selection": selection, "rows": int(rows)})
+    st.session_state["aam_last_site_view"] = mark
