@@ -66,12 +66,14 @@ single_tab, list_tab, register_tab, rules_tab = st.tabs(
     ["One property", "A provider's list", "Register", "Rules"])
 
 
-def show_answer(answer: dict, key: str) -> None:
+def show_answer(answer: dict, key: str, results: list[dict] | None = None) -> None:
     kind, sentence = UC.headline(answer)
     getattr(st, kind)(sentence)
     st.caption(f"Rule: {answer['rule']}")
     if answer["counted_together"]:
         st.caption(answer["counted_together"])
+    if results:
+        st.pydeck_chart(UC.check_deck(results, model.wards), height=MAP_HEIGHT, key=f"check_map_{key}")
     left, right = st.columns([3, 2])
     left.dataframe(UC.evidence_table(answer), hide_index=True, width="stretch")
     right.dataframe(UC.around_table(answer), hide_index=True, width="stretch")
@@ -130,9 +132,7 @@ with single_tab:
         for problem in result.rejected:
             st.error(f"Cannot place this property: {problem['reason']}")
         if result.results:
-            deck = UC.check_deck(result.results, model.wards)
-            st.pydeck_chart(deck, height=MAP_HEIGHT, key="check_map_one")
-            show_answer(result.results[0], "one")
+            show_answer(result.results[0], "one", result.results)
             keep_form(result.results, "one")
 
 with list_tab:
@@ -179,7 +179,8 @@ with register_tab:
         st.info("No proposals kept yet. Check a property and keep it.")
     else:
         st.dataframe(UC.highlight_overdue(table), hide_index=True, width="stretch")
-        chosen = st.selectbox("Proposal", table["No."].tolist(), key="check_register_pick")
+        chosen = st.selectbox("Proposal", table["No."].tolist(), key="check_register_pick",
+                              format_func=lambda n: UC.proposal_label(table, n))
         with st.form("decide"):
             c1, c2 = st.columns([1, 3])
             decision = c1.selectbox("Decision", DECISIONS)
@@ -190,7 +191,7 @@ with register_tab:
                     st.success("Recorded. Earlier decisions stay in the history.")
                 except GeoError as exc:
                     st.error(str(exc))
-        st.dataframe(register.history(int(chosen)), hide_index=True, width="stretch")
+        st.dataframe(UC.history_table(register, int(chosen)), hide_index=True, width="stretch")
         c1, c2, c3 = st.columns(3)
         status = c1.selectbox("Procured as", ["planned", "open"])
         if c1.button("Record as procured (becomes a site record)"):

@@ -191,7 +191,7 @@ def check_deck(results: list[dict[str, Any]], wards: Any, *, width_px: int = 900
                             line_width_min_pixels=2, get_radius=9, radius_units="'pixels'", pickable=True))
     lon = [a["longitude"] for a in results]
     lat = [a["latitude"] for a in results]
-    pad = 0.016  # about 1 km either side
+    pad = 0.011  # a little over 1 km either side
     view = fit_view((min(lon) - pad * 1.6, min(lat) - pad, max(lon) + pad * 1.6, max(lat) + pad),
                     width_px=width_px, height_px=height_px, max_zoom=15)
     return make_deck(layers, view, {"text": "{tip}"})
@@ -209,7 +209,23 @@ REGISTER_LABELS = {
 
 def register_table(register: Register, organisation: str, today: date | None = None) -> pd.DataFrame:
     frame = register.proposals(organisation, today=today)
+    text_cols = [c for c in REGISTER_LABELS if c not in ("id", "people", "overdue", "procured_after_objection")]
+    frame[text_cols] = frame[text_cols].astype(object).where(frame[text_cols].notna(), "")
     return frame[list(REGISTER_LABELS)].rename(columns=REGISTER_LABELS)
+
+
+def proposal_label(table: pd.DataFrame, number: int) -> str:
+    """'3: P-101 from Provider A, due 2026-11-12' for the register's proposal picker."""
+    row = table.set_index("No.").loc[number]
+    who = f" from {row['Provider']}" if row["Provider"] else ""
+    return f"{number}: {row['Reference']}{who}, due {row['Deadline']}"
+
+
+def history_table(register: Register, proposal_id: int) -> pd.DataFrame:
+    """Decisions and procurements for one proposal, oldest first, in words."""
+    frame = register.history(proposal_id).drop(columns="id")
+    return frame.rename(columns={"event": "What happened", "what": "Decision or status", "reason": "Reason or site",
+                                 "who": "By", "at": "When"})
 
 
 def highlight_overdue(table: pd.DataFrame) -> Any:
