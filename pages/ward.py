@@ -18,6 +18,7 @@ from geo.render.classify import classify
 from geo.render.legend import choropleth_legend, outline_swatch
 from ui import export_panel as ex
 from ui import shell
+from ui.ward_search import ward_finder
 
 PAGE = "ward"
 FINDER_COLS = ["ward_name", "lad_name", "population", "limit", "council_status", "ward_code"]
@@ -47,9 +48,7 @@ if state.ward is not None and state.ward not in labels:
     st.warning(f"No ward has the code {state.ward} in the loaded boundaries "
                f"({model.provenance['ward_boundaries'].file_name}).")
     state = replace(state, ward=None)
-ward = st.selectbox(f"Find a ward ({len(labels):,} wards: type a name, council or code)", list(labels),
-                    format_func=labels.get, index=None, key=shell.bind("ward", state.ward),
-                    placeholder="Type a ward name, council or code...")
+ward = ward_finder(labels, state.ward)  # sends only the wards that match what is typed
 state = replace(state, ward=ward)
 
 # --- finder ---------------------------------------------------------------------------------------
@@ -87,17 +86,20 @@ with st.expander("Find wards by council, 1:200 status or residents", expanded=wa
     found = found.assign(limit=pd.to_numeric(found["population"], errors="coerce") // CLUSTER_LIMIT,
                          council_status=found["lad_code"].map(lad_rows["threshold_status"]))
     found = found.sort_values(["lad_name", "ward_name"])
-    st.caption(f"{len(found):,} ward{'s' if len(found) != 1 else ''} match. Tick one to open it. "
-               "Residents with no estimate are left out when a residents range is set. " + views.NO_ESTIMATE_NOTE)
+    listed = bool(lad or status or popmin is not None or popmax is not None)  # no 8,441-row table unasked
+    st.caption((f"{len(found):,} ward{'s' if len(found) != 1 else ''} match. Tick one to open it. "
+                "Residents with no estimate are left out when a residents range is set. " + views.NO_ESTIMATE_NOTE)
+               if listed else f"Choose a council, a status or a residents range to list wards ({len(found):,} in all).")
     st.session_state["_finder_codes"] = found["ward_code"].tolist()
-    st.dataframe(
-        found[FINDER_COLS],
-        hide_index=True, height=260, selection_mode="single-row", key="ward_finder",
-        on_select=partial(shell.pick_row, "ward_finder", "_finder_codes", "ward"),
-        column_config={"ward_name": st.column_config.TextColumn("Ward", pinned=True), "lad_name": "Council",
-                       "population": st.column_config.NumberColumn("Residents", format="localized"),
-                       "limit": st.column_config.NumberColumn("1:200 limit (people)", format="localized"),
-                       "council_status": "Council 1:200 status", "ward_code": "Code"})
+    if listed:
+        st.dataframe(
+            found[FINDER_COLS],
+            hide_index=True, height=260, selection_mode="single-row", key="ward_finder",
+            on_select=partial(shell.pick_row, "ward_finder", "_finder_codes", "ward"),
+            column_config={"ward_name": st.column_config.TextColumn("Ward", pinned=True), "lad_name": "Council",
+                           "population": st.column_config.NumberColumn("Residents", format="localized"),
+                           "limit": st.column_config.NumberColumn("1:200 limit (people)", format="localized"),
+                           "council_status": "Council 1:200 status", "ward_code": "Code"})
 
 by_site_status = bool(status) and site_measures is not None  # rows chosen by site-derived status
 
