@@ -61,4 +61,7 @@ pages = [p for p in (
 ) if p is not None]
 
 navigation = st.navigation(pages, position="hidden" if present else "sidebar")
-navigation.run()
+from ui.errors import boundary  # noqa: E402
+
+with boundary(where=getattr(navigation, "url_path", "") or "page"):  # traceback to the log, one line here
+    navigation.run()

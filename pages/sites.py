@@ -37,6 +37,7 @@ from ui import export_panel as ex  # noqa: E402
 from ui import shell  # noqa: E402
 from ui import auth  # noqa: E402
 from ui import site_access as SA  # noqa: E402
+from ui.safe import markdown_text  # noqa: E402  (text from files shown as text, issue 13)
 from geo.access.imports import import_as  # noqa: E402
 from geo.access.manage import postcode_lookup  # noqa: E402
 from geo.access.members import Action  # noqa: E402
@@ -450,7 +451,7 @@ with tabs[5]:
             sheet = st.selectbox("Sheet / layer", sheets, key=f"sites_sheet_{token}") if len(sheets) > 1 else None
             headers = SV.read_headers(path, sheet=sheet)
         except GeoError as exc:
-            st.error(f"{upload.name} could not be read: {exc}")
+            st.error(markdown_text(f"{upload.name} could not be read: {exc}"))
             headers = None
         if headers is not None:
             st.caption(f"{headers.rows:,} data rows; headings found on row {headers.header_row or 1}. Each field "
@@ -466,12 +467,12 @@ with tabs[5]:
             used = set(choices.values())
             ignored = [c for c in headers.columns if c not in used]
             if ignored:
-                st.caption("Columns not used: " + ", ".join(ignored))
+                st.caption("Columns not used: " + markdown_text(", ".join(ignored)))
             with st.expander("First rows of the file"):
                 st.dataframe(headers.preview, hide_index=True)
             problems = SV.mapping_problems(choices)
             for problem in problems:
-                st.warning(problem)
+                st.warning(markdown_text(problem))
 
             st.markdown("**Postcodes** (for rows with a postcode but no coordinates)")
             p1, p2 = st.columns(2)
@@ -509,7 +510,7 @@ with tabs[5]:
                     st.session_state["sites_last_import"] = result
                     imported = True
                 except GeoError as exc:
-                    st.error(f"Nothing was imported: {exc}")
+                    st.error(markdown_text(f"Nothing was imported: {exc}"))
                 finally:  # temporary files go when the import ends, whatever the outcome
                     from geo.access.imports import discard
 

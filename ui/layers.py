@@ -237,8 +237,10 @@ class CompactDeck(pdk.Deck):
 
 def make_deck(layers: list[pdk.Layer], view: dict[str, float], tooltip: dict[str, Any] | None) -> pdk.Deck:
     """A deck with no basemap (no tile provider: works offline), framed on ``view``."""
+    from ui.safe import sanitise_layers  # no string from a file reaches deck.gl as code (issue 13)
+
     return CompactDeck(
-        layers=layers,
+        layers=sanitise_layers(layers),
         initial_view_state=pdk.ViewState(latitude=view["latitude"], longitude=view["longitude"],
                                          zoom=view["zoom"], pitch=0, bearing=0),
         map_provider=None,  # with the default style sentinel Streamlit draws no basemap tiles

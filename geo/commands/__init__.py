@@ -43,3 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = getattr(exc, "filename", None)
         print(f"error: {where + ': ' if where else ''}{exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the one boundary (issue 13): traceback to the error log, one line here
+        from geo.failures import report
+
+        print(f"error: {report(exc, where=str(getattr(args, 'command', '')))}", file=sys.stderr)
+        return 1
