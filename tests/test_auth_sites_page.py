@@ -1,0 +1,123 @@
+"""The Sites page as different members (headless, on the real files): what each browser receives.
+
+Two councils' records are imported by each council's admin; a viewer, officers of both councils,
+an analyst and an SMP officer (with and without an agreement) open the page. The page is fed by
+``geo.access.scope``, so the elements Streamlit sends carry only what that member may see.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import needs_shared
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "sites.py")
+A, B = "E09000017", "E08000012"  # Hillingdon, Liverpool: both in the sample's default authorities
+SMP = "TESTSMP"
+
+pytestmark = needs_shared
+
+
+@pytest.fixture(scope="module")
+def store(model, tmp_path_factory):
+    from geo.access.identity import member_for
+    from geo.access.imports import import_as
+    from geo.access.manage import grant, put_organisation
+    from geo.access.members import Organisation
+    from geo.sites.sample import totals_from_asy_d11, write_sample
+
+    tmp = tmp_path_factory.mktemp("auth-page")
+    db = tmp / "sites.sqlite"
+    local = member_for(db, None, has_provider=False)
+    put_organisation(db, local, Organisation("HOST", "Host", "national"))
+    grant(db, local, "host@host.example", "HOST", "admin")
+    host = member_for(db, "host@host.example", has_provider=False)
+    put_organisation(db, host, Organisation(SMP, "Test SMP", "smp"))
+    for email, org, role in (("admin@a.gov.uk", A, "admin"), ("admin@b.gov.uk", B, "admin"),
+                             ("viewer@a.gov.uk", A, "viewer"), ("officer@a.gov.uk", A, "officer"),
+                             ("officer@b.gov.uk", B, "officer"), ("analyst@a.gov.uk", A, "analyst"),
+                             ("officer@smp.org.uk", SMP, "officer")):
+        grant(db, host, email, org, role)
+    totals = totals_from_asy_d11(model.stats)
+    refs = {}
+    for email, lad in (("admin@a.gov.uk", A), ("admin@b.gov.uk", B)):
+        (tmp / lad).mkdir()
+        path = write_sample(tmp / lad, model.wards, totals, lads=(lad,))
+        import_as(member_for(db, email, has_provider=False), path, db, model.wards)
+        refs[lad] = set(pd.read_csv(path, dtype=str).iloc[:, 0])
+    return db, refs
+
+
+def _open(db: Path, email: str, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from geo.access.identity import member_for
+
+    monkeypatch.setenv("AAM_SITES_DB", str(db))
+    at = AppTest.from_file(PAGE, default_timeout=240)
+    at.session_state["aam_member"] = member_for(db, email, has_provider=False)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _sent_text(at) -> str:
+    """Everything the page sent that could carry a site reference: tables, markdown, captions, maps."""
+    parts = [e.value.to_csv() for e in at.dataframe]
+    parts += [str(e.value) for e in (*at.markdown, *at.caption, *at.info)]
+    parts += [str(e.proto) for e in at.get("deck_gl_json_chart")]
+    return "\n".join(parts)
+
+
+def _references(at) -> set[str]:
+    """Every site reference in any table the page sent (the site list holds them all)."""
+    return {str(r) for e in at.dataframe if "Reference" in e.value.columns for r in e.value["Reference"]}
+
+
+def test_viewer_receives_no_site_rows(store, monkeypatch) -> None:
+    db, refs = store
+    at = _open(db, "viewer@a.gov.uk", monkeypatch)
+    sent = _sent_text(at)
+    assert not any(ref in sent for ref in refs[A] | refs[B])
+    assert not _references(at)
+    assert not [b for b in at.get("download_button")]
+    wards = next(e.value for e in at.dataframe if "Ward" in e.value.columns)
+    assert len(wards) > 0  # ward figures from their council's records, suppressed where small
+
+
+def test_officers_see_their_own_council_and_may_not_download(store, monkeypatch) -> None:
+    from geo.access import audit
+
+    db, refs = store
+    for email, lad, other in (("officer@a.gov.uk", A, B), ("officer@b.gov.uk", B, A)):
+        at = _open(db, email, monkeypatch)
+        assert _references(at) == refs[lad]
+        maps = "\n".join(str(e.proto) for e in at.get("deck_gl_json_chart"))
+        assert not any(ref in maps for ref in refs[other])  # tooltips and heat layer data too
+        assert not [b for b in at.get("download_button") if "sites" in str(b.proto.label).lower()]
+        assert audit.read(db, member=email, action="view_sites")
+
+
+def test_analyst_is_offered_the_traced_downloads(store, monkeypatch) -> None:
+    db, refs = store
+    at = _open(db, "analyst@a.gov.uk", monkeypatch)
+    labels = [str(b.proto.label) for b in at.get("download_button")]
+    assert "Download sites (CSV)" in labels and "Download sites (GeoJSON)" in labels
+    assert _references(at) == refs[A]
+
+
+def test_smp_sees_a_council_only_while_an_agreement_is_in_force(store, monkeypatch) -> None:
+    from geo.access.identity import member_for
+    from geo.access.manage import agree, end_agreement
+
+    db, refs = store
+    assert not _references(_open(db, "officer@smp.org.uk", monkeypatch))
+    admin_b = member_for(db, "admin@b.gov.uk", has_provider=False)
+    made = agree(db, admin_b, B, SMP, "sites", valid_until=date.today() + timedelta(days=7))
+    assert _references(_open(db, "officer@smp.org.uk", monkeypatch)) == refs[B]
+    end_agreement(db, admin_b, made.id)
+    assert not _references(_open(db, "officer@smp.org.uk", monkeypatch))
