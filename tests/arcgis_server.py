@@ -98,7 +98,8 @@ class ArcGISServer:
     Options (all may be changed while running):
       max_record_count       the page cap the service enforces
       advertise_max_record_count  put maxRecordCount in the metadata (False: client must guess)
-      exceeded_flag          where GeoJSON puts exceededTransferLimit: "properties" (real ArcGIS), "top", or None (never)
+      exceeded_flag          where GeoJSON puts exceededTransferLimit: "properties" (real ArcGIS), "top",
+                             or None (never)
       flaky                  answer HTTP 503 to this many next requests, of any kind
       error_message          answer every query with {"error": {"code": error_code, "message": ...}}
       fail_after_pages       answer queries with an error after this many good query pages
@@ -242,7 +243,7 @@ class ArcGISServer:
 
     def _geojson(self, layer: Layer, chosen: list[int], rows: list[dict[str, Any]], more: bool) -> dict[str, Any]:
         feats = []
-        for i, props in zip(chosen, rows):
+        for i, props in zip(chosen, rows, strict=True):
             feat: dict[str, Any] = {"type": "Feature"}
             if layer.object_id_field:
                 feat["id"] = layer.rows[i][layer.object_id_field]

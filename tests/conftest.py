@@ -24,8 +24,8 @@ IN_CI = os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
 REQUIRE_DATA = IN_CI or os.environ.get("AAM_REQUIRE_DATA") == "1"
 REQUIRE_E2E = IN_CI or os.environ.get("AAM_REQUIRE_E2E") == "1"
 
-# Fixture modules shared by several test files (the local ArcGIS stand-in, the served app).
-pytest_plugins = ["arcgis_server", "e2e_server"]
+# Fixture modules shared by several test files (the local ArcGIS stand-in, the served app, site files).
+pytest_plugins = ["arcgis_server", "e2e_server", "fixtures_sites"]
 
 # Mark a test or module (pytestmark = needs_shared) that reads the official files.
 needs_shared = pytest.mark.shared_data

@@ -13,9 +13,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -43,7 +43,7 @@ def running_app(root: Path = ROOT, env: dict[str, str] | None = None,
     """Start ``streamlit run app.py`` headless on a free port; yield its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    log = tempfile.NamedTemporaryFile(prefix="aam-streamlit-", suffix=".log", delete=False)
+    log = tempfile.NamedTemporaryFile(prefix="aam-streamlit-", suffix=".log", delete=False)  # noqa: SIM115 (held for the server's life; closed in finally)
     cmd = [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]

@@ -11,11 +11,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from conftest import ROOT, SHARED, needs_shared
 from geo.asylum_stats import read_asy_d11, read_quarterly_totals, read_reg02
 from geo.errors import DataError
 from geo.measures import stats_summary
-
-from conftest import ROOT, SHARED, needs_shared
 
 D11 = SHARED / "homeoffice" / "asylum-seekers-receipt-support-datasets-sep-2024.xlsx"
 HEADER = ["Date (as at…)", "Support Type", "UK Region", "Local Authority", "LAD Code", "Accommodation Type", "People"]
@@ -84,17 +83,21 @@ def test_predecessor_codes_land_on_current_authorities():
 def test_other_layout_header_variants_excel_dates_and_case(tmp_path):
     rows = [
         [datetime(2023, 6, 30), "Section 95", "North West", "Liverpool", "E08000012", "dispersal accommodation", 100],
-        [datetime(2023, 6, 30), "Section 95", "North West", "Liverpool", "E08000012", "CONTINGENCY ACCOMMODATION - HOTEL", 40.0],
+        [datetime(2023, 6, 30), "Section 95", "North West", "Liverpool", "E08000012",
+         "CONTINGENCY ACCOMMODATION - HOTEL", 40.0],
         [None, None, None, None, None, None, None],
-        [datetime(2023, 6, 30), "Section 95", "Yorkshire And The Humber", "Harrogate", "E07000165", "Dispersal Accommodation", 5],
-        [datetime(2023, 6, 30), "Section 95", "Yorkshire and The Humber", "Selby", "E07000169", "Dispersal Accommodation", 7],
+        [datetime(2023, 6, 30), "Section 95", "Yorkshire And The Humber", "Harrogate", "E07000165",
+         "Dispersal Accommodation", 5],
+        [datetime(2023, 6, 30), "Section 95", "Yorkshire and The Humber", "Selby", "E07000169",
+         "Dispersal Accommodation", 7],
         [datetime(2023, 6, 30), "Section 98", "N/A - Section 98 (pre-Dec 2022)", "N/A - Section 98 (pre-Dec 2022)",
          "N/A - Section 98 (pre-Dec 2022)", "N/A - Section 98 (pre-2023)", 12],
         [45016, "Section 4", "Scotland", "Glasgow City", "S12000046", "Subsistence only", 3],  # Excel serial 2023-03-31
         ["End of table"],
         ["Source: Home Office"],
     ]
-    header = ["Date", "Support Type", "UK Region / Nation", "Local Authority", "LAD Code", "Accommodation Type", "People"]
+    header = ["Date", "Support Type", "UK Region / Nation", "Local Authority", "LAD Code", "Accommodation Type",
+              "People"]
     path = write_workbook(tmp_path / "asy_d11_jun_2023.xlsx", rows, header=header, title_rows=4, sheet="Asy_D11")
     d11 = read_asy_d11(path)
     summary = stats_summary(d11.table)
@@ -124,10 +127,12 @@ def test_non_whole_people_stops_the_load_naming_sheet_row_column(tmp_path, bad):
 
 
 def test_unknown_accommodation_and_unreadable_date_are_named(tmp_path):
-    path = write_workbook(tmp_path / "acc.xlsx", [["31 Mar 2024", "Section 95", "London", "Camden", "E09000007", "Tents", 4]])
+    path = write_workbook(tmp_path / "acc.xlsx",
+                          [["31 Mar 2024", "Section 95", "London", "Camden", "E09000007", "Tents", 4]])
     with pytest.raises(DataError, match=r"row 3, column 'Accommodation Type'.*Tents"):
         read_asy_d11(path)
-    path = write_workbook(tmp_path / "date.xlsx", [["sometime", "Section 95", "London", "Camden", "E09000007", "Subsistence Only", 4]])
+    path = write_workbook(tmp_path / "date.xlsx",
+                          [["sometime", "Section 95", "London", "Camden", "E09000007", "Subsistence Only", 4]])
     with pytest.raises(DataError, match=r"row 3, column 'Date \(as at…\)'"):
         read_asy_d11(path)
 

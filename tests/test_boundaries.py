@@ -10,11 +10,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import Polygon, box
 
-from geo.boundaries import (attach_lads, detect_columns, read_boundaries, read_ward_lad_lookup,
-                            simplify_for_web)
-from geo.errors import DataError
-
 from conftest import ROOT, SHARED, needs_shared
+from geo.boundaries import attach_lads, detect_columns, read_boundaries, read_ward_lad_lookup, simplify_for_web
+from geo.errors import DataError
 
 LAD_FILE = SHARED / "ons" / "Local_Authority_Districts_May_2023_UK_BUC.geojson"
 WARD_FILE = SHARED / "ons" / "Wards_December_2023_Boundaries_UK_BSC.geojson"
@@ -134,7 +132,7 @@ def test_wards_get_lads_from_lookup_and_by_position_agree():
     by_lookup = attach_lads(wards, lads, lookup)
     assert by_lookup["lad_code"].notna().all()
     raw = pd.read_csv(LOOKUP, encoding="utf-8-sig")
-    expected = dict(zip(raw["WD23CD"], raw["LAD23CD"]))
+    expected = dict(zip(raw["WD23CD"], raw["LAD23CD"], strict=True))
     assert (by_lookup["lad_code"] == by_lookup["ward_code"].map(expected)).all()
     by_position = attach_lads(wards, lads, None)
     assert (by_position["lad_code"] == by_lookup["lad_code"]).mean() > 0.99

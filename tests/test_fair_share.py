@@ -9,8 +9,17 @@ import pytest
 
 from geo.errors import DataError
 from geo.fair_share import (
-    ABOVE, AT, BELOW, NO_POPULATION, AllocationResult, allocate, fair_shares, headroom,
-    movement, participation, region_shares,
+    ABOVE,
+    AT,
+    BELOW,
+    NO_POPULATION,
+    AllocationResult,
+    allocate,
+    fair_shares,
+    headroom,
+    movement,
+    participation,
+    region_shares,
 )
 
 
@@ -253,7 +262,7 @@ def alloc_frame(rows: list[tuple]) -> pd.DataFrame:
 
 
 def allocated(result: AllocationResult) -> dict[str, int]:
-    return dict(zip(result.table["lad_code"], result.table["allocated"]))
+    return dict(zip(result.table["lad_code"], result.table["allocated"], strict=True))
 
 
 def test_allocate_equal_populations():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fixtures_sites import LAD_A, ROOT, good_rows, nspl, wards_file, ward_layer, write_csv  # noqa: F401
+from fixtures_sites import LAD_A, ROOT, good_rows, ward_layer, write_csv
 from geo.errors import DataError
 from geo.sites import cli
 from geo.sites.importer import import_sites

@@ -6,9 +6,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fixtures_sites import nspl, postcode_server, write_csv  # noqa: F401  (pytest fixtures)
+from fixtures_sites import write_csv
 from geo.errors import DataError, GeoError
-from geo.sites.geocode import (lookup_online, make_geocoder, normalise_postcodes, read_postcode_directory)
+from geo.sites.geocode import lookup_online, make_geocoder, normalise_postcodes, read_postcode_directory
 from geo.sites.readers import read_table
 from geo.sites.schema import match_headers
 from geo.sites.validate import validate

@@ -5,8 +5,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fixtures_sites import (EDGE_W1_W2, IN_W1, IN_W2, IN_W3, IN_W4, LAD_A, LAD_B, NORTH_SEA, W1, W2, W3, W4,
-                            needs_real_data, real_ward_layer, ward_layer)
+from fixtures_sites import (
+    EDGE_W1_W2,
+    IN_W1,
+    IN_W2,
+    IN_W3,
+    IN_W4,
+    LAD_A,
+    LAD_B,
+    NORTH_SEA,
+    W1,
+    W2,
+    W3,
+    W4,
+    needs_real_data,
+    real_ward_layer,
+    ward_layer,
+)
 from geo.errors import DataError
 from geo.sites.join import assign_wards
 
@@ -56,7 +71,7 @@ def test_real_wards_representative_points_come_back_to_their_ward() -> None:
     out = assign_wards(sites, wards)
     # generalised polygons may overlap a little: a point inside two wards goes to the lower code
     hits = [set(wards.loc[wards.intersects(p), "ward_code"]) for p in points]
-    expected = [ref if len(h) == 1 else min(h) for ref, h in zip(sites["reference"], hits)]
+    expected = [ref if len(h) == 1 else min(h) for ref, h in zip(sites["reference"], hits, strict=True)]
     assert out["ward_code"].tolist() == expected
     assert (out["ward_code"] == sites["reference"]).mean() > 0.95
     lad_of = wards.set_index("ward_code")["lad_code"]
@@ -92,7 +107,7 @@ def test_same_answer_as_sjoin_on_toy_wards_including_edges_and_corners() -> None
     out = assign_wards(pd.DataFrame({"longitude": lon, "latitude": lat}), ward_layer())
     lowest, single = _reference_sjoin(lon, lat, ward_layer())
     assert _codes(out) == lowest
-    assert all(o == s for o, s in zip(_codes(out), single) if s is not None)
+    assert all(o == s for o, s in zip(_codes(out), single, strict=True) if s is not None)
     assert out["in_boundary"].tolist() == [w is not None for w in lowest]
 
 
@@ -114,8 +129,8 @@ def test_same_answer_as_sjoin_for_every_point_on_real_wards() -> None:
     out = assign_wards(pd.DataFrame({"longitude": lon, "latitude": lat}), wards)
     lowest, single = _reference_sjoin(lon, lat, wards)
     assert _codes(out) == lowest
-    assert all(o == s for o, s in zip(_codes(out), single) if s is not None)
-    shared = sum(1 for w, s in zip(lowest[-400:], single[-400:]) if w is not None and s is None)
+    assert all(o == s for o, s in zip(_codes(out), single, strict=True) if s is not None)
+    shared = sum(1 for w, s in zip(lowest[-400:], single[-400:], strict=True) if w is not None and s is None)
     assert shared > 100          # the vertices really test the edge rule
 
 

@@ -8,11 +8,32 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fixtures_sites import (HEADER, IN_W1, IN_W2, IN_W3, IN_W4, LAD_A, LAD_B, NORTH_SEA, W1, W2, W3, W4,
-                            ward_layer, ward_population, write_csv)
+from fixtures_sites import (
+    HEADER,
+    IN_W1,
+    IN_W2,
+    IN_W3,
+    IN_W4,
+    LAD_A,
+    LAD_B,
+    NORTH_SEA,
+    W1,
+    W2,
+    W3,
+    W4,
+    ward_layer,
+    ward_population,
+    write_csv,
+)
 from geo.sites.importer import import_sites
-from geo.sites.measures import (NO_ESTIMATE, acquisitions_by_month, acquisitions_over_threshold,
-                                lad_measures, occupied, ward_measures)
+from geo.sites.measures import (
+    NO_ESTIMATE,
+    acquisitions_by_month,
+    acquisitions_over_threshold,
+    lad_measures,
+    occupied,
+    ward_measures,
+)
 from geo.sites.store import SiteStore
 
 TODAY = date(2024, 6, 30)
@@ -74,9 +95,9 @@ def test_acquisition_window_and_lad_totals(sites: pd.DataFrame) -> None:
 
 
 def test_occupied_rule(sites: pd.DataFrame) -> None:
-    live = dict(zip(sites["reference"], occupied(sites, TODAY)))
+    live = dict(zip(sites["reference"], occupied(sites, TODAY), strict=True))
     assert live["D1"] and not live["Dc"] and not live["Dp"] and not live["Df"]
-    assert dict(zip(sites["reference"], occupied(sites, date(2023, 12, 1))))["Dc"]
+    assert dict(zip(sites["reference"], occupied(sites, date(2023, 12, 1)), strict=True))["Dc"]
 
 
 def test_acquisitions_per_month(sites: pd.DataFrame) -> None:
