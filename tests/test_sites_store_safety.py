@@ -3,6 +3,7 @@ readers never wait for an import, a busy store says so, the file is owner-only, 
 column keeps its field, huge counts are rejected rows; and a chunked import equals a whole one."""
 from __future__ import annotations
 
+import sqlite3
 import stat
 import threading
 import time
@@ -57,37 +58,71 @@ class _PausedImport:
         self.thread.join(60)
 
 
+def _hold_write_lock(db: Path) -> sqlite3.Connection:
+    """What an import holds while it applies its file: the store's write lock, changes uncommitted."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("UPDATE site_versions SET people = 99")
+    return conn
+
+
+def _read_everything(db: Path) -> tuple[float, tuple[int, ...]]:
+    start = time.perf_counter()
+    store = SiteStore(db)                           # opening: no write, so no wait
+    sizes = (len(store.current_sites()), len(store.list_batches()), len(store.site_history()),
+             len(store.current_sites(MARCH)), len(store.rejections(1)))
+    return time.perf_counter() - start, sizes
+
+
 def test_a_reader_is_never_blocked_by_an_import(tmp_path: Path) -> None:
     """Was: opening the store always wrote, so a reader waited behind an import (17.6 s behind
     200,000 rows) and after 30 s failed with 'not a site store (database is locked)'."""
     db = tmp_path / "s.sqlite"
     import_sites(write_csv(tmp_path / "march.csv", good_rows()), db, ward_layer(), as_at=MARCH)
     june = write_csv(tmp_path / "june.csv", good_rows() + _more_rows(12))
-    with _PausedImport(june, db, as_at=JUNE) as running:
-        start = time.perf_counter()
-        store = SiteStore(db)                       # opening: no write, no wait
-        sites = store.current_sites()
-        batches = store.list_batches()
-        history = store.site_history()
-        past = store.current_sites(MARCH)
-        elapsed = time.perf_counter() - start
-        assert not running.thread.join(0) and running.thread.is_alive()   # the import is still open
-    assert elapsed < 5, f"reads took {elapsed:.1f} s while an import was open"
-    assert len(sites) == 5 and len(batches) == 1 and len(history) == 5 and len(past) == 5  # before it
+    with _PausedImport(june, db, as_at=JUNE) as running:       # an import checking its chunks
+        elapsed, sizes = _read_everything(db)
+        assert running.thread.is_alive()
+    assert elapsed < 5, f"reads took {elapsed:.1f} s while an import was running"
+    assert sizes == (5, 1, 5, 5, 0)                              # the store as it was before
     assert running.error is None and running.result.accepted == 17
-    assert len(SiteStore(db).current_sites()) == 17                                          # after it
+    lock = _hold_write_lock(db)                                  # an import applying its file
+    try:
+        elapsed, sizes = _read_everything(db)
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    assert elapsed < 5, f"reads took {elapsed:.1f} s while an import held the write lock"
+    assert sizes == (17, 2, 17, 5, 0)
+    assert set(SiteStore(db).current_sites()["people"]) != {99}
 
 
 def test_a_busy_store_says_busy_never_not_a_site_store(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(store_module, "BUSY_SECONDS", 0.2)
     db = tmp_path / "s.sqlite"
-    first = write_csv(tmp_path / "a.csv", good_rows() + _more_rows(6))
-    other = write_csv(tmp_path / "b.csv", good_rows()[:3])
-    with _PausedImport(first, db, as_at=MARCH):
+    import_sites(write_csv(tmp_path / "a.csv", good_rows()), db, ward_layer(), as_at=MARCH)
+    lock = _hold_write_lock(db)
+    try:
         with pytest.raises(GeoError, match="busy, try again") as caught:
-            import_sites(other, db, ward_layer(), as_at=MARCH)
+            import_sites(write_csv(tmp_path / "b.csv", good_rows()[:3]), db, ward_layer(), as_at=JUNE)
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
     assert "not a site store" not in str(caught.value)
-    assert len(SiteStore(db).list_batches()) == 1          # the first import still landed whole
+    assert len(SiteStore(db).list_batches()) == 1
+    again = import_sites(write_csv(tmp_path / "b.csv", good_rows()[:3]), db, ward_layer(), as_at=JUNE)
+    assert not again.duplicate and again.batch == 2            # "try again" works
+
+
+def test_two_imports_of_one_file_at_once_add_it_once(tmp_path: Path) -> None:
+    db = tmp_path / "s.sqlite"
+    import_sites(write_csv(tmp_path / "a.csv", good_rows()), db, ward_layer(), as_at=MARCH)
+    june = write_csv(tmp_path / "june.csv", good_rows() + _more_rows(12))
+    with _PausedImport(june, db, as_at=JUNE) as running:
+        first = import_sites(june, db, ward_layer(), as_at=JUNE)
+    assert running.error is None and not first.duplicate
+    assert running.result.duplicate and running.result.batch == first.batch
+    assert len(SiteStore(db).list_batches()) == 2
 
 
 def test_the_store_is_created_readable_by_its_owner_only(tmp_path: Path) -> None:

@@ -132,6 +132,8 @@ def import_sites(path: str | Path, db_path: str | Path, wards_gdf, *,
             if on_progress is not None:
                 on_progress(done, total)
         summary = batch.finish(done)
+        if summary.duplicate:             # the same file was imported while this one was staged
+            return _duplicate(store, store.batch(summary.batch_id), path, digest, resolved)
     assert summary.accepted + summary.rejected == summary.rows_read == total
     return ImportResult(
         read=summary.rows_read, accepted=summary.accepted, rejected=summary.rejected, batch=summary.batch_id,

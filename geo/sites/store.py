@@ -340,44 +340,36 @@ class SiteStore:
     def importing(self, *, file_name: str, sha256: str, mapping: dict[str, str],
                   organisation: str = LOCAL_ORGANISATION, imported_by: str = LOCAL_MEMBER,
                   boundary_vintage: str | None = None, as_at: date | None = None) -> Iterator[ImportWriter]:
-        """One import as one transaction, fed in chunks: ``with store.importing(...) as batch:
-        batch.add(...); ...; summary = batch.finish(rows_read)``. Nothing lands unless ``finish``
-        ran and the block ended without an error; a duplicate file yields a writer whose
-        ``duplicate`` summary is set and whose ``add`` does nothing."""
+        """One import fed in chunks: ``with store.importing(...) as batch: batch.add(...); ...;
+        summary = batch.finish(rows_read)``.
+
+        Chunks are staged in this connection's temporary tables, which lock nothing, so readers,
+        the audit log and other imports carry on while a big file is checked and placed. Only
+        ``finish`` takes the store's write lock, for one transaction that re-checks the file is
+        new, adds the batch, its rejections and its versions: all of it lands or none. A file
+        already imported yields a writer whose ``duplicate`` summary is set and whose ``add``
+        does nothing.
+        """
         as_at = as_at or date.today()
         mapping_json = _mapping_json(mapping)
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        carried = [f for f in CARRIED_FIELDS if f not in mapping] + (
+            ["status"] if not {"status", "opened", "closed"} & set(mapping) else [])
         with self._write() as conn:
             try:
-                try:
-                    conn.execute("BEGIN IMMEDIATE")
-                except sqlite3.OperationalError as exc:
-                    raise self._error(exc) from exc
-                existing = conn.execute(
-                    "SELECT * FROM batches WHERE organisation = ? AND sha256 = ? AND mapping_json = ?",
-                    (organisation, sha256, mapping_json)).fetchone()
-                if existing:
-                    conn.execute("ROLLBACK")
-                    yield ImportWriter.for_duplicate(self._summary_of(dict(existing), duplicate=True))
-                    return
-                latest = conn.execute("SELECT MAX(data_as_at) FROM batches WHERE organisation = ?",
-                                      (organisation,)).fetchone()[0]
-                if latest and as_at.isoformat() < latest:
-                    raise DataError(f"this file describes {as_at.isoformat()}, before the latest import "
-                                    f"({latest}); import files in date order", file=file_name)
-                cur = conn.execute(
-                    "INSERT INTO batches (organisation, file_name, sha256, mapping_json, imported_at, data_as_at,"
-                    " rows_read, accepted, rejected, imported_by, boundary_vintage)"
-                    " VALUES (?,?,?,?,?,?,0,0,0,?,?)",
-                    (organisation, file_name, sha256, mapping_json, now, as_at.isoformat(), imported_by,
-                     boundary_vintage))
-                writer = ImportWriter(conn, int(cur.lastrowid), organisation, as_at,
-                                      carried=[f for f in CARRIED_FIELDS if f not in mapping]
-                                      + (["status"] if not {"status", "opened", "closed"} & set(mapping) else []))
+                conn.execute("PRAGMA temp_store = FILE")
+                writer = ImportWriter(conn, organisation, as_at, carried, {
+                    "organisation": organisation, "file_name": file_name, "sha256": sha256,
+                    "mapping_json": mapping_json, "data_as_at": as_at.isoformat(), "imported_by": imported_by,
+                    "boundary_vintage": boundary_vintage})
+                existing = writer.existing_batch()
+                if existing is not None:
+                    writer.duplicate = self._summary_of(existing, duplicate=True)
+                    writer.finished = True
+                else:
+                    writer.check_date_order()
                 yield writer
                 if not writer.finished:
                     raise GeoError("an import ended without finishing; nothing was saved")
-                conn.execute("COMMIT")
             except BaseException as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
@@ -386,10 +378,11 @@ class SiteStore:
                         raise GeoError(BUSY) from exc
                     raise GeoError(f"could not save the import of {file_name}; nothing was saved ({exc})") from exc
                 raise
-            try:
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")  # readers that cache on mtime see the change
-            except sqlite3.Error:
-                pass
+            if writer.duplicate is None:
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")  # caches keyed on the file's mtime see it
+                except sqlite3.Error:
+                    pass
 
     def record_import(self, *, file_name: str, sha256: str, mapping: dict[str, str], sites: pd.DataFrame,
                       rejections: Iterable[Any], raw_rejected: pd.DataFrame, rows_read: int,
@@ -412,7 +405,8 @@ class SiteStore:
 
     # --- reading ---------------------------------------------------------------------------
 
-    def _summary_of(self, batch: dict[str, Any], duplicate: bool) -> BatchSummary:
+    @staticmethod
+    def _summary_of(batch: dict[str, Any], duplicate: bool) -> BatchSummary:
         detail = json.loads(batch.get("summary_json") or "{}")
         return BatchSummary(int(batch["id"]), duplicate, int(batch["rows_read"]), int(batch["accepted"]),
                             int(batch["rejected"]), detail.get("new", []), detail.get("changed", []),
@@ -515,28 +509,37 @@ class SiteStore:
 
 
 class ImportWriter:
-    """The open transaction of one import: chunks of accepted sites and rejections go into
-    temporary tables; ``finish`` turns them into versions with a few set-wise statements."""
+    """One import in progress: chunks of accepted sites and rejections go into temporary
+    tables; ``finish`` turns them into a batch and versions in one short write transaction."""
 
-    def __init__(self, conn: sqlite3.Connection | None, batch_id: int, organisation: str, as_at: date,
-                 carried: list[str]) -> None:
-        self.conn, self.batch_id, self.organisation, self.as_at = conn, batch_id, organisation, as_at
-        self.carried = carried
+    def __init__(self, conn: sqlite3.Connection, organisation: str, as_at: date, carried: list[str],
+                 batch: dict[str, Any]) -> None:
+        self.conn, self.organisation, self.as_at, self.carried = conn, organisation, as_at, carried
+        self.batch = batch
         self.duplicate: BatchSummary | None = None
         self.finished = False
-        self.accepted = 0
-        self.rejected_rows: set[int] = set()
-        if conn is not None:
-            conn.execute("DROP TABLE IF EXISTS temp.staged")  # indexed in finish, after the bulk insert
-            conn.execute(f"CREATE TEMP TABLE staged ({', '.join(VERSION_FIELDS)}, source_row INTEGER)")
-            conn.execute("DROP TABLE IF EXISTS temp.rejected_refs")
-            conn.execute("CREATE TEMP TABLE rejected_refs (reference TEXT PRIMARY KEY)")
+        conn.execute("DROP TABLE IF EXISTS temp.staged")  # indexed in finish, after the bulk insert
+        conn.execute(f"CREATE TEMP TABLE staged ({', '.join(VERSION_FIELDS)}, source_row INTEGER)")
+        conn.execute("DROP TABLE IF EXISTS temp.staged_rejections")
+        conn.execute("CREATE TEMP TABLE staged_rejections (row INTEGER, column_name TEXT, reason TEXT, raw_json TEXT)")
+        conn.execute("DROP TABLE IF EXISTS temp.rejected_refs")
+        conn.execute("CREATE TEMP TABLE rejected_refs (reference TEXT PRIMARY KEY)")
 
-    @classmethod
-    def for_duplicate(cls, summary: BatchSummary) -> ImportWriter:
-        writer = cls(None, summary.batch_id, "", date.today(), [])
-        writer.duplicate, writer.finished = summary, True
-        return writer
+    def existing_batch(self) -> dict[str, Any] | None:
+        """The batch in which this organisation already imported this file with this mapping."""
+        b = self.batch
+        row = self.conn.execute("SELECT * FROM batches WHERE organisation = ? AND sha256 = ? AND mapping_json = ?",
+                                (b["organisation"], b["sha256"], b["mapping_json"])).fetchone()
+        return dict(row) if row else None
+
+    def check_date_order(self) -> None:
+        """Versions are dated by the file: an older file after a newer one would rewrite history."""
+        latest = self.conn.execute("SELECT MAX(data_as_at) FROM batches WHERE organisation = ?",
+                                   (self.organisation,)).fetchone()[0]
+        day = self.batch["data_as_at"]
+        if latest and day < latest:
+            raise DataError(f"this file describes {day}, before the latest import ({latest}); "
+                            "import files in date order", file=self.batch["file_name"])
 
     def add(self, sites: pd.DataFrame, rejections: Iterable[Any] = (), raw_rejected: pd.DataFrame | None = None,
             rejected_references: Iterable[str] = ()) -> None:
@@ -548,32 +551,58 @@ class ImportWriter:
         columns = store_columns(sites)
         marks = ", ".join("?" * (len(VERSION_FIELDS) + 1))
         conn.executemany(f"INSERT INTO staged VALUES ({marks})", zip(*columns))
-        self.accepted += len(sites)
         raw_by_row: dict[int, str] = {}
         if raw_rejected is not None and len(raw_rejected):
             raw_by_row = {int(r[ROW]): raw_row_json(r) for r in raw_rejected.to_dict("records")}
-            self.rejected_rows.update(raw_by_row)
-        rejections = list(rejections)
-        self.rejected_rows.update(int(r.row) for r in rejections)
-        conn.executemany(
-            "INSERT INTO rejections (batch_id, row, column_name, reason, raw_json) VALUES (?,?,?,?,?)",
-            [(self.batch_id, int(r.row), str(r.column), str(r.reason), raw_by_row.get(int(r.row), "{}"))
-             for r in rejections])
+        conn.executemany("INSERT INTO staged_rejections VALUES (?,?,?,?)",
+                         [(int(r.row), str(r.column), str(r.reason), raw_by_row.get(int(r.row), "{}"))
+                          for r in rejections])
         conn.executemany("INSERT OR IGNORE INTO rejected_refs VALUES (?)",
                          [(str(r),) for r in rejected_references if r])
 
-    def finish(self, rows_read: int, on_step: Callable[[str], None] | None = None) -> BatchSummary:
-        """Apply the staged sites as versions; returns what changed. Counts must add up."""
+    def finish(self, rows_read: int) -> BatchSummary:
+        """Apply the staged chunks in one write transaction; returns what changed (or, when the
+        same file was imported meanwhile, that batch as a duplicate)."""
         if self.duplicate is not None:
             return self.duplicate
-        conn, batch, org, day = self.conn, self.batch_id, self.organisation, self.as_at.isoformat()
+        conn = self.conn
         try:
             conn.execute("CREATE UNIQUE INDEX temp.staged_reference ON staged(reference)")
         except sqlite3.IntegrityError:  # a reference given twice (not via validate): the last row wins
             conn.execute("DELETE FROM staged WHERE rowid NOT IN (SELECT MAX(rowid) FROM staged GROUP BY reference)")
             conn.execute("CREATE UNIQUE INDEX temp.staged_reference ON staged(reference)")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise GeoError(BUSY) if _is_busy(exc) else exc
+        existing = self.existing_batch()
+        if existing is not None:            # the same file won the race while this one was staged
+            conn.execute("ROLLBACK")
+            self.duplicate = SiteStore._summary_of(existing, duplicate=True)
+            self.finished = True
+            return self.duplicate
+        self.check_date_order()
+        summary = self._apply(rows_read)
+        conn.execute("COMMIT")
+        for table in ("staged", "staged_rejections", "rejected_refs", "diff"):
+            conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
+        self.finished = True
+        return summary
+
+    def _apply(self, rows_read: int) -> BatchSummary:
+        conn, org, day = self.conn, self.organisation, self.as_at.isoformat()
+        b = self.batch
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         accepted = int(conn.execute("SELECT COUNT(*) FROM staged").fetchone()[0])
         rejected = int(rows_read - accepted)
+        cur = conn.execute(
+            "INSERT INTO batches (organisation, file_name, sha256, mapping_json, imported_at, data_as_at,"
+            " rows_read, accepted, rejected, imported_by, boundary_vintage) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (org, b["file_name"], b["sha256"], b["mapping_json"], now, day, rows_read, accepted, rejected,
+             b["imported_by"], b["boundary_vintage"]))
+        batch = int(cur.lastrowid)
+        conn.execute("INSERT INTO rejections (batch_id, row, column_name, reason, raw_json)"
+                     " SELECT ?, row, column_name, reason, raw_json FROM staged_rejections ORDER BY rowid", (batch,))
         differs = " OR ".join(f"s.{f} IS NOT c.{f}" for f in VERSION_FIELDS if f not in self.carried) or "0"
         conn.execute("DROP TABLE IF EXISTS temp.diff")
         conn.execute(
@@ -603,13 +632,9 @@ class ImportWriter:
             " WHERE d.kind IN ('new', 'changed') ORDER BY s.source_row, s.rowid", (batch, day, org))
         conn.executemany("INSERT INTO batch_not_in_file VALUES (?, ?)", [(batch, ref) for ref in not_in_file])
         conn.execute(
-            "UPDATE batches SET rows_read=?, accepted=?, rejected=?, new_sites=?, changed_sites=?,"
-            " unchanged_sites=?, not_in_file=?, summary_json=? WHERE id=?",
-            (rows_read, accepted, rejected, len(new), len(changed), unchanged, len(not_in_file),
-             json.dumps({"new": new, "changed": changed, "not_in_file": not_in_file}), batch))
-        for table in ("staged", "rejected_refs", "diff"):
-            conn.execute(f"DROP TABLE temp.{table}")
-        self.finished = True
+            "UPDATE batches SET new_sites=?, changed_sites=?, unchanged_sites=?, not_in_file=?, summary_json=?"
+            " WHERE id=?", (len(new), len(changed), unchanged, len(not_in_file),
+                           json.dumps({"new": new, "changed": changed, "not_in_file": not_in_file}), batch))
         return BatchSummary(batch, False, rows_read, accepted, rejected, new, changed, unchanged, not_in_file)
 
 
