@@ -103,3 +103,21 @@ def test_agreement_in_force_by_day() -> None:
     agg = Agreement("E06000902", "SMP", "aggregates", today, today)
     assert sharing_with([a, agg], "SMP", "sites", today) == {"E06000901"}
     assert sharing_with([a, agg], "SMP", "aggregates", today) == {"E06000901", "E06000902"}
+
+
+def test_online_lookup_refuses_plain_http_before_sending(monkeypatch) -> None:
+    import pandas as pd
+
+    from geo.errors import GeoError
+    from geo.sites.geocode import lookup_online
+
+    sent = []
+
+    class Recorder:
+        def post(self, *args, **kwargs):
+            sent.append(args)
+            raise AssertionError("nothing may be sent")
+
+    with pytest.raises(GeoError, match="https"):
+        lookup_online(pd.Series(["AB1 2CD"]), "http://postcodes.example", session=Recorder())
+    assert not sent

@@ -132,12 +132,18 @@ def _align(keys: pd.Series, found: pd.DataFrame) -> pd.DataFrame:
 
 def lookup_online(postcodes: pd.Series, base_url: str, *, timeout: float = 20.0,
                   batch_size: int = ONLINE_BATCH, session: requests.Session | None = None) -> pd.DataFrame:
-    """Positions from a postcodes.io-style bulk endpoint (POST {base_url}/postcodes, 100 a request)."""
+    """Positions from a postcodes.io-style bulk endpoint (POST {base_url}/postcodes, 100 a request).
+
+    ``base_url`` must be https unless it is on loopback (GeoError otherwise, before anything is sent).
+    """
     import requests
 
+    from geo.access.manage import check_lookup_url
+
+    # Postcodes of sensitive sites: never in clear text over a network (https, or this machine only).
+    url = check_lookup_url(base_url).rstrip("/") + "/postcodes"
     keys = normalise_postcodes(postcodes)
     unique = sorted(keys.dropna().unique())
-    url = base_url.rstrip("/") + "/postcodes"
     http = session or requests.Session()
     found: dict[str, tuple[float, float]] = {}
     for start in range(0, len(unique), batch_size):
