@@ -124,12 +124,14 @@ def _existing_store(path: Path):
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from geo.sites.importer import import_sites
+    from geo.sites.importer import import_sites, progress_bar
 
     wards = load_wards(args.wards, getattr(args, "data_dir", None))
-    result = import_sites(args.path, args.db, wards, mapping=_mapping(args.map),
-                          postcode_directory=args.postcodes, online_lookup_url=args.online_lookup,
-                          imported_by=args.imported_by, sheet=args.sheet, as_at=args.as_at)
+    with progress_bar(f"importing {Path(args.path).name}") as on_progress:  # on a terminal only
+        result = import_sites(args.path, args.db, wards, mapping=_mapping(args.map),
+                              postcode_directory=args.postcodes, online_lookup_url=args.online_lookup,
+                              imported_by=args.imported_by, sheet=args.sheet, as_at=args.as_at,
+                              on_progress=on_progress)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
         return 0
