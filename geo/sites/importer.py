@@ -107,7 +107,9 @@ def import_sites(path: str | Path, db_path: str | Path, wards_gdf, *,
 
     previous = store.find_batch(digest, resolved, organisation)
     if previous is not None:
+        log.info("%s was already imported as batch %s: nothing added", path.name, previous["id"])
         return _duplicate(store, previous, path, digest, resolved)
+    log.info("importing %s (%s rows, sha256 %s)", path.name, f"{int(source.rows):,}", digest[:12])
 
     require_columns(resolved, source.columns)
     duplicates = duplicate_references(text_cells(ref_cells), ref_rows) if "reference" in resolved else {}
@@ -135,6 +137,9 @@ def import_sites(path: str | Path, db_path: str | Path, wards_gdf, *,
         if summary.duplicate:             # the same file was imported while this one was staged
             return _duplicate(store, store.batch(summary.batch_id), path, digest, resolved)
     assert summary.accepted + summary.rejected == summary.rows_read == total
+    log.info("imported %s as batch %d: %d read, %d accepted, %d rejected; %d new, %d changed, %d unchanged",
+             path.name, summary.batch_id, summary.rows_read, summary.accepted, summary.rejected,
+             len(summary.new), len(summary.changed), summary.unchanged)
     return ImportResult(
         read=summary.rows_read, accepted=summary.accepted, rejected=summary.rejected, batch=summary.batch_id,
         duplicate=False, rejections=rejections, file_name=path.name,
