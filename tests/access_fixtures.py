@@ -49,3 +49,39 @@ def two_councils(tmp_path: Path) -> TwoCouncils:
         path = write_csv(tmp_path / f"sites-{lad}.csv", council_rows(lad))
         import_as(member_for(db, email, has_provider=False), path, db, wards)
     return TwoCouncils(db, {"H1", "D1", "D2"}, {"D3"})
+
+
+REAL_A, REAL_B = "E09000017", "E08000012"  # Hillingdon, Liverpool: both in the sample's default authorities
+
+
+def real_two_councils(model, tmp: Path) -> tuple[Path, dict[str, set[str]]]:
+    """On the official ward layer: the illustrative sample of each council imported by its own admin,
+    with a viewer, officers of both, an analyst of the first and an SMP officer (no agreement yet).
+    Returns the store and each council's site references."""
+    import pandas as pd
+
+    from geo.access.identity import member_for
+    from geo.access.imports import import_as
+    from geo.access.manage import grant, put_organisation
+    from geo.access.members import Organisation
+    from geo.sites.sample import totals_from_asy_d11, write_sample
+
+    db = tmp / "sites.sqlite"
+    local = member_for(db, None, has_provider=False)
+    put_organisation(db, local, Organisation(HOST, "Hosting body", "national"))
+    grant(db, local, HOST_ADMIN, HOST, "admin")
+    host = member_for(db, HOST_ADMIN, has_provider=False)
+    put_organisation(db, host, Organisation(SMP, "Test SMP", "smp"))
+    for email, org, role in ((ADMIN_A, REAL_A, "admin"), (ADMIN_B, REAL_B, "admin"),
+                             (VIEWER_A, REAL_A, "viewer"), (OFFICER_A, REAL_A, "officer"),
+                             (OFFICER_B, REAL_B, "officer"), (ANALYST_A, REAL_A, "analyst"),
+                             (SMP_OFFICER, SMP, "officer")):
+        grant(db, host, email, org, role)
+    totals = totals_from_asy_d11(model.stats)
+    refs = {}
+    for email, lad in ((ADMIN_A, REAL_A), (ADMIN_B, REAL_B)):
+        (tmp / lad).mkdir()
+        path = write_sample(tmp / lad, model.wards, totals, lads=(lad,))
+        refs[lad] = set(pd.read_csv(path, dtype=str).iloc[:, 0])
+        import_as(member_for(db, email, has_provider=False), path, db, model.wards)
+    return db, refs

@@ -9,47 +9,22 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
+from access_fixtures import REAL_A as A
+from access_fixtures import REAL_B as B
+from access_fixtures import SMP, real_two_councils
 from conftest import needs_shared
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "sites.py")
-A, B = "E09000017", "E08000012"  # Hillingdon, Liverpool: both in the sample's default authorities
-SMP = "TESTSMP"
 
 pytestmark = needs_shared
 
 
 @pytest.fixture(scope="module")
 def store(model, tmp_path_factory):
-    from geo.access.identity import member_for
-    from geo.access.imports import import_as
-    from geo.access.manage import grant, put_organisation
-    from geo.access.members import Organisation
-    from geo.sites.sample import totals_from_asy_d11, write_sample
-
-    tmp = tmp_path_factory.mktemp("auth-page")
-    db = tmp / "sites.sqlite"
-    local = member_for(db, None, has_provider=False)
-    put_organisation(db, local, Organisation("HOST", "Host", "national"))
-    grant(db, local, "host@host.example", "HOST", "admin")
-    host = member_for(db, "host@host.example", has_provider=False)
-    put_organisation(db, host, Organisation(SMP, "Test SMP", "smp"))
-    for email, org, role in (("admin@a.gov.uk", A, "admin"), ("admin@b.gov.uk", B, "admin"),
-                             ("viewer@a.gov.uk", A, "viewer"), ("officer@a.gov.uk", A, "officer"),
-                             ("officer@b.gov.uk", B, "officer"), ("analyst@a.gov.uk", A, "analyst"),
-                             ("officer@smp.org.uk", SMP, "officer")):
-        grant(db, host, email, org, role)
-    totals = totals_from_asy_d11(model.stats)
-    refs = {}
-    for email, lad in (("admin@a.gov.uk", A), ("admin@b.gov.uk", B)):
-        (tmp / lad).mkdir()
-        path = write_sample(tmp / lad, model.wards, totals, lads=(lad,))
-        import_as(member_for(db, email, has_provider=False), path, db, model.wards)
-        refs[lad] = set(pd.read_csv(path, dtype=str).iloc[:, 0])
-    return db, refs
+    return real_two_councils(model, tmp_path_factory.mktemp("auth-page"))
 
 
 def _open(db: Path, email: str, monkeypatch):
