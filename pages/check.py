@@ -17,8 +17,8 @@ if str(ROOT) not in sys.path:  # `streamlit run pages/check.py` puts pages/ firs
 
 import streamlit as st  # noqa: E402
 
-from geo.access.members import Action, require  # noqa: E402
 from geo import text  # noqa: E402
+from geo.access.members import Action, require  # noqa: E402
 from geo.check.evaluate import DECISIONS  # noqa: E402
 from geo.check.register import DEFAULT_RESPONSE_DAYS, Register  # noqa: E402
 from geo.check.settings import PROPOSAL_TYPES, RADII_M, CheckSettings  # noqa: E402
@@ -221,7 +221,8 @@ with rules_tab:
     with st.form("rules"):
         c1, c2 = st.columns(2)
         values = {
-            "object_ward_over": c1.checkbox("Object when the ward is or would go over 1:200", settings.object_ward_over),
+            "object_ward_over": c1.checkbox("Object when the ward is or would go over 1:200",
+                                            settings.object_ward_over),
             "object_council_over": c1.checkbox("Object when the council is or would go over 1:200",
                                                settings.object_council_over),
             "object_hotel_in_ward": c1.checkbox("Object to a hotel in a ward with a hotel",

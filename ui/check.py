@@ -153,7 +153,7 @@ def stamped(member: Any, db: str | Path, data: bytes, fmt: str, rows: int) -> by
 def _ring(easting: float, northing: float, radius: float, steps: int = 96) -> list[list[float]]:
     theta = np.linspace(0, 2 * np.pi, steps + 1)
     lon, lat = bng_to_wgs84(easting + radius * np.cos(theta), northing + radius * np.sin(theta))
-    return [[round(float(x), 6), round(float(y), 6)] for x, y in zip(lon, lat)]
+    return [[round(float(x), 6), round(float(y), 6)] for x, y in zip(lon, lat, strict=True)]
 
 
 def check_deck(results: list[dict[str, Any]], wards: Any, *, width_px: int = 900,

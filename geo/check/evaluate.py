@@ -29,8 +29,7 @@ import pandas as pd
 import shapely
 
 from geo import fair_share as fs
-from geo import rules
-from geo import text
+from geo import rules, text
 from geo.check.placement import PlacedProposals
 from geo.check.settings import RADII_M, CheckSettings
 from geo.errors import GeoError

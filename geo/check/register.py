@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -94,8 +94,15 @@ REGISTER_COLUMNS = ("id", "organisation", "reference", "provider", "site_type", 
                     "procured_after_objection")
 
 
+def _row_id(cursor: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just wrote."""
+    if cursor.lastrowid is None:
+        raise GeoError("the register did not return the new row's id")
+    return int(cursor.lastrowid)
+
+
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _day(value: date | str | None, default: date | None = None) -> str:
@@ -197,7 +204,7 @@ class Register:
                  float(answer["longitude"]), answer.get("ward_code"), answer.get("lad_code"), got, due,
                  answer["recommendation"], json.dumps(answer, default=str, ensure_ascii=False),
                  json.dumps(rules), entered_by, _now()))
-            return int(cur.lastrowid)
+            return _row_id(cur)
 
     def answer(self, proposal_id: int) -> dict[str, Any]:
         """The check's answer exactly as it was stored when the proposal came in."""
@@ -223,7 +230,7 @@ class Register:
             cur = conn.execute("INSERT INTO check_decisions (proposal_id, decision, reason, decided_by, decided_at)"
                                " VALUES (?, ?, ?, ?, ?)", (int(proposal_id), decision, reason.strip(), decided_by,
                                                            str(when)))
-            return int(cur.lastrowid)
+            return _row_id(cur)
 
     def history(self, proposal_id: int) -> pd.DataFrame:
         """Every decision and procurement for one proposal, oldest first."""

@@ -59,7 +59,7 @@ class CheckSettings:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> "CheckSettings":
+    def from_dict(cls, data: dict[str, Any] | None) -> CheckSettings:
         """Settings from stored JSON; unknown keys are refused (a typo must not silently do nothing)."""
         data = dict(data or {})
         known = {f.name: f.type for f in fields(cls)}

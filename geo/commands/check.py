@@ -17,7 +17,6 @@ from geo.check.settings import PROPOSAL_TYPES
 from geo.errors import DataError
 
 
-
 def _date(value: str) -> date:
     try:
         return date.fromisoformat(value)

@@ -90,12 +90,15 @@ def evidence_rows(a: dict[str, Any]) -> list[tuple[str, str]]:
         ("Ward residents (Census 2021)", text.people(a["ward_residents"])),
         ("Ward: people in dispersed accommodation now", text.people(a["ward_dispersed_now"])),
         ("Ward limit at 1:200", text.people(a["ward_limit"])),
-        ("Ward headroom now / after", f"{text.number(a['ward_headroom_now'])} / {text.number(a['ward_headroom_after'])}"),
+        ("Ward headroom now / after",
+         f"{text.number(a['ward_headroom_now'])} / {text.number(a['ward_headroom_after'])}"),
         ("Ward status after", a["ward_status_after"]),
-        (f"Council: people in dispersed accommodation {text.as_at(a['lad_period'])}", text.people(a["lad_dispersed_now"])),
+        (f"Council: people in dispersed accommodation {text.as_at(a['lad_period'])}",
+         text.people(a["lad_dispersed_now"])),
         ("Council residents (as the Home Office uses)", text.people(a["lad_residents"])),
         ("Council limit at 1:200", text.people(a["lad_limit"])),
-        ("Council headroom now / after", f"{text.number(a['lad_headroom_now'])} / {text.number(a['lad_headroom_after'])}"),
+        ("Council headroom now / after",
+         f"{text.number(a['lad_headroom_now'])} / {text.number(a['lad_headroom_after'])}"),
         ("Council status after", a["lad_status_after"]),
         ("Council against its fair share of the region", f"{a['lad_fair_share_status_now']} now, "
                                                           f"{a['lad_fair_share_status_after']} after"),
@@ -172,12 +175,13 @@ def _fonts() -> tuple[str, str]:
 
 def response_pdf(content: ResponseContent, picture: bytes) -> bytes:
     """The response as A4 portrait PDF bytes (marking banner on every page)."""
+    from xml.sax.saxutils import escape
+
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-    from xml.sax.saxutils import escape
 
     regular, bold = _fonts()
     body = ParagraphStyle("b", fontName=regular, fontSize=9.5, leading=12.5)
@@ -291,10 +295,10 @@ def response_docx(content: ResponseContent, picture: bytes, footer_line: str = "
     doc.add_heading("What is around it", level=2)
     near = doc.add_table(rows=1, cols=3)
     near.style = "Table Grid"
-    for c, label in zip(near.rows[0].cells, ("Within", "Sites (open or planned)", "People in them")):
+    for c, label in zip(near.rows[0].cells, ("Within", "Sites (open or planned)", "People in them"), strict=True):
         c.text = label
     for row in content.around:
-        for c, value in zip(near.add_row().cells, row):
+        for c, value in zip(near.add_row().cells, row, strict=True):
             c.text = value
     doc.add_picture(io.BytesIO(picture), width=Mm(150))
     doc.add_heading("Rules in force", level=2)
