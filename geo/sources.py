@@ -10,7 +10,7 @@ import fnmatch
 import json
 import os
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from geo.download import sha256_file
@@ -62,7 +62,7 @@ class Provenance:
     sha256: str
     size_bytes: int
     url: str | None
-    resolved_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    resolved_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
