@@ -1,20 +1,29 @@
-"""Disclosure control for exports, following the publishers' own practice.
+"""Disclosure control done once: the same hidden cells in every table, export, tooltip and map.
 
 Why: ward figures built from site records can single out a household. The ONS and Home Office
 suppress small counts and mark them ``[c]`` (confidential); we do the same for every ward-level
-export and never for the authority-level figures the Home Office already publishes.
+figure and never for the authority-level figures the Home Office already publishes.
 
 Rules, kept simple so an analyst can check them by hand:
 
-1. Primary: a ward count of 1 to 4 people (fewer than ``THRESHOLD``) is suppressed. Zero is
-   shown: "nobody" identifies nobody.
-2. Secondary: authority totals are published, so within one authority a single suppressed ward
-   could be found by subtracting the others from the total. When exactly one ward of an
-   authority is suppressed in a column, the next smallest ward in that column (lowest
-   ``ward_code`` on a tie) is suppressed too. An authority with one ward only cannot be
-   protected this way; it is left as it is and the note says so.
-3. Rates and differences computed from a suppressed count (per 1,000, share of the 1:200
-   limit, headroom, change) are suppressed with it, since they give the count back.
+1. Primary: a ward count of 1 to 4 people (fewer than ``THRESHOLD``) is hidden. Zero is shown:
+   "nobody" identifies nobody.
+2. Secondary: authority totals are published, so within one authority the hidden cells of a
+   column must not be recoverable by subtraction. Cells are added, smallest first, until at
+   least two are hidden and together they hold at least ``THRESHOLD`` people; a ward with 0 is
+   never chosen (hiding a zero protects nothing: the total minus the shown wards would still
+   give the primary cell exactly). Where a ward's total (supported) is the sum of its parts
+   (hotel, dispersed...), a row with one hidden part hides its total too, and so on until stable.
+3. Figures computed from a hidden count (per 1,000, share of the 1:200 limit, headroom, over or
+   not, change) are hidden with it, since they give the count back.
+4. The hidden cells are computed per authority from the *full* ward table (``full=``), never
+   from a filtered view, so "only wards with sites" on or off, a region or a single council
+   all hide the same cells, and exports put side by side give nothing away.
+
+:func:`audit` checks the result: for every hidden cell it finds, by linear programming, the
+smallest and largest values consistent with everything published (authority totals, the
+shown cells, row totals) and requires them to differ by at least the threshold (or by the
+authority's whole column total where that is smaller, which no suppression can improve).
 
 Release of site-level records is role-based (``Role``, from the data-sharing agreement).
 """
@@ -31,17 +40,27 @@ from geo.errors import GeoError
 THRESHOLD = 5
 SUPPRESSED = "[c]"
 FLAG_SUFFIX = "_suppressed"
-# Count columns checked at ward level, and the columns that give each count back.
-COUNT_COLUMNS = ("supported", "dispersed", "hotel", "initial", "other_contingency", "people")
+# Count columns checked at ward level (statistics' names and the site measures' names).
+COUNT_COLUMNS = ("supported", "dispersed", "hotel", "initial", "other_contingency", "people",
+                 "hotel_people", "dispersed_people", "initial_people", "other_people", "dispersed_sites",
+                 "hotel_sites", "properties_acquired")
+_FROM_DISPERSED = ("dispersal_ratio", "limit_used", "headroom", "over_by", "over_threshold", "threshold_status",
+                   "status", "against_limit", "dispersed_change_q", "dispersed_change_y")
+# The columns that give each count back.
 DERIVED = {
     "supported": ("per_1000", "share_of_region", "share_of_uk", "supported_change_q", "supported_change_y"),
-    "dispersed": ("dispersal_ratio", "limit_used", "headroom", "dispersed_change_q", "dispersed_change_y"),
+    "dispersed": _FROM_DISPERSED,
+    "dispersed_people": _FROM_DISPERSED,
     "hotel": ("hotel_change_q", "hotel_change_y"),
     "people": ("per_1000",),
 }
-NOTE = (f"[c] = suppressed: ward counts of 1 to {THRESHOLD - 1} people are not shown, and where only "
-        "one ward in an authority would be hidden the next smallest is hidden too, so the authority "
-        "total cannot give it back. Rates built from a hidden count are hidden with it.")
+# Row relations: a ward's total is the sum of its parts (used when the data bear it out).
+RELATIONS = (("supported", ("hotel", "dispersed", "initial", "other_contingency")),)
+NOTE = (f"[c] = suppressed: ward counts of 1 to {THRESHOLD - 1} people are not shown, and further wards "
+        f"are hidden with them (never a ward with none) until the hidden wards of an authority hold at "
+        f"least {THRESHOLD} people, so the authority total cannot give them back. Rates and statuses "
+        "built from a hidden count are hidden with it. The same wards are hidden in every table, map "
+        "and export.")
 
 
 class Role(str, Enum):
@@ -121,43 +140,224 @@ def primary(values: pd.Series, threshold: int = THRESHOLD) -> pd.Series:
     return ((numbers > 0) & (numbers < threshold)).fillna(False).astype(bool)
 
 
-def secondary(values: pd.Series, hidden: pd.Series, groups: pd.Series, keys: pd.Series) -> pd.Series:
-    """Add the next smallest cell in each group that has exactly one hidden cell."""
+def _pick(values: pd.Series, keys: pd.Series, hidden: pd.Series, need: float) -> object | None:
+    """The index of the cell to hide next: the smallest positive shown cell holding at least
+    ``need`` people, else the largest (and more will follow); None when there is none."""
+    cands = pd.DataFrame({"v": values, "k": keys.astype(str)})[~hidden & (values > 0) & values.notna()]
+    if cands.empty:
+        return None
+    cands = cands.sort_values(["v", "k"], kind="stable")
+    enough = cands[cands["v"] >= need]
+    return (enough if not enough.empty else cands.iloc[[-1]]).index[0]
+
+
+def secondary(values: pd.Series, hidden: pd.Series, groups: pd.Series, keys: pd.Series,
+              threshold: int = THRESHOLD) -> tuple[pd.Series, set[str]]:
+    """Hide further cells per group until each group's hidden cells are 0 or at least two
+    holding at least ``threshold`` together; returns the mask and the groups that cannot be
+    protected (too few positive cells)."""
     hidden = hidden.copy()
     numbers = pd.to_numeric(values, errors="coerce")
-    frame = pd.DataFrame({"v": numbers, "h": hidden, "g": groups, "k": keys})
-    for _, rows in frame.groupby("g", sort=True, dropna=False):
-        if int(rows["h"].sum()) != 1 or len(rows) < 2:
+    short: set[str] = set()
+    for name, rows in hidden.groupby(groups, sort=True, dropna=False):
+        idx = rows.index
+        while True:
+            h = hidden.loc[idx]
+            count, total = int(h.sum()), float(numbers.loc[idx][h].sum())
+            if count == 0 or (count >= 2 and total >= threshold):
+                break
+            chosen = _pick(numbers.loc[idx], keys.loc[idx], h, threshold - total)
+            if chosen is None:
+                short.add(str(name))
+                break
+            hidden.loc[chosen] = True
+    return hidden, short
+
+
+def _relations(frame: pd.DataFrame) -> list[tuple[str, list[str]]]:
+    """The row relations that hold in this table (total equals the sum of the parts present)."""
+    found = []
+    for total, parts in RELATIONS:
+        present = [p for p in parts if p in frame.columns]
+        if total not in frame.columns or not present:
             continue
-        candidates = rows[~rows["h"] & rows["v"].notna()].sort_values(["v", "k"], kind="stable")
-        if not candidates.empty:
-            hidden.loc[candidates.index[0]] = True
-    return hidden
+        lhs = pd.to_numeric(frame[total], errors="coerce")
+        rhs = frame[present].apply(pd.to_numeric, errors="coerce").sum(axis=1, min_count=1)
+        if bool(((lhs - rhs).abs() < 1e-9).all()):
+            found.append((total, present))
+    return found
+
+
+def _row_step(frame: pd.DataFrame, mask: pd.DataFrame, relations: list[tuple[str, list[str]]],
+              threshold: int) -> bool:
+    """Within each ward, a hidden part must not be the total minus the shown parts; True if changed."""
+    changed = False
+    for total, parts in relations:
+        cols = [total, *parts]
+        values = frame[cols].apply(pd.to_numeric, errors="coerce").fillna(0)
+        for i in frame.index[mask.loc[:, cols].any(axis=1)]:
+            hidden_parts = [p for p in parts if mask.at[i, p]]
+            if mask.at[i, total]:
+                if len(hidden_parts) == 0:
+                    # the total alone is hidden: it is the sum of the shown parts
+                    best = next((p for p in sorted(parts, key=lambda c: values.at[i, c]) if values.at[i, p] > 0),
+                                None)
+                    target = best or parts[0]
+                    mask.at[i, target] = True
+                    changed = True
+                continue
+            # the total is shown: the hidden parts must hold at least the threshold together
+            if sum(values.at[i, p] for p in hidden_parts) < threshold or len(hidden_parts) == 1:
+                mask.at[i, total] = True
+                changed = True
+    return changed
+
+
+def hidden_cells(frame: pd.DataFrame, *, counts: Sequence[str] | None = None, group: str = "lad_code",
+                 key: str = "ward_code", threshold: int = THRESHOLD) -> tuple[pd.DataFrame, set[str]]:
+    """The mask of hidden count cells (primary, secondary and row steps until stable) and the
+    groups that cannot be fully protected."""
+    counts = [c for c in (counts or COUNT_COLUMNS) if c in frame.columns]
+    groups = frame[group].astype(object) if group in frame.columns else pd.Series("all", index=frame.index)
+    keys = frame[key] if key in frame.columns else pd.Series(range(len(frame)), index=frame.index)
+    mask = pd.DataFrame({c: primary(frame[c], threshold) for c in counts}, index=frame.index)
+    relations = [(t, [p for p in ps if p in counts]) for t, ps in _relations(frame) if t in counts]
+    relations = [(t, ps) for t, ps in relations if ps]
+    short: set[str] = set()
+    for _ in range(50):  # each pass only adds hidden cells, so this ends
+        before = int(mask.to_numpy().sum())
+        for col in counts:
+            mask[col], lost = secondary(frame[col], mask[col], groups, keys, threshold)
+            short |= lost
+        _row_step(frame, mask, relations, threshold)
+        if int(mask.to_numpy().sum()) == before:
+            break
+    return mask, short
+
+
+def _full_mask(frame: pd.DataFrame, full: pd.DataFrame, counts: Sequence[str] | None, group: str, key: str,
+               threshold: int) -> tuple[pd.DataFrame, set[str]]:
+    """The full table's hidden cells, lined up on the rows of ``frame`` by ``key``."""
+    if key not in frame.columns or key not in full.columns:
+        raise GeoError(f"suppression from the full table needs the {key!r} column in both tables")
+    reference = pd.DataFrame(full).drop_duplicates(key).reset_index(drop=True)
+    mask, short = hidden_cells(reference, counts=counts, group=group, key=key, threshold=threshold)
+    mask.index = reference[key].to_numpy()
+    aligned = mask.reindex(frame[key].to_numpy()).fillna(False).astype(bool)
+    aligned.index = frame.index
+    # a row the full table lacks is judged on its own values (never shown when small)
+    missing = ~frame[key].isin(reference[key]).to_numpy()
+    if missing.any():
+        own, more = hidden_cells(frame.loc[missing], counts=counts, group=group, key=key, threshold=threshold)
+        aligned.loc[missing, own.columns] = own
+        short |= more
+    return aligned, short
 
 
 def suppress(frame: pd.DataFrame, *, counts: Sequence[str] | None = None, group: str = "lad_code",
-             key: str = "ward_code", threshold: int = THRESHOLD) -> Suppression:
-    """Apply primary and secondary suppression to ward counts and the rates built from them."""
-    counts = [c for c in (counts or COUNT_COLUMNS) if c in frame.columns]
+             key: str = "ward_code", threshold: int = THRESHOLD, full: pd.DataFrame | None = None) -> Suppression:
+    """Primary and secondary suppression of ward counts and the figures built from them.
+
+    ``full`` is the whole ward table the figures come from (every ward of every authority shown,
+    before any screen filter): the hidden cells are computed there, so every view of it hides
+    the same cells. Without it, ``frame`` itself is taken as the full table.
+    """
+    if full is not None:
+        count_mask, short = _full_mask(frame, full, counts, group, key, threshold)
+    else:
+        count_mask, short = hidden_cells(frame, counts=counts, group=group, key=key, threshold=threshold)
     mask = pd.DataFrame(False, index=frame.index, columns=list(frame.columns))
-    groups = frame[group] if group in frame.columns else pd.Series("all", index=frame.index)
-    keys = frame[key] if key in frame.columns else pd.Series(range(len(frame)), index=frame.index)
-    single_ward = set()
-    for col in counts:
-        hidden = primary(frame[col], threshold)
-        hidden = secondary(frame[col], hidden, groups, keys)
-        mask[col] = hidden
+    for col in count_mask.columns:
+        if col not in mask.columns:
+            continue
+        mask[col] = count_mask[col].to_numpy()
         for derived in DERIVED.get(col, ()):
             if derived in mask.columns:
-                mask[derived] |= hidden
-        sizes = groups.map(groups.value_counts())
-        single_ward.update(groups[hidden & (sizes == 1)].astype(str))
+                mask[derived] |= count_mask[col].to_numpy()
     mask = mask.loc[:, mask.any()]
     note = NOTE
-    if single_ward:
-        note += (" Authorities with a single ward in this export cannot be protected by secondary "
-                 f"suppression: {', '.join(sorted(single_ward))}.")
+    if short:
+        note += (" These authorities have too few wards with people to hide a small count by difference, "
+                 f"and their published totals are below {threshold}: {', '.join(sorted(short))}.")
     return Suppression(frame, mask, note)
+
+
+# ----------------------------------------------------------------------------- audit
+
+@dataclass(frozen=True)
+class AuditFinding:
+    """A hidden cell whose feasible range, given everything published, is too narrow."""
+
+    group: str
+    key: str
+    column: str
+    low: float
+    high: float
+    needed: float
+
+    def __str__(self) -> str:
+        return (f"{self.column} of {self.key} ({self.group}) can be narrowed to {self.low:g}..{self.high:g}, "
+                f"a range under {self.needed:g}")
+
+
+def audit(frame: pd.DataFrame, mask: pd.DataFrame, *, counts: Sequence[str] | None = None,
+          group: str = "lad_code", key: str = "ward_code", threshold: int = THRESHOLD) -> list[AuditFinding]:
+    """Every hidden count cell whose smallest and largest values consistent with what is published
+    differ by less than the threshold (empty: the suppression holds).
+
+    Published: every shown count, each authority's total of each count column, and the row
+    relations (a ward's total as the sum of its parts). Each authority is one small linear
+    programme (scipy's HiGHS): minimise and maximise each hidden cell over non-negative values.
+    Where an authority's whole column total is under the threshold no suppression can reach it;
+    the range needed is then that total.
+    """
+    from scipy.optimize import linprog
+
+    counts = [c for c in (counts or COUNT_COLUMNS) if c in frame.columns and c in mask.columns]
+    relations = [(t, [p for p in ps if p in counts]) for t, ps in _relations(frame) if t in counts]
+    groups = frame[group].astype(object) if group in frame.columns else pd.Series("all", index=frame.index)
+    keys = frame[key] if key in frame.columns else pd.Series(range(len(frame)), index=frame.index)
+    values = frame[counts].apply(pd.to_numeric, errors="coerce").fillna(0)
+    findings: list[AuditFinding] = []
+    for name, rows in frame.groupby(groups, sort=True, dropna=False):
+        idx = rows.index
+        cells = [(i, c) for c in counts for i in idx if bool(mask.at[i, c])]
+        if not cells:
+            continue
+        pos = {cell: n for n, cell in enumerate(cells)}
+        a_eq, b_eq = [], []
+        for c in counts:  # column totals of the authority
+            hidden = [pos[(i, c)] for i in idx if (i, c) in pos]
+            if hidden:
+                row = [0.0] * len(cells)
+                for n in hidden:
+                    row[n] = 1.0
+                a_eq.append(row)
+                b_eq.append(float(sum(values.at[cells[n][0], c] for n in hidden)))
+        for total, parts in relations:  # total - sum(parts) = 0 on every ward
+            for i in idx:
+                involved = [(total, 1.0)] + [(p, -1.0) for p in parts]
+                if not any((i, c) in pos for c, _ in involved):
+                    continue
+                row, known = [0.0] * len(cells), 0.0
+                for c, sign in involved:
+                    if (i, c) in pos:
+                        row[pos[(i, c)]] = sign
+                    else:
+                        known += sign * float(values.at[i, c])
+                a_eq.append(row)
+                b_eq.append(-known)
+        for n, (i, c) in enumerate(cells):
+            objective = [0.0] * len(cells)
+            objective[n] = 1.0
+            low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+            high = linprog([-v for v in objective], A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+            lo = float(low.fun) if low.status == 0 else 0.0
+            hi = float("inf") if high.status == 3 else (-float(high.fun) if high.status == 0 else float("inf"))
+            needed = min(float(threshold), float(values.loc[idx, c].sum()))
+            if hi - lo < needed - 1e-6:
+                findings.append(AuditFinding(str(name), str(keys.at[i]), c, lo, hi, needed))
+    return findings
 
 
 def needs_suppression(level: str) -> bool:

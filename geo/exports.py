@@ -114,9 +114,13 @@ def is_site_level(frame: pd.DataFrame, level: str) -> bool:
     return level == "site" or marking_rules.has_site_columns(frame.columns)
 
 
-def prepare(frame: pd.DataFrame, level: str, columns: Sequence[str] | None = None
-            ) -> tuple[pd.DataFrame, Suppression | None]:
-    """The exported columns, with ward suppression worked out (not yet applied)."""
+def prepare(frame: pd.DataFrame, level: str, columns: Sequence[str] | None = None,
+            full: pd.DataFrame | None = None) -> tuple[pd.DataFrame, Suppression | None]:
+    """The exported columns, with ward suppression worked out (not yet applied).
+
+    ``full`` is the whole ward table the rows were filtered from: suppression is computed there
+    (geo.disclosure), so every export of it hides the same cells whatever its filters.
+    """
     if level not in LEVELS:
         raise GeoError(f"unknown export level {level!r}; levels: {', '.join(LEVELS)}")
     missing = [c for c in CODES[level][:1] if c not in frame.columns]
@@ -126,7 +130,7 @@ def prepare(frame: pd.DataFrame, level: str, columns: Sequence[str] | None = Non
     table = _plain(pd.DataFrame(frame)[select_columns(frame, level, columns)]).reset_index(drop=True)
     if not disclosure.needs_suppression(level):
         return table, None
-    return table, disclosure.suppress(table)
+    return table, disclosure.suppress(table, full=full)
 
 
 # ----------------------------------------------------------------------------- writers
@@ -268,13 +272,14 @@ def export_table(frame: pd.DataFrame, out: Path, *, provenance: Mapping[str, Any
                  level: str, made_on: date, marking: str | None = None,
                  columns: Sequence[str] | None = None, layer: gpd.GeoDataFrame | None = None,
                  role: Role | str = Role.VIEWER, site_derived: bool | None = None,
-                 caveats: Sequence[str] = CAVEATS, title: str | None = None) -> Path:
+                 caveats: Sequence[str] = CAVEATS, title: str | None = None,
+                 full: pd.DataFrame | None = None) -> Path:
     """Write the table in the format its extension names (.csv, .xlsx, .geojson, .gpkg).
 
     level: "lad", "ward" or "site". Ward figures are suppressed; site-level rows need a role
     allowed by the data-sharing agreement (else DisclosureError). The marking defaults to what the
     content needs and may be raised, never lowered. layer supplies geometry (joined on the code)
-    when the frame has none.
+    when the frame has none. full: the unfiltered ward table (see ``prepare``).
     """
     out = Path(out)
     fmt = out.suffix.lower()
@@ -286,7 +291,7 @@ def export_table(frame: pd.DataFrame, out: Path, *, provenance: Mapping[str, Any
     derived = level == "ward" if site_derived is None else site_derived
     chosen = marking_rules.check_marking(marking, marking_rules.marking_for(site_level=site_level,
                                                                            site_derived=derived))
-    table, suppression = prepare(frame, level, columns)
+    table, suppression = prepare(frame, level, columns, full=full)
     notes = [suppression.note] if suppression is not None and suppression.any else []
     meta = export_metadata(provenance=provenance, level=level, marking=chosen, made_on=made_on,
                            rows=len(table), notes=notes, caveats=caveats, title=title)

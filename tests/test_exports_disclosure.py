@@ -48,9 +48,10 @@ def test_secondary_suppression_hides_next_smallest_when_alone() -> None:
     result = disclosure.suppress(pd.DataFrame(wards.drop(columns="geometry")))
     dispersed = result.mask["dispersed"]
     by_code = dict(zip(wards["ward_code"], dispersed))
-    # A: W1 (3) is the only small one, so the next smallest (W4, 0) is hidden too.
-    assert by_code["W1"] and by_code["W4"]
-    assert not by_code["W2"] and not by_code["W3"]
+    # A: W1 (3) is the only small one. Hiding W4 (0) protected nothing (issue 13: total minus the
+    # shown wards gave W1 back), so the smallest ward holding the 2 more people needed, W3 (7), is hidden.
+    assert by_code["W1"] and by_code["W3"]
+    assert not by_code["W2"] and not by_code["W4"]
     # B: W5 and W6 are both small, no secondary needed, W7 stays.
     assert by_code["W5"] and by_code["W6"] and not by_code["W7"]
     # The rate built from a hidden count is hidden with it.
@@ -91,7 +92,7 @@ def test_ward_csv_and_excel_show_c(tmp_path) -> None:
     out = export_table(wards, tmp_path / "w.csv", provenance=_provenance(), level="ward", made_on=MADE_ON)
     text = pd.read_csv(out, dtype=str)
     assert text.loc[text["ward_code"] == "W1", "dispersed"].item() == disclosure.SUPPRESSED
-    assert text.loc[text["ward_code"] == "W4", "dispersed"].item() == disclosure.SUPPRESSED
+    assert text.loc[text["ward_code"] == "W3", "dispersed"].item() == disclosure.SUPPRESSED  # not W4 (0): issue 13
     assert text.loc[text["ward_code"] == "W7", "dispersed"].item() == "30"
     meta = json.loads(sidecar_path(out).read_text())
     assert meta["marking"] == marking.OFFICIAL_SENSITIVE and meta["notes"] and meta["made_on"] == "2025-03-12"

@@ -299,9 +299,11 @@ def _threshold_rows(frame: pd.DataFrame, name_cols: Sequence[str], hidden: pd.Da
     for i, r in frame.iterrows():
         dispersed = "[c]" if hidden is not None and "dispersed" in hidden and hidden.at[i, "dispersed"] \
             else number(r["dispersed"])
+        gives_back = dispersed == "[c]"  # issue 13: limit used and over by would give the hidden count back
         rows.append([*(str(r[c]) for c in name_cols), number(r["population"]), dispersed,
-                     number(r["population"] / CLUSTER_LIMIT), number(r["limit_used"], 2),
-                     number(-r["headroom"]) if r["headroom"] < 0 else number(r["headroom"])])
+                     number(r["population"] / CLUSTER_LIMIT), "[c]" if gives_back else number(r["limit_used"], 2),
+                     "[c]" if gives_back else
+                     (number(-r["headroom"]) if r["headroom"] < 0 else number(r["headroom"]))])
     return rows
 
 
@@ -341,7 +343,8 @@ def _over_page(model: Model, sel: Selection, ward_measures: pd.DataFrame | None,
         wards = wards[wards["lad_code"] == sel.lad_code]
     elif sel.region:
         wards = wards[wards["region"] == sel.region]
-    hidden = disclosure.suppress(wards.reset_index(drop=True)).mask
+    hidden = disclosure.suppress(wards.reset_index(drop=True),  # cells of the full table (issue 13)
+                                 full=sm.ward_table(model, ward_measures)).mask
     wards = wards.reset_index(drop=True)
     over_w = wards[wards["over_threshold"].fillna(False).astype(bool)].sort_values("limit_used", ascending=False)
     if over_w.empty:
