@@ -51,6 +51,10 @@ def _page(name: str, title: str, icon: str, url_path: str, default: bool = False
     return st.Page(str(path), title=title, icon=icon, url_path=url_path, default=default)
 
 
+from ui import auth  # noqa: E402
+
+member = auth.gate()  # sign-in (or the desktop mode's local admin); stops here with a page saying why not
+admin = member.may(auth.Action.MANAGE)
 pages = [p for p in (
     _page("overview", "National overview", ":material/public:", "overview", default=True),
     _page("council", "Council view", ":material/location_city:", "council"),
@@ -58,6 +62,8 @@ pages = [p for p in (
     _page("fair_share", "Fair share", ":material/balance:", "fair-share"),
     _page("sites", "Sites", ":material/pin_drop:", "sites"),
     _page("sources", "Sources", ":material/description:", "sources"),
+    _page("admin", "Admin", ":material/admin_panel_settings:", "admin") if admin else None,
+    _page("audit", "Audit log", ":material/policy:", "audit") if admin else None,
 ) if p is not None]
 
 navigation = st.navigation(pages, position="hidden" if present else "sidebar")

@@ -20,7 +20,7 @@ import streamlit as st
 
 from geo.access import audit
 from geo.access.identity import desktop_mode, member_for, provider_in
-from geo.access.members import AccessDenied, Member
+from geo.access.members import AccessDenied, Action, Member  # noqa: F401  (Action: app.py asks may())
 from geo.errors import GeoError
 
 LOG = logging.getLogger(__name__)
@@ -74,7 +74,10 @@ def _stop(title: str, body: str, *, sign_out: bool = False) -> None:
 
 
 def _record_sign_in(db: Path, who: Member) -> None:
-    """One 'sign_in' row per browser session and person."""
+    """One 'sign_in' row per browser session and person (desktop mode: once the store exists; viewing
+    the published statistics never creates a site store)."""
+    if who.organisation.kind == "local" and not db.exists():
+        return
     if st.session_state.get(SIGNED_IN_KEY) != who.email:
         audit.record(db, who, "sign_in", {"provider": "oidc" if who.organisation.kind != "local" else "desktop"})
         st.session_state[SIGNED_IN_KEY] = who.email

@@ -42,8 +42,13 @@ def provider_configured(files: tuple[Path, ...] = SECRETS) -> bool:
 
 
 def desktop_mode(db: str | Path | AccessStore, has_provider: bool) -> bool:
+    """No provider and no members (a store not created yet has none; asking does not create it)."""
+    if has_provider:
+        return False
+    if not isinstance(db, AccessStore) and not Path(db).exists():
+        return True
     store = db if isinstance(db, AccessStore) else AccessStore(db)
-    return not has_provider and store.member_count() == 0
+    return store.member_count() == 0
 
 
 def member_for(db: str | Path | AccessStore, email: str | None, *, has_provider: bool | None = None) -> Member:
@@ -51,13 +56,13 @@ def member_for(db: str | Path | AccessStore, email: str | None, *, has_provider:
 
     Raises AccessDenied (one line) for an unknown e-mail, or for no e-mail outside the desktop mode.
     """
-    store = db if isinstance(db, AccessStore) else AccessStore(db)
     has_provider = provider_configured() if has_provider is None else has_provider
     if not email:
-        if desktop_mode(store, has_provider):
+        if desktop_mode(db, has_provider):
             return local_admin()
         raise AccessDenied("say who you are with --as EMAIL (this store has members"
                            f"{' and an identity provider is configured' if has_provider else ''})")
+    store = db if isinstance(db, AccessStore) else AccessStore(db)
     found = store.member(normalise_email(email))
     if found is None:
         raise AccessDenied(f"{normalise_email(email)} is not a member of any organisation here; "
