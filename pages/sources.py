@@ -8,9 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from geo import sources
+from geo import text
 from ui import state as views
 from geo.caveats import code_move_lines
 from geo.model import resolve_all
+from ui import releases as release_panel
 from ui import shell
 
 PAGE = "sources"
@@ -49,9 +51,12 @@ if model is not None:
     stats = model.stats
     periods = model.periods
     st.markdown(
-        f"**Asylum support figures:** {len(periods)} quarters, {views.as_at_label(periods[0])} to "
-        f"{views.as_at_label(periods[-1])}, from sheet '{stats['sheet'].iloc[0]}' of "
-        f"{model.provenance['asy_d11'].file_name} ({model.stats_release}). "
+        f"**Asylum support figures:** {len(periods)} quarters, {text.quarter_label(periods[0])} to "
+        f"{text.quarter_label(periods[-1])}: "
+        + "; ".join(f"{len(g)} from {model.provenance[sid].file_name} ({text.quarter_label(g.min())} to "
+                    f"{text.quarter_label(g.max())})" for sid, g in pd.Series(periods).groupby(
+                        [model.period_source(p) for p in periods]) if sid in model.provenance)
+        + f" (Asy_D11: sheet '{stats['sheet'].iloc[0]}', {model.stats_release}). "
         f"**Boundaries:** {len(model.lads):,} councils"
         + (f" and {len(model.wards):,} wards" if model.wards is not None else "")
         + f". **Residents:** {int(model.lads['population'].notna().sum()):,} councils with a figure"
@@ -73,8 +78,10 @@ for sid, s in registry.items():
     where = s.landing_page or s.download_url or "the publisher"
     st.markdown(f"- **{s.title}** ({s.publisher}, {s.release}): [{where}]({where}). Licence: {s.licence}.")
 
+release_panel.panel(model, admin=release_panel.is_admin())
+
 st.markdown("### Things to know")
-for line in shell.CAVEATS:
+for line in (model.caveats() if model is not None else shell.CAVEATS):
     st.markdown(f"- {line}")
 if model is not None and model.code_moves:
     for line in code_move_lines(model.code_moves, dict(zip(model.lads["lad_code"], model.lads["lad_name"])),
@@ -110,5 +117,5 @@ if st.button("Rebuild the cache", key="rebuild_cache", type="secondary"):
 
 if model is not None:
     shell.footer(model, tuple(model.provenance), model.latest_period,
-              note="The as-at date is the latest quarter in the Asy_D11 file.")
+              note="The as-at date is the latest quarter any loaded file covers.")
     shell.save_state(state, PAGE)
