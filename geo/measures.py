@@ -11,13 +11,14 @@ Definitions (written on screen too):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Iterable, NamedTuple
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import pandas as pd
 
 from geo import rules, text
-from geo.asylum_stats import (ALL_SUPPORT, CONTINGENCY_ALL, DISPERSED, HOTEL, OTHER_CONTINGENCY, TOTAL_ONLY)
+from geo.asylum_stats import ALL_SUPPORT, CONTINGENCY_ALL, DISPERSED, HOTEL, OTHER_CONTINGENCY, TOTAL_ONLY
 from geo.model import Model
 from geo.period_table import NOT_IN_FILE, NOT_PUBLISHED, SOURCE_NAMES, measure_published, period_source
 from geo.rules import CLUSTER_LIMIT  # noqa: F401  (re-exported for callers not yet on geo.rules)

@@ -13,8 +13,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geo.asylum_stats import (ALL_SUPPORT, CONTINGENCY_ALL, DISPERSED, HOTEL, INITIAL, OTHER_ACCOMMODATION,
-                              OTHER_CONTINGENCY, SUBSISTENCE_ONLY, TOTAL_ONLY)
+from geo.asylum_stats import (
+    ALL_SUPPORT,
+    CONTINGENCY_ALL,
+    DISPERSED,
+    HOTEL,
+    INITIAL,
+    OTHER_ACCOMMODATION,
+    OTHER_CONTINGENCY,
+    SUBSISTENCE_ONLY,
+    TOTAL_ONLY,
+)
 
 # Richest first: the source that speaks for a quarter when several cover it.
 SOURCE_ORDER: tuple[str, ...] = ("asy_d11", "reg02", "quarterly_totals")

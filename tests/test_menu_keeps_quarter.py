@@ -6,8 +6,6 @@ the new page with no query parameters, as ``switch_page`` without parameters doe
 """
 from __future__ import annotations
 
-import pytest
-
 from apptest import run_app
 from conftest import needs_shared
 

@@ -18,9 +18,8 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, SHARED, needs_shared
-from govuk_server import GovukServer
-
 from geo import releases, sources
+from govuk_server import GovukServer
 
 pytestmark = needs_shared
 HOME = SHARED / "homeoffice"
@@ -70,12 +69,14 @@ def _serve(srv: GovukServer, reg02_bytes: bytes, workbook: bytes) -> None:
     reg_page = registry["reg02"].landing_page.split("gov.uk", 1)[1]
     srv.page(d11_page, [
         srv.file(D11.name, D11.read_bytes(), "Asylum seekers in receipt of support (year ending September 2024)"),
-        srv.file(NEW_D11, workbook, "Asylum seekers in receipt of support detailed datasets, year ending December 2024"),
+        srv.file(NEW_D11, workbook,
+                 "Asylum seekers in receipt of support detailed datasets, year ending December 2024"),
         srv.file("asylum-applications-datasets-dec-2024.xlsx", b"not ours", "Asylum applications"),
     ])
     srv.page(reg_page, [
         srv.file(NEW_REG02, reg02_bytes, "Regional and local authority data: immigration groups, 31 March 2026"),
-        srv.file(REG02.name, REG02.read_bytes(), "Regional and local authority data: immigration groups, 31 December 2025"),
+        srv.file(REG02.name, REG02.read_bytes(),
+                 "Regional and local authority data: immigration groups, 31 December 2025"),
     ])
 
 
