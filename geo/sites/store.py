@@ -183,8 +183,10 @@ def store_columns(sites: pd.DataFrame) -> list[list[Any]]:
             nums = pd.to_numeric(col, errors="raise").astype("float64")
             out.append([None if math.isnan(v) else int(v) for v in nums.tolist()])
         elif name in _REAL_ROUND:
-            digits = _REAL_ROUND[name]   # Python's round, as stored before: same value, same float
-            nums = pd.to_numeric(col, errors="coerce").astype("float64")
+            # numpy's rounding then Python's, the two steps that stored every earlier version, so
+            # a site that has not moved compares equal to what version 1 of the store wrote
+            digits = _REAL_ROUND[name]
+            nums = np.round(pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64"), digits)
             out.append([None if math.isnan(v) else round(v, digits) for v in nums.tolist()])
         elif name in DATE_FIELDS:
             out.append(_iso_dates(col))
