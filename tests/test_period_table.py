@@ -192,3 +192,14 @@ def test_population_is_dated_by_its_own_vintage_not_the_reg02_quarter(model):
     caveats = " ".join(model.caveats())
     assert label in caveats and "applied to every quarter" in caveats
     assert "31 December 2025" not in label
+
+
+def test_fair_share_page_dates_residents_by_their_vintage(model):
+    """Finding: the fair-share page said residents 'as at 31 Dec 2025' and not that one population serves every quarter."""
+    from apptest import run_app
+
+    at = run_app("pages/fair_share.py")
+    words = " ".join(m.value for m in at.markdown)
+    assert model.population_label() in words
+    assert "every quarter" in words
+    assert "as at 31 December 2025)" not in words and "as at 31 Dec 2025" not in words

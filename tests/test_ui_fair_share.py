@@ -293,7 +293,8 @@ def test_caption_and_population_date():
     from types import SimpleNamespace as Prov  # only the fields a caption reads
 
     reg02 = pd.DataFrame({"as_at": pd.to_datetime(["2025-12-31"])})
-    assert view.population_as_at(reg02) == "31 Dec 2025"
+    # issue 14: residents are dated by their own vintage, never by the Reg_02 quarter
+    assert view.population_as_at(reg02) == "ONS mid-2024 estimate, as used by the Home Office in Reg_02"
     assert view.population_as_at(None) is None
     prov = {
         "asy_d11": Prov(title="Asy_D11: Asylum seekers in receipt of support", publisher="Home Office",

@@ -559,10 +559,17 @@ def build_deck(features: dict, view: dict[str, float], measure: str):
 
 
 def population_as_at(reg02: pd.DataFrame | None) -> str | None:
-    """'31 Dec 2025': the date of the Reg_02 table whose populations are used."""
-    if reg02 is None or "as_at" not in reg02 or reg02["as_at"].dropna().empty:
+    """The residents' own vintage, 'ONS mid-2024 estimate, as used by the Home Office in Reg_02'.
+
+    Not the Reg_02 quarter (31 December 2025): its population column is an older ONS estimate,
+    and it is applied to every quarter shown (issue 14)."""
+    if reg02 is None:
         return None
-    return quarter_label(pd.to_datetime(reg02["as_at"]).max())
+    from geo import sources
+    from geo.population import lad_population_label
+
+    source = sources.load_registry().get("reg02")
+    return lad_population_label(source.population_vintage if source else None)
 
 
 def short_sources(provenance: dict, ids: Iterable[str]) -> str:
@@ -621,7 +628,7 @@ def method_markdown(*, measure: str, tolerance: float, limit_per: int, period: p
     """The method and its limits in plain English, as shown at the foot of the page."""
     pct = f"{tolerance:.0%}"
     pop_source = (f"the population figures the Home Office publishes in its Reg_02 table "
-                  f"({population_file or 'Reg_02'}, as at {population_date or 'its release date'})")
+                  f"({population_file or 'Reg_02'}: the {population_date or 'ONS estimate it uses'})")
     return f"""
 **Fair share.** An authority's fair share is its region's total of {MEASURE_SHORT[measure]}
 multiplied by the authority's share of the region's residents. If a region of 1,000,000
