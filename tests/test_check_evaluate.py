@@ -167,3 +167,18 @@ def test_ward_dispersed_now_counts_only_sites_occupied_on_the_day(model) -> None
                     longitude=lon).results[0]
     assert answer["ward_dispersed_now"] == ward["dispersed"]
     assert np.isfinite(answer["easting"]) and np.isfinite(answer["northing"])
+
+
+def test_fair_share_position_with_the_property_matches_fair_shares(model) -> None:
+    from geo import fair_share as fs
+    from geo.measures import lad_table
+
+    wards = ward_people(model)
+    ward = wards[wards["lad_code"] == "E09000017"].sort_values("ward_code").iloc[0]
+    lat, lon = inside(model, ward["ward_code"])
+    answers = _check(context(model), site_type="dispersed", people=400, latitude=lat, longitude=lon).results
+    table = lad_table(model, model.latest_period)
+    table.loc[table["lad_code"] == "E09000017", "dispersed"] += 400
+    expected = fs.fair_shares(table, group="region", measure="dispersed").set_index("lad_code").loc["E09000017"]
+    assert answers[0]["lad_fair_share_status_after"] == expected["status"]
+    assert answers[0]["lad_fair_share_people"] == round(float(expected["fair_share_people"]), 1)

@@ -60,7 +60,6 @@ class CheckContext:
     sources: str = ""
 
     def __post_init__(self) -> None:
-        self._fair_now = fs.fair_shares(self.lads, group="region", measure="dispersed").set_index("lad_code")
         sites = pd.DataFrame(self.sites).reset_index(drop=True)
         live = occupied(sites, self.today) if len(sites) else pd.Series(dtype=bool)
         keep = (live | (sites.get("status", pd.Series(dtype=object)) == "planned")) if len(sites) else live
@@ -72,6 +71,23 @@ class CheckContext:
         east, north = _bng(self.live_sites)
         self._site_points = shapely.points(east, north) if len(east) else np.array([], dtype=object)
         self._site_tree = shapely.STRtree(self._site_points)
+        self._site_arrays = _arrays(self.live_sites, people="_people", kind="site_type")
+        # Looked up once per proposal: ward and council rows, and what the site records hold per ward.
+        wards = pd.DataFrame(self.wards.drop(columns=self.wards.geometry.name))
+        self._ward_rows = wards.drop_duplicates("ward_code").set_index("ward_code")
+        self._lad_rows = self.lads.drop_duplicates("lad_code").set_index("lad_code")
+        s = self.live_sites
+        self._ward_dispersed: dict[str, int] = {}
+        self._ward_hotels: dict[str, list[str]] = {}
+        self._ward_hotel_people: dict[str, int] = {}
+        if len(s):
+            disp = s[s["_occupied"] & (s["site_type"] == "dispersed")]
+            self._ward_dispersed = {k: int(v) for k, v in disp.groupby("ward_code")["_people"].sum().items()}
+            hotels = s[s["site_type"] == "hotel"]
+            self._ward_hotels = {k: [str(r) for r in g] for k, g in hotels.groupby("ward_code")["reference"]}
+            self._ward_hotel_people = {k: int(v) for k, v in hotels.groupby("ward_code")["_people"].sum().items()}
+
+
 
 
 def build_context(model: Any, sites: pd.DataFrame | None, settings: CheckSettings | None = None,
@@ -147,23 +163,32 @@ def check_proposals(placed: PlacedProposals, ctx: CheckContext) -> ListResult:
     joined = joined[~outside].reset_index(drop=True)
     east, north = _bng(joined)
     points = shapely.points(east, north)
-    near_sites = _pairs(ctx._site_tree, ctx._site_points, points)
+    near_sites = _split(_pairs(ctx._site_tree, ctx._site_points, points))
     near_props = _pairs(shapely.STRtree(points), points, points)
+    earlier_props = _split(near_props[near_props["item"] < near_props["query"]])
+    empty = _pairs(ctx._site_tree, ctx._site_points, points[:0])
+    prop_arrays = _arrays(joined, people="people", kind="site_type", status=None)
     results: list[dict[str, Any]] = []
     added_ward: dict[str, int] = {}
     added_lad: dict[str, int] = {}
     hotels_added: dict[str, list[str]] = {}
-    for i, prop in joined.iterrows():
-        earlier = near_props[(near_props["query"] == i) & (near_props["item"] < i)]
-        answer = _answer(prop, ctx, near_sites[near_sites["query"] == i], earlier, joined,
-                         added_ward, added_lad, hotels_added, (east[i], north[i]))
+    for i, prop in enumerate(joined.to_dict("records")):
+        answer = _answer(i, prop, ctx, near_sites.get(i, empty), earlier_props.get(i, empty), joined,
+                         prop_arrays, added_ward, added_lad, hotels_added, (east[i], north[i]))
         results.append(answer)
         counted = answer["added_to_limit"]
         added_ward[prop["ward_code"]] = added_ward.get(prop["ward_code"], 0) + counted
         added_lad[prop["lad_code"]] = added_lad.get(prop["lad_code"], 0) + counted
         if prop["site_type"] == "hotel":
             hotels_added.setdefault(prop["ward_code"], []).append(str(prop["reference"]))
+    for answer, fair in zip(results, _fair_shares(ctx, results), strict=True):
+        answer.update(fair)
     return ListResult(results, rejected)
+
+
+def _split(pairs: pd.DataFrame) -> dict[int, pd.DataFrame]:
+    """Pairs by query point, so each proposal reads only its own neighbours."""
+    return {int(q): g for q, g in pairs.groupby("query", sort=False)}
 
 
 def _pairs(tree: shapely.STRtree, items: np.ndarray, queries: np.ndarray) -> pd.DataFrame:
@@ -176,30 +201,25 @@ def _pairs(tree: shapely.STRtree, items: np.ndarray, queries: np.ndarray) -> pd.
     return pd.DataFrame({"query": q, "item": it, "distance_m": dist})
 
 
-def _answer(prop: pd.Series, ctx: CheckContext, near: pd.DataFrame, earlier: pd.DataFrame, joined: pd.DataFrame,
-            added_ward: dict[str, int], added_lad: dict[str, int], hotels_added: dict[str, list[str]],
+
+def _answer(i: int, prop: dict[str, Any], ctx: CheckContext, near: pd.DataFrame, earlier: pd.DataFrame,
+            joined: pd.DataFrame, prop_arrays: dict[str, np.ndarray], added_ward: dict[str, int],
+            added_lad: dict[str, int], hotels_added: dict[str, list[str]],
             point: tuple[float, float]) -> dict[str, Any]:
     s = ctx.settings
     ward, lad = prop["ward_code"], prop["lad_code"]
     people = int(prop["people"])
     added = people if s.counts_toward_limit(prop["site_type"]) else 0
-    sites = ctx.live_sites
-    in_ward = sites[sites["ward_code"] == ward] if len(sites) else sites
-    from_records = int(in_ward.loc[in_ward["_occupied"] & (in_ward["site_type"] == "dispersed"), "_people"].sum()) \
-        if len(in_ward) else 0
-    earlier_in_ward = int((joined["ward_code"].iloc[:int(prop.name)] == ward).sum())
+    from_records = ctx._ward_dispersed.get(ward, 0)
+    earlier_in_ward = int((joined["ward_code"].iloc[:i] == ward).sum())
     ward_now = from_records + added_ward.get(ward, 0)
-    ward_row = ctx.wards.loc[ctx.wards["ward_code"] == ward].iloc[0]
+    ward_row = ctx._ward_rows.loc[ward]
     residents = ward_row.get("population")
-    lad_row = ctx.lads.loc[ctx.lads["lad_code"] == lad]
-    lad_residents = lad_row["population"].iloc[0] if len(lad_row) else float("nan")
-    lad_published = int(lad_row["dispersed"].iloc[0]) if len(lad_row) else 0
+    known_lad = lad in ctx._lad_rows.index
+    lad_residents = ctx._lad_rows.at[lad, "population"] if known_lad else float("nan")
+    lad_published = int(ctx._lad_rows.at[lad, "dispersed"]) if known_lad else 0
     lad_now = lad_published + added_lad.get(lad, 0)
-    fair = _fair_share(ctx, lad, lad_now, lad_now + added)
-
-    hotels = in_ward[(in_ward["site_type"] == "hotel")] if len(in_ward) else in_ward
-    hotel_refs = [str(r) for r in hotels["reference"]] + hotels_added.get(ward, [])
-    hotel_people = int(hotels["_people"].sum()) if len(hotels) else 0
+    hotel_refs = ctx._ward_hotels.get(ward, []) + hotels_added.get(ward, [])
 
     answer: dict[str, Any] = {
         "row": _num(prop["row"]), "reference": str(prop["reference"]), "type": prop["site_type"],
@@ -225,11 +245,13 @@ def _answer(prop: pd.Series, ctx: CheckContext, near: pd.DataFrame, earlier: pd.
         "lad_headroom_after": _num(rules.headroom(lad_now + added, lad_residents)),
         "lad_status_now": rules.status(lad_now, lad_residents),
         "lad_status_after": rules.status_after(lad_now, added, lad_residents),
-        **fair,
-        "hotels_in_ward": len(hotel_refs), "hotels_in_ward_people": hotel_people, "hotel_references": hotel_refs,
+        # filled for the whole list at once by _fair_shares
+        "lad_fair_share_people": None, "lad_fair_share_status_now": None, "lad_fair_share_status_after": None,
+        "hotels_in_ward": len(hotel_refs), "hotels_in_ward_people": ctx._ward_hotel_people.get(ward, 0),
+        "hotel_references": hotel_refs,
         "earlier_in_list_same_ward": earlier_in_ward,
     }
-    answer.update(_nearby(near, earlier, ctx, joined, prop))
+    answer.update(_nearby(near, earlier, ctx._site_arrays, prop_arrays, str(prop["reference"])))
     answer.update(_recommend(answer, s))
     answer["counted_together"] = (
         f"Counted with {earlier_in_ward} earlier {'proposal' if earlier_in_ward == 1 else 'proposals'} in this "
@@ -238,50 +260,83 @@ def _answer(prop: pd.Series, ctx: CheckContext, near: pd.DataFrame, earlier: pd.
     return answer
 
 
-def _fair_share(ctx: CheckContext, lad: str, now: int, after: int) -> dict[str, Any]:
-    """The council against its fair share of its region's dispersed people, now and with this property."""
-    if lad not in ctx._fair_now.index:
-        return {"lad_fair_share_people": None, "lad_fair_share_status_now": fs.NO_POPULATION,
-                "lad_fair_share_status_after": fs.NO_POPULATION}
-    lads = ctx.lads.assign(dispersed=np.where(ctx.lads["lad_code"] == lad, after, ctx.lads["dispersed"]))
-    if now != int(ctx.lads.loc[ctx.lads["lad_code"] == lad, "dispersed"].iloc[0]):
-        base = ctx.lads.assign(dispersed=np.where(ctx.lads["lad_code"] == lad, now, ctx.lads["dispersed"]))
-        before = fs.fair_shares(base, group="region", measure="dispersed").set_index("lad_code").loc[lad]
+def _fair_shares(ctx: CheckContext, answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each council against its fair share of its region's dispersed people, now and with the property.
+
+    One ``geo.fair_share.fair_shares`` call for the whole list: every (proposal, now/after) is a
+    copy of the council's region with its figure put in, grouped apart by a scenario key.
+    """
+    lads = ctx.lads.assign(region=ctx.lads["region"].fillna(ctx.lads.get("nation")))
+    region_of = dict(zip(lads["lad_code"], lads["region"], strict=True))
+    regions = {r: g for r, g in lads.groupby("region", sort=False)}
+    copies: list[pd.DataFrame] = []
+    keys: list[str | None] = []
+    for n, a in enumerate(answers):
+        if a["lad_code"] not in region_of:
+            keys.append(None)
+            continue
+        rows = regions[region_of[a["lad_code"]]]
+        for state, value in (("now", a["lad_dispersed_now"]), ("after", a["lad_dispersed_now"] + a["added_to_limit"])):
+            key = f"{n}|{state}"
+            copies.append(rows.assign(region=key, dispersed=np.where(rows["lad_code"] == a["lad_code"], value,
+                                                                       rows["dispersed"])))
+        keys.append(a["lad_code"])
+    if not copies:
+        shares = pd.DataFrame(columns=["group", "lad_code", "status", "fair_share_people"])
     else:
-        before = ctx._fair_now.loc[lad]
-    with_it = fs.fair_shares(lads, group="region", measure="dispersed").set_index("lad_code").loc[lad]
-    return {"lad_fair_share_people": _num(round(float(with_it["fair_share_people"]), 1))
-            if pd.notna(with_it["fair_share_people"]) else None,
-            "lad_fair_share_status_now": str(before["status"]),
-            "lad_fair_share_status_after": str(with_it["status"])}
+        shares = fs.fair_shares(pd.concat(copies, ignore_index=True), group="region", measure="dispersed")
+    table = shares.set_index(["group", "lad_code"])
+    out = []
+    for n, lad in enumerate(keys):
+        if lad is None:
+            out.append({"lad_fair_share_people": None, "lad_fair_share_status_now": fs.NO_POPULATION,
+                        "lad_fair_share_status_after": fs.NO_POPULATION})
+            continue
+        now, after = table.loc[(f"{n}|now", lad)], table.loc[(f"{n}|after", lad)]
+        fair = after["fair_share_people"]
+        out.append({"lad_fair_share_people": _num(round(float(fair), 1)) if pd.notna(fair) else None,
+                    "lad_fair_share_status_now": str(now["status"]),
+                    "lad_fair_share_status_after": str(after["status"])})
+    return out
 
 
-def _nearby(near: pd.DataFrame, earlier: pd.DataFrame, ctx: CheckContext, joined: pd.DataFrame,
-            prop: pd.Series) -> dict[str, Any]:
+def _arrays(frame: pd.DataFrame, *, people: str, kind: str, status: str | None = "status") -> dict[str, np.ndarray]:
+    """Plain numpy columns for the neighbour lists (pandas indexing per proposal is slow)."""
+    n = len(frame)
+    return {
+        "reference": frame["reference"].astype(str).to_numpy(dtype=object) if n else np.array([], dtype=object),
+        "type": frame[kind].astype(object).to_numpy() if n else np.array([], dtype=object),
+        "status": (frame[status].astype(object).to_numpy() if status and n else np.full(n, "proposed", dtype=object)),
+        "people": pd.to_numeric(frame[people], errors="coerce").fillna(0).to_numpy(dtype="int64")
+        if n else np.array([], dtype="int64"),
+        "latitude": pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(dtype="float64")
+        if n else np.array([]),
+        "longitude": pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(dtype="float64")
+        if n else np.array([]),
+    }
+
+
+def _nearby(near: pd.DataFrame, earlier: pd.DataFrame, sites: dict[str, np.ndarray],
+            proposals: dict[str, np.ndarray], reference: str) -> dict[str, Any]:
     """Sites (and earlier proposals in the list) within each radius, with the people in them."""
-    sites = ctx.live_sites
-    same = near[sites.loc[near["item"], "reference"].astype(str).to_numpy() != str(prop["reference"])] \
-        if len(near) else near
+    items, dist = near["item"].to_numpy(dtype="int64"), near["distance_m"].to_numpy(dtype="float64")
+    keep = sites["reference"][items] != reference if len(items) else np.array([], dtype=bool)
+    items, dist = items[keep], dist[keep]
+    prior, prior_dist = earlier["item"].to_numpy(dtype="int64"), earlier["distance_m"].to_numpy(dtype="float64")
     out: dict[str, Any] = {}
     for r in RADII_M:
-        hit = same[same["distance_m"] <= r]
-        prior = earlier[earlier["distance_m"] <= r]
-        people = int(sites.loc[hit["item"], "_people"].sum()) + int(joined.loc[prior["item"], "people"].sum())
-        out[f"sites_within_{r}m"] = int(len(hit) + len(prior))
-        out[f"people_within_{r}m"] = people
-        out[f"earlier_proposals_within_{r}m"] = int(len(prior))
-    listed = []
-    for _, pair in same.sort_values("distance_m").iterrows():
-        site = sites.loc[int(pair["item"])]
-        listed.append({"reference": str(site["reference"]), "type": site["site_type"], "status": site["status"],
-                       "people": int(site["_people"]), "distance_m": round(float(pair["distance_m"])),
-                       "latitude": round(float(site["latitude"]), 6), "longitude": round(float(site["longitude"]), 6)})
-    for _, pair in earlier.sort_values("distance_m").iterrows():
-        other = joined.loc[int(pair["item"])]
-        listed.append({"reference": str(other["reference"]), "type": other["site_type"], "status": "proposed",
-                       "people": int(other["people"]), "distance_m": round(float(pair["distance_m"])),
-                       "latitude": round(float(other["latitude"]), 6),
-                       "longitude": round(float(other["longitude"]), 6)})
+        hit, before = items[dist <= r], prior[prior_dist <= r]
+        out[f"sites_within_{r}m"] = int(len(hit) + len(before))
+        out[f"people_within_{r}m"] = int(sites["people"][hit].sum() + proposals["people"][before].sum())
+        out[f"earlier_proposals_within_{r}m"] = int(len(before))
+    listed: list[dict[str, Any]] = []
+    for source, idx, d in ((sites, items, dist), (proposals, prior, prior_dist)):
+        for j in np.argsort(d, kind="stable"):
+            k = int(idx[j])
+            listed.append({"reference": str(source["reference"][k]), "type": source["type"][k],
+                           "status": source["status"][k], "people": int(source["people"][k]),
+                           "distance_m": int(round(float(d[j]))), "latitude": round(float(source["latitude"][k]), 6),
+                           "longitude": round(float(source["longitude"][k]), 6)})
     out["nearby"] = listed
     return out
 
