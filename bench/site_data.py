@@ -52,3 +52,17 @@ def site_frame(wards, n: int, seed: int = 0) -> pd.DataFrame:
 def write_site_csv(path: Path, wards, n: int, seed: int = 0) -> Path:
     site_frame(wards, n, seed).to_csv(path, index=False)
     return path
+
+
+def ward_layer(shared: Path):
+    """The ONS ward file in the geo.boundaries contract shape (LAD from the ONS lookup)."""
+    import geopandas as gpd
+
+    ons = shared / "ons"
+    wards = gpd.read_file(ons / "Wards_December_2023_Boundaries_UK_BSC.geojson", columns=["WD23CD", "WD23NM"])
+    lookup = pd.read_csv(ons / "Ward_to_Local_Authority_District_(December_2023)_Lookup_in_the_United_Kingdom.csv",
+                         encoding="utf-8-sig", dtype=str)[["WD23CD", "LAD23CD", "LAD23NM"]]
+    merged = wards.merge(lookup, on="WD23CD", how="left").rename(columns={
+        "WD23CD": "ward_code", "WD23NM": "ward_name", "LAD23CD": "lad_code", "LAD23NM": "lad_name"})
+    return gpd.GeoDataFrame(merged[["ward_code", "ward_name", "lad_code", "lad_name", "geometry"]],
+                            geometry="geometry", crs=wards.crs).to_crs("EPSG:4326")

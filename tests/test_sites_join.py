@@ -40,7 +40,7 @@ def test_points_get_their_ward_and_lad() -> None:
     assert out.crs.to_epsg() == 4326
 
 
-def test_offshore_is_flagged_not_dropped_and_edges_get_one_ward() -> None:
+def test_offshore_is_flagged_not_dropped_and_edges_get_one_ward(strategy) -> None:
     sites = _sites([NORTH_SEA, EDGE_W1_W2, (-1.9, 52.1), (np.nan, np.nan)])
     out = assign_wards(sites, ward_layer())
     assert len(out) == 4 and out["reference"].tolist() == sites["reference"].tolist()
@@ -99,7 +99,16 @@ def _reference_sjoin(lon: np.ndarray, lat: np.ndarray, wards) -> tuple[list, lis
     return [lowest.get(i) for i in range(len(lon))], [single.get(i) for i in range(len(lon))]
 
 
-def test_same_answer_as_sjoin_on_toy_wards_including_edges_and_corners() -> None:
+@pytest.fixture(params=["tree", "by_ward"])
+def strategy(request, monkeypatch):
+    """Both ways of finding the wards: one STRtree query, or ward by ward."""
+    import geo.sites.join as join
+
+    monkeypatch.setattr(join, "TREE_BELOW", 10**9 if request.param == "tree" else 0)
+    return request.param
+
+
+def test_same_answer_as_sjoin_on_toy_wards_including_edges_and_corners(strategy) -> None:
     rng = np.random.default_rng(4)
     lon = np.concatenate([rng.uniform(-2.05, -1.75, 500), np.round(rng.uniform(-2.0, -1.8, 200), 1),
                           [-1.9, -1.9, -2.0, -1.8]])
@@ -112,7 +121,7 @@ def test_same_answer_as_sjoin_on_toy_wards_including_edges_and_corners() -> None
 
 
 @needs_real_data
-def test_same_answer_as_sjoin_for_every_point_on_real_wards() -> None:
+def test_same_answer_as_sjoin_for_every_point_on_real_wards(strategy) -> None:
     """Random positions around real wards, plus ward vertices (on shared edges, where the tie
     rule decides): every one gets sjoin's ward (lowest code when it touches several)."""
     import shapely

@@ -18,6 +18,7 @@ from geo.errors import DataError
 WARD_COLUMNS = ("ward_code", "ward_name", "lad_code", "lad_name")
 JOIN_COLUMNS = (*WARD_COLUMNS, "in_boundary")
 WGS84 = "EPSG:4326"
+TREE_BELOW = 8  # positions per ward under which one STRtree query beats testing ward by ward
 
 
 def check_ward_layer(wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -37,9 +38,9 @@ def check_ward_layer(wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def ward_index(lon: np.ndarray, lat: np.ndarray, wards: gpd.GeoDataFrame) -> np.ndarray:
     """For each position, the row in ``wards`` holding it (edges included), -1 if none.
 
-    Why not ``geopandas.sjoin``: that builds a shapely point per site and a joined frame. Here
-    the positions are sorted by longitude once; each ward tests only the positions inside its
-    bounding box, with ``shapely.intersects_xy`` on the prepared polygon (no point objects).
+    Why not ``geopandas.sjoin``: it builds a joined frame (and, for many sites, a shapely point
+    per site). Few positions: one STRtree query; many (``TREE_BELOW`` per ward or more): each
+    ward tests the positions in its bounding box (``_hits_by_ward``). Both use ``intersects``.
     A position in two wards (on a shared edge, or where generalised wards overlap) goes to the
     lowest ward code, so reruns agree.
     """
@@ -49,13 +50,42 @@ def ward_index(lon: np.ndarray, lat: np.ndarray, wards: gpd.GeoDataFrame) -> np.
     usable = np.flatnonzero(~(np.isnan(lon) | np.isnan(lat)))
     if len(usable) == 0 or len(wards) == 0:
         return out
+    if len(usable) < TREE_BELOW * len(wards):
+        pos, ward = _hits_by_tree(lon, lat, usable, wards)
+    else:
+        pos, ward = _hits_by_ward(lon, lat, usable, wards)
+    if len(pos) == 0:
+        return out
+    rank = np.empty(len(wards), dtype=np.int64)          # each ward's place in code order
+    rank[np.argsort(wards["ward_code"].astype(str).to_numpy(), kind="stable")] = np.arange(len(wards))
+    pick = np.lexsort((rank[ward], pos))                 # by position, then lowest code first
+    pos, ward = pos[pick], ward[pick]
+    first = np.ones(len(pos), dtype=bool)
+    first[1:] = pos[1:] != pos[:-1]
+    out[pos[first]] = ward[first]
+    return out
+
+
+def _hits_by_tree(lon: np.ndarray, lat: np.ndarray, usable: np.ndarray,
+                  wards: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(position, ward row) pairs that intersect, by one query of the ward layer's STRtree:
+    quickest for fewer positions than a few per ward."""
+    points = shapely.points(lon[usable], lat[usable])
+    pos, ward = wards.sindex.query(points, predicate="intersects")
+    return usable[pos], ward
+
+
+def _hits_by_ward(lon: np.ndarray, lat: np.ndarray, usable: np.ndarray,
+                  wards: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The same pairs for many positions: sorted by longitude once, each ward tests only those
+    in its bounding box with ``intersects_xy`` on its prepared polygon (no point objects)."""
     order = usable[np.argsort(lon[usable], kind="stable")]
     xs, ys = lon[order], lat[order]
     geoms = wards.geometry.values
     box = shapely.bounds(np.asarray(geoms))
     lo = np.searchsorted(xs, box[:, 0], side="left")
     hi = np.searchsorted(xs, box[:, 2], side="right")
-    found_pos, found_ward = [], []
+    found_pos, found_ward = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
     for i in np.flatnonzero(hi > lo):
         y = ys[lo[i]:hi[i]]
         near = np.flatnonzero((y >= box[i, 1]) & (y <= box[i, 3])) + lo[i]
@@ -66,17 +96,7 @@ def ward_index(lon: np.ndarray, lat: np.ndarray, wards: gpd.GeoDataFrame) -> np.
         inside = near[shapely.intersects_xy(geom, xs[near], ys[near])]
         found_pos.append(order[inside])
         found_ward.append(np.full(len(inside), i, dtype=np.int64))
-    if not found_pos:
-        return out
-    pos, ward = np.concatenate(found_pos), np.concatenate(found_ward)
-    rank = np.empty(len(wards), dtype=np.int64)          # each ward's place in code order
-    rank[np.argsort(wards["ward_code"].astype(str).to_numpy(), kind="stable")] = np.arange(len(wards))
-    pick = np.lexsort((rank[ward], pos))                 # by position, then lowest code first
-    pos, ward = pos[pick], ward[pick]
-    first = np.ones(len(pos), dtype=bool)
-    first[1:] = pos[1:] != pos[:-1]
-    out[pos[first]] = ward[first]
-    return out
+    return np.concatenate(found_pos), np.concatenate(found_ward)
 
 
 def place(sites: pd.DataFrame, wards: gpd.GeoDataFrame) -> pd.DataFrame:
