@@ -74,6 +74,11 @@ def main() -> None:
         rows.append(("Peak memory, load model (MB)", f"{rss_warm:.0f}", f"{rss_base:.0f}",
                      "reading the raw ward file and workbook"))
 
+    sys.path.insert(0, str(ROOT / "bench"))
+    from sites import site_rows  # site placement, import, export, sample (bench/sites.py)
+
+    rows += site_rows(quick="--quick" in sys.argv)
+
     width = [max(len(r[i]) for r in rows + [("measure", "this build", "baseline", "baseline is")]) for i in range(4)]
     header = ("measure", "this build", "baseline", "baseline is")
     print("  ".join(h.ljust(w) for h, w in zip(header, width)))
