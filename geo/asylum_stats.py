@@ -141,14 +141,18 @@ def parse_period(value: Any) -> date | None:
 
 
 def _whole_people(value: Any) -> int | None:
+    """A count of people, or None; counts over 15 digits are refused (issue 13: 2**63 wrapped to a
+    negative total and 1e20 raised OverflowError)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value if value >= 0 else None
-    if isinstance(value, float):
-        return int(value) if value.is_integer() and value >= 0 else None
-    text = str(value).strip().replace(",", "")
-    return int(text) if text.isdigit() else None
+        count = value
+    elif isinstance(value, float):
+        count = int(value) if value.is_integer() else -1
+    else:
+        text = str(value).strip().replace(",", "")
+        count = int(text) if text.isascii() and text.isdigit() else -1
+    return count if 0 <= count < 10**15 else None
 
 
 def _canonical_accommodation(value: Any) -> str | None:
@@ -282,10 +286,13 @@ def _read_csv_checked(path: Path, required: set[str], integer_columns: list[str]
         raise DataError(f"missing columns {sorted(missing)}", file=path)
     for col in integer_columns:
         values = frame[col].str.replace(",", "").str.strip()
-        bad = ~values.str.fullmatch(r"\d+") & (values != "")
+        # ASCII digits only (\d also takes other scripts' digits, which became blanks), and a range
+        # check: a count of people has at most 15 digits (1e19 overflowed with a TypeError).
+        bad = ~values.str.fullmatch(r"[0-9]{1,15}") & (values != "")
         if bad.any():
             i = int(bad.idxmax())
-            raise DataError(f"{frame.at[i, col]!r} is not a whole number", file=path, row=i + 2, column=col)
+            raise DataError(f"{frame.at[i, col]!r} is not a whole number (0 to 999,999,999,999,999)", file=path,
+                            row=i + 2, column=col)
         frame[col] = pd.to_numeric(values.replace("", None), errors="coerce").astype("Int64")
     return frame
 

@@ -51,7 +51,7 @@ def read_ward_population(path: str | Path) -> pd.DataFrame:
         raise DataError("no ward code column (WDyyCD)", file=path)
     pop_col = _population_column(list(table.columns), path)
     values = table[pop_col].str.replace(",", "").str.strip()
-    bad = values.notna() & ~values.str.fullmatch(r"\d+(\.0+)?")
+    bad = values.notna() & ~values.str.fullmatch(r"[0-9]{1,15}(\.0+)?")  # ASCII digits, in range (issue 13)
     if bad.any():
         i = int(bad.idxmax())
         raise DataError(f"{table.at[i, pop_col]!r} is not a population count", file=path, row=i + 2, column=pop_col)

@@ -296,3 +296,34 @@ def test_boundaries_zip_bomb_refused(tmp_path: Path) -> None:
 
     with pytest.raises(DataError, match="bomb.zip"):
         read_boundaries(hostile.zip_bomb(tmp_path / "bomb.zip"))
+
+
+@pytest.mark.parametrize("people", [10**19, 2**63, 10**20, "10000000000000000000"])
+def test_asy_d11_huge_people_is_a_data_error(tmp_path: Path, people: object) -> None:
+    """Regression: 2**63 wrapped to a negative total; 1e20 raised OverflowError; no row named."""
+    from openpyxl import Workbook
+
+    from geo.asylum_stats import read_asy_d11
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Data - Asy_D11"
+    sheet.append(["Date (as at…)", "Support Type", "UK Region", "Local Authority", "LAD Code",
+                  "Accommodation Type", "People"])
+    sheet.append(["30 Sep 2024", "Section 95", "Scotland", "C", "S12000001", "Dispersal Accommodation", people])
+    book.save(tmp_path / "asy.xlsx")
+    with pytest.raises(DataError) as err:
+        read_asy_d11(tmp_path / "asy.xlsx")
+    assert "row 2" in str(err.value) and "People" in str(err.value)
+
+
+@pytest.mark.parametrize("value", ["10000000000000000000", "٣"])
+def test_home_office_csv_counts_are_range_checked(tmp_path: Path, value: str) -> None:
+    """Regression: a 20-digit count overflowed; a non-ASCII digit became a blank, silently."""
+    from geo.asylum_stats import read_quarterly_totals
+
+    path = tmp_path / "q.csv"
+    path.write_text(f"lad_code,lad_name,as_at,supported_asylum\nE06000001,H,2025-12-31,{value}\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        read_quarterly_totals(path)
+    assert "row 2" in str(err.value) and "supported_asylum" in str(err.value)
