@@ -11,6 +11,7 @@ import streamlit as st
 
 from ui import exports as ER
 from ui import state as views
+from geo import measures, rules, text
 from geo.measures import CLUSTER_LIMIT, rank
 from ui import layers as L
 from geo.render.classify import classify
@@ -83,17 +84,32 @@ tcol.markdown(f"<p class='aam-lede'>{escape(place)} · code {lad} · "
 trend = shell.lad_trend(key, lad, fkey)
 upto = trend[trend["period"] <= period]
 cols = st.columns(5)
-shell.metric(cols[0], "People supported", f"{int(row['supported']):,}", row["supported_change_q"],
+def _count(column: str) -> str:
+    """Whole people, or why there is no figure ('not published in this release', 'not in this file')."""
+    value = row[column]
+    return text.people(value) if pd.notna(value) else measures.not_shown(model, period, column).capitalize()
+
+
+# Reg_02 gives hotels and other contingency sites together: show that figure, labelled, not a 0 for hotels.
+hotel_col = "hotel" if pd.notna(row["hotel"]) or pd.isna(row["contingency"]) else "contingency"
+hotel_label = "In hotels" if hotel_col == "hotel" else "In contingency (hotels and other)"
+shell.metric(cols[0], "People supported", _count("supported"), row["supported_change_q"],
           row["supported_change_y"], previous_q=prev_q, previous_y=prev_y, chart=upto["supported"].tolist()[-12:])
-shell.metric(cols[1], "In hotels", f"{int(row['hotel']):,}", row["hotel_change_q"], row["hotel_change_y"],
-          previous_q=prev_q, previous_y=prev_y, chart=upto["hotel"].tolist()[-12:])
-shell.metric(cols[2], "In dispersed", f"{int(row['dispersed']):,}", row["dispersed_change_q"],
+shell.metric(cols[1], hotel_label, _count(hotel_col), row[f"{hotel_col}_change_q"], row[f"{hotel_col}_change_y"],
+          previous_q=prev_q, previous_y=prev_y, chart=upto[hotel_col].tolist()[-12:])
+shell.metric(cols[2], "In dispersed", _count("dispersed"), row["dispersed_change_q"],
           row["dispersed_change_y"], previous_q=prev_q, previous_y=prev_y, chart=upto["dispersed"].tolist()[-12:])
+for note in measures.filter_notes(model, period, filters):
+    st.info(note)
+if filters.support_types:
+    st.caption(measures.STATUS_NOTE)
 if pd.notna(pop):
-    limit = pop / CLUSTER_LIMIT
-    change_q = row["dispersed_change_q"] / limit if pd.notna(row["dispersed_change_q"]) else None
-    change_y = row["dispersed_change_y"] / limit if pd.notna(row["dispersed_change_y"]) else None
-    shell.metric(cols[3], "Against 1:200 limit", f"{row['limit_used']:.2f}", change_q, change_y, previous_q=prev_q,
+    limit = rules.capacity(pop)
+    change_q = rules.limit_used(row["dispersed_change_q"], pop)
+    change_y = rules.limit_used(row["dispersed_change_y"], pop)
+    shell.metric(cols[3], "Against 1:200 limit",
+              text.number(row["limit_used"], 2, missing=measures.not_shown(model, period, "dispersed").capitalize()),
+              change_q, change_y, previous_q=prev_q,
               previous_y=prev_y, inverse=True, chart=upto["limit_used"].round(3).tolist()[-12:], digits=2,
               help="People in dispersed accommodation divided by (residents ÷ 200): 1.00 is exactly at the limit.")
     cols[3].caption("1.00 = at the limit.")
@@ -106,18 +122,25 @@ else:
     cols[4].metric("Residents", "No estimate", border=True)
 
 if pd.notna(pop):
-    limit = pop / CLUSTER_LIMIT
-    if bool(row["over_threshold"]):
-        st.markdown(f"<div class='aam-over'><b>Over the 1:200 limit.</b> {int(row['dispersed']):,} people in "
-                    f"dispersed accommodation against a limit of {int(limit):,} ({int(pop):,} residents ÷ 200): "
-                    f"{int(row['dispersed'] - limit):,} over.</div>", unsafe_allow_html=True)
+    limit = rules.capacity(pop)
+    every = row["dispersed_all"]  # the status is judged on every support type, whatever the filter
+    if pd.isna(every):
+        st.markdown(f"<div class='aam-over' style='border-color:#505a5f;background:#f3f2f1'><b>1:200 status not "
+                    f"known for {text.quarter_label(period)}.</b> People in dispersed accommodation: "
+                    f"{measures.not_shown(model, period, 'dispersed')}.</div>", unsafe_allow_html=True)
+    elif bool(row["over_threshold"]):
+        st.markdown(f"<div class='aam-over'><b>Over the 1:200 limit.</b> {text.people(every)} people in "
+                    f"dispersed accommodation against a limit of {text.people(limit)} ({text.people(pop)} residents "
+                    f"÷ {rules.CLUSTER_LIMIT}): {text.people(rules.over_by(every, pop))} over.</div>",
+                    unsafe_allow_html=True)
     else:
         st.markdown(f"<div class='aam-over' style='border-color:#00703c;background:#f3faf6'><b>Within the 1:200 "
-                    f"limit.</b> {int(row['dispersed']):,} people in dispersed accommodation against a limit of "
-                    f"{int(limit):,} ({int(pop):,} residents ÷ 200): room for {int(row['headroom']):,} more."
-                    "</div>", unsafe_allow_html=True)
-st.caption(f"{model.source_line('asy_d11')}. As at {views.as_at_label(period)}. Residents: "
-           f"{model.source_line('reg02').removeprefix('Source: ')}.")
+                    f"limit.</b> {text.people(every)} people in dispersed accommodation against a limit of "
+                    f"{text.people(limit)} ({text.people(pop)} residents ÷ {rules.CLUSTER_LIMIT}): room for "
+                    f"{text.people(rules.headroom(every, pop))} more.</div>", unsafe_allow_html=True)
+st.caption(f"{model.source_line(model.period_source(period) or 'asy_d11')}. As at {text.quarter_label(period)}. "
+           f"Residents: {model.population_label()} ({model.source_line('reg02').removeprefix('Source: ')}), "
+           f"applied to every quarter. {text.PEOPLE_ROUNDING}")
 
 # --- rank and share -------------------------------------------------------------------------------
 left, right = st.columns([1.3, 1])
@@ -132,11 +155,10 @@ with left:
         if pd.isna(value):
             rows.append({"Measure": label, "Value": "no estimate", f"Rank in {region}": "-", "Rank in UK": "-"})
             continue
-        r_reg, n_reg = rank(table.dropna(subset=[measure]), lad, measure, within="region")
-        r_uk, n_uk = rank(table.dropna(subset=[measure]), lad, measure)
+        ranked = table.dropna(subset=[measure])
         rows.append({"Measure": label, "Value": L.measure_text(measure, value),
-                     f"Rank in {region}": f"{views.ordinal(r_reg)} of {n_reg}",
-                     "Rank in UK": f"{views.ordinal(r_uk)} of {n_uk}"})
+                     f"Rank in {region}": rank(ranked, lad, measure, within="region").text,
+                     "Rank in UK": rank(ranked, lad, measure).text})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.caption("Rank 1st = highest. Councils with no population figure are left out of per-resident ranks.")
 with right:
@@ -152,9 +174,9 @@ with right:
         x=alt.X("share:Q", title=f"Share of {region}", axis=alt.Axis(format="%")),
         color=alt.Color("what:N", legend=None, scale=alt.Scale(domain=what, range=["#1d70b8", "#b1b4b6"])),
     )
-    text = bars.mark_text(align="left", dx=4, fontSize=13).encode(text=alt.Text("share:Q", format=".1%"),
-                                                                  color=alt.value("#0b0c0c"))
-    st.altair_chart((bars + text).properties(height=120), width="stretch")
+    share_labels = bars.mark_text(align="left", dx=4, fontSize=13).encode(
+        text=alt.Text("share:Q", format=".1%"), color=alt.value("#0b0c0c"))
+    st.altair_chart((bars + share_labels).properties(height=120), width="stretch")
     if share_res:
         ratio = share_people / share_res if share_res else None
         st.markdown(f"{row['lad_name']} holds **{share_people:.1%}** of {region}'s supported asylum seekers "

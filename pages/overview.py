@@ -14,7 +14,7 @@ import streamlit as st
 
 from ui import exports as ER
 from ui import state as views
-from geo import measures
+from geo import measures, text
 from geo.asylum_stats import HOTEL
 from geo.measures import CLUSTER_LIMIT
 from ui import layers as L
@@ -113,10 +113,19 @@ if not state.present:
 with head_box:
     grid = [c for _ in range(2) for c in st.columns(2)]
     for col, name in zip(grid, HEADLINES):
-        h = heads[name]
-        shell.metric(col, LABELS[name], "—" if pd.isna(h.value) else f"{int(h.value):,}", h.change_q, h.change_y, previous_q=prev_q,
+        h, label, line = heads[name], LABELS[name], name
+        if name == "hotel" and pd.isna(h.value) and pd.notna(heads["contingency"].value):
+            # Reg_02 gives hotels and other contingency sites together: that figure, labelled, never a 0.
+            h, label, line = heads["contingency"], "Contingency (hotels and other)", "contingency"
+        value = measures.not_shown(model, period, line).capitalize() if pd.isna(h.value) else text.people(h.value)
+        shell.metric(col, label, value, h.change_q, h.change_y, previous_q=prev_q,
                   previous_y=prev_y, inverse=(name == "over"),
-                  chart=None if state.present else series[name].tolist()[-12:], help=HELP[name])
+                  chart=None if state.present or line not in series else series[line].tolist()[-12:],
+                  help=HELP[name])
+    for note in measures.filter_notes(model, period, filters):
+        st.info(note)
+    if filters.support_types:
+        st.caption(measures.STATUS_NOTE)
 
 if len(over):
     names = [f"<b>{escape(r.lad_name)}</b> ({r.limit_used:.2f} times the limit: {int(r.dispersed):,} people in "
@@ -132,7 +141,8 @@ else:
                    f"selection is over the 1:200 limit at {views.as_at_label(period)}.</div>",
                    unsafe_allow_html=True)
 
-side_col.caption(f"{model.source_line('asy_d11')}. As at {views.as_at_label(period)}. Provisional. "
+side_col.caption(f"{model.source_line(model.period_source(period) or 'asy_d11')}. As at "
+                 f"{text.quarter_label(period)}. Provisional. "
                  + ("" if state.present else "Each box: change on the previous quarter, the last three years "
                                              "as a line, and the change on a year earlier beneath."))
 
@@ -140,8 +150,10 @@ side_col.caption(f"{model.source_line('asy_d11')}. As at {views.as_at_label(peri
 if not measures.published(model.stats, HOTEL, period):
     # Asy_D11 splits hotels out by council only from Dec 2022: "not published", never zero.
     table = table.assign(hotel=float("nan"), hotel_change_q=float("nan"), hotel_change_y=float("nan"))
-    map_col.info(f"Contingency hotels are not published by council for {views.as_at_label(period)}; "
-                 f"Asy_D11 has them from {views.as_at_label(measures.first_published(model.stats)[HOTEL])}.")
+    map_col.info(f"Contingency hotels are not published by council for {text.quarter_label(period)} "
+                 f"({model.source_line(model.period_source(period) or 'asy_d11').removeprefix('Source: ')}); "
+                 f"Asy_D11 has them from {text.quarter_label(measures.first_published(model.stats)[HOTEL])} "
+                 "to its last quarter.")
 values = table[measure]
 classes = classify(values, method=state.classes, k=5, measure=measure)
 web = shell.web(key, "lad")

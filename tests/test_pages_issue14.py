@@ -1,0 +1,53 @@
+"""Issue 14's findings on the pages themselves, through streamlit.testing (expected figures from the files)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from apptest import run_app
+from conftest import SHARED, needs_shared
+
+pytestmark = needs_shared
+BIRMINGHAM = "E08000025"
+
+
+def _metrics(at) -> dict[str, tuple[str, str]]:
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def test_council_hotels_not_published_before_december_2022_and_no_change_into_it(model):
+    """Finding: hotels read 0 before Dec 2022 and Dec 2022 showed '+1,125 on Sep 2022' for Birmingham."""
+    first = model.stats.loc[model.stats["accommodation_type"] == "Contingency Accommodation - Hotel", "period"].min()
+    before = (first - pd.offsets.QuarterEnd(1)).date().isoformat()
+    shown = _metrics(run_app("pages/council.py", lad=BIRMINGHAM, period=before))
+    assert shown["In hotels"][0] == "Not published in this release"
+    at_first = _metrics(run_app("pages/council.py", lad=BIRMINGHAM, period=first.date().isoformat()))
+    hotels = model.stats[(model.stats["period"] == first) & (model.stats["lad_code"] == BIRMINGHAM)
+                         & (model.stats["accommodation_type"] == "Contingency Accommodation - Hotel")]["people"].sum()
+    assert at_first["In hotels"] == (f"{hotels:,}", "")  # a value, and no change into the first quarter
+
+
+def test_council_at_the_latest_quarter_shows_reg02_contingency_labelled(model):
+    reg02 = pd.read_csv(next((SHARED / "homeoffice").glob("reg02_supported_asylum_by_la_*.csv")))
+    row = reg02.set_index("lad_code").loc[BIRMINGHAM]
+    shown = _metrics(run_app("pages/council.py", lad=BIRMINGHAM))
+    assert shown["People supported"][0] == f"{row['supported_asylum']:,}"
+    assert shown["In contingency (hotels and other)"][0] == f"{row['contingency_accommodation']:,}"
+    assert "In hotels" not in shown
+
+
+def test_overview_opens_at_the_latest_quarter_with_reg02_totals(model):
+    """Done-when: the overview opens at 31 December 2025 with Reg_02's 107,003 people supported."""
+    reg02 = pd.read_csv(next((SHARED / "homeoffice").glob("reg02_supported_asylum_by_la_*.csv")))
+    shown = _metrics(run_app())
+    assert shown["People supported"][0] == f"{reg02['supported_asylum'].sum():,}"
+    assert shown["Contingency (hotels and other)"][0] == f"{reg02['contingency_accommodation'].sum():,}"
+    over = int((reg02["dispersal_accommodation"] * 200 > reg02["population"]).sum())
+    assert shown["Councils over 1:200"][0] == f"{over:,}"
+
+
+def test_overview_over_count_ignores_the_support_filter(model):
+    """Finding: with Section 4 selected 'Councils over 1:200' read 0 and the page said none was over."""
+    everyone = _metrics(run_app(period="2024-09-30"))["Councils over 1:200"][0]
+    at = run_app(period="2024-09-30", support="s4")
+    assert _metrics(at)["Councils over 1:200"][0] == everyone != "0"
+    assert any("not the status" in c.value for c in at.caption)
