@@ -215,8 +215,8 @@ def headline_rows(model: Model, sel: Selection) -> list[list[str]]:
     """Measure, value, change on the quarter and on the year, for the authority."""
     table = lad_table(model, sel.period)
     row = table.loc[table["lad_code"] == sel.lad_code].iloc[0]
-    region_rank, region_n = rank(table, sel.lad_code, "per_1000", within="region")
-    uk_rank, uk_n = rank(table, sel.lad_code, "per_1000")
+    region_rank = rank(table, sel.lad_code, "per_1000", within="region")  # tied places read '=22nd of 27'
+    uk_rank = rank(table, sel.lad_code, "per_1000")
     pop = row["population"]
     before_q = row["supported"] - row["supported_change_q"] if pd.notna(row["supported_change_q"]) else None
     return [
@@ -239,8 +239,8 @@ def headline_rows(model: Model, sel: Selection) -> list[list[str]]:
          and pd.notna(row["dispersed_change_y"]) else "not available"],
         ["Places under the limit (headroom)", number(row["headroom"]), "", ""],
         ["Residents (population estimate)", number(pop), "", ""],
-        [f"Rank per 1,000 in {row['region']}", f"{region_rank} of {region_n}", "", ""],
-        ["Rank per 1,000 in the UK", f"{uk_rank} of {uk_n}", "", ""],
+        [f"Rank per 1,000 in {row['region']}", region_rank.text, "", ""],
+        ["Rank per 1,000 in the UK", uk_rank.text, "", ""],
         [f"Share of {row['region']}'s supported people", percent(row["share_of_region"]), "", ""],
     ]
 
