@@ -19,6 +19,7 @@ import streamlit as st  # noqa: E402
 
 from geo import text  # noqa: E402
 from geo.access.members import Action, require  # noqa: E402
+from geo.check import actions  # noqa: E402
 from geo.check.evaluate import DECISIONS  # noqa: E402
 from geo.check.register import DEFAULT_RESPONSE_DAYS, Register  # noqa: E402
 from geo.check.settings import PROPOSAL_TYPES, RADII_M, CheckSettings  # noqa: E402
@@ -187,7 +188,7 @@ with register_tab:
             reason = c2.text_input("Reason")
             if st.form_submit_button("Record the decision"):
                 try:
-                    register.decide(int(chosen), decision, reason, member.email)
+                    actions.decide(register, member, int(chosen), decision, reason)
                     st.success("Recorded. Earlier decisions stay in the history.")
                 except GeoError as exc:
                     st.error(str(exc))
@@ -196,7 +197,7 @@ with register_tab:
         status = c1.selectbox("Procured as", ["planned", "open"])
         if c1.button("Record as procured (becomes a site record)"):
             try:
-                done = register.procure(int(chosen), wards=model.wards, status=status, recorded_by=member.email)
+                done = actions.procure(register, member, int(chosen), wards=model.wards, status=status)
                 message = f"Site {done.site_reference} recorded as {done.status}."
                 (st.error if done.after_objection else st.success)(
                     message + (" Flagged: procured after the council objected." if done.after_objection else ""))

@@ -122,3 +122,29 @@ def test_settings_are_kept_per_organisation_with_history(model, db) -> None:
     assert reg.settings("E09000017") == CheckSettings()
     ctx = context(model, reg.settings("E08000012"))
     assert "more than 3 sites" in " ".join(ctx.settings.describe())
+
+
+def test_members_decide_and_procure_by_role_and_every_change_is_audited(model, db) -> None:
+    import json
+
+    from geo.access import audit
+    from geo.access.members import AccessDenied, Member, Organisation, local_admin
+    from geo.check import actions
+
+    over, _ = _wards(model)
+    reg = Register(db)
+    pid = reg.add(_answer(model, db, over), organisation="local", entered_by="officer", received=date(2026, 1, 5))
+    council = Organisation("E08000012", "Liverpool", "council")
+    officer = Member("officer@liverpool.example", council, "officer")
+    viewer = Member("viewer@liverpool.example", council, "viewer")
+    actions.decide(reg, officer, pid, OBJECT, "ward already over 1:200")
+    with pytest.raises(AccessDenied):
+        actions.decide(reg, viewer, pid, SUPPORT, "changed our mind")
+    with pytest.raises(AccessDenied):
+        actions.procure(reg, officer, pid, wards=model.wards)
+    done = actions.procure(reg, local_admin(), pid, wards=model.wards, status="planned")
+    assert done.after_objection
+    assert reg.history(pid)["who"].tolist() == [officer.email, local_admin().email]
+    edits = [json.loads(r["detail"]) for r in audit.read(db, action="edit")]
+    assert [e["what"] for e in edits] == ["proposal decision", "procured proposal"]
+    assert audit.verify(db).ok

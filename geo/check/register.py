@@ -16,7 +16,7 @@ import csv
 import json
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -276,11 +276,14 @@ class Register:
 
     def procure(self, proposal_id: int, *, db_sites: str | Path | None = None, wards: Any,
                 status: str = "planned", site_reference: str | None = None, procured_on: date | None = None,
-                recorded_by: str, postcode_directory: str | Path | None = None) -> Procured:
+                recorded_by: str, postcode_directory: str | Path | None = None,
+                importer: Callable[[Path], Any] | None = None) -> Procured:
         """Make a procured proposal a site record (planned, then open) through the site store's import.
 
-        The site import is its own transaction (all or nothing); the register row is written only
-        after it succeeded, so a failed import leaves no half-procured proposal.
+        ``importer`` (path -> ImportResult) replaces the plain ``import_sites`` call, so the app and
+        the command line import as the member (``geo.access.imports.import_as``). The site import is
+        its own transaction (all or nothing); the register row is written only after it succeeded,
+        so a failed import leaves no half-procured proposal.
         """
         from geo.sites.importer import import_sites
 
@@ -303,8 +306,11 @@ class Register:
                 writer = csv.DictWriter(handle, fieldnames=list(row))
                 writer.writeheader()
                 writer.writerow(row)
-            result = import_sites(path, db_sites or self.path, wards, imported_by=recorded_by,
-                                  organisation=prop["organisation"], postcode_directory=postcode_directory)
+            if importer is not None:
+                result = importer(path)
+            else:
+                result = import_sites(path, db_sites or self.path, wards, imported_by=recorded_by,
+                                      organisation=prop["organisation"], postcode_directory=postcode_directory)
         if result.rejected:
             raise DataError("the procured site could not be recorded: " + "; ".join(
                 f"{r['column']}: {r['reason']}" for r in result.rejections))

@@ -68,7 +68,7 @@ def register(subparsers: Any) -> None:
     dec.add_argument("--id", type=int, required=True)
     dec.add_argument("--decision", choices=DECISIONS, required=True)
     dec.add_argument("--reason", required=True)
-    dec.add_argument("--by", default=None, help="who decided (default: login name)")
+    dec.add_argument("--by", default=None, help="who decided (default: your member e-mail)")
     dec.set_defaults(func=cmd_decide)
     pro = rs.add_parser("procure", help="the proposal was procured: record it as a site (planned or open)")
     pro.add_argument("--db", type=Path, required=True)
@@ -76,7 +76,6 @@ def register(subparsers: Any) -> None:
     pro.add_argument("--id", type=int, required=True)
     pro.add_argument("--status", choices=("planned", "open"), default="planned")
     pro.add_argument("--site-ref", help="the site record's reference (default: the proposal's)")
-    pro.add_argument("--by", default=None)
     pro.add_argument("--data-dir", type=Path)
     pro.set_defaults(func=cmd_procure)
     res = rs.add_parser("response", help="the consultation response as PDF or Word")
@@ -186,8 +185,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_decide(args: argparse.Namespace) -> int:
     from geo.check.register import Register
 
+    from geo.check.actions import decide
+
     reg = Register(_store_path(args.db))
-    reg.decide(args.id, args.decision, args.reason, args.by or _member(args).email)
+    decide(reg, _member(args), args.id, args.decision, args.reason, decided_by=args.by)
     print(f"proposal {args.id}: {args.decision} recorded")
     return 0
 
@@ -196,9 +197,11 @@ def cmd_procure(args: argparse.Namespace) -> int:
     from geo.check.register import Register
     from geo.model import load_ward_layer
 
+    from geo.check.actions import procure
+
     reg = Register(_store_path(args.db))
-    done = reg.procure(args.id, wards=load_ward_layer(args.data_dir), status=args.status,
-                       site_reference=args.site_ref, recorded_by=args.by or _member(args).email)
+    done = procure(reg, _member(args), args.id, wards=load_ward_layer(args.data_dir), status=args.status,
+                   site_reference=args.site_ref)
     flag = " (FLAGGED: procured after the council objected)" if done.after_objection else ""
     print(f"proposal {args.id}: site {done.site_reference} recorded as {done.status} (batch {done.batch}){flag}")
     return 0
