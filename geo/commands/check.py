@@ -183,9 +183,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
-    from geo.check.register import Register
-
     from geo.check.actions import decide
+    from geo.check.register import Register
 
     reg = Register(_store_path(args.db))
     decide(reg, _member(args), args.id, args.decision, args.reason, decided_by=args.by)
@@ -194,10 +193,9 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
 
 def cmd_procure(args: argparse.Namespace) -> int:
+    from geo.check.actions import procure
     from geo.check.register import Register
     from geo.model import load_ward_layer
-
-    from geo.check.actions import procure
 
     reg = Register(_store_path(args.db))
     done = procure(reg, _member(args), args.id, wards=load_ward_layer(args.data_dir), status=args.status,
