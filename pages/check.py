@@ -18,6 +18,7 @@ if str(ROOT) not in sys.path:  # `streamlit run pages/check.py` puts pages/ firs
 import streamlit as st  # noqa: E402
 
 from geo import text  # noqa: E402
+from geo.access.imports import discard  # noqa: E402
 from geo.access.members import Action, require  # noqa: E402
 from geo.check import actions  # noqa: E402
 from geo.check.evaluate import DECISIONS  # noqa: E402
@@ -149,6 +150,8 @@ with list_tab:
                 ctx, path, geocoder=geocoder, default_type=None if default_type.startswith("(") else default_type)
         except GeoError as exc:
             st.error(str(exc))
+        finally:
+            discard(path)  # a provider's list names addresses: it does not stay on the server
     listed = st.session_state.get("check_list")
     if listed is not None:
         st.write(f"{len(listed.results)} placed, {len(listed.rejected)} rejected.")
