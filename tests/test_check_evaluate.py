@@ -182,3 +182,22 @@ def test_fair_share_position_with_the_property_matches_fair_shares(model) -> Non
     expected = fs.fair_shares(table, group="region", measure="dispersed").set_index("lad_code").loc["E09000017"]
     assert answers[0]["lad_fair_share_status_after"] == expected["status"]
     assert answers[0]["lad_fair_share_people"] == round(float(expected["fair_share_people"]), 1)
+
+
+def test_an_excel_list_gives_the_same_answers_as_the_csv(model, tmp_path) -> None:
+    from geo.check.placement import read_proposals
+
+    wards = ward_people(model)
+    pick = wards[wards["population"].notna()].sort_values("ward_code")
+    points = [inside(model, code) for code in pick["ward_code"].iloc[:3]]
+    frame = pd.DataFrame({"Ref": ["E1", "E2", "E3"], "Type": ["dispersed", "hotel", "other"],
+                          "Latitude": [p[0] for p in points], "Longitude": [p[1] for p in points],
+                          "Beds": [3, 60, 4]})
+    frame.to_csv(tmp_path / "list.csv", index=False)
+    frame.to_excel(tmp_path / "list.xlsx", index=False)
+    ctx = context(model)
+    from_csv = check_proposals(read_proposals(tmp_path / "list.csv"), ctx).to_dict()
+    from_xlsx = check_proposals(read_proposals(tmp_path / "list.xlsx"), ctx).to_dict()
+    assert from_csv == from_xlsx
+    assert [r["type"] for r in from_csv["results"]] == ["dispersed", "hotel", "other"]
+    assert [r["added_to_limit"] for r in from_csv["results"]] == [3, 0, 0]
