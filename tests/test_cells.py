@@ -139,3 +139,12 @@ def test_rejected_rows_csv_has_no_formula(tmp_path: Path) -> None:
     assert cli.returncode == 0, cli.stderr
     _assert_no_formula_in_csv(cli.stdout)
     assert len(_csv_cells(cli.stdout)) > 0
+
+
+def test_fair_share_csv_has_no_formula() -> None:
+    from ui.fair_share import csv_with_sources
+
+    frame = pd.DataFrame({"Authority": HOSTILE, "People": range(len(HOSTILE))})
+    text = csv_with_sources(frame, ["Source: Home Office"]).decode("utf-8")
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("# "))
+    _assert_no_formula_in_csv(body)

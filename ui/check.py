@@ -126,9 +126,11 @@ def rejected_table(result: ListResult) -> pd.DataFrame:
 
 def results_csv(result: ListResult) -> bytes:
     """The answers and, below them, the rejected rows: UTF-8 with BOM for Excel."""
-    body = results_table(result).to_csv(index=False)
+    from geo.cells import safe_csv  # formula-safe: addresses and rejected cells come from a file (issue 13)
+
+    body = safe_csv(results_table(result), index=False) or ""
     if result.rejected:
-        body += "\nRejected rows\n" + rejected_table(result).to_csv(index=False)
+        body += "\nRejected rows\n" + (safe_csv(rejected_table(result), index=False) or "")
     return ("\ufeff" + body).encode("utf-8")
 
 
