@@ -181,3 +181,26 @@ def test_briefing_hides_limit_used_and_over_by_beside_c() -> None:
     rows = _threshold_rows(frame, ["ward_name", "lad_name"], hidden)
     assert rows[0][3] == "[c]" and rows[0][-2:] == ["[c]", "[c]"]
     assert "[c]" not in rows[1]
+
+
+def test_screen_figures_for_members_without_site_access() -> None:
+    """The ward table on screen was not suppressed at all (issue 13)."""
+    from ui.disclosure import ward_figures, ward_values
+
+    full = pd.DataFrame({"ward_code": ["W1", "W2", "W3", "W4"], "lad_code": ["A"] * 4,
+                         "dispersed_people": [3, 0, 7, 30], "population": [4000.0] * 4})
+    from geo import rules
+
+    full["limit_used"] = rules.limit_used(full["dispersed_people"], full["population"])
+    full["status"] = "within"
+    shown = full[full["dispersed_people"] > 0]
+    viewer = ward_figures(shown, may_view_sites=False, full=full)
+    assert viewer.set_index("ward_code").loc["W1", ["dispersed_people", "limit_used", "status"]].tolist() == \
+        ["[c]"] * 3
+    assert viewer.set_index("ward_code").loc["W3", "dispersed_people"] == "[c]"
+    assert ward_figures(shown, may_view_sites=True, full=full) is shown
+    flagged = ward_values(full, may_view_sites=False)
+    assert flagged["dispersed_people_suppressed"].tolist() == [True, False, True, False]
+    # the same cells as an export of the full table
+    export = suppress(full).as_text()
+    assert (export["dispersed_people"] == "[c]").tolist() == flagged["dispersed_people_suppressed"].tolist()
