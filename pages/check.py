@@ -45,9 +45,8 @@ if model.wards is None:
     st.stop()
 
 db = shell.sites_db(model)
-email = getattr(st.user, "email", None) if getattr(st.user, "is_logged_in", False) else None
 try:
-    member = UC.member_for_email(db, email)
+    member = UC.current_member(db)
     sites = UC.visible_site_records(member, db)
 except GeoError as exc:
     st.error(str(exc))

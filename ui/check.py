@@ -51,6 +51,15 @@ def member_for_email(db: str | Path, email: str | None) -> Any:
     return member_for(db, email)
 
 
+def current_member(db: str | Path) -> Any:
+    """The member of this browser session (``ui.auth.gate`` in app.py), else who ``member_for`` says
+    (the desktop mode's local admin when the page runs on its own)."""
+    from ui import auth
+
+    who = auth.member()
+    return who if who is not None else member_for_email(db, None)
+
+
 def visible_site_records(member: Any, db: str | Path) -> pd.DataFrame:
     """The site records this member may see (audited); an AccessDenied for a viewer."""
     from geo.access.scope import visible_sites
