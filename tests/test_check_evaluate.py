@@ -201,3 +201,18 @@ def test_an_excel_list_gives_the_same_answers_as_the_csv(model, tmp_path) -> Non
     assert from_csv == from_xlsx
     assert [r["type"] for r in from_csv["results"]] == ["dispersed", "hotel", "other"]
     assert [r["added_to_limit"] for r in from_csv["results"]] == [3, 0, 0]
+
+
+def test_two_hotels_in_one_list_and_ward_count_together(model, tmp_path) -> None:
+    from geo.check.placement import read_proposals
+
+    wards = ward_people(model)
+    ward = wards[(wards["hotels"] == 0) & wards["population"].notna()].sort_values("ward_code").iloc[0]
+    lat, lon = inside(model, ward["ward_code"])
+    (tmp_path / "hotels.csv").write_text(f"Ref,Type,Latitude,Longitude,Beds\nH1,hotel,{lat},{lon},80\n"
+                                         f"H2,hotel,{lat},{lon},50\n")
+    settings = CheckSettings(object_ward_over=False, object_council_over=False, **QUIET)
+    first, second = check_proposals(read_proposals(tmp_path / "hotels.csv"), context(model, settings)).results
+    assert first["hotels_in_ward"] == 0 and first["recommendation"] == SUPPORT
+    assert second["hotels_in_ward"] == 1 and second["hotels_in_ward_people"] == 80
+    assert second["hotel_references"] == ["H1"] and second["recommendation"] == OBJECT

@@ -247,7 +247,10 @@ def _answer(i: int, prop: dict[str, Any], ctx: CheckContext, near: pd.DataFrame,
         "lad_status_after": rules.status_after(lad_now, added, lad_residents),
         # filled for the whole list at once by _fair_shares
         "lad_fair_share_people": None, "lad_fair_share_status_now": None, "lad_fair_share_status_after": None,
-        "hotels_in_ward": len(hotel_refs), "hotels_in_ward_people": ctx._ward_hotel_people.get(ward, 0),
+        "hotels_in_ward": len(hotel_refs),
+        "hotels_in_ward_people": ctx._ward_hotel_people.get(ward, 0) + int(
+            joined["people"].iloc[:i][(joined["ward_code"].iloc[:i] == ward).to_numpy()
+                                      & (joined["site_type"].iloc[:i] == "hotel").to_numpy()].sum()),
         "hotel_references": hotel_refs,
         "earlier_in_list_same_ward": earlier_in_ward,
     }
