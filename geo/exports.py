@@ -42,7 +42,8 @@ CODES = {"lad": ("lad_code",), "ward": ("ward_code", "lad_code"), "site": ("refe
 # The columns the tables on screen show, in order (codes first). A caller may pass its own.
 TABLE_COLUMNS = {
     "lad": ("lad_code", "lad_name", "region", "nation", "population", "population_status", "supported",
-            "hotel", "dispersed", "initial", "other_contingency", "per_1000", "limit_used", "headroom",
+            "hotel", "contingency", "dispersed", "initial", "other_contingency", "per_1000", "capacity",
+            "limit_used", "headroom", "over_by",
             "threshold_status", "share_of_region", "share_of_uk", "supported_change_q",
             "supported_change_y", "hotel_change_q", "hotel_change_y", "dispersed_change_q",
             "dispersed_change_y", "period"),
