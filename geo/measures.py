@@ -99,6 +99,14 @@ def published(stats: pd.DataFrame, accommodation_type: str, period: pd.Timestamp
     return measure_published(stats, _COUNT_MEASURES.get(measure, measure), period)
 
 
+def filter_choices(stats: pd.DataFrame) -> dict[str, list[str]]:
+    """Accommodation and support types a filter can offer: Asy_D11's own detail, not the
+    'all support types', 'total only' or 'hotels and other' rows of sources without it."""
+    coarse = {ALL_SUPPORT, TOTAL_ONLY, CONTINGENCY_ALL}
+    return {"accommodation": sorted(set(stats["accommodation_type"].dropna()) - coarse),
+            "support": sorted(set(stats["support_type"].dropna()) - coarse)}
+
+
 def filter_notes(model: Model, period: pd.Timestamp | str, filters: Filters) -> list[str]:
     """Plain words for each filter the quarter's source cannot apply (Reg_02 and the totals series)."""
     sid = model.period_source(period)

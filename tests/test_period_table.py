@@ -203,3 +203,13 @@ def test_fair_share_page_dates_residents_by_their_vintage(model):
     assert model.population_label() in words
     assert "every quarter" in words
     assert "as at 31 December 2025)" not in words and "as at 31 Dec 2025" not in words
+
+
+def test_filters_offer_asy_d11_detail_only(model):
+    """Reg_02 and the totals series add 'all support types' and 'total only' rows: no filter offers them."""
+    from geo.asylum_stats import ALL_SUPPORT, TOTAL_ONLY
+
+    choices = measures.filter_choices(model.stats)
+    assert ALL_SUPPORT not in choices["support"] and "Section 4" in choices["support"]
+    assert TOTAL_ONLY not in choices["accommodation"] and CONTINGENCY_ALL not in choices["accommodation"]
+    assert HOTEL in choices["accommodation"]

@@ -138,8 +138,7 @@ def options(model: Model) -> dict[str, list]:
         "periods": model.periods,
         "nations": sorted(model.lads["nation"].dropna().unique()),
         "regions": sorted(model.lads["region"].dropna().unique()),
-        "accommodation": sorted(model.stats["accommodation_type"].dropna().unique()),
-        "support": sorted(model.stats["support_type"].dropna().unique()),
+        **measures.filter_choices(model.stats),  # Asy_D11's detail only: coarser sources cannot be split
     }
 
 
