@@ -30,18 +30,16 @@ import shapely
 
 from geo import fair_share as fs
 from geo import rules, text
+from geo.check.nearby import arrays, bng, nearby, pairs, split
 from geo.check.placement import PlacedProposals
-from geo.check.settings import RADII_M, CheckSettings
+from geo.check.recommend import CONDITIONS, DECISIONS, OBJECT, SUPPORT, recommend
+from geo.check.settings import CheckSettings
 from geo.errors import GeoError
-from geo.sites.grid import wgs84_to_bng
 from geo.sites.join import assign_wards
 from geo.sites.measures import occupied
-from geo.sites.validate import Rejection
 
-SUPPORT = "support"
-OBJECT = "object"
-CONDITIONS = "support with conditions"
-DECISIONS: tuple[str, ...] = (SUPPORT, OBJECT, CONDITIONS)
+__all__ = ["CONDITIONS", "DECISIONS", "NO_WARD", "OBJECT", "SUPPORT", "CheckContext", "ListResult",
+           "build_context", "check_proposals"]
 NO_WARD = "the position lies in no ward (offshore, or outside the loaded boundaries): check the position"
 WARD_SOURCE = "ward residents: Census 2021; ward dispersed people now: the council's open site records"
 LAD_SOURCE = "council: Home Office published figures {period}, residents as Reg_02"
@@ -68,10 +66,10 @@ class CheckContext:
                              _people=pd.to_numeric(sites.get("people"), errors="coerce").fillna(0).astype("int64")
                              if len(sites) else [])
         self.live_sites = sites.reset_index(drop=True)
-        east, north = _bng(self.live_sites)
+        east, north = bng(self.live_sites)
         self._site_points = shapely.points(east, north) if len(east) else np.array([], dtype=object)
         self._site_tree = shapely.STRtree(self._site_points)
-        self._site_arrays = _arrays(self.live_sites, people="_people", kind="site_type")
+        self._site_arrays = arrays(self.live_sites, people="_people", kind="site_type")
         # Looked up once per proposal: ward and council rows, and what the site records hold per ward.
         wards = pd.DataFrame(self.wards.drop(columns=self.wards.geometry.name))
         self._ward_rows = wards.drop_duplicates("ward_code").set_index("ward_code")
@@ -112,20 +110,6 @@ def _no_sites() -> pd.DataFrame:
                           "easting", "northing", "ward_code", "lad_code", "in_boundary")})
 
 
-def _bng(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Easting, northing arrays (metres), converting from WGS84 where the grid reference is missing."""
-    if len(frame) == 0:
-        return np.array([]), np.array([])
-    east = pd.to_numeric(frame.get("easting"), errors="coerce").to_numpy(dtype="float64")
-    north = pd.to_numeric(frame.get("northing"), errors="coerce").to_numpy(dtype="float64")
-    gap = np.isnan(east) | np.isnan(north)
-    if gap.any():
-        e, n = wgs84_to_bng(pd.to_numeric(frame["longitude"], errors="coerce").to_numpy()[gap],
-                            pd.to_numeric(frame["latitude"], errors="coerce").to_numpy()[gap])
-        east[gap], north[gap] = e, n
-    return east, north
-
-
 def _num(value: Any) -> Any:
     """JSON-safe number: whole floats as int, NaN as None."""
     if value is None:
@@ -161,13 +145,13 @@ def check_proposals(placed: PlacedProposals, ctx: CheckContext) -> ListResult:
     rejected += [{"row": int(r), "column": "position", "reason": NO_WARD} for r in joined.loc[outside, "row"]]
     rejected.sort(key=lambda r: r["row"])
     joined = joined[~outside].reset_index(drop=True)
-    east, north = _bng(joined)
+    east, north = bng(joined)
     points = shapely.points(east, north)
-    near_sites = _split(_pairs(ctx._site_tree, ctx._site_points, points))
-    near_props = _pairs(shapely.STRtree(points), points, points)
-    earlier_props = _split(near_props[near_props["item"] < near_props["query"]])
-    empty = _pairs(ctx._site_tree, ctx._site_points, points[:0])
-    prop_arrays = _arrays(joined, people="people", kind="site_type", status=None)
+    near_sites = split(pairs(ctx._site_tree, ctx._site_points, points))
+    near_props = pairs(shapely.STRtree(points), points, points)
+    earlier_props = split(near_props[near_props["item"] < near_props["query"]])
+    empty = pairs(ctx._site_tree, ctx._site_points, points[:0])
+    prop_arrays = arrays(joined, people="people", kind="site_type", status=None)
     results: list[dict[str, Any]] = []
     added_ward: dict[str, int] = {}
     added_lad: dict[str, int] = {}
@@ -184,22 +168,6 @@ def check_proposals(placed: PlacedProposals, ctx: CheckContext) -> ListResult:
     for answer, fair in zip(results, _fair_shares(ctx, results), strict=True):
         answer.update(fair)
     return ListResult(results, rejected)
-
-
-def _split(pairs: pd.DataFrame) -> dict[int, pd.DataFrame]:
-    """Pairs by query point, so each proposal reads only its own neighbours."""
-    return {int(q): g for q, g in pairs.groupby("query", sort=False)}
-
-
-def _pairs(tree: shapely.STRtree, items: np.ndarray, queries: np.ndarray) -> pd.DataFrame:
-    """(query, item, distance_m) for every item within the largest radius of every query point."""
-    if len(items) == 0 or len(queries) == 0:
-        return pd.DataFrame({"query": pd.Series(dtype="int64"), "item": pd.Series(dtype="int64"),
-                             "distance_m": pd.Series(dtype="float64")})
-    q, it = tree.query(queries, predicate="dwithin", distance=float(max(RADII_M)))
-    dist = shapely.distance(queries[q], items[it])
-    return pd.DataFrame({"query": q, "item": it, "distance_m": dist})
-
 
 
 def _answer(i: int, prop: dict[str, Any], ctx: CheckContext, near: pd.DataFrame, earlier: pd.DataFrame,
@@ -254,8 +222,8 @@ def _answer(i: int, prop: dict[str, Any], ctx: CheckContext, near: pd.DataFrame,
         "hotel_references": hotel_refs,
         "earlier_in_list_same_ward": earlier_in_ward,
     }
-    answer.update(_nearby(near, earlier, ctx._site_arrays, prop_arrays, str(prop["reference"])))
-    answer.update(_recommend(answer, s))
+    answer.update(nearby(near, earlier, ctx._site_arrays, prop_arrays, str(prop["reference"])))
+    answer.update(recommend(answer, s))
     answer["counted_together"] = (
         f"Counted with {earlier_in_ward} earlier {'proposal' if earlier_in_ward == 1 else 'proposals'} in this "
         "list in the same ward." if earlier_in_ward else "")
@@ -303,117 +271,3 @@ def _fair_shares(ctx: CheckContext, answers: list[dict[str, Any]]) -> list[dict[
     return out
 
 
-def _arrays(frame: pd.DataFrame, *, people: str, kind: str, status: str | None = "status") -> dict[str, np.ndarray]:
-    """Plain numpy columns for the neighbour lists (pandas indexing per proposal is slow)."""
-    n = len(frame)
-    return {
-        "reference": frame["reference"].astype(str).to_numpy(dtype=object) if n else np.array([], dtype=object),
-        "type": frame[kind].astype(object).to_numpy() if n else np.array([], dtype=object),
-        "status": (frame[status].astype(object).to_numpy() if status and n else np.full(n, "proposed", dtype=object)),
-        "people": pd.to_numeric(frame[people], errors="coerce").fillna(0).to_numpy(dtype="int64")
-        if n else np.array([], dtype="int64"),
-        "latitude": pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(dtype="float64")
-        if n else np.array([]),
-        "longitude": pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(dtype="float64")
-        if n else np.array([]),
-    }
-
-
-def _nearby(near: pd.DataFrame, earlier: pd.DataFrame, sites: dict[str, np.ndarray],
-            proposals: dict[str, np.ndarray], reference: str) -> dict[str, Any]:
-    """Sites (and earlier proposals in the list) within each radius, with the people in them."""
-    items, dist = near["item"].to_numpy(dtype="int64"), near["distance_m"].to_numpy(dtype="float64")
-    keep = sites["reference"][items] != reference if len(items) else np.array([], dtype=bool)
-    items, dist = items[keep], dist[keep]
-    prior, prior_dist = earlier["item"].to_numpy(dtype="int64"), earlier["distance_m"].to_numpy(dtype="float64")
-    out: dict[str, Any] = {}
-    for r in RADII_M:
-        hit, before = items[dist <= r], prior[prior_dist <= r]
-        out[f"sites_within_{r}m"] = int(len(hit) + len(before))
-        out[f"people_within_{r}m"] = int(sites["people"][hit].sum() + proposals["people"][before].sum())
-        out[f"earlier_proposals_within_{r}m"] = int(len(before))
-    listed: list[dict[str, Any]] = []
-    for source, idx, d in ((sites, items, dist), (proposals, prior, prior_dist)):
-        for j in np.argsort(d, kind="stable"):
-            k = int(idx[j])
-            listed.append({"reference": str(source["reference"][k]), "type": source["type"][k],
-                           "status": source["status"][k], "people": int(source["people"][k]),
-                           "distance_m": int(round(float(d[j]))), "latitude": round(float(source["latitude"][k]), 6),
-                           "longitude": round(float(source["longitude"][k]), 6)})
-    out["nearby"] = listed
-    return out
-
-
-def _recommend(a: dict[str, Any], s: CheckSettings) -> dict[str, Any]:
-    """The answer and the rule that produced it; every rule that fired is kept in ``reasons``."""
-    ward, lad = a["ward_name"], a["lad_name"]
-    objections: list[tuple[str, str]] = []
-    conditions: list[tuple[str, str]] = []
-    over = (rules.AFTER_ALREADY_OVER, rules.AFTER_WOULD_GO_OVER)
-    if s.object_ward_over and a["ward_status_after"] in over:
-        objections.append((
-            "Object when the ward is already over 1:200 or would go over with this property.",
-            f"{ward} ward {a['ward_status_after']} 1:200: {text.people(a['ward_dispersed_now'])} people in dispersed "
-            f"accommodation now{_with_earlier(a['earlier_in_list_same_ward'])}, "
-            f"{text.people(a['ward_dispersed_now'] + a['added_to_limit'])} with this property, "
-            f"against a limit of {text.people(a['ward_limit'])}."))
-    if s.object_council_over and a["lad_status_after"] in over:
-        objections.append((
-            "Object when the council is already over 1:200 or would go over with this property.",
-            f"{lad} {a['lad_status_after']} 1:200: {text.people(a['lad_dispersed_now'])} people in dispersed "
-            f"accommodation, {text.people(a['lad_dispersed_now'] + a['added_to_limit'])} with this property, "
-            f"against a limit of {text.people(a['lad_limit'])}."))
-    r = s.concentration_radius_m
-    sites_near, people_near = a[f"sites_within_{r}m"], a[f"people_within_{r}m"]
-    if sites_near > s.max_sites_nearby or people_near > s.max_people_nearby:
-        objections.append((
-            f"Object when more than {s.max_sites_nearby} sites or more than {s.max_people_nearby} people already "
-            f"lie within {r} m.",
-            f"{sites_near} sites with {text.people(people_near)} people already lie within {r} m."))
-    if s.object_hotel_in_ward and a["type"] == "hotel" and a["hotels_in_ward"] > 0:
-        objections.append(("Object to a hotel in a ward that already has one.",
-                           f"{ward} ward already has {a['hotels_in_ward']} "
-                           f"{'hotel' if a['hotels_in_ward'] == 1 else 'hotels'}."))
-    if s.conditions_no_estimate and a["ward_status_after"] == rules.AFTER_NO_ESTIMATE:
-        conditions.append(("Support with conditions where the ward has no population estimate.",
-                           f"{ward} ward has no population estimate, so it cannot be judged against 1:200."))
-    limit, room = a["ward_limit"], a["ward_headroom_after"]
-    if (s.conditions_headroom_share > 0 and a["ward_status_after"] == rules.AFTER_WITHIN and limit
-            and room is not None and room < s.conditions_headroom_share * limit):
-        conditions.append((
-            f"Support with conditions when less than {s.conditions_headroom_share:.0%} of the ward's limit would "
-            "be left.",
-            f"Only {text.people(room)} of {ward} ward's limit of {text.people(limit)} would be left."))
-    if objections:
-        decision, fired = OBJECT, objections
-    elif conditions:
-        decision, fired = CONDITIONS, conditions
-    else:
-        decision = SUPPORT
-        fired = [("Support when no rule objects.",
-                  f"{_standing(ward + ' ward', a['ward_status_after'], room)}, "
-                  f"{_standing(lad, a['lad_status_after'], a['lad_headroom_after'])}, and nothing nearby crosses "
-                  "the concentration thresholds.")]
-    reasons = [why for _, why in objections + conditions] or [fired[0][1]]
-    summary = f"{decision.capitalize()}: {fired[0][1]}"
-    if len(reasons) > 1:
-        summary += f" ({len(reasons) - 1} more {'reason' if len(reasons) == 2 else 'reasons'} below.)"
-    return {"recommendation": decision, "rule": fired[0][0], "reasons": reasons, "summary": summary,
-            "rules_applied": s.describe()}
-
-
-def _with_earlier(n: int) -> str:
-    """' (counting 2 earlier proposals in this list)' when a list's earlier proposals are in the figure."""
-    return f" (counting {n} earlier {'proposal' if n == 1 else 'proposals'} in this list)" if n else ""
-
-
-def _standing(area: str, status_after: str, room: Any) -> str:
-    """'X stays within 1:200 (12 people of headroom after this property)' or 'X has no population estimate'."""
-    if status_after == rules.AFTER_WITHIN:
-        return f"{area} stays within 1:200 ({text.people(room)} people of headroom after this property)"
-    return f"{area} has no population estimate"
-
-
-def rejection_dicts(rejections: list[Rejection]) -> list[dict[str, Any]]:
-    """Rejections as plain dicts (row, column, reason)."""
-    return [r.as_dict() for r in rejections]
