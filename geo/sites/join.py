@@ -56,13 +56,13 @@ def ward_index(lon: np.ndarray, lat: np.ndarray, wards: gpd.GeoDataFrame) -> np.
         pos, ward = _hits_by_ward(lon, lat, usable, wards)
     if len(pos) == 0:
         return out
-    rank = np.empty(len(wards), dtype=np.int64)          # each ward's place in code order
-    rank[np.argsort(wards["ward_code"].astype(str).to_numpy(), kind="stable")] = np.arange(len(wards))
-    pick = np.lexsort((rank[ward], pos))                 # by position, then lowest code first
-    pos, ward = pos[pick], ward[pick]
-    first = np.ones(len(pos), dtype=bool)
-    first[1:] = pos[1:] != pos[:-1]
-    out[pos[first]] = ward[first]
+    by_code = np.argsort(wards["ward_code"].astype(str).to_numpy(), kind="stable")   # rank -> ward row
+    rank = np.empty(len(wards), dtype=np.int64)                                      # ward row -> rank
+    rank[by_code] = np.arange(len(wards))
+    best = np.full(len(lon), len(wards), dtype=np.int64)
+    np.minimum.at(best, pos, rank[ward])                 # the lowest code among each position's wards
+    hit = best < len(wards)
+    out[hit] = by_code[best[hit]]
     return out
 
 
@@ -111,7 +111,7 @@ def place(sites: pd.DataFrame, wards: gpd.GeoDataFrame) -> pd.DataFrame:
     for col in WARD_COLUMNS:
         values = np.full(len(out), None, dtype=object)
         values[hit] = wards[col].astype(object).to_numpy()[found[hit]]
-        out[col] = values
+        out[col] = pd.Series(values, index=out.index, dtype=object)
     out["in_boundary"] = hit
     return out
 
