@@ -271,8 +271,9 @@ def headroom(lads: pd.DataFrame, *, limit_per: int = DEFAULT_LIMIT_PER,
              include_hotels: bool = False) -> pd.DataFrame:
     """Room left under the cluster limit (one person per ``limit_per`` residents).
 
-    ``capacity_at_limit = population / limit_per``; ``counted`` = dispersed (+ hotel if
-    ``include_hotels``); ``headroom = capacity_at_limit - counted`` (negative when over).
+    ``capacity_at_limit`` = the whole people within one per ``limit_per`` residents (rounded
+    down, as ``geo.rules.capacity``); ``counted`` = dispersed (+ hotel if ``include_hotels``);
+    ``headroom = capacity_at_limit - counted`` (whole people, negative when over).
     Capacity, headroom, ``over_limit`` and the ratios are NaN/NA where there is no
     population estimate: an unknown population must not read as "no room" or "plenty".
     """
@@ -282,7 +283,8 @@ def headroom(lads: pd.DataFrame, *, limit_per: int = DEFAULT_LIMIT_PER,
     lads = lads.reset_index(drop=True)
     population = _population(lads)
     counted = _counted(lads, include_hotels)
-    capacity = population / limit_per
+    # Whole people, rounded down as geo.rules.capacity does for 1:200 (the float guard keeps 600/200 at 3).
+    capacity = np.floor(population / limit_per + _EPS)
     room = capacity - counted
 
     out = _ids(lads)

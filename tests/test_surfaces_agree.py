@@ -100,3 +100,15 @@ def test_briefing_pack(expected, tmp_path):
     numbers = re.findall(r"\d[\d,]*(?:\.\d+)?", line)
     assert expected["limit"] in numbers and expected["over_by"] in numbers
     assert expected["quarter"] in text
+
+
+def test_fair_share_headroom_uses_the_same_limit(expected, model):
+    """The fair-share page's limit and headroom are whole people, the same as every other surface."""
+    from geo import fair_share
+    from geo.measures import lad_table
+
+    table = lad_table(model, model.latest_period)
+    room = fair_share.headroom(table).set_index("lad_name").loc[GLASGOW]
+    assert f"{int(room['capacity_at_limit']):,}" == expected["limit"]
+    assert f"{-int(room['headroom']):,}" == expected["over_by"]
+    assert float(room["headroom"]).is_integer()
