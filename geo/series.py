@@ -1,56 +1,73 @@
 """Every quarter's headline figures for a selection, in one vectorised pass.
 
-The headline sparklines need all 40-odd quarters at once; ``geo.measures.headline`` answers one
-quarter (and is the definition). This series uses the same definitions and the same 1:200 rule
-(``geo.rules``); a test checks the two agree quarter by quarter.
+The headline sparklines need all 48 quarters at once; ``geo.measures.headline`` answers one
+quarter (it is the definition, and takes about a second a quarter). This series applies the same
+definitions with the same building blocks (``Filters``, ``measure_published``, ``geo.rules``), and
+``tests/test_series.py`` checks the two agree quarter by quarter on the real files, so a change to
+one that the other misses fails there.
 """
 from __future__ import annotations
 
 import pandas as pd
 
 from geo import rules
-from geo.asylum_stats import DISPERSED, HOTEL
-from geo.measures import Filters, first_published
+from geo.asylum_stats import ALL_SUPPORT, CONTINGENCY_ALL, DISPERSED, HOTEL, OTHER_CONTINGENCY
+from geo.measures import Filters
 from geo.model import Model
+from geo.period_table import measure_published
+
+COLUMNS = ("supported", "hotel", "contingency", "dispersed", "over")
+
+
+def _sums(rows: pd.DataFrame, periods: pd.Index) -> pd.Series:
+    return rows.groupby("period")["people"].sum().reindex(periods).fillna(0)
 
 
 def national_series(model: Model, filters: Filters = Filters()) -> pd.DataFrame:
-    """Every quarter's headline figures for the selection, in one vectorised pass.
+    """One row per quarter: supported, hotel, contingency, dispersed and authorities over 1:200.
 
-    Same definitions as ``geo.measures.headline`` (which is per quarter and slower): supported is
-    the selected rows in the selected areas, plus rows with no authority when no area filter is
-    set; hotel and dispersed follow the support-type filter only (also counting rows with no
-    authority when no area filter is set); ``over`` counts authorities whose dispersed population
-    is over the 1:200 limit (``geo.rules.over_threshold``).
+    As ``measures.headline``: counts follow the filters (a row a source cannot split stays in);
+    people with no authority count when no area filter is set; 'over' is judged on dispersed
+    people of every support type; a measure the quarter's source does not publish is NaN.
     """
     stats = model.stats
     lads = pd.DataFrame(model.lads.drop(columns="geometry"))
     area = filters.areas(lads)
-    codes = set(area["lad_code"])
     periods = pd.Index(model.periods, name="period")
-    allocated = stats[stats["allocated"] & stats["lad_code"].isin(codes)]
-    support_only = allocated[allocated["support_type"].isin(filters.support_types)] if filters.support_types \
-        else allocated
+    allocated = stats[stats["allocated"] & stats["lad_code"].isin(set(area["lad_code"]))]
+    typed = allocated
+    if filters.support_types:
+        typed = allocated[allocated["support_type"].isin(filters.support_types)
+                          | (allocated["support_type"] == ALL_SUPPORT)]
+    loose = stats[~stats["allocated"]]
+    loose_typed = loose[loose["support_type"].isin(filters.support_types)] if filters.support_types else loose
+
+    def of_type(frame: pd.DataFrame, *types: str) -> pd.Series:
+        return _sums(frame[frame["accommodation_type"].isin(types)], periods)
+
     out = pd.DataFrame(index=periods)
-    out["supported"] = filters.rows(allocated).groupby("period")["people"].sum()
-    if not filters.geographic:
-        unallocated = filters.rows(stats[~stats["allocated"]]).groupby("period")["people"].sum()
-        out["supported"] = out["supported"].fillna(0) + unallocated.reindex(periods).fillna(0)
-    out["hotel"] = support_only[support_only["accommodation_type"] == HOTEL].groupby("period")["people"].sum()
-    dispersed = support_only[support_only["accommodation_type"] == DISPERSED]
-    out["dispersed"] = dispersed.groupby("period")["people"].sum()
-    if not filters.geographic:  # people with no council recorded count in UK-wide totals
-        loose = stats[~stats["allocated"]]
-        if filters.support_types:
-            loose = loose[loose["support_type"].isin(filters.support_types)]
-        for col, acc in (("hotel", HOTEL), ("dispersed", DISPERSED)):
-            add = loose[loose["accommodation_type"] == acc].groupby("period")["people"].sum()
-            out[col] = out[col].fillna(0) + add.reindex(periods).fillna(0)
-    by_lad = dispersed.groupby(["period", "lad_code"])["people"].sum().reset_index()
+    out["supported"] = _sums(filters.rows(allocated), periods)
+    out["hotel"] = of_type(typed, HOTEL)
+    split = of_type(typed, HOTEL, OTHER_CONTINGENCY)
+    together = of_type(typed, CONTINGENCY_ALL)
+    has_together = pd.Series(periods.isin(stats.loc[stats["accommodation_type"] == CONTINGENCY_ALL, "period"]),
+                             index=periods)
+    out["contingency"] = together.where(has_together, split)
+    out["dispersed"] = of_type(typed, DISPERSED)
+    if not filters.geographic:  # people with no authority recorded count in UK-wide totals
+        out["supported"] += _sums(filters.rows(loose), periods)
+        out["hotel"] += of_type(loose_typed, HOTEL)
+        out["contingency"] += of_type(loose_typed, HOTEL, OTHER_CONTINGENCY)
+        out["dispersed"] += of_type(loose_typed, DISPERSED)
+
+    every_support = allocated[allocated["accommodation_type"] == DISPERSED]
+    by_lad = every_support.groupby(["period", "lad_code"])["people"].sum().reset_index()
     residents = by_lad["lad_code"].map(area.set_index("lad_code")["population"])
     by_lad["over"] = rules.over_threshold(by_lad["people"], residents).fillna(False).astype(bool)
-    out["over"] = by_lad.groupby("period")["over"].sum()
-    out = out.fillna(0).astype("int64")
-    start = first_published(stats).get(HOTEL)  # hotels by authority only from Dec 2022: not zero before
-    out["hotel"] = out["hotel"].astype("float64").where(out.index >= start if start is not None else False)
+    out["over"] = by_lad.groupby("period")["over"].sum().reindex(periods).fillna(0)
+
+    for column in COLUMNS:
+        measure = "dispersed" if column == "over" else column
+        published = pd.Series([measure_published(stats, measure, p) for p in periods], index=periods)
+        out[column] = out[column].astype("float64").where(published)
     return out.reset_index()

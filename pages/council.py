@@ -243,6 +243,9 @@ else:
     measures_by_ward = None
     if lad_sites is not None and not lad_sites.empty:
         measures_by_ward = shell.ward_site_measures(model, lad_sites, ward_frame)
+        from ui.disclosure import session_may_view_sites, ward_values  # [c] without site access (issue 13)
+
+        measures_by_ward = ward_values(measures_by_ward, may_view_sites=session_may_view_sites())
     colour_options = {"population": "Residents"}
     if measures_by_ward is not None:
         colour_options["dispersal_ratio"] = "Dispersed people per resident (site records)"

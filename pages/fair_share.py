@@ -3,78 +3,33 @@ within and between regions, where is there headroom under 1:200, and how would a
 population-proportional, capped rule share out more places?
 
 Thin on purpose: widgets and layout only; every table, chart and sentence comes from
-``geo.fair_share_view`` (built on ``geo.fair_share``), which is tested without a browser.
+``ui.fair_share`` (built on ``geo.fair_share``), which is tested without a browser. The model,
+the per-quarter tables and the view in the link are the shared ones (``ui.shell``): area
+(``region=``), quarter (``period=``) and measure (``share=``) travel in the URL.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from dataclasses import replace
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `streamlit run pages/fair_share.py` puts pages/ first, not the repo
-    sys.path.insert(0, str(ROOT))
+import pandas as pd
+import streamlit as st
 
-import pandas as pd  # noqa: E402
-import streamlit as st  # noqa: E402
+from geo import fair_share as fs
+from geo import text
+from ui import export_panel as exports
+from ui import exports as ER
+from ui import fair_share as view
+from ui import shell
+from ui.layers import fit_view
 
-from geo import fair_share as fs  # noqa: E402
-from ui import fair_share as view  # noqa: E402
-from ui.layers import fit_view  # noqa: E402
-from geo.errors import GeoError  # noqa: E402
-from geo.measures import Filters, lad_table  # noqa: E402
-from geo.model import Model, load_model, web_layer  # noqa: E402
-
+PAGE = "fair-share"
 TOLERANCE = fs.DEFAULT_TOLERANCE
 SOURCES = ("asy_d11", "reg02")
 
 
-try:  # the dashboard's shared loader: one cached model and table cache for every page
-    from ui import shell as shared
-except ImportError:  # page run on its own, before (or without) the shared module
-    shared = None
-try:  # the Export panel (tables as CSV, Excel, GeoJSON, GeoPackage; the briefing pack)
-    from ui import exports as ER
-    from ui import export_panel as exports
-except ImportError:
-    ER = exports = None
-
-# --------------------------------------------------------------------- loading
-
-
-@st.cache_resource(show_spinner="Loading official figures…")
-def _own_model() -> Model:
-    return load_model()
-
-
-@st.cache_resource(show_spinner=False)
-def _own_layer(_model: Model):
-    return web_layer(_model, "lad")
-
-
-@st.cache_data(show_spinner=False)
-def _own_table(period_iso: str) -> pd.DataFrame:
-    return lad_table(_own_model(), pd.Timestamp(period_iso), Filters())
-
-
-def get_model() -> Model:
-    if shared is not None:
-        return shared.require_model()  # names any missing file, then stops the page
-    try:
-        return _own_model()
-    except GeoError as exc:  # a missing official file is named, not a stack trace
-        st.error(f"The official figures could not be loaded: {exc}")
-        st.stop()
-
-
-def get_table(model: Model, period: pd.Timestamp) -> pd.DataFrame:
-    iso = pd.Timestamp(period).date().isoformat()
-    if shared is not None:
-        return shared.lad_table(shared.model_key(model), iso, ())
-    return _own_table(iso)
-
-
-def get_lad_layer(model: Model):
-    return shared.web(shared.model_key(model), "lad") if shared is not None else _own_layer(model)
+def get_table(period: pd.Timestamp) -> pd.DataFrame:
+    """Every authority for the quarter, unfiltered: fair shares compare whole regions."""
+    return shell.lad_table(key, pd.Timestamp(period).date().isoformat(), ())
 
 
 def show_table(frame: pd.DataFrame, key: str, **kwargs) -> None:
@@ -84,39 +39,49 @@ def show_table(frame: pd.DataFrame, key: str, **kwargs) -> None:
     st.dataframe(frame, hide_index=True, column_config=config, key=key, **kwargs)
 
 
-st.set_page_config(page_title="Fair share", layout="wide")
+def seed(name: str, value: object) -> str:
+    """Widget key seeded from the view (``ui.shell.bind``): a new link re-seeds it."""
+    return shell.bind(name, value)
+
+
+model = shell.require_model()
+key = shell.model_key(model)
+state = shell.load_state(model)
+shell.chrome(state)
+shell.show_link_problems()
+state = shell.presentation_toggle(state)
+
 st.title("Fair share and the 1:200 cluster limit")
 st.caption(
     "Is an area above or below its fair share, is the load shared fairly within its region "
     "and between regions, and where is there headroom under the 2019 memorandum's limit of "
     "one supported asylum seeker in dispersed accommodation per 200 residents?")
 
-model = get_model()
-if shared is not None and getattr(shared, "BASE_CSS", None):
-    st.markdown(shared.BASE_CSS, unsafe_allow_html=True)  # same look (and footer style) as other pages
-
 periods = model.periods
 population_date = view.population_as_at(model.reg02)
-source_line = model.source_line(*SOURCES)
 
 # ------------------------------------------------------------------- controls
 
 c_area, c_period, c_measure = st.columns([3, 2, 3])
-area_choice = c_area.selectbox("Region or nation", view.region_choices(model.lads), key="fs_area",
+choices = view.region_choices(model.lads)
+linked = state.regions[0] if len(state.regions) == 1 and state.regions[0] in choices else view.UK_CHOICE
+area_choice = c_area.selectbox("Region or nation", choices, key=seed("fs_area", linked),
                                help="Authorities are compared with others in their region; "
                                     "'UK: compare regions' compares every authority with the UK.")
-period = c_period.selectbox("Quarter", periods, index=len(periods) - 1,
-                            format_func=view.quarter_label, key="fs_quarter")
+period = c_period.selectbox("Quarter", periods, key=seed("fs_quarter", pd.Timestamp(state.period)),
+                            format_func=text.quarter_label)
 measure = c_measure.radio("Measure", list(view.MEASURES), format_func=view.MEASURES.get,
-                          horizontal=True, key="fs_measure")
+                          horizontal=True, key=seed("fs_measure", state.share))
+state = replace(state, regions=() if area_choice == view.UK_CHOICE else (area_choice,),
+                period=pd.Timestamp(period).date().isoformat(), share=measure)
 period = pd.Timestamp(period)
 group = view.comparison_group(area_choice)
 place = view.area_name(area_choice)
 
-table = get_table(model, period)
+table = get_table(period)
 area = view.area_rows(table, area_choice)
 summary = view.authority_summary(area, group=group, measure=measure, tolerance=TOLERANCE)
-caption = view.figure_caption(view.short_sources(model.provenance, SOURCES), period)
+caption = view.figure_caption(text.source_line(model.provenance, SOURCES), period, view.ROUNDING_NOTE)
 
 if measure == "supported" and period < pd.Timestamp("2022-12-31"):
     st.warning("Before December 2022 people on Section 98 support were not assigned to any "
@@ -124,7 +89,7 @@ if measure == "supported" and period < pd.Timestamp("2022-12-31"):
 
 # ------------------------------------------------------ above or below fair share
 
-st.header(f"Above or below fair share: {place}, {view.quarter_label(period)}")
+st.header(f"Above or below fair share: {place}, {text.quarter_label(period)}")
 st.markdown(view.status_sentence(summary, place, measure))
 counts = view.status_counts(summary)
 m1, m2, m3, m4 = st.columns(4)
@@ -135,11 +100,12 @@ m4.metric("No population estimate", counts[fs.NO_POPULATION])
 
 map_col, legend_col = st.columns([3, 1])
 with map_col:
-    layer = get_lad_layer(model)
+    layer = shell.web(key, "lad")
     chosen = layer[layer["lad_code"].isin(summary["lad_code"])]
     features = view.map_features(chosen, summary, measure, tolerance=TOLERANCE)
-    st.pydeck_chart(view.build_deck(features, fit_view(chosen.total_bounds, width_px=700, height_px=480), measure), height=480)
-    st.caption(view.figure_caption(view.short_sources(model.provenance, (*SOURCES, "lad_boundaries")),
+    frame = fit_view(chosen.total_bounds, width_px=700, height_px=480)
+    st.pydeck_chart(view.build_deck(features, frame, measure), height=480)
+    st.caption(view.figure_caption(text.source_line(model.provenance, (*SOURCES, "lad_boundaries")),
                                    period, "Colour shows people against fair share."))
 with legend_col:
     st.markdown("**Against fair share**")
@@ -155,7 +121,7 @@ with chart_col:
 with table_col:
     st.subheader("Fair-share table")
     show_table(view.fair_share_display(summary, measure), "fs_table", height=520)
-    st.caption(caption + (" Export it with the Export panel under the allocation." if exports else ""))
+    st.caption(caption + " Export it with the Export panel under the allocation.")
 
 # ------------------------------------------------------ headroom and taking part
 
@@ -186,7 +152,7 @@ with part_col:
 st.subheader("Movement over the last 4 and 8 quarters")
 earlier = view.movement_periods(periods, period)
 tables = {period: table}
-tables.update({p: get_table(model, p) for p in earlier.values() if p is not None})
+tables.update({p: get_table(p) for p in earlier.values() if p is not None})
 moved = view.movement_display(view.movement_history(tables), period, summary["lad_code"],
                               group=group, measure=measure)
 lines = []
@@ -195,7 +161,7 @@ for q, p in earlier.items():
         lines.append(f"{q} quarters earlier is before the series starts: no change shown.")
     else:
         ch = view.participation_changes(moved, q)
-        lines.append(f"Since {view.quarter_label(p)} ({q} quarters): {ch['started']} started and "
+        lines.append(f"Since {text.quarter_label(p)} ({q} quarters): {ch['started']} started and "
                      f"{ch['stopped']} stopped taking part.")
 st.markdown("  \n".join(lines))
 show_table(moved, "fs_movement", height=360)
@@ -256,7 +222,7 @@ with alloc_chart_col:
 
 # --------------------------------------------------------------------- export
 
-if exports is not None and shared is not None:
+if not state.present:
     fs_area = "uk" if area_choice == view.UK_CHOICE else ER.slug(area_choice)
     fair_frame = view.fair_share_display(summary, measure).rename(columns={"Code": "lad_code"})
     alloc_frame = alloc_table.rename(columns={"Code": "lad_code"})
@@ -264,7 +230,7 @@ if exports is not None and shared is not None:
         model, key="fair_share",
         tables=[exports.ExportTable("fair-share", f"Fair-share table ({len(fair_frame):,})", fair_frame, "lad",
                                     period=period, area=fs_area, columns=tuple(fair_frame.columns),
-                                    title=f"Fair share: {place}, {view.quarter_label(period)}, "
+                                    title=f"Fair share: {place}, {text.quarter_label(period)}, "
                                           f"{view.MEASURES[measure].lower()}"),
                 exports.ExportTable(f"allocation-{additional}", f"Allocation of {additional:,} places "
                                     f"({len(alloc_frame):,})", alloc_frame, "lad", period=period, area=fs_area,
@@ -286,7 +252,5 @@ st.markdown(view.method_markdown(
     boundaries=model.provenance["lad_boundaries"].title if "lad_boundaries" in model.provenance
     else None,
     excluded=view.excluded_sentence(summary, measure)))
-if shared is not None:
-    shared.footer(model, (*SOURCES, "lad_boundaries"), period)
-else:
-    st.caption(source_line)
+shell.footer(model, (*SOURCES, "lad_boundaries"), period)
+shell.save_state(state, PAGE)

@@ -14,9 +14,10 @@ import streamlit as st
 
 from ui import exports as ER
 from ui import state as views
-from geo import measures, text
+from geo import measures
 from geo.asylum_stats import HOTEL
-from geo.measures import CLUSTER_LIMIT
+from geo import rules
+from geo import text
 from ui import layers as L
 from geo.render.classify import classify
 from geo.render.legend import choropleth_legend
@@ -32,7 +33,7 @@ HELP = {
                  "with no council recorded when no area filter is set).",
     "hotel": "People in contingency hotels (not other contingency sites).",
     "dispersed": "People in dispersal accommodation (houses and flats): the housing the 1:200 limit applies to.",
-    "over": f"Councils with more than one person in dispersed accommodation per {CLUSTER_LIMIT} residents.",
+    "over": f"Councils with more than one person in dispersed accommodation per {rules.CLUSTER_LIMIT} residents.",
 }
 
 model = shell.require_model()
@@ -85,8 +86,8 @@ table = shell.lad_table(key, state.period, fkey)
 heads = shell.headline(key, state.period, fkey)
 series = shell.national_series(key, fkey)
 series = series[series["period"] <= period]
-prev_q = views.quarter_label(period - pd.offsets.QuarterEnd(1))
-prev_y = views.quarter_label(period - pd.offsets.QuarterEnd(4))
+prev_q = text.quarter_label(period - pd.offsets.QuarterEnd(1))
+prev_y = text.quarter_label(period - pd.offsets.QuarterEnd(4))
 where = views.selection_label(state)
 area = where.split(";")[0]
 over = table[table["over_threshold"].astype("boolean").fillna(False).astype(bool)].sort_values(
@@ -98,7 +99,7 @@ if state.present:
 else:
     tcol.markdown(f"# Asylum support in {'the ' if area == 'United Kingdom' else ''}{escape(area)}")
 tcol.markdown(f"<p class='aam-lede'>People seeking asylum housed with Home Office support, by council, at "
-              f"<b>{views.as_at_label(period)}</b>"
+              f"<b>{text.quarter_label(period)}</b>"
               + (f". Showing: {escape(where)}." if where != area else ".") + "</p>", unsafe_allow_html=True)
 if not state.present:
     choices = table.sort_values("lad_name")
@@ -129,7 +130,7 @@ with head_box:
 
 if len(over):
     names = [f"<b>{escape(r.lad_name)}</b> ({r.limit_used:.2f} times the limit: {int(r.dispersed):,} people in "
-             f"dispersed accommodation, limit {int(r.population // CLUSTER_LIMIT):,})"
+             f"dispersed accommodation, limit {int(rules.capacity(r.population)):,})"
              for r in over.head(5).itertuples()]
     more = f", and {len(over) - 5} more" if len(over) > 5 else ""
     verb = "is" if len(over) == 1 else "are"
@@ -138,7 +139,7 @@ if len(over):
                    unsafe_allow_html=True)
 else:
     side_col.markdown(f"<div class='aam-over' style='border-color:#00703c;background:#f3faf6'>No council in this "
-                   f"selection is over the 1:200 limit at {views.as_at_label(period)}.</div>",
+                   f"selection is over the 1:200 limit at {text.quarter_label(period)}.</div>",
                    unsafe_allow_html=True)
 
 side_col.caption(f"{model.source_line(model.period_source(period) or 'asy_d11')}. As at "
@@ -150,7 +151,7 @@ side_col.caption(f"{model.source_line(model.period_source(period) or 'asy_d11')}
 if not measures.published(model.stats, HOTEL, period):
     # Asy_D11 splits hotels out by council only from Dec 2022: "not published", never zero.
     table = table.assign(hotel=float("nan"), hotel_change_q=float("nan"), hotel_change_y=float("nan"))
-    map_col.info(f"Contingency hotels are not published by council for {text.quarter_label(period)} "
+    key_col.caption(f"Contingency hotels are not published by council for {text.quarter_label(period)} "
                  f"({model.source_line(model.period_source(period) or 'asy_d11').removeprefix('Source: ')}); "
                  f"Asy_D11 has them from {text.quarter_label(measures.first_published(model.stats)[HOTEL])} "
                  "to its last quarter.")
@@ -169,7 +170,7 @@ with map_col:
                     alt=f"Map of councils coloured by {views.MAP_MEASURES[measure].lower()}; "
                         f"councils over the 1:200 limit have a thick red outline.")
 key_col.markdown(choropleth_legend(classes, views.MAP_MEASURES[measure], no_estimate=no_pop, over=len(over),
-                                   unit=f"Councils, {views.as_at_label(period)}", large=state.present),
+                                   unit=f"Councils, {text.quarter_label(period)}", large=state.present),
                  unsafe_allow_html=True)
 if not state.present:
     key_col.caption("Hover over a council for its figures. Open one with the search box above or a row "
@@ -190,7 +191,7 @@ if not state.present:
         model, key="overview", snapshot=snap,
         tables=[ex.ExportTable("councils", f"All councils in the selection ({len(listing):,})", listing[cols],
                                "lad", period=state.period, area=snap.area, columns=tuple(cols),
-                               title=f"Asylum support by council: {where}, {views.as_at_label(period)}")],
+                               title=f"Asylum support by council: {where}, {text.quarter_label(period)}")],
         briefing=ER.BriefingRequest(period=state.period, made_on=snap.made_on, region=brief_region)
         if single else None,
         note=None if single else "Briefing packs cover one region or nation, or the whole UK: choose a single "

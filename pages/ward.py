@@ -41,6 +41,10 @@ wards = model.wards
 ward_frame = pd.DataFrame(wards.drop(columns="geometry"))
 sites, site_note = shell.site_records(model)
 site_measures = shell.ward_site_measures(model, sites, ward_frame) if sites is not None else None
+if site_measures is not None:  # members without site access see the exports' [c] cells (issue 13)
+    from ui.disclosure import session_may_view_sites, ward_figures
+
+    site_measures = ward_figures(site_measures, may_view_sites=session_may_view_sites())
 
 st.markdown("# Ward view")
 labels = shell.ward_options(key)
@@ -144,7 +148,9 @@ else:
     cols[1].metric("1:200 limit for this ward", "No estimate", border=True)
 if mine is not None:
     cols[2].metric("Ward 1:200 status", str(mine["status"]).capitalize(), border=True)
-    cols[2].caption(f"{int(mine['dispersed_people']):,} people in dispersed sites (site records)")
+    dispersed_here = mine["dispersed_people"]  # '[c]' when suppressed for this member
+    cols[2].caption(f"{dispersed_here if isinstance(dispersed_here, str) else f'{int(dispersed_here):,}'} "
+                    "people in dispersed sites (site records)")
 else:
     cols[2].metric("Ward 1:200 status", "Not known", border=True,
                    help="The Home Office publishes figures by council, not by ward. A ward's own check needs "

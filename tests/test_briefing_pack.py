@@ -11,7 +11,8 @@ from geo.errors import GeoError
 from geo.fair_share import fair_shares
 from geo.measures import headline, lad_table
 from geo.render import marking
-from geo.render.briefing import WARD_NEEDS_SITES, briefing_pack, signed
+from geo.render.briefing import WARD_NEEDS_SITES, briefing_pack
+from geo.text import signed
 from pdf_tools import pdf_page_gray, pdf_pages, pdf_text
 
 MADE_ON = date(2025, 3, 12)

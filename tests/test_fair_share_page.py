@@ -62,8 +62,8 @@ def page():
 
     at = AppTest.from_file(str(PAGE), default_timeout=120).run()
     assert not at.exception, at.exception
-    at.selectbox(key="fs_area").select(REGION).run()
-    at.selectbox(key="fs_quarter").select(QUARTER).run()
+    at.selectbox(key="w_fs_area").select(REGION).run()
+    at.selectbox(key="w_fs_quarter").select(QUARTER).run()
     assert not at.exception, at.exception
     return at
 
@@ -123,7 +123,7 @@ def test_uk_view_compares_regions(model):
 
     at = AppTest.from_file(str(PAGE), default_timeout=120).run()
     assert not at.exception, at.exception
-    at.radio(key="fs_measure").set_value("dispersed").run()
+    at.radio(key="w_fs_measure").set_value("dispersed").run()
     assert not at.exception, at.exception
     regions = _frame_with(at, "Region or nation")
     assert REGION in set(regions["Region or nation"])
@@ -134,7 +134,7 @@ def test_uk_view_compares_regions(model):
     assert labels == ["Briefing pack (PDF)"]
     at.button(key="fair_share_table_make").click().run()
     assert not at.exception, at.exception
-    quarter = pd.Timestamp(at.selectbox(key="fs_quarter").value).date().isoformat()
+    quarter = pd.Timestamp(at.selectbox(key="w_fs_quarter").value).date().isoformat()
     name = f"asylum-support-fair-share-{quarter}-uk.csv"
     labels = [str(b.proto.label) for b in at.get("download_button")]
     assert "Download CSV" in labels and "Its sources (JSON)" in labels

@@ -17,7 +17,7 @@ def test_national_series_matches_headline_every_quarter(model) -> None:
         assert list(frame.index) == model.periods
         for period in model.periods[::6] + [model.latest_period]:
             heads = headline(model, period, filters)
-            for name in ("supported", "hotel", "dispersed", "over"):
+            for name in ("supported", "hotel", "contingency", "dispersed", "over"):
                 got, want = frame.at[period, name], heads[name].value
                 assert got == want or (pd.isna(got) and pd.isna(want)), (filters, period, name)
 

@@ -177,8 +177,8 @@ def test_site_records_leave_only_for_allowed_roles():
 
 
 def test_ward_tables_use_the_names_disclosure_controls():
-    frame = pd.DataFrame({"ward_code": ["W1"], "dispersed_people": [3], "hotel_people": [0], "per_200": [0.5],
-                          "people_under_limit": [2.0], "status": ["within 1:200"]})
+    frame = pd.DataFrame({"ward_code": ["W1"], "dispersed_people": [3], "hotel_people": [0], "limit_used": [0.5],
+                          "headroom": [2.0], "status": ["within 1:200"]})
     out = ER.ward_export_frame(frame)
     assert list(out.columns) == ["ward_code", "dispersed", "hotel", "limit_used", "headroom", "status"]
     assert ER.export_columns(["dispersed_people", "ward_name"]) == ("dispersed", "ward_name")
@@ -209,14 +209,16 @@ def test_print_snapshot_has_300_dpi_and_the_filtered_areas(model, tmp_path):
     from geo.render import static_map as sm
 
     filters = Filters(accommodation_types=(HOTEL,), regions=("London",))
-    request = ER.MapRequest(measure="hotel", period=model.latest_period, made_on=MADE, filters=filters,
-                            resolution="print")
+    from geo.measures import published
+
+    period = max(p for p in model.periods if published(model.stats, HOTEL, p))  # hotels by authority
+    request = ER.MapRequest(measure="hotel", period=period, made_on=MADE, filters=filters, resolution="print")
     path = ER.make_snapshot(model, request, tmp_path)
     assert path.name == request.file_name
     with Image.open(path) as image:
         assert image.info["dpi"] == pytest.approx((300, 300), abs=0.1)
         assert image.size == (4000, 2250)  # 13.33 x 7.5 in at 300 dpi
-    content = sm.map_content(model, measure="hotel", period=model.latest_period, filters=filters)
+    content = sm.map_content(model, measure="hotel", period=period, filters=filters)
     london = set(model.lads.loc[model.lads["region"] == "London", "lad_code"])
     assert set(content.areas["code"]) == london
     assert content.note == f"Accommodation: {HOTEL}"

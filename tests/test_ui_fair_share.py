@@ -11,6 +11,7 @@ import pytest
 from shapely.geometry import box
 
 from geo import fair_share as fs
+from geo.text import quarter_label, source_line
 from ui import fair_share as view
 from ui.layers import fit_view
 from geo.render.classify import DIVERGING, NO_DATA
@@ -59,9 +60,10 @@ def test_area_rows_and_group():
     assert view.area_name(view.UK_CHOICE) == "the UK"
 
 
-def test_quarter_label():
-    assert view.quarter_label("2024-09-30") == "30 Sep 2024"
-    assert view.quarter_label(pd.Timestamp("2023-03-31")) == "31 Mar 2023"
+def test_quarter_reads_as_on_every_other_screen():
+    """The fair share page once wrote '30 Sep 2024' where the others wrote '30 September 2024'."""
+    assert view.figure_caption("", "2024-09-30") == f"People as at {quarter_label('2024-09-30')}."
+    assert view.figure_caption("", pd.Timestamp("2023-03-31")) == "People as at 31 March 2023."
 
 
 # ----------------------------------------------------------------------- classes
@@ -302,12 +304,11 @@ def test_caption_and_population_date():
         "lad_boundaries": Prov(title="LAD (May 2023) BUC", publisher="Office for National Statistics",
                                release="May 2023", file_name="lad.geojson"),
     }
-    sources = view.short_sources(prov, ["asy_d11", "missing", "lad_boundaries"])
-    assert sources == ("Sources: Home Office Asy_D11 (d11.xlsx; year ending September 2024); "
-                       "ONS LAD (May 2023) BUC (lad.geojson; May 2023)")
-    assert view.short_sources(prov, ["asy_d11"]).startswith("Source: Home Office Asy_D11")
+    sources = source_line(prov, ["asy_d11", "missing", "lad_boundaries"])  # the one source-line builder
+    assert sources == ("Source: Home Office, Asy_D11: Asylum seekers in receipt of support (d11.xlsx; year ending "
+                       "September 2024); Office for National Statistics, LAD (May 2023) BUC (lad.geojson; May 2023)")
     text = view.figure_caption(sources, pd.Timestamp("2024-09-30"), "Note.")
-    assert text == sources + ". People as at 30 Sep 2024. Note."
+    assert text == sources + ". People as at 30 September 2024. Note."
 
 
 def test_number_formats():

@@ -84,10 +84,10 @@ def test_over_threshold_outline_whatever_the_measure(web, table, measure) -> Non
 def test_tooltip_lines_are_preformatted_text(web, table) -> None:
     props = L.lad_properties(table, "limit_used", classify(table["limit_used"]))
     alpha = props.set_index("lad_code").loc["E06000001"]
-    assert alpha["t_limit"] == "1:200: 1.20 of the limit, OVER"
+    assert alpha["t_limit"] == "1:200: 1.20 of the limit of 500, over by 100"  # 100,000 residents, 600 dispersed
     assert alpha["t_supported"] == "Supported: 900"
     assert alpha["t_change"] == "Quarter change: +10"
-    assert props.set_index("lad_code").loc["E06000002", "t_limit"] == "1:200: 0.10 of the limit, within"
+    assert props.set_index("lad_code").loc["E06000002", "t_limit"] == "1:200: 0.10 of the limit of 1,000, within"
     delta = props.set_index("lad_code").loc["E06000004"]
     assert "no population figure" in delta["t_limit"] and delta["t_change"].endswith("not available")
     for field in ("name", "t_measure", "t_supported", "t_hotel", "t_dispersed", "t_limit", "t_change"):

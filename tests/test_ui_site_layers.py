@@ -126,7 +126,7 @@ def test_over_threshold_marker_on_a_hand_made_case(tmp_path: Path) -> None:
     flagged = table[table["ward_over"].fillna(False).astype(bool)]
     assert flagged["reference"].tolist() == ["N1"]                           # E* acquired before anything else
     row = flagged.iloc[0]
-    assert row["ward_dispersed_before"] == 3 and row["ward_per_200"] == pytest.approx(1.5)
+    assert row["ward_dispersed_before"] == 3 and row["ward_limit_used"] == pytest.approx(1.5)
     assert row["level"] in ("ward", "ward and authority")
     assert SV.over_threshold_headline(table).ward == 1
 
@@ -155,7 +155,7 @@ def test_over_threshold_marker_on_a_hand_made_case(tmp_path: Path) -> None:
     # The ward table from the same records: W3 over, W4 'no estimate', never zero.
     wt = SV.ward_measure_table(current, wards, as_at=date(2024, 6, 30)).set_index("ward_code")
     assert wt.loc[W3, "dispersed_people"] == 5 and wt.loc[W3, "against_limit"].startswith("2.50 per 200 (over")
-    assert wt.loc[W4, "against_limit"] == SV.NO_ESTIMATE and math.isnan(wt.loc[W4, "per_200"])
+    assert wt.loc[W4, "against_limit"] == SV.NO_ESTIMATE and math.isnan(wt.loc[W4, "limit_used"])
     assert wt.loc[W1, "properties_acquired"] == 2
 
     monthly = SV.monthly_acquisitions(current, "lad")

@@ -38,4 +38,17 @@ def ward_values(measures: pd.DataFrame | None, *, may_view_sites: bool, full: pd
     figure"), with a ``<column>_suppressed`` flag a tooltip can turn into ``[c]``."""
     if measures is None or may_view_sites or measures.empty:
         return measures
-    return disclosure.suppress(measures, counts=counts, full=full).as_flagged()
+    out = disclosure.suppress(measures, counts=counts, full=full).as_flagged()
+    for col in measures.columns:  # numbers stay numbers (NaN where hidden), so maps can class them
+        if pd.api.types.is_numeric_dtype(measures[col]) and not pd.api.types.is_bool_dtype(measures[col]):
+            out[col] = pd.to_numeric(out[col], errors="coerce")
+    return out
+
+
+def session_may_view_sites() -> bool:
+    """Whether the member of this browser session may view site records (no member yet: no)."""
+    from geo.access.members import Action
+    from ui import auth
+
+    who = auth.member()
+    return bool(who is not None and who.may(Action.VIEW_SITES))

@@ -24,6 +24,7 @@ import streamlit as st
 from ui import exports as ER
 from ui import state as views
 from geo.errors import GeoError
+from geo.text import quarter_label
 from geo.render import marking as marking_rules
 from ui import shell
 
@@ -206,7 +207,7 @@ def _table_part(where, model, key: str, tables: Sequence[ExportTable], made_on, 
 def _briefing_part(where, model, key: str, request: ER.BriefingRequest, sites: pd.DataFrame | None,
                    ward_measures: pd.DataFrame | None, note: str | None) -> None:
     _heading(where, "Briefing pack", request.marking)
-    where.caption(f"A4 landscape PDF for {request.place}, {views.quarter_label(request.period)}: map, "
+    where.caption(f"A4 landscape PDF for {request.place}, {quarter_label(request.period)}: map, "
                   "headline figures, areas over 1:200, fair share and sources. Published figures, no "
                   "filters." + (f" {note}" if note else ""))
     model_key = shell.model_key(model)

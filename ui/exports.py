@@ -24,8 +24,10 @@ import pandas as pd
 from ui import state as views
 from geo.disclosure import Role, can_export_sites
 from geo.errors import GeoError
+from geo.text import quarter_label
 from geo.measures import MEASURES, Filters
 from geo.render import marking as marking_rules
+from geo.sites.measures import MEASURE_COLUMNS
 
 PREFIX = "asylum-support"
 ROLE_ENV = "AAM_ROLE"
@@ -42,14 +44,10 @@ MIME: dict[str, str] = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3", "json": "application/json",
 }
-# Site-derived ward tables name counts '<type>_people' and show 'per 200' and 'room under the
-# limit'; exports use the statistics' names so geo.disclosure suppresses them and the rates
-# built from them (per_200 is limit_used, people_under_limit is headroom, exactly).
-WARD_EXPORT_NAMES: dict[str, str] = {
-    "supported_people": "supported", "dispersed_people": "dispersed", "hotel_people": "hotel",
-    "initial_people": "initial", "other_contingency_people": "other_contingency",
-    "per_200": "limit_used", "people_under_limit": "headroom",
-}
+# Site-derived ward tables name counts '<type>_people'; exports use the statistics' measure names
+# (one mapping, geo.sites.measures.MEASURE_COLUMNS) so geo.disclosure suppresses them and the rates
+# built from them.
+WARD_EXPORT_NAMES: dict[str, str] = {column: measure for measure, column in MEASURE_COLUMNS.items()}
 
 
 # ----------------------------------------------------------------------------- naming
@@ -181,7 +179,7 @@ class MapRequest:
         where = (f"{self.lad_name or self.lad_code} by ward" if self.level == "ward" and self.lad_code else
                  f"{self.lad_name or self.lad_code} in its region" if self.lad_code else
                  self.region or ", ".join(self.filters.regions or self.filters.nations) or "United Kingdom")
-        parts = [MEASURES[self.measure], views.quarter_label(self.period) if self.level == "lad"
+        parts = [MEASURES[self.measure], quarter_label(self.period) if self.level == "lad"
                  else "site records open today", where,
                  views.CLASS_METHODS[self.method].split(" (")[0].lower() + " classes"]
         if self.filters.accommodation_types:

@@ -19,13 +19,12 @@ import pandas as pd
 
 from geo import fair_share as fs
 from geo.render.classify import DIVERGING, NO_DATA, hex_to_rgba
+from geo.text import quarter_label
 from ui import layers as L
+from ui.state import SHARE_MEASURES
 
 UK_CHOICE = "UK: compare regions"
-MEASURES = {
-    "supported": "People supported (all accommodation)",
-    "dispersed": "People in dispersed accommodation",
-}
+MEASURES = SHARE_MEASURES  # one list, so a link's share= names what this page compares
 MEASURE_SHORT = {"supported": "people supported", "dispersed": "people in dispersed accommodation"}
 MOVEMENT_QUARTERS = (4, 8)
 CHART_MAX_ROWS = 40  # a ranked bar chart taller than this is unreadable: show the ends
@@ -33,6 +32,16 @@ PLANNING_AID = "This is a planning aid for a change plan, not a prediction."
 
 
 # ------------------------------------------------------------------------ choices
+
+
+def whole_people(values: pd.Series) -> pd.Series:
+    """People as whole numbers, halves rounded up (as geo.text.people writes them): the tables
+    never show 1,386.9 people. The page states the rounding (ROUNDING_NOTE)."""
+    return np.floor(pd.to_numeric(values, errors="coerce") + 0.5).astype("Int64")
+
+
+ROUNDING_NOTE = ("People are whole numbers: fair shares and differences are rounded to the nearest person; "
+                 "limits are rounded down to whole people, as the 1:200 check is.")
 
 
 def area_key(frame: pd.DataFrame) -> pd.Series:
@@ -65,12 +74,6 @@ def comparison_group(choice: str) -> str | None:
 
 def area_name(choice: str) -> str:
     return "the UK" if choice == UK_CHOICE else choice
-
-
-def quarter_label(period: pd.Timestamp | str) -> str:
-    """'30 Sep 2024'."""
-    ts = pd.Timestamp(period)
-    return f"{ts.day} {ts:%b %Y}"
 
 
 # --------------------------------------------------------------- classes and colours
@@ -216,8 +219,8 @@ def fair_share_display(summary: pd.DataFrame, measure: str) -> pd.DataFrame:
         "Authority": summary["lad_name"],
         "Status": summary["status"],
         people: summary[measure],
-        "Fair share (people)": summary["fair_share_people"].round(1),
-        "Difference from fair share (people)": summary["difference_people"].round(1),
+        "Fair share (people)": whole_people(summary["fair_share_people"]),
+        "Difference from fair share (people)": whole_people(summary["difference_people"]),
         "Times fair share": summary["ratio_to_fair"].round(2),
         "Class": summary["fair_class"],
         "Residents": summary["population"],
@@ -270,8 +273,8 @@ def ranked_difference_chart(summary: pd.DataFrame, measure: str, *,
             f"{left_out} authorit{'y' if left_out == 1 else 'ies'} with no population estimate "
             f"not shown.")
     data = data.assign(
-        difference=data["difference_people"].round(1),
-        fair=data["fair_share_people"].round(1),
+        difference=whole_people(data["difference_people"]),
+        fair=whole_people(data["fair_share_people"]),
         ratio=data["ratio_to_fair"].round(2),
         people=data[measure],
     )[["lad_name", "difference", "fair", "ratio", "people", "fair_class", "status"]]
@@ -358,10 +361,10 @@ def headroom_display(summary: pd.DataFrame) -> pd.DataFrame:
                               f"over 1:{limit}", f"within 1:{limit}"))
     out = pd.DataFrame({
         "Authority": summary["lad_name"],
-        "Headroom (people)": summary["headroom"].round(1),
+        "Headroom (people)": whole_people(summary["headroom"]),
         "Against the limit": state,
         "In dispersed accommodation": summary["dispersed"],
-        f"Limit (residents ÷ {limit})": summary["capacity_at_limit"].round(1),
+        f"Limit (residents ÷ {limit})": whole_people(summary["capacity_at_limit"]),
         "Residents": summary["population"],
         "One person per … residents": summary["residents_per_person"].round(0),
         "Taking part in dispersal": summary["participation"],
@@ -426,9 +429,9 @@ def movement_display(history: pd.DataFrame, period: pd.Timestamp, codes: Iterabl
                         "Times fair share now": moved["ratio_to_fair"].round(2)})
     for q in quarters:
         out[f"Change in times fair share, {q} quarters"] = moved[f"ratio_to_fair_change_{q}q"].round(2)
-    out["Headroom now"] = moved["headroom"].round(1)
+    out["Headroom now"] = whole_people(moved["headroom"])
     for q in quarters:
-        out[f"Change in headroom, {q} quarters"] = moved[f"headroom_change_{q}q"].round(1)
+        out[f"Change in headroom, {q} quarters"] = whole_people(moved[f"headroom_change_{q}q"])
     for q in quarters:
         out[f"Participation, {q} quarters"] = moved[f"participation_change_{q}q"].astype(object)
     first_change = f"Change in times fair share, {quarters[0]} quarters"
@@ -464,7 +467,7 @@ def allocation_display(result: fs.AllocationResult, area: pd.DataFrame) -> pd.Da
         if "supported" in now else np.nan,
         "In hotels now": t["lad_code"].map(now["hotel"]).to_numpy() if "hotel" in now else np.nan,
         "Residents": t["population"],
-        f"Limit (residents ÷ {result.limit_per})": t["capacity_at_limit"].round(1),
+        f"Limit (residents ÷ {result.limit_per})": whole_people(t["capacity_at_limit"]),
         "Note": t["reason"],
         "Code": t["lad_code"],
     })
@@ -572,27 +575,12 @@ def population_as_at(reg02: pd.DataFrame | None) -> str | None:
     return lad_population_label(source.population_vintage if source else None)
 
 
-def short_sources(provenance: dict, ids: Iterable[str]) -> str:
-    """'Sources: Home Office Asy_D11 (file.xlsx; release); …' — short enough to sit under a
-    figure, still naming each file and its release."""
-    parts = []
-    for sid in ids:
-        p = provenance.get(sid)
-        if p is None:
-            continue
-        name = p.title.split(":")[0].strip()
-        publisher = "ONS" if p.publisher == "Office for National Statistics" else p.publisher
-        parts.append(f"{publisher} {name} ({p.file_name}; {p.release})")
-    if not parts:
-        return ""
-    return ("Sources: " if len(parts) > 1 else "Source: ") + "; ".join(parts)
-
-
 def figure_caption(sources: str, period: pd.Timestamp, extra: str = "") -> str:
-    """'Sources: … People as at 30 Sep 2024.' plus any note about the figure."""
-    text = f"{sources}. People as at {quarter_label(period)}." if sources else \
-        f"People as at {quarter_label(period)}."
-    return f"{text} {extra}".strip()
+    """'Source: … People as at 30 September 2024.' plus any note about the figure.
+
+    ``sources`` is ``geo.text.source_line`` for the figure's files."""
+    line = f"People as at {quarter_label(period)}."
+    return f"{f'{sources}. ' if sources else ''}{line} {extra}".strip()
 
 
 def number_formats(frame: pd.DataFrame) -> dict[str, str]:

@@ -16,7 +16,9 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
+from geo import rules
 from geo.render.classify import OVER_THRESHOLD_OUTLINE, Classes, hex_to_rgba
+from geo import text
 from ui import site_layers as SL
 
 PRECISION = 1e-4  # degrees; ~11 m north-south, well under the boundaries' own generalisation
@@ -34,39 +36,26 @@ TOOLTIP_STYLE = {"backgroundColor": "#ffffff", "color": "#0b0c0c", "fontSize": "
 
 # --- formatting ---------------------------------------------------------------------------------
 
-def fmt_count(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
-        return "no estimate"
-    return f"{int(round(float(value))):,}"
-
-
-def fmt_rate(value: Any, digits: int = 2) -> str:
-    if value is None or pd.isna(value) or not math.isfinite(float(value)):
-        return "no estimate"
-    return f"{float(value):,.{digits}f}"
-
-
-def fmt_change(value: Any) -> str:
-    if value is None or pd.isna(value):
-        return "not available"
-    value = float(value)
-    return "no change" if value == 0 else f"{value:+,.0f}"
+def _rate(value: Any, digits: int = 2) -> str:
+    """geo.text.number for a rate; an infinite rate (no residents) has no estimate either."""
+    finite = value is not None and not pd.isna(value) and math.isfinite(float(value))
+    return text.number(value if finite else None, digits)
 
 
 def measure_text(measure: str, value: Any) -> str:
     """How one measure's value reads in a tooltip or a table."""
     if measure in ("per_1000",):
-        return fmt_rate(value, 2)
+        return _rate(value, 2)
     if measure == "limit_used":
-        return "no estimate" if pd.isna(value) else f"{float(value):.2f} of the limit"
-    return fmt_count(value)
+        return text.NO_ESTIMATE if pd.isna(value) else f"{text.number(value, 2)} of the limit"
+    return text.people(value)
 
 
 # --- geometry to GeoJSON ------------------------------------------------------------------------
 
 def _round_geoms(geoms: Sequence[Any], precision: float = PRECISION) -> list[dict[str, Any]]:
     arr = shapely.set_precision(np.asarray(geoms, dtype=object), precision)
-    return [json.loads(text) for text in shapely.to_geojson(arr)]
+    return [json.loads(item) for item in shapely.to_geojson(arr)]
 
 
 def geometry_index(layer, key: str, precision: float = PRECISION) -> dict[str, dict[str, Any]]:
@@ -107,12 +96,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def label_points(layer, key: str, codes: Iterable[str], text: pd.Series | dict[str, str]) -> list[dict[str, Any]]:
+def label_points(layer, key: str, codes: Iterable[str], labels: pd.Series | dict[str, str]) -> list[dict[str, Any]]:
     """One label position per area (a point inside it), for a TextLayer."""
     wanted = set(codes)
     rows = layer[layer[key].isin(wanted)]
     points = shapely.point_on_surface(rows.geometry.to_numpy())
-    lookup = dict(text)
+    lookup = dict(labels)
     return [{"position": [round(p.x, 4), round(p.y, 4)], "text": str(lookup.get(c, c))}
             for c, p in zip(rows[key], points)]
 
@@ -129,20 +118,26 @@ def lad_properties(table: pd.DataFrame, measure: str, classes: Classes) -> pd.Da
     label = {"per_1000": "Per 1,000 residents", "hotel": "In hotels", "dispersed": "In dispersed",
              "limit_used": "Against 1:200", "supported": "Supported"}.get(measure, measure)
     over = table["over_threshold"].astype("boolean").fillna(False).astype(bool)
+    # The status is judged on dispersed people of every support type (geo.measures.lad_table).
+    dispersed = table["dispersed_all"] if "dispersed_all" in table.columns else table["dispersed"]
+    capacity = rules.capacity(table["population"])
+    over_by = rules.over_by(dispersed, table["population"])
     limit = [("1:200: no population figure" if pd.isna(p) else
-              f"1:200: {v:.2f} of the limit, {'OVER' if o else 'within'}")
-             for v, p, o in zip(table["limit_used"], table["population"], over)]
+              "1:200: dispersed not published for this quarter" if pd.isna(v) else
+              f"1:200: {text.number(v, 2)} of the limit of {text.people(c)}, "
+              + (f"over by {text.people(b)}" if o else "within"))
+             for v, p, o, c, b in zip(table["limit_used"], table["population"], over, capacity, over_by)]
     return pd.DataFrame({
         "lad_code": table["lad_code"].to_numpy(),
         "name": table["lad_name"].to_numpy(),
         "fill": fill_colours(table[measure], classes),
         "over": over.to_numpy(),
         "t_measure": [f"{label}: {measure_text(measure, v)}" for v in table[measure]],
-        "t_supported": [f"Supported: {fmt_count(s)}" for s in table["supported"]],
-        "t_hotel": [f"In hotels: {fmt_count(v)}" for v in table["hotel"]],
-        "t_dispersed": [f"In dispersed: {fmt_count(v)}" for v in table["dispersed"]],
+        "t_supported": [f"Supported: {text.people(s)}" for s in table["supported"]],
+        "t_hotel": [f"In hotels: {text.people(v)}" for v in table["hotel"]],
+        "t_dispersed": [f"In dispersed: {text.people(v)}" for v in table["dispersed"]],
         "t_limit": limit,
-        "t_change": [f"Quarter change: {fmt_change(v)}" for v in table["supported_change_q"]],
+        "t_change": [f"Quarter change: {text.signed(v)}" for v in table["supported_change_q"]],
     })
 
 
@@ -281,10 +276,10 @@ def ward_properties(wards: pd.DataFrame, classes: Classes, value: str = "populat
         "over": (wards["over_threshold"].astype("boolean").fillna(False).astype(bool).to_numpy()
                  if "over_threshold" in wards.columns else np.zeros(len(wards), dtype=bool)),
         "l1": [f"{l}" for l in wards["lad_name"].fillna("council not known")],
-        "l2": [f"Residents: {fmt_count(p)}" for p in pop],
+        "l2": [f"Residents: {text.people(p)}" for p in pop],
         "l3": [("1:200 limit: no population estimate" if pd.isna(p)
-                else f"1:200 limit: {int(p // 200):,} people in dispersed accommodation") for p in pop],
-        "l4": ["" if value == "population" else f"{value_label}: {fmt_rate(v, 4)}" for v in values],
+                else f"1:200 limit: {text.people(rules.capacity(p))} people in dispersed accommodation") for p in pop],
+        "l4": ["" if value == "population" else f"{value_label}: {_rate(v, 4)}" for v in values],
     })
     for name, lines in (extra or {}).items():
         out[name] = list(lines)

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo import measures, series, wards
+from geo import measures, series, text, wards
 from geo.caveats import CAVEATS  # noqa: F401  (pages read shell.CAVEATS)
 from geo.errors import GeoError
 from geo.model import Model, load_model, web_layer
@@ -261,7 +261,7 @@ def period_control(model: Model, state: ViewState, where=None, label: str = "Qua
     key = bind("period", state.period if state.period in choices else choices[-1])
     if st.session_state[key] not in choices:
         st.session_state[key] = choices[-1]
-    value = where.select_slider(label, options=choices, key=key, format_func=views.quarter_label,
+    value = where.select_slider(label, options=choices, key=key, format_func=text.quarter_label,
                                 help="Quarter end of the Home Office figures; every quarter in the loaded file.")
     return replace(state, period=value)
 
@@ -332,7 +332,7 @@ def chrome(state: ViewState, leave_button: bool = True) -> None:
     out, since the sidebar toggle is hidden too)."""
     st.markdown(BASE_CSS, unsafe_allow_html=True)
     if state.present:
-        st.markdown(PRESENT_CSS, unsafe_allow_html=True)
+        st.html(PRESENT_CSS)
         if leave_button:
             st.button("Leave presentation mode", key="leave_present_top", on_click=set_view,
                       kwargs={"present": False})
@@ -340,22 +340,14 @@ def chrome(state: ViewState, leave_button: bool = True) -> None:
 
 # --- figures and footers ------------------------------------------------------------------------
 
-def as_at(period: Any) -> str:
-    return views.as_at_label(period)
-
-
-def release_line(model: Model, *ids: str) -> str:
-    return model.source_line(*ids)
-
-
 def footer(model: Model, ids: tuple[str, ...], period: Any | None, note: str | None = None) -> None:
     """The source line (files and releases) and the as-at date, at the foot of every page."""
-    lines = [release_line(model, *ids)]
+    lines = [text.source_line(model.provenance, ids)]
     if period is not None:
-        lines.append(f"Figures as at {as_at(period)} (quarter end).")
+        lines.append(f"Figures as at {text.quarter_label(period)} (quarter end).")
     if note:
         lines.append(note)
-    lines.append("Open Government Licence v3.0. Contains OS data © Crown copyright and database right.")
+    lines.append(text.LICENCE_LINE)
     st.markdown("<div class='aam-source'>" + "<br/>".join(lines) + "</div>", unsafe_allow_html=True)
 
 
@@ -366,7 +358,7 @@ def metric(col, label: str, value: str, change_q: float | None, change_y: float 
 
     Changes carry a sign and words; colour only repeats them.
     """
-    delta = None if change_q is None or pd.isna(change_q) else views.signed(change_q, digits)
+    delta = None if change_q is None or pd.isna(change_q) else text.signed(change_q, digits)
     colour = "inverse" if inverse and delta not in (None, "no change") else "off"  # "no change" is not bad news
     col.metric(label, value, delta=delta, delta_color=colour,
                delta_arrow="off" if delta in (None, "no change") else "auto",
@@ -375,7 +367,7 @@ def metric(col, label: str, value: str, change_q: float | None, change_y: float 
     if change_y is None or pd.isna(change_y):
         col.caption(f"No figure for a year earlier ({previous_y}) in this file.")
     else:
-        col.caption(f"**{views.signed(change_y, digits)}** on a year earlier ({previous_y})")
+        col.caption(f"**{text.signed(change_y, digits)}** on a year earlier ({previous_y})")
 
 
 # --- site records -------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import pandas as pd
 import pydeck as pdk
 
 from geo.render.classify import OVER_THRESHOLD_OUTLINE, hex_to_rgba
+from geo.text import number
 
 # Okabe & Ito (2008) colour-blind-safe categorical palette; the letter repeats the type in the key
 # and tooltips so colour is never the only cue.
@@ -122,11 +123,11 @@ def position_label(source: Any) -> str:
     return POSITION_SOURCES.get(_text(source), _text(source, "not recorded"))
 
 
-def per_200(ratio: Any) -> str:
-    """A dispersal ratio as people per 200 residents (1.00 = the limit), or 'no estimate'."""
-    if _missing(ratio) or not math.isfinite(float(ratio)):
+def per_200(limit_used: Any) -> str:
+    """Limit used (geo.rules.limit_used) as people per 200 residents (1.00 = the limit), or 'no estimate'."""
+    if _missing(limit_used) or not math.isfinite(float(limit_used)):
         return "no estimate"
-    return f"{float(ratio) * 200:.2f} per 200 residents"
+    return f"{number(limit_used, 2)} per 200 residents"
 
 
 # --- points ----------------------------------------------------------------------------------------
@@ -193,8 +194,8 @@ def over_threshold_points(acquisitions: pd.DataFrame) -> list[dict[str, Any]]:
     """Acquisitions in over-threshold areas as ring positions with the reason in the tooltip.
 
     ``acquisitions`` rows need longitude, latitude and the columns of
-    ``geo.sites.measures.acquisitions_over_threshold`` (acquired, ward_ratio, ward_over,
-    lad_ratio, lad_over, ward/lad dispersed_before); site columns (site_type, people...) are
+    ``geo.sites.measures.acquisitions_over_threshold`` (acquired, ward_limit_used, ward_over,
+    lad_limit_used, lad_over, ward/lad dispersed_before); site columns (site_type, people...) are
     used for the rest of the tooltip when present.
     """
     frame = _positions(pd.DataFrame(acquisitions))
@@ -203,10 +204,10 @@ def over_threshold_points(acquisitions: pd.DataFrame) -> list[dict[str, Any]]:
         when = _day(row.get("acquired"), "an unknown date")
         parts = []
         if _flag(row.get("ward_over")):
-            parts.append(f"ward already at {per_200(row.get('ward_ratio'))} "
+            parts.append(f"ward already at {per_200(row.get('ward_limit_used'))} "
                          f"({_count(row.get('ward_dispersed_before'), '0')} people in dispersed accommodation)")
         if _flag(row.get("lad_over")):
-            parts.append(f"authority already at {per_200(row.get('lad_ratio'))}")
+            parts.append(f"authority already at {per_200(row.get('lad_limit_used'))}")
         flag = f"Acquired {when} while over 1:200: " + "; ".join(parts) if parts else \
             f"Acquired {when}"
         row = dict(row)

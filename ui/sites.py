@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from geo.sites import measures
+from geo.text import number, people
 from geo.sites.importer import ImportResult, import_sites, rejections_csv
 from geo.sites.readers import read_table
 from geo.sites.sample import DEFAULT_LADS, totals_from_asy_d11, write_sample
@@ -363,9 +364,9 @@ def site_table(sites: pd.DataFrame) -> pd.DataFrame:
 
 WARD_TABLE_LABELS = {
     "ward_name": "Ward", "lad_name": "Authority", "status": "1:200 status",
-    "per_200": "Dispersed per 200 residents", "dispersed_people": "People in dispersed",
+    "limit_used": "Dispersed per 200 residents", "dispersed_people": "People in dispersed",
     "properties_acquired": "Properties acquired", "residents": "Residents", "hotel_people": "People in hotels",
-    "dispersed_sites": "Dispersed properties in use", "people_under_limit": "Room under the limit (people)",
+    "dispersed_sites": "Dispersed properties in use", "headroom": "Room under the limit (people)",
     "ward_code": "Ward code",
 }
 
@@ -394,12 +395,12 @@ def ward_measure_table(sites: pd.DataFrame, wards: pd.DataFrame, *, lads: Iterab
         counts = [c for c in table.columns if c.endswith("_sites") or c == "properties_acquired"]
         table = table[table[counts].sum(axis=1) > 0]
     table = table.assign(
-        per_200=table["dispersal_ratio"] * 200,
-        residents=[f"{int(p):,}" if pd.notna(p) else NO_ESTIMATE for p in table["population"]],
-        against_limit=[f"{r * 200:.2f} per 200 ({'over' if r > measures.THRESHOLD else 'within'})"
-                       if pd.notna(r) else NO_ESTIMATE for r in table["dispersal_ratio"]],
+        residents=[people(p) for p in table["population"]],
+        against_limit=[NO_ESTIMATE if pd.isna(over) else
+                       f"{number(used, 2)} per 200 ({'over' if over else 'within'})"
+                       for used, over in zip(table["limit_used"], table["over_threshold"])],
     )
-    table = table.sort_values(["per_200", "dispersed_people"], ascending=[False, False], na_position="last")
+    table = table.sort_values(["limit_used", "dispersed_people"], ascending=[False, False], na_position="last")
     return table.reset_index(drop=True)
 
 
@@ -484,11 +485,12 @@ def over_threshold_acquisitions(history: pd.DataFrame, wards: pd.DataFrame, *,
     the day before the acquisition, with ward populations from ``wards`` and authority
     populations from ``lad_population`` (else the sum of the wards). Adds the site's position
     and type from ``sites`` (the current records) for the map, ``level`` (ward, authority or
-    both) and the ratios as people per 200 residents. Acquisitions after ``as_at`` are left out.
+    both) and ``ward_limit_used``/``lad_limit_used`` (people per 200 residents). Acquisitions after ``as_at`` are left out.
     """
     if history.empty:
         return pd.DataFrame(columns=["reference", "acquired", "ward_code", "ward_name", "lad_code", "lad_name",
-                                     "ward_over", "lad_over", "level", "ward_per_200", "lad_per_200"])
+                                     "ward_over", "lad_over", "level", "ward_limit_used",
+                                     "lad_limit_used"])
     population = pd.DataFrame(wards.drop(columns="geometry", errors="ignore"))[["ward_code", "lad_code",
                                                                                  "population"]]
     table = measures.acquisitions_over_threshold(history, population, lad_population=lad_population)
@@ -499,8 +501,7 @@ def over_threshold_acquisitions(history: pd.DataFrame, wards: pd.DataFrame, *,
     lad_over = table["lad_over"].fillna(False).astype(bool)
     table = table.assign(
         level=np.select([ward_over & lad_over, ward_over, lad_over], ["ward and authority", "ward", "authority"],
-                        default=""),
-        ward_per_200=table["ward_ratio"] * 200, lad_per_200=table["lad_ratio"] * 200)
+                        default=""))
     if sites is not None and not pd.DataFrame(sites).empty:
         extra = [c for c in ("latitude", "longitude", "site_type", "name", "people", "bed_spaces", "status",
                              "position_source", "notes", "in_boundary") if c in sites.columns]
@@ -542,7 +543,7 @@ OVER_TABLE_LABELS = {
 
 
 def _per_200_text(values: pd.Series) -> list[str]:
-    return [f"{v:.2f} per 200" if pd.notna(v) else NO_ESTIMATE for v in values]
+    return [f"{number(v, 2)} per 200" if pd.notna(v) else NO_ESTIMATE for v in values]
 
 
 def over_threshold_display(table: pd.DataFrame) -> pd.DataFrame:
@@ -552,9 +553,9 @@ def over_threshold_display(table: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=list(OVER_TABLE_LABELS.values()))
     out = table.sort_values(["acquired", "reference"], ascending=[False, True]).copy()
     out["acquired"] = pd.to_datetime(out["acquired"]).dt.date
-    out["ward_then"] = _per_200_text(out["ward_per_200"])
-    out["lad_then"] = _per_200_text(out["lad_per_200"])
-    out["ward_residents"] = [f"{int(p):,}" if pd.notna(p) else NO_ESTIMATE for p in out["ward_population"]]
+    out["ward_then"] = _per_200_text(out["ward_limit_used"])
+    out["lad_then"] = _per_200_text(out["lad_limit_used"])
+    out["ward_residents"] = [people(p) for p in out["ward_population"]]
     cols = [c for c in OVER_TABLE_LABELS if c in out.columns]
     return out[cols].rename(columns=OVER_TABLE_LABELS).reset_index(drop=True)
 

@@ -23,6 +23,7 @@ status     ward finder: authority 1:200 status                    ``status=over,
 popmin     ward finder: fewest residents                          ``popmin=5000``
 popmax     ward finder: most residents                            ``popmax=20000``
 present    presentation mode                                      ``present=1``
+share      Fair share page: supported or dispersed                ``share=dispersed``
 =========  =====================================================  ===========================
 """
 from __future__ import annotations
@@ -34,6 +35,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from geo.text import quarter_label
 from geo.asylum_stats import DISPERSED, HOTEL, parse_period
 from geo.measures import Filters
 
@@ -56,6 +58,10 @@ SHORT_MEASURE_LABELS: dict[str, str] = {
 DEFAULT_MEASURE = "per_1000"
 CLASS_METHODS: dict[str, str] = {"quantiles": "Quantiles", "natural_breaks": "Natural breaks (Fisher-Jenks)"}
 DEFAULT_CLASSES = "quantiles"
+# What the Fair share page compares with residents (its own measures, not the map's).
+SHARE_MEASURES: dict[str, str] = {"supported": "People supported (all accommodation)",
+                                  "dispersed": "People in dispersed accommodation"}
+DEFAULT_SHARE = "supported"
 STATUSES: dict[str, str] = {"over": "over 1:200", "within": "within 1:200", "no-estimate": "no estimate"}
 
 # Short, stable codes for accommodation types in links; anything else gets a slug of its name.
@@ -88,6 +94,7 @@ class ViewState:
     popmin: int | None = None
     popmax: int | None = None
     present: bool = False
+    share: str = DEFAULT_SHARE  # Fair share page: key of SHARE_MEASURES
 
     def filters(self, geographic: bool = True) -> Filters:
         """The measures' Filters; geographic=False drops nation and region (single-area views)."""
@@ -102,12 +109,14 @@ PARAM: dict[str, str] = {
     "measure": "measure", "period": "period", "nations": "nation", "regions": "region",
     "accommodation": "acc", "support": "support", "classes": "classes", "lad": "lad", "ward": "ward",
     "status": "status", "popmin": "popmin", "popmax": "popmax", "present": "present",
+    "share": "share",
 }
 # Which fields each screen puts in its link (others keep their value in the session).
 PAGE_FIELDS: dict[str, tuple[str, ...]] = {
     "overview": ("measure", "period", "nations", "regions", "accommodation", "support", "classes", "present"),
     "council": ("lad", "period", "accommodation", "support", "measure", "present"),
     "ward": ("ward", "lad", "period", "status", "popmin", "popmax", "present"),
+    "fair-share": ("regions", "period", "share", "present"),
     "sources": (),
 }
 
@@ -270,6 +279,14 @@ def decode(params: Mapping[str, Any], *, periods: Sequence[pd.Timestamp] | None 
         problems.append("popmin is more than popmax, so the two were swapped")
         values["popmin"], values["popmax"] = values["popmax"], values["popmin"]
 
+    share = _last(params.get("share"))
+    if share is not None:
+        if share in SHARE_MEASURES:
+            values["share"] = share
+        else:
+            problems.append(f"share {share!r} is not one of {', '.join(SHARE_MEASURES)}, so people supported "
+                            "are compared")
+
     present = (_last(params.get("present")) or "").strip().lower()
     values["present"] = present in {"1", "true", "yes", "on"}
     return replace(ViewState(), **values), problems
@@ -282,31 +299,6 @@ def signature(params: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
 
 
 # --- labels -------------------------------------------------------------------------------------
-
-def quarter_label(period: Any) -> str:
-    """'Sep 2024' for the quarter ending 30 September 2024."""
-    return pd.Timestamp(period).strftime("%b %Y")
-
-
-def as_at_label(period: Any) -> str:
-    """'30 September 2024'."""
-    stamp = pd.Timestamp(period)
-    return f"{stamp.day} {stamp.strftime('%B %Y')}"
-
-
-def signed(value: float | None, digits: int = 0) -> str:
-    """'+1,234', '-56', '0' or 'not available'; the sign is written so colour is never needed."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "not available"
-    if round(value, digits) == 0:
-        return "no change"
-    return f"{value:+,.{digits}f}"
-
-
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
 
 def ward_label(name: str, lad_name: str | None, code: str) -> str:
     """'Ward name (Authority) code', the text the ward search matches as you type."""

@@ -19,14 +19,15 @@ from typing import Any, Callable, Sequence
 import matplotlib
 import pandas as pd
 
-from geo import disclosure
+from geo import disclosure, rules
 from geo.errors import GeoError
 from geo.exports import CAVEATS, source_rows
 from geo.fair_share import fair_shares, region_shares
-from geo.measures import CLUSTER_LIMIT, Filters, headline, lad_table, rank
+from geo.measures import Filters, headline, lad_table, rank
 from geo.model import Model
 from geo.render import marking as marking_rules
 from geo.render import static_map as sm
+from geo.text import number, quarter_label, rank_text, signed
 
 PAGE_MARGIN_MM = 14
 MAP_MEASURE = "per_1000"
@@ -71,22 +72,6 @@ def _styles() -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- small helpers
-
-def signed(value: float | None, decimals: int = 0) -> str:
-    """A change as '+171', '−94' or 'no change'; 'not available' when the series lacks it."""
-    if value is None or pd.isna(value):
-        return "not available"
-    if round(value, decimals) == 0:
-        return "no change"
-    text = f"{abs(value):,.{decimals}f}"
-    return f"+{text}" if value > 0 else f"\u2212{text}"
-
-
-def number(value: float | None, decimals: int = 0) -> str:
-    if value is None or pd.isna(value):
-        return "no estimate"
-    return f"{value:,.{decimals}f}"
-
 
 def period_phrase(period: pd.Timestamp) -> str:
     """'quarter ending 30 September 2024', for use mid-sentence."""
@@ -179,7 +164,7 @@ def _cover(model: Model, sel: Selection, made_on: date, marking: str, sections: 
     flow = [Spacer(1, 50), Paragraph("Asylum accommodation briefing", st["cover"]), Spacer(1, 10),
             Paragraph(sel.name, st["cover2"]), Paragraph(sm.period_text(sel.period), st["cover2"]),
             Spacer(1, 18),
-            Paragraph(f"Made on {sm.date_text(made_on)} from Home Office statistics ({release}).", st["body"]),
+            Paragraph(f"Made on {quarter_label(made_on)} from Home Office statistics ({release}).", st["body"]),
             Paragraph(f"<b>Marking: {marking}.</b> {marking_rules.HANDLING[marking]}", st["body"]),
             Spacer(1, 18), Paragraph("In this pack", st["h2"])]
     flow += [Paragraph(f"{i}. {title}", st["body"]) for i, title in enumerate(sections, start=1)]
@@ -194,7 +179,7 @@ def _map_page(model: Model, sel: Selection, st: dict[str, Any]) -> list[Any]:
     title = f"Where people are supported: {sel.area}"
     note = (f"{sm.MEASURES[MAP_MEASURE]}, {period_phrase(sel.period)}. Classes: "
             f"{content.classes.legend_title.lower()} of the areas shown. Hatched with a red outline: "
-            f"dispersed accommodation over the 1:{CLUSTER_LIMIT} limit.")
+            f"dispersed accommodation over the {rules.LIMIT_NAME} limit.")
     return [Paragraph(title, st["h1"]), Paragraph(note, st["small"]), _map_image(content, 10.3, 5.75)]
 
 
@@ -215,8 +200,6 @@ def headline_rows(model: Model, sel: Selection) -> list[list[str]]:
     """Measure, value, change on the quarter and on the year, for the authority."""
     table = lad_table(model, sel.period)
     row = table.loc[table["lad_code"] == sel.lad_code].iloc[0]
-    region_rank = rank(table, sel.lad_code, "per_1000", within="region")  # tied places read '=22nd of 27'
-    uk_rank = rank(table, sel.lad_code, "per_1000")
     pop = row["population"]
     before_q = row["supported"] - row["supported_change_q"] if pd.notna(row["supported_change_q"]) else None
     return [
@@ -232,15 +215,14 @@ def headline_rows(model: Model, sel: Selection) -> list[list[str]]:
          else "not available",
          signed(row["supported_change_y"] / pop * 1000, 2) if pd.notna(pop) and pd.notna(row["supported_change_y"])
          else "not available"],
-        [f"Dispersal against 1:{CLUSTER_LIMIT} (1.00 = at the limit)", number(row["limit_used"], 2),
-         signed(row["dispersed_change_q"] / (pop / CLUSTER_LIMIT), 2) if pd.notna(pop)
-         and pd.notna(row["dispersed_change_q"]) else "not available",
-         signed(row["dispersed_change_y"] / (pop / CLUSTER_LIMIT), 2) if pd.notna(pop)
-         and pd.notna(row["dispersed_change_y"]) else "not available"],
-        ["Places under the limit (headroom)", number(row["headroom"]), "", ""],
+        [f"Dispersal against {rules.LIMIT_NAME} (1.00 = at the limit)", number(row["limit_used"], 2),
+         signed(rules.limit_used(row["dispersed_change_q"], pop), 2),
+         signed(rules.limit_used(row["dispersed_change_y"], pop), 2)],
+        ["Places under the limit (headroom)", number(rules.headroom(row["dispersed"], pop)), "", ""],
         ["Residents (population estimate)", number(pop), "", ""],
-        [f"Rank per 1,000 in {row['region']}", region_rank.text, "", ""],
-        ["Rank per 1,000 in the UK", uk_rank.text, "", ""],
+        [f"Rank per 1,000 in {row['region']}", rank_text(*rank(table, sel.lad_code, "per_1000", within="region")),
+         "", ""],
+        ["Rank per 1,000 in the UK", rank_text(*rank(table, sel.lad_code, "per_1000")), "", ""],
         [f"Share of {row['region']}'s supported people", percent(row["share_of_region"]), "", ""],
     ]
 
@@ -265,8 +247,8 @@ def _council_page(model: Model, sel: Selection, ward_measures: pd.DataFrame | No
     where = "by ward (from site records)" if ward_measures is not None else "and its neighbours"
     right = [Paragraph("Headline figures", st["h2"]), figures, Spacer(1, 6),
              Paragraph(f"Changes compare with the quarters ending "
-                       f"{sm.date_text((sel.period - pd.offsets.QuarterEnd(1)).date())} and "
-                       f"{sm.date_text((sel.period - pd.offsets.QuarterEnd(4)).date())}.", st["small"])]
+                       f"{quarter_label((sel.period - pd.offsets.QuarterEnd(1)).date())} and "
+                       f"{quarter_label((sel.period - pd.offsets.QuarterEnd(4)).date())}.", st["small"])]
     if ward_measures is None:
         right.append(Paragraph(WARD_NEEDS_SITES, st["small"]))
     layout = Table([[_map_image(content, 5.4, 5.5, ranking=False), right]],
@@ -274,7 +256,7 @@ def _council_page(model: Model, sel: Selection, ward_measures: pd.DataFrame | No
     layout.setStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
     when = sm.period_text(sel.period)
     if ward_measures is not None:
-        when = (f"Map: site records open on {sm.date_text(made_on)}. Headline figures: Home Office "
+        when = (f"Map: site records open on {quarter_label(made_on)}. Headline figures: Home Office "
                 f"statistics, {period_phrase(sel.period)}.")
     return [Paragraph(f"{sel.lad_name}: {sm.MEASURES[COUNCIL_MEASURE].lower()}, {where}", st["h1"]),
             Paragraph(when, st["small"]), layout]
@@ -299,11 +281,11 @@ def _threshold_rows(frame: pd.DataFrame, name_cols: Sequence[str], hidden: pd.Da
     for i, r in frame.iterrows():
         dispersed = "[c]" if hidden is not None and "dispersed" in hidden and hidden.at[i, "dispersed"] \
             else number(r["dispersed"])
+        headroom = rules.headroom(r["dispersed"], r["population"])  # negative: over by that many
         gives_back = dispersed == "[c]"  # issue 13: limit used and over by would give the hidden count back
         rows.append([*(str(r[c]) for c in name_cols), number(r["population"]), dispersed,
-                     number(r["population"] / CLUSTER_LIMIT), "[c]" if gives_back else number(r["limit_used"], 2),
-                     "[c]" if gives_back else
-                     (number(-r["headroom"]) if r["headroom"] < 0 else number(r["headroom"]))])
+                     number(rules.capacity(r["population"])), "[c]" if gives_back else number(r["limit_used"], 2),
+                     "[c]" if gives_back else number(abs(headroom))])
     return rows
 
 
@@ -318,12 +300,12 @@ def _over_page(model: Model, sel: Selection, ward_measures: pd.DataFrame | None,
     near = near.sort_values("limit_used", ascending=False)
     uk_over = headline(model, sel.period)["over"].value
     widths = [2.2 * inch, 1.7 * inch, 1.05 * inch, 1.0 * inch, 1.15 * inch, 0.95 * inch, 1.3 * inch]
-    head = ["Authority", "Region", "Residents", "Dispersed", f"Limit (1:{CLUSTER_LIMIT})", "Limit used"]
-    flow = [Paragraph(f"Over the 1:{CLUSTER_LIMIT} cluster limit: {sel.area}", st["h1"]),
+    head = ["Authority", "Region", "Residents", "Dispersed", f"Limit ({rules.LIMIT_NAME})", "Limit used"]
+    flow = [Paragraph(f"Over the {rules.LIMIT_NAME} cluster limit: {sel.area}", st["h1"]),
             Paragraph(f"{_count_phrase(len(over))} in {sel.area} "
                       f"{'is' if len(over) <= 1 else 'are'} over the limit in the "
                       f"{period_phrase(sel.period)} ({uk_over} across the UK). The limit is "
-                      f"residents ÷ {CLUSTER_LIMIT}; 'limit used' 1.00 means exactly at it.", st["body"])]
+                      f"residents ÷ {rules.CLUSTER_LIMIT}, in whole people; 'limit used' 1.00 means exactly at it.", st["body"])]
     if len(over):
         flow.append(_table([head + ["Over by"]] + _threshold_rows(over, ["lad_name", "region"]), widths))
     flow.append(Paragraph(f"Close to the limit ({NEAR_LIMIT:.0%} or more of it used)", st["h2"]))
@@ -395,7 +377,7 @@ def hotel_rows(model: Model, sites: pd.DataFrame, sel: Selection) -> tuple[list[
         start = end - pd.offsets.QuarterEnd(1)
         def within(series: pd.Series) -> int:
             return int(((series > start) & (series <= end)).sum())
-        changes.append([sm.date_text(end.date()), str(within(opened)), str(within(closed)), str(within(acquired))])
+        changes.append([quarter_label(end.date()), str(within(opened)), str(within(closed)), str(within(acquired))])
     return by_status, changes
 
 
@@ -411,7 +393,7 @@ def _hotel_page(model: Model, sel: Selection, sites: pd.DataFrame, st: dict[str,
     return [Paragraph(f"Hotel use and acquisitions: {sel.lad_name or sel.area}", st["h1"]),
             Paragraph(f"From the site records loaded. For comparison, Home Office statistics count "
                       f"{published:,} people in contingency hotels here at "
-                      f"{sm.date_text(sel.period.date())}.", st["body"]),
+                      f"{quarter_label(sel.period.date())}.", st["body"]),
             Paragraph("Hotels by status", st["h2"]),
             _table(by_status, [2.2 * inch, 1.1 * inch, 1.2 * inch, 1.1 * inch]),
             Paragraph("Openings, closures and acquisitions in the last four quarters", st["h2"]),
@@ -502,7 +484,7 @@ def _page_decorator(marking: str, selection: str, made_on: date) -> Callable[[An
         canvas.setFillColor(colors.HexColor("#333333"))
         canvas.setFont(regular, 7.5)
         canvas.drawString(doc.leftMargin, band + 6, f"Asylum accommodation briefing: {selection}. "
-                                                    f"Made on {sm.date_text(made_on)}.")
+                                                    f"Made on {quarter_label(made_on)}.")
         canvas.drawRightString(width - doc.rightMargin, band + 6, f"Page {doc.page}")
         canvas.restoreState()
 

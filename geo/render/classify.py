@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from geo import rules
 from geo.render.breaks import fisher_jenks_bins, quantile_bins
 
 # ColorBrewer / viridis-derived sequential ramps that stay distinct for common colour-vision
@@ -22,8 +23,8 @@ OVER_THRESHOLD_OUTLINE = "#d7191c"
 METHODS = {"quantiles": "Quantiles", "natural_breaks": "Natural breaks (Fisher-Jenks)",
            "limit_quarters": "Fixed: quarters of the 1:200 limit"}
 # Measures read against the 1:200 limit get fixed classes, so "over the limit" is always its own
-# class whatever the spread of the data: the limit itself (1.0 of the limit, or 1/200 per resident).
-LIMIT_MEASURES = {"limit_used": 1.0, "dispersal_ratio": 1 / 200}
+# class whatever the spread of the data: the limit itself (1.0 of the limit, or rules.LIMIT_RATIO per resident).
+LIMIT_MEASURES = {"limit_used": 1.0, "dispersal_ratio": rules.LIMIT_RATIO}
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,16 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
-from geo.errors import DataError, GeoError
+from geo import rules
 from geo.asylum_stats import HOTEL
-from geo.measures import CLUSTER_LIMIT, MEASURES, Filters, first_published, lad_table, published
+from geo.errors import DataError, GeoError
+from geo.measures import MEASURES, Filters, first_published, lad_table, published
 from geo.model import Model
 from geo.render import marking as marking_rules
 from geo.render.classify import NO_DATA, OVER_THRESHOLD_OUTLINE, Classes, classify
+from geo.sites import measures as site_measures
+from geo.text import number, quarter_label, source_line
+from geo.sites.measures import MEASURE_COLUMNS
 
 BNG = "EPSG:27700"
 LEVELS = ("lad", "ward")
@@ -56,8 +60,8 @@ RC = {
     "hatch.linewidth": 0.8,
     "axes.unicode_minus": False,
 }
-# Ward measures: the count columns a site-derived ward table may hold.
-WARD_COUNTS = ("supported", "dispersed", "hotel", "initial", "other_contingency")
+# Ward measures: the count columns a site-derived ward table may hold (statistics' names).
+WARD_COUNTS = tuple(MEASURE_COLUMNS)
 
 
 # ----------------------------------------------------------------------------- validation
@@ -124,21 +128,11 @@ def check_period(model: Model, period: str | date | pd.Timestamp | None) -> pd.T
 
 def format_value(measure: str, value: float | None) -> str:
     """How a figure reads on a map label and in the briefing."""
-    if value is None or pd.isna(value):
-        return "no estimate"
-    if measure == "per_1000":
-        return f"{value:,.1f}"
-    if measure == "limit_used":
-        return f"{value:,.2f}"
-    return f"{value:,.0f}"
+    return number(value, {"per_1000": 1, "limit_used": 2}.get(measure, 0))
 
 
 def period_text(period: pd.Timestamp) -> str:
-    return f"Quarter ending {period.day} {period:%B %Y}"
-
-
-def date_text(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
+    return f"Quarter ending {quarter_label(period)}"
 
 
 def os_notice(model: Model) -> str:
@@ -149,14 +143,9 @@ def os_notice(model: Model) -> str:
 
 
 def source_text(model: Model, ids: Iterable[str], extra: Sequence[str] = ()) -> str:
-    """One paragraph naming publisher, title, release and file of each source, plus the licence."""
-    parts = []
-    for sid in ids:
-        p = model.provenance.get(sid)
-        if p is not None:
-            parts.append(f"{p.publisher}, {p.title} ({p.release}; {p.file_name})")
-    parts.extend(extra)
-    return ("Sources: " + "; ".join(parts) + ". Open Government Licence v3.0. " + os_notice(model) + ".")
+    """geo.text.source_line for the map's sources, any extra lines, then the licence and OS notice."""
+    parts = [line for line in (source_line(model.provenance, ids), *extra) if line]
+    return "; ".join(parts) + ". Open Government Licence v3.0. " + os_notice(model) + "."
 
 
 def map_sources(level: str, site_derived: bool) -> list[str]:
@@ -186,34 +175,17 @@ def ward_measures_from_sites(model: Model, sites: pd.DataFrame, as_at: date | No
     """People per ward from site records, as the screen computes them (geo.sites.measures).
 
     as_at is the day sites must be open on; callers pass the 'made on' date so the same inputs
-    always give the same output. Without geo.sites.measures, open sites are summed by type.
+    always give the same output.
     """
-    frame = sites_with_wards(model, sites)
-    try:
-        from geo.sites.measures import ward_measures
-    except ImportError:
-        ward_measures = None
-    if ward_measures is not None:
-        return ward_measures(frame, model.wards, as_at=as_at)
-    open_now = frame[frame["status"].fillna("open").astype(str).str.lower() == "open"]
-    people = pd.to_numeric(open_now.get("people"), errors="coerce").fillna(0)
-    table = (pd.DataFrame({"ward_code": open_now["ward_code"], "kind": open_now["site_type"].astype(str),
-                           "people": people})
-             .dropna(subset=["ward_code"])
-             .pivot_table(index="ward_code", columns="kind", values="people", aggfunc="sum", fill_value=0))
-    for col in WARD_COUNTS[1:]:
-        if col not in table.columns:
-            table[col] = 0
-    table["supported"] = table[list(WARD_COUNTS[1:])].sum(axis=1)
-    return table[list(WARD_COUNTS)].astype("int64").reset_index()
+    return site_measures.ward_measures(sites_with_wards(model, sites), model.wards, as_at=as_at)
 
 
 def _normalise_ward_measures(frame: pd.DataFrame) -> pd.DataFrame:
     """geo.sites.measures names counts '<type>_people'; the maps use the statistics' names."""
     out = pd.DataFrame(frame).copy()
     for col in WARD_COUNTS[1:]:
-        if col not in out.columns and f"{col}_people" in out.columns:
-            out[col] = out[f"{col}_people"]
+        if col not in out.columns and MEASURE_COLUMNS[col] in out.columns:
+            out[col] = out[MEASURE_COLUMNS[col]]
     if "supported" not in out.columns:
         present = [c for c in WARD_COUNTS[1:] if c in out.columns]
         if present:
@@ -236,9 +208,9 @@ def ward_table(model: Model, ward_measures: pd.DataFrame) -> pd.DataFrame:
     if "supported" in table.columns:
         table["per_1000"] = table["supported"] / pop * 1000
     if "dispersed" in table.columns:
-        table["limit_used"] = table["dispersed"] / (pop / CLUSTER_LIMIT)
-        table["headroom"] = pop / CLUSTER_LIMIT - table["dispersed"]
-        table["over_threshold"] = (table["dispersed"] > pop / CLUSTER_LIMIT).where(pop.notna())
+        table["limit_used"] = rules.limit_used(table["dispersed"], pop)
+        table["headroom"] = rules.headroom(table["dispersed"], pop)
+        table["over_threshold"] = rules.over_threshold(table["dispersed"], pop)
     return table
 
 
@@ -482,7 +454,7 @@ def draw_labels(ax: Axes, content: MapContent, *, x_in: float, fontsize: float =
         value = "[c]" if row["suppressed"] else format_value(content.measure, row["value"])
         over = bool(pd.notna(row["over"]) and row["over"])
         if over:
-            value += f"  · over 1:{CLUSTER_LIMIT}"
+            value += f"  · over {rules.LIMIT_NAME}"
         ax.plot([point.x], [point.y], marker="o", markersize=3.2, color="black", zorder=7,
                 markeredgecolor="white", markeredgewidth=0.6)
         ax.annotate(f"{textwrap.shorten(str(row['name']), 24, placeholder='…')}\n{value}",
@@ -546,7 +518,7 @@ def legend_handles(content: MapContent, *, print_safe: bool = False) -> list[Pat
     unit = "authority" if content.level == "lad" else "ward"
     handles.append(Patch(facecolor="white", edgecolor=OVER_THRESHOLD_OUTLINE, linewidth=1.6,
                          hatch="////" if print_safe else None,
-                         label=f"Over the 1:{CLUSTER_LIMIT} limit ({content.over_count} "
+                         label=f"Over the {rules.LIMIT_NAME} limit ({content.over_count} "
                                f"{unit if content.over_count == 1 else PLURAL[unit]})"))
     if content.focus is not None:
         handles.append(Patch(facecolor="white", edgecolor="black", linewidth=1.8, label="Selected authority"))
@@ -606,7 +578,7 @@ def _banner(fig: Figure, marking: str, top: bool, height_in: float = 0.3) -> Non
 def _title_lines(content: MapContent, made_on: date) -> tuple[str, str]:
     title = MEASURES[content.measure]
     if content.site_derived:  # ward figures come from site records on the day made, not the quarter
-        return title, f"{content.area_label}  ·  site records open on {date_text(made_on)}"
+        return title, f"{content.area_label}  ·  site records open on {quarter_label(made_on)}"
     subtitle = f"{period_text(content.period)}  ·  {content.area_label}"
     return title, subtitle + (f"  ·  {content.note}" if content.note else "")
 
@@ -620,7 +592,7 @@ def _footer(fig: Figure, model: Model, content: MapContent, made_on: date, marki
     text = source_text(model, map_sources(content.level, content.site_derived), extra)
     chars = int((w - 0.6) * 72 / (fontsize * 0.55))
     lines = textwrap.wrap(text, chars)
-    lines.append(f"Made on {date_text(made_on)} with the {APP_NAME}. Figures are provisional. "
+    lines.append(f"Made on {quarter_label(made_on)} with the {APP_NAME}. Figures are provisional. "
                  f"{marking_rules.HANDLING[marking]}")
     line_h = fontsize * 1.35 / 72
     base = 0.3 + 0.08

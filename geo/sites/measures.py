@@ -10,6 +10,10 @@ history, not against today's figures.
 A site counts as occupied on a day when its status is open (or closed with a later closing
 date), it had started (opened, else acquired, else first seen in an import) and had not
 closed. Planned sites never count.
+
+The limit, its rounding and the status words are ``geo.rules``; this module only counts people.
+Counts of people from site records are ``<type>_people`` (``dispersed_people``); ``MEASURE_COLUMNS``
+names the statistics' measure each one answers, for maps and exports.
 """
 from __future__ import annotations
 
@@ -18,10 +22,14 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-THRESHOLD = 1 / 200
-NO_ESTIMATE = "no estimate"
-OVER = "over 1:200"
-WITHIN = "within 1:200"
+from geo import rules
+
+NO_ESTIMATE = rules.NO_ESTIMATE
+OVER = rules.OVER
+WITHIN = rules.WITHIN
+# The statistics' measure (geo.measures.MEASURES) each site-derived ward column answers.
+MEASURE_COLUMNS = {"supported": "supported_people", "dispersed": "dispersed_people", "hotel": "hotel_people",
+                   "initial": "initial_people", "other_contingency": "other_contingency_people"}
 AREA_KEYS = {"ward": ["ward_code", "ward_name", "lad_code", "lad_name"], "lad": ["lad_code", "lad_name"]}
 
 
@@ -49,15 +57,17 @@ def occupied(sites: pd.DataFrame, day: date | str | pd.Timestamp | pd.Series | N
     return (live & started & not_closed).fillna(False).astype(bool)
 
 
-def _ratio_columns(table: pd.DataFrame, people: str, threshold: float) -> pd.DataFrame:
+def _ratio_columns(table: pd.DataFrame, people: str) -> pd.DataFrame:
+    """The 1:200 columns, all from geo.rules: ratio per resident, limit used, status, headroom."""
     pop = pd.to_numeric(table["population"], errors="coerce").astype("float64")
     pop = pop.where(pop > 0)
+    dispersed = table[people].astype("float64")
     table["population"] = pop
-    table["dispersal_ratio"] = table[people].astype("float64") / pop
-    over = table["dispersal_ratio"] > threshold
-    table["over_threshold"] = over.astype("boolean").where(pop.notna(), pd.NA)
-    table["status"] = np.where(pop.isna(), NO_ESTIMATE, np.where(over, OVER, WITHIN))
-    table["people_under_limit"] = (pop * threshold - table[people]).where(pop.notna())
+    table["dispersal_ratio"] = dispersed / pop
+    table["limit_used"] = rules.limit_used(dispersed, pop)
+    table["over_threshold"] = rules.over_threshold(dispersed, pop)
+    table["status"] = rules.status(dispersed, pop)
+    table["headroom"] = rules.headroom(dispersed, pop)
     return table
 
 
@@ -82,7 +92,7 @@ def _site_counts(sites: pd.DataFrame, keys: list[str], day: pd.Timestamp,
 
 def ward_measures(sites: pd.DataFrame, wards: pd.DataFrame, population: pd.DataFrame | None = None, *,
                   as_at: date | None = None, acquired_from: date | None = None,
-                  acquired_to: date | None = None, threshold: float = THRESHOLD) -> pd.DataFrame:
+                  acquired_to: date | None = None) -> pd.DataFrame:
     """One row per ward: people and sites by type, acquisitions, population, ratio and 1:200 status.
 
     ``wards`` has ward_code, ward_name, lad_code, lad_name (extra columns, geometry, ignored);
@@ -103,11 +113,10 @@ def ward_measures(sites: pd.DataFrame, wards: pd.DataFrame, population: pd.DataF
     table = base.merge(counts, left_on="ward_code", right_index=True, how="left")
     count_cols = list(counts.columns)
     table[count_cols] = table[count_cols].fillna(0).astype("int64")
-    return _ratio_columns(table, "dispersed_people", threshold).reset_index(drop=True)
+    return _ratio_columns(table, "dispersed_people").reset_index(drop=True)
 
 
-def lad_measures(ward_table: pd.DataFrame, lad_population: pd.DataFrame | None = None, *,
-                 threshold: float = THRESHOLD) -> pd.DataFrame:
+def lad_measures(ward_table: pd.DataFrame, lad_population: pd.DataFrame | None = None) -> pd.DataFrame:
     """Authority totals from ``ward_measures``; population from ``lad_population`` (lad_code,
     population) if given, else the sum of its wards' estimates (NaN if none has one)."""
     counts = [c for c in ward_table.columns if c.endswith(("_sites", "_people", "_without_count"))
@@ -122,7 +131,7 @@ def lad_measures(ward_table: pd.DataFrame, lad_population: pd.DataFrame | None =
                             on="lad_code", how="left")
     else:
         table["population"] = grouped["population"].sum(min_count=1).to_numpy()
-    return _ratio_columns(table, "dispersed_people", threshold)
+    return _ratio_columns(table, "dispersed_people")
 
 
 def acquisitions_by_month(sites: pd.DataFrame, level: str = "lad", *, start: date | None = None,
@@ -173,7 +182,7 @@ _HISTORY_COLUMNS = ("version_id", "reference", "site_type", "status", "opened", 
 
 def acquisitions_over_threshold(history: pd.DataFrame, population: pd.DataFrame | None = None, *,
                                 lad_population: pd.DataFrame | None = None,
-                                threshold: float = THRESHOLD, include_all: bool = False) -> pd.DataFrame:
+                                include_all: bool = False) -> pd.DataFrame:
     """Dispersed properties acquired while their ward or authority was already over 1:200.
 
     ``history`` is ``SiteStore.site_history()`` (every version). For each acquisition on day A
@@ -230,8 +239,10 @@ def acquisitions_over_threshold(history: pd.DataFrame, population: pd.DataFrame 
         pop = pd.to_numeric(acq[f"{level}_population"], errors="coerce").astype("float64")
         pop = pop.where(pop > 0)
         acq[f"{level}_population"] = pop
-        acq[f"{level}_ratio"] = acq[f"{level}_dispersed_before"] / pop
-        acq[f"{level}_over"] = (acq[f"{level}_ratio"] > threshold).astype("boolean").where(pop.notna(), pd.NA)
+        before = acq[f"{level}_dispersed_before"]
+        acq[f"{level}_ratio"] = before / pop
+        acq[f"{level}_limit_used"] = rules.limit_used(before, pop)
+        acq[f"{level}_over"] = rules.over_threshold(before, pop)
     flagged = acq["ward_over"].fillna(False).astype(bool) | acq["lad_over"].fillna(False).astype(bool)
     acq["over_threshold_at_acquisition"] = flagged
     out = acq if include_all else acq[flagged]
