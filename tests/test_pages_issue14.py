@@ -51,3 +51,20 @@ def test_overview_over_count_ignores_the_support_filter(model):
     at = run_app(period="2024-09-30", support="s4")
     assert _metrics(at)["Councils over 1:200"][0] == everyone != "0"
     assert any("not the status" in c.value for c in at.caption)
+
+
+def test_fair_share_tables_show_whole_people_and_say_so(model):
+    """Finding: the fair-share table showed fractions of people (1,386.9)."""
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "pages" / "fair_share.py"), default_timeout=300).run()
+    assert not at.exception, [e.message for e in at.exception]
+    people = [c for df in at.dataframe for c in df.value.columns if "(people)" in c or c.startswith("Limit")]
+    assert people
+    for df in at.dataframe:
+        for col in [c for c in df.value.columns if "(people)" in c or c.startswith("Limit")]:
+            values = pd.to_numeric(df.value[col], errors="coerce").dropna()
+            assert (values == values.round(0)).all(), col
+    assert any("People are whole numbers" in c.value for c in at.caption)

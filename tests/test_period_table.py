@@ -195,10 +195,13 @@ def test_population_is_dated_by_its_own_vintage_not_the_reg02_quarter(model):
 
 
 def test_fair_share_page_dates_residents_by_their_vintage(model):
-    """Finding: the fair-share page said residents 'as at 31 Dec 2025' and not that one population serves every quarter."""
-    from apptest import run_app
+    """Finding: the fair-share page said residents "as at 31 Dec 2025", not their own vintage."""
+    from streamlit.testing.v1 import AppTest
 
-    at = run_app("pages/fair_share.py")
+    from conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "pages" / "fair_share.py"), default_timeout=300).run()
+    assert not at.exception, [e.message for e in at.exception]
     words = " ".join(m.value for m in at.markdown)
     assert model.population_label() in words
     assert "every quarter" in words
