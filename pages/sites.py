@@ -527,7 +527,7 @@ with tabs[5]:
     if last is not None:
         st.markdown("### Last import")
         kind, sentence = SV.import_message(last)
-        getattr(st, kind)(sentence)
+        getattr(st, kind)(markdown_text(sentence))  # the file name is the uploader's text
         if SV.is_illustrative(last.file_name):
             st.caption(f"{SV.ILLUSTRATIVE_LABEL}: this batch is the generated sample.")
         r1, r2, r3 = st.columns(3)

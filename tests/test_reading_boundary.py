@@ -89,6 +89,7 @@ def test_streamlit_config_hides_details_and_caps_uploads() -> None:
 
     config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text())
     assert config["client"]["showErrorDetails"] in ("none", False)
+    assert config["client"]["disableDataExport"] is True  # no toolbar download of an unsafe, unsuppressed table
     assert config["server"]["maxUploadSize"] * reading.MB == reading.max_bytes(reading.SITE)
 
 
