@@ -61,6 +61,7 @@ pages = [p for p in (
     _page("ward", "Ward view", ":material/holiday_village:", "ward"),
     _page("fair_share", "Fair share", ":material/balance:", "fair-share"),
     _page("sites", "Sites", ":material/pin_drop:", "sites"),
+    _page("check", "Check a property", ":material/rule:", "check") if member.may(auth.Action.VIEW_SITES) else None,
     _page("sources", "Sources", ":material/description:", "sources"),
     _page("admin", "Admin", ":material/admin_panel_settings:", "admin") if admin else None,
     _page("audit", "Audit log", ":material/policy:", "audit") if admin else None,
