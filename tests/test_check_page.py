@@ -61,3 +61,10 @@ def test_register_tab_marks_overdue(model, db) -> None:
     reg.add(answer, organisation="local", entered_by="officer", received=date(2025, 1, 2), deadline=date(2025, 1, 9))
     at = _page()
     assert any("1 proposal is overdue" in w.value for w in at.warning)
+
+
+def test_the_check_page_is_in_the_app_menu(model, db) -> None:
+    from apptest import run_app
+
+    at = run_app("pages/check.py")
+    assert [t.value for t in at.title][:1] == ["Check a proposed property"]
