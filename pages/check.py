@@ -19,6 +19,7 @@ import streamlit as st  # noqa: E402
 
 from geo import text  # noqa: E402
 from geo.access.imports import discard  # noqa: E402
+from geo.access.manage import check_lookup_url, postcode_lookup  # noqa: E402
 from geo.access.members import Action, require  # noqa: E402
 from geo.check import actions  # noqa: E402
 from geo.check.evaluate import DECISIONS  # noqa: E402
@@ -59,9 +60,15 @@ st.caption(f"Signed in as {member.email} ({organisation}). {len(sites):,} site r
            f"Council figures {text.as_at(ctx.period)}.")
 
 with st.sidebar.expander("Postcodes", expanded=False):
-    nspl = st.text_input("ONS postcode directory (NSPL/ONSPD CSV) on this machine", key="check_nspl")
-    online = st.text_input("Online lookup (only if addresses may leave this machine)", key="check_online")
-geocoder = make_geocoder(nspl or None, online or None)
+    nspl = st.text_input("ONS postcode directory (NSPL/ONSPD CSV): its path on the server", key="check_nspl")
+    lookup = postcode_lookup(db, "https://api.postcodes.io")  # an admin setting, as on the Sites page
+    online = st.checkbox(f"Allow online postcode lookup at {lookup}", value=False, key="check_online",
+                         help="Off by default: postcodes are sent to this service. Admins set its address.")
+try:
+    geocoder = make_geocoder(nspl or None, check_lookup_url(lookup) if online else None)
+except GeoError as exc:
+    st.sidebar.error(str(exc))
+    geocoder = make_geocoder(nspl or None, None)
 
 single_tab, list_tab, register_tab, rules_tab = st.tabs(
     ["One property", "A provider's list", "Register", "Rules"])
