@@ -25,7 +25,7 @@ from geo.errors import DataError
 from geo.sites import readers
 from geo.sites.schema import ROW
 
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 100_000
 
 
 class _Fallback(Exception):

@@ -18,7 +18,7 @@ from geo.errors import DataError
 WARD_COLUMNS = ("ward_code", "ward_name", "lad_code", "lad_name")
 JOIN_COLUMNS = (*WARD_COLUMNS, "in_boundary")
 WGS84 = "EPSG:4326"
-TREE_BELOW = 8  # positions per ward under which one STRtree query beats testing ward by ward
+TREE_BELOW = 2  # positions per ward under which one STRtree query beats testing ward by ward
 
 
 def check_ward_layer(wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -180,14 +180,13 @@ def store_columns(sites: pd.DataFrame) -> list[list[Any]]:
         if name == "in_boundary":
             out.append(col.fillna(False).astype(bool).astype(int).tolist())
         elif name in COUNT_FIELDS:
-            nums = pd.to_numeric(col, errors="raise").astype("float64")
-            out.append([None if math.isnan(v) else int(v) for v in nums.tolist()])
+            nums = pd.to_numeric(col, errors="raise").astype("float64").to_numpy()
+            out.append(_nullable(nums, np.where(np.isnan(nums), 0, nums).astype("int64")))
         elif name in _REAL_ROUND:
-            # numpy's rounding then Python's, the two steps that stored every earlier version, so
-            # a site that has not moved compares equal to what version 1 of the store wrote
-            digits = _REAL_ROUND[name]
-            nums = np.round(pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64"), digits)
-            out.append([None if math.isnan(v) else round(v, digits) for v in nums.tolist()])
+            # numpy's rounding, as stored every earlier version (Python's round of that, which
+            # version 1 also applied, returns the same float), so an unmoved site compares equal
+            nums = np.round(pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64"), _REAL_ROUND[name])
+            out.append(_nullable(nums, nums))
         elif name in DATE_FIELDS:
             out.append(_iso_dates(col))
         else:
@@ -198,7 +197,22 @@ def store_columns(sites: pd.DataFrame) -> list[list[Any]]:
     return out
 
 
+def _nullable(nums: np.ndarray, values: np.ndarray) -> list[Any]:
+    """``values`` as Python numbers, None where ``nums`` is NaN."""
+    missing = np.isnan(nums)
+    if not missing.any():
+        return values.tolist()
+    listed = np.where(missing, 0, values).tolist()
+    for i in np.flatnonzero(missing).tolist():
+        listed[i] = None
+    return listed
+
+
 def _iso_dates(col: pd.Series) -> list[str | None]:
+    if pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty"):   # ISO text from validate
+        text = col.astype(object)
+        if (text.dropna().str.len() == 10).all():
+            return text.where(text.notna(), None).tolist()
     if pd.api.types.is_datetime64_any_dtype(col):
         text = col.dt.strftime("%Y-%m-%d")
         return [None if _is_missing(v) else v for v in text.astype(object).tolist()]
@@ -359,6 +373,8 @@ class SiteStore:
         with self._write() as conn:
             try:
                 conn.execute("PRAGMA temp_store = FILE")
+                conn.execute("PRAGMA temp.cache_size = -131072")   # 128 MB for the staged rows
+                conn.execute("PRAGMA main.cache_size = -65536")
                 writer = ImportWriter(conn, organisation, as_at, carried, {
                     "organisation": organisation, "file_name": file_name, "sha256": sha256,
                     "mapping_json": mapping_json, "data_as_at": as_at.isoformat(), "imported_by": imported_by,
@@ -552,15 +568,21 @@ class ImportWriter:
         conn = self.conn
         columns = store_columns(sites)
         marks = ", ".join("?" * (len(VERSION_FIELDS) + 1))
-        conn.executemany(f"INSERT INTO staged VALUES ({marks})", zip(*columns))
         raw_by_row: dict[int, str] = {}
         if raw_rejected is not None and len(raw_rejected):
             raw_by_row = {int(r[ROW]): raw_row_json(r) for r in raw_rejected.to_dict("records")}
-        conn.executemany("INSERT INTO staged_rejections VALUES (?,?,?,?)",
-                         [(int(r.row), str(r.column), str(r.reason), raw_by_row.get(int(r.row), "{}"))
-                          for r in rejections])
-        conn.executemany("INSERT OR IGNORE INTO rejected_refs VALUES (?)",
-                         [(str(r),) for r in rejected_references if r])
+        conn.execute("BEGIN")   # one transaction per chunk, on temporary tables only: the store stays unlocked
+        try:
+            conn.executemany(f"INSERT INTO staged VALUES ({marks})", zip(*columns))
+            conn.executemany("INSERT INTO staged_rejections VALUES (?,?,?,?)",
+                             [(int(r.row), str(r.column), str(r.reason), raw_by_row.get(int(r.row), "{}"))
+                              for r in rejections])
+            conn.executemany("INSERT OR IGNORE INTO rejected_refs VALUES (?)",
+                             [(str(r),) for r in rejected_references if r])
+            conn.execute("COMMIT")
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
 
     def finish(self, rows_read: int) -> BatchSummary:
         """Apply the staged chunks in one write transaction; returns what changed (or, when the

@@ -107,8 +107,8 @@ def text_cells(values: pd.Series) -> pd.Series:
 
 
 def _quoted(cells: pd.Series, what: str) -> Callable[[pd.Index], Iterable[str]]:
-    """The reason "'<cell>' <what>" for the rows given, built only for them."""
-    return lambda at: (f"{_quote(v)} {what}" for v in cells[at])
+    """The reason "'<cell as text>' <what>" for the rows given, built only for them."""
+    return lambda at: (f"{_quote(v)} {what}" for v in text_cells(cells[at]))
 
 
 def _quote(text: str, limit: int = 40) -> str:
@@ -357,7 +357,7 @@ def validate(raw: pd.DataFrame, mapping: Mapping[str, str], *, geocoder: Geocode
     counts = {}
     for name in COUNT_FIELDS:
         values, bad = parse_numbers(cells(name), thousands=True)
-        shown = text_cells(cells(name))
+        shown = cells(name)
         problems.add(bad, heading(name), _quoted(shown, "is not a number"))
         problems.add(values < 0, heading(name), _quoted(shown, "is negative"))
         huge = values >= COUNT_LIMIT
@@ -370,7 +370,7 @@ def validate(raw: pd.DataFrame, mapping: Mapping[str, str], *, geocoder: Geocode
     dates = {}
     for name in DATE_FIELDS:
         iso, bad = parse_dates(cells(name))
-        shown = text_cells(cells(name))
+        shown = cells(name)
         problems.add(bad, heading(name), _quoted(shown, "is not a date (use YYYY-MM-DD, DD/MM/YYYY or 1 Mar 2024)"))
         dates[name] = iso
     both = dates["opened"].notna() & dates["closed"].notna()
@@ -446,7 +446,7 @@ def _positions(raw: pd.DataFrame, mapping: Mapping[str, str], text: dict[str, pd
         has_a = va.notna() | bad_a
         has_b = vb.notna() | bad_b
         for name, bad in ((a, bad_a), (b, bad_b)):
-            shown = text_cells(raw[mapping[name]]) if name in mapping else None
+            shown = raw[mapping[name]] if name in mapping else None
             if shown is not None:
                 problems.add(bad, heading(name), _quoted(shown, "is not a number"))
         problems.add(has_a & ~has_b, heading(b), f"{a} given without {b}")
