@@ -78,7 +78,7 @@ def test_page_shows_who_is_above_and_below(page, expected):
     assert expected.loc[bottom, "status"] == "below fair share"
     for name in (top, bottom, "Manchester"):
         assert shown.loc[name, "Status"] == expected.loc[name, "status"], name
-        assert shown.loc[name, "Fair share (people)"] == pytest.approx(expected.loc[name, "fair"], abs=0.051)
+        assert shown.loc[name, "Fair share (people)"] == pytest.approx(expected.loc[name, "fair"], abs=0.5)  # whole people
         assert shown.loc[name, "People supported (all accommodation)"] == expected.loc[name, "supported"]
     # And every authority's status agrees with the hand calculation.
     assert (shown["Status"] == expected.loc[shown.index, "status"]).all()
@@ -91,8 +91,8 @@ def test_page_shows_who_is_above_and_below(page, expected):
 def test_headroom_table_matches_residents_over_200(page, expected):
     shown = _frame_with(page, "Headroom (people)").set_index("Authority")
     for name in ("Manchester", expected.index[0]):
-        room = expected.loc[name, "population"] / 200 - expected.loc[name, "dispersed"]
-        assert shown.loc[name, "Headroom (people)"] == pytest.approx(room, abs=0.051)
+        room = expected.loc[name, "population"] // 200 - expected.loc[name, "dispersed"]  # whole people within 1:200
+        assert shown.loc[name, "Headroom (people)"] == room
 
 
 def test_allocation_places_every_typed_place_or_reports_the_rest(page):
