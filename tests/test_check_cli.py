@@ -129,3 +129,16 @@ def test_register_commands_keep_decisions(model, db, capsys) -> None:
     rows = json.loads(out)
     assert rows[0]["decision"] == "object" and rows[0]["provider"] == "Provider C"
     assert SiteStore(db).current_sites() is not None
+
+
+def test_online_postcode_lookup_on_a_local_stand_in(model, db, postcode_server, capsys) -> None:
+    url, handler = postcode_server
+    wards = ward_people(model)
+    ward = wards[wards["lad_code"] == "E08000025"].sort_values("ward_code").iloc[0]
+    lat, lon = inside(model, ward["ward_code"])
+    handler.known["B11AA"] = (lat, lon)
+    code, out, err = _run(capsys, "check", "--db", str(db), "--postcode", "B1 1AA", "--online-lookup", url,
+                          "--beds", "3", "--json", "--offline")
+    assert code == 0, err
+    assert json.loads(out)["ward_code"] == ward["ward_code"]
+    assert handler.requests == [["B1 1AA"]]

@@ -117,7 +117,9 @@ def run_check(args: argparse.Namespace) -> tuple[ListResult, Any]:
     settings = Register(db).settings(args.organisation)
     model = load_model(args.data_dir, allow_download=not args.offline)
     ctx = build_context(model, sites, settings)
-    geocoder = make_geocoder(args.postcodes, args.online_lookup)
+    from geo.access.manage import check_lookup_url
+
+    geocoder = make_geocoder(args.postcodes, check_lookup_url(args.online_lookup) if args.online_lookup else None)
     if args.file is not None:
         placed = read_proposals(args.file, sheet=args.sheet, geocoder=geocoder, sites=sites,
                                 default_type=args.type)
