@@ -22,7 +22,7 @@ from ui import layers as L
 from geo.render.classify import classify
 from geo.render.legend import choropleth_legend
 from ui import export_panel as ex
-from ui import shell
+from ui import present, screen, shell
 
 PAGE = "overview"
 HEADLINES = ("supported", "hotel", "dispersed", "over")
@@ -42,6 +42,9 @@ state = shell.load_state(model)
 shell.chrome(state, leave_button=False)
 shell.show_link_problems()
 opts = shell.options(model)
+if state.present:  # the whole screen is presentation mode's own (ui.present): map, four numbers, quarter
+    shell.save_state(present.overview_screen(model, key, state), PAGE)
+    st.stop()
 
 # --- controls (read first; the boxes above them are filled afterwards) ----------------------------
 title_box = st.container()
@@ -76,6 +79,7 @@ else:
     state = shell.period_control(model, state, where=pcol)
 body_col, side_col = st.columns([1.5, 1], gap="medium")
 map_col, key_col = body_col.columns([2.5, 1], gap="small")
+over_box = side_col.container()  # the over-limit box first: on a laptop screen it must not fall below the fold
 head_box = side_col.container()
 
 # --- the figures ----------------------------------------------------------------------------------
@@ -119,9 +123,10 @@ with head_box:
             # Reg_02 gives hotels and other contingency sites together: that figure, labelled, never a 0.
             h, label, line = heads["contingency"], "Contingency (hotels and other)", "contingency"
         value = measures.not_shown(model, period, line).capitalize() if pd.isna(h.value) else text.people(h.value)
+        compact = screen.screen().height < 1000  # no sparklines, so numbers and the over box fit one screen
         shell.metric(col, label, value, h.change_q, h.change_y, previous_q=prev_q,
                   previous_y=prev_y, inverse=(name == "over"),
-                  chart=None if state.present or line not in series else series[line].tolist()[-12:],
+                  chart=None if state.present or compact or line not in series else series[line].tolist()[-12:],
                   help=HELP[name])
     for note in measures.filter_notes(model, period, filters):
         st.info(note)
@@ -134,11 +139,11 @@ if len(over):
              for r in over.head(5).itertuples()]
     more = f", and {len(over) - 5} more" if len(over) > 5 else ""
     verb = "is" if len(over) == 1 else "are"
-    side_col.markdown(f"<div class='aam-over'><b>{len(over)} council{'s' if len(over) != 1 else ''} {verb} over the "
+    over_box.markdown(f"<div class='aam-over'><b>{len(over)} council{'s' if len(over) != 1 else ''} {verb} over the "
                    f"1:200 limit</b> (red outline on the map): " + "; ".join(names) + more + ".</div>",
                    unsafe_allow_html=True)
 else:
-    side_col.markdown(f"<div class='aam-over' style='border-color:#00703c;background:#f3faf6'>No council in this "
+    over_box.markdown(f"<div class='aam-over' style='border-color:#00703c;background:#f3faf6'>No council in this "
                    f"selection is over the 1:200 limit at {text.quarter_label(period)}.</div>",
                    unsafe_allow_html=True)
 
@@ -161,7 +166,7 @@ web = shell.web(key, "lad")
 shown = web[web["lad_code"].isin(table["lad_code"])]
 deck_layers, _ = L.national_layers(shown, table, measure, classes, label_codes=list(over["lad_code"]),
                                    geometries=shell.geometries(key, "lad"))
-height = 660 if state.present else 700
+height = screen.map_height(screen.screen(), state.present)  # fits under the title at 1366x768 and up
 bounds = shown.total_bounds if len(shown) else web.total_bounds
 view = L.fit_view(bounds, width_px=600 if state.present else 560, height_px=height, padding=0.03)
 deck = L.make_deck(deck_layers, view, L.LAD_TOOLTIP)

@@ -19,6 +19,7 @@ from geo.errors import GeoError
 from geo.model import Model, load_model, web_layer
 from ui import state as views
 from ui.state import ViewState
+from ui.screen import page_script
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_FILES = {
@@ -330,7 +331,8 @@ h1 {font-size: 2.3rem !important; padding-bottom: 0.2rem !important;}
 def chrome(state: ViewState, leave_button: bool = True) -> None:
     """Page-wide styling; presentation mode hides the sidebar and enlarges the numbers (with a way
     out, since the sidebar toggle is hidden too)."""
-    st.markdown(BASE_CSS, unsafe_allow_html=True)
+    st.html(BASE_CSS)  # style only: out of the page flow, so it takes no room at the top
+    page_script(state.present)  # opens at the top; window size for the map; arrow keys in presentation
     if state.present:
         st.html(PRESENT_CSS)
         if leave_button:

@@ -1,0 +1,196 @@
+"""Screens in headless Chromium at 1920x1080, 1440x900, 1366x768 and 1280x720 (issue 17): nothing is
+cut off (every metric, caption, heading, button and table cell is measured: scrollWidth larger than
+clientWidth means an ellipsis or a clipped word), no table needs sideways scrolling, pages open at
+their top, the overview is one screen on a laptop, presentation mode fills the screen, and the arrow
+keys step its quarter. Screenshots go to the test's tmp folder, or to docs/ with
+AAM_DOCS_SCREENSHOTS=1 (the README's presentation-mode pictures)."""
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT, SHARED
+from e2e_server import streamlit_app  # noqa: F401  (fixture)
+from test_e2e_chromium import ARGS, CHROMIUM, REQUIRED, WAIT_MS, wait_for_map
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason="Debian's /usr/bin/chromium is not installed"),
+    pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data (the official files) is not beside this checkout"),
+]
+
+SIZES = [(1920, 1080), (1440, 900), (1366, 768), (1280, 720)]
+LAPTOPS = {(1440, 900), (1366, 768)}
+BIRMINGHAM = "E08000025"  # the most residents of any council: the "1,183,..." finding
+FULL_QUARTER = "2024-09-30"  # a quarter with every measure published by council (Asy_D11)
+DOCS = os.environ.get("AAM_DOCS_SCREENSHOTS") == "1"
+
+MEASURE = """() => {
+  const cut = [];
+  const seen = e => e.offsetParent !== null || getComputedStyle(e).position === 'fixed';
+  const sel = ['[data-testid=stMetric] *', '.aam-card *', '[data-testid=stCaptionContainer]', 'h1', 'h2', 'h3',
+               'button', 'label', 'td', 'th', '.aam-over', '.aam-legend *'].join(',');
+  for (const e of document.querySelectorAll(sel)) {
+    if (!seen(e) || e.closest('[data-testid=stSidebar]')) continue;
+    const style = getComputedStyle(e);
+    const clips = style.overflowX !== 'visible' || style.textOverflow === 'ellipsis';
+    if (clips && e.scrollWidth > e.clientWidth + 1) cut.push([(e.innerText || '').trim().slice(0, 50), e.scrollWidth, e.clientWidth]);
+  }
+  for (const e of document.querySelectorAll('[data-testid=stDataFrame] .dvn-scroller')) {
+    if (e.scrollWidth > e.clientWidth + 1) cut.push(['table needs sideways scrolling', e.scrollWidth, e.clientWidth]);
+  }
+  const main = document.querySelector('[data-testid=stMain], .stMain');
+  const box = e => { const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, left: r.left, right: r.right,
+                                                                  width: r.width, height: r.height}; };
+  const all = s => [...document.querySelectorAll(s)].filter(seen).map(box);
+  return {cut, scrolled: Math.max(window.scrollY, main ? main.scrollTop : 0), height: innerHeight, width: innerWidth,
+          title: all('h1').slice(0, 1), slider: all('[data-testid=stSlider]'), map: all('[data-testid=stDeckGlJsonChart]'),
+          numbers: all('[data-testid=stMetric], .aam-card'), over: all('.aam-over')};
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _settled(page) -> None:
+    """The script has finished its run (Streamlit marks the app 'notRunning')."""
+    page.wait_for_function("() => { const a = document.querySelector('[data-test-script-state]');"
+                           " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }",
+                           timeout=WAIT_MS)
+    page.wait_for_timeout(1500)  # late layout: the map's chunk, fonts
+
+
+def _open(browser, url: str, size: tuple[int, int]):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.goto(url, wait_until="domcontentloaded")
+    wait_for_map(page, min_colours=4)
+    _settled(page)
+    return context, page
+
+
+def _shoot(page, path: Path) -> None:
+    """A screenshot, as a 256-colour PNG (maps and text keep every colour that matters; a fraction of the size)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
+    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+
+
+def _fits(found: dict, names: tuple[str, ...]) -> list[str]:
+    """What of ``names`` is not wholly inside the window (without scrolling)."""
+    out = []
+    for name in names:
+        boxes = found[name]
+        if not boxes:
+            out.append(f"{name}: not on the page")
+        for b in boxes:
+            if b["top"] < -1 or b["bottom"] > found["height"] + 1 or b["right"] > found["width"] + 1:
+                out.append(f"{name}: {b['top']:.0f}-{b['bottom']:.0f} px in a {found['height']} px window")
+    return out
+
+
+def _check(page, size: tuple[int, int], one_screen: tuple[str, ...]) -> dict:
+    found = page.evaluate(MEASURE)
+    assert not found["cut"], f"cut off at {size}: {found['cut']}"
+    assert found["scrolled"] == 0, f"opened scrolled by {found['scrolled']} px at {size}"
+    problems = _fits(found, one_screen)
+    assert not problems, f"not one screen at {size}: {problems}"
+    assert not page.errors, page.errors
+    return found
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_overview_fits_and_nothing_is_cut_off(streamlit_app, browser, tmp_path, size) -> None:
+    context, page = _open(browser, streamlit_app + "/", size)
+    try:
+        _shoot(page, tmp_path / "overview.png")
+        _check(page, size, ("title", "slider", "map", "numbers", "over") if size in LAPTOPS else ())
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_council_view_has_no_cut_off_number_or_column(streamlit_app, browser, tmp_path, size) -> None:
+    context, page = _open(browser, f"{streamlit_app}/council?lad={BIRMINGHAM}&period={FULL_QUARTER}", size)
+    try:
+        _shoot(page, tmp_path / "council.png")
+        values = [v.strip() for v in page.get_by_test_id("stMetricValue").all_inner_texts()]
+        assert not [v for v in values if v.endswith("…") or v.endswith("...")], values
+        _check(page, size, ("title", "numbers") if size in LAPTOPS else ())
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_ward_view_has_nothing_cut_off(streamlit_app, browser, tmp_path, size) -> None:
+    wards = pd.read_csv(SHARED / "ons" / "ward_population_census2021_wd23.csv", encoding="utf-8-sig")
+    code = wards[(wards["WD23NM"] == "Ainsdale") & (wards["LAD23NM"] == "Sefton")]["WD23CD"].iloc[0]
+    context, page = _open(browser, f"{streamlit_app}/ward?ward={code}&period={FULL_QUARTER}", size)
+    try:
+        _shoot(page, tmp_path / "ward.png")
+        _check(page, size, ("title", "numbers") if size in LAPTOPS else ())
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_presentation_mode_fills_the_screen(streamlit_app, browser, tmp_path, size) -> None:
+    context, page = _open(browser, streamlit_app + "/?present=1", size)
+    try:
+        # The page stores the window size and redraws once for it; wait until the map is framed for it.
+        page.wait_for_function("s => document.getElementById('aam-page-js')?.dataset.screen === s",
+                               arg=f"{size[0]}x{size[1]}", timeout=WAIT_MS)
+        wait_for_map(page, min_colours=4)
+        _settled(page)
+        found = _check(page, size, ("title", "slider", "map", "numbers", "over"))
+        shot = (ROOT / "docs" / f"presentation-{size[0]}x{size[1]}.png") if DOCS and size in {(1920, 1080), (1280, 720)} \
+            else tmp_path / "present.png"
+        _shoot(page, shot)
+        assert shot.stat().st_size < 300_000
+        the_map = found["map"][0]
+        assert the_map["height"] >= 0.75 * size[1], f"the map is {the_map['height']:.0f} px tall of {size[1]}"
+        assert the_map["width"] >= 0.3 * size[0], f"the map is {the_map['width']:.0f} px wide of {size[0]}"
+        assert len(found["numbers"]) == 4
+        value_px = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.aam-card .value')).fontSize)")
+        assert value_px >= 0.035 * size[1], f"numbers {value_px}px high: too small to read across a room"
+        small = page.evaluate("""() => [...document.querySelectorAll('.aam-card *, .aam-over, .aam-present-source')]
+            .filter(e => parseFloat(getComputedStyle(e).fontSize) < 13.5).map(e => e.innerText.slice(0, 40))""")
+        assert not small, f"small text a chief executive needs: {small}"
+    finally:
+        context.close()
+
+
+def test_arrow_keys_step_the_quarter_in_presentation_mode(streamlit_app, browser) -> None:
+    context, page = _open(browser, streamlit_app + "/?present=1", (1280, 720))
+    try:
+        page.wait_for_function("() => document.getElementById('aam-page-js')?.dataset.screen === '1280x720'",
+                               timeout=WAIT_MS)
+        _settled(page)
+        before = page.evaluate("() => new URLSearchParams(location.search).get('period')")
+        page.locator("h1").first.click()  # focus on the page, not on a control
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function("p => new URLSearchParams(location.search).get('period') !== p", arg=before,
+                               timeout=WAIT_MS)
+        after = page.evaluate("() => new URLSearchParams(location.search).get('period')")
+        assert pd.Timestamp(after) == pd.Timestamp(before) - pd.offsets.QuarterEnd(1)
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("p => new URLSearchParams(location.search).get('period') === p", arg=before,
+                               timeout=WAIT_MS)
+        assert not page.errors, page.errors
+    finally:
+        context.close()

@@ -1,0 +1,215 @@
+"""Presentation mode of the overview: the map as large as the window allows beside four large
+numbers, names on the map for the councils that matter, arrow keys to step the quarter.
+
+Why a screen of its own: a chief executive reads it across a meeting room, on a projector at
+1920x1080 or 1280x720. So the map is sized to the window (``ui.screen``), every number and
+change is large dark text (no small grey captions, nothing cut off with an ellipsis), and the
+only controls are the area and the quarter.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from html import escape
+
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from geo import measures, text
+from geo.render.classify import classify
+from geo.render.legend import choropleth_legend
+from ui import layers as L
+from ui import screen, shell
+from ui import state as views
+from ui.state import ViewState
+
+LARGEST = 5  # councils named for their size, besides those over the limit and the one chosen
+CARDS = (("supported", "People supported"), ("hotel", "In contingency hotels"),
+         ("dispersed", "In dispersed housing"), ("over", "Councils over 1:200"))
+LABEL_RGBA = [11, 12, 12, 255]
+
+CSS = """
+<style>
+.block-container, [data-testid="stMainBlockContainer"] {padding: 0.9rem 1.6rem 0.4rem 1.6rem !important;
+  max-width: 100% !important;}
+h1 {font-size: clamp(1.7rem, 4.2vh, 3rem) !important; padding: 0 !important; line-height: 1.15 !important;}
+.aam-lede {font-size: clamp(1rem, 1.9vh, 1.35rem) !important; margin: 0.1rem 0 0 0 !important;}
+.aam-cards {display: grid; grid-template-columns: 1fr 1fr; gap: clamp(8px, 1.4vh, 16px);}
+.aam-card {border: 1px solid #b1b4b6; border-radius: 8px; padding: clamp(6px, 1.2vh, 14px) clamp(8px, 1vw, 16px);
+  min-width: 0;}
+.aam-card .label {font-size: clamp(1rem, 2.1vh, 1.5rem); font-weight: 700; color: #0b0c0c; line-height: 1.2;}
+.aam-card .value {font-size: clamp(2.1rem, 6vh, 4.6rem); font-weight: 800; color: #0b0c0c; line-height: 1.05;
+  white-space: nowrap;}
+.aam-card .value.words {font-size: clamp(1.2rem, 2.6vh, 1.9rem); white-space: normal; padding: 0.3em 0;}
+.aam-card .change {font-size: clamp(0.95rem, 1.85vh, 1.35rem); color: #0b0c0c; line-height: 1.3;}
+.aam-card .change b {font-weight: 800;}
+.aam-over {font-size: clamp(1rem, 1.9vh, 1.35rem) !important; margin-top: clamp(8px, 1.4vh, 16px) !important;}
+.aam-present-source {font-size: clamp(0.85rem, 1.45vh, 1.05rem); color: #0b0c0c; margin-top: 8px; line-height: 1.35;}
+.aam-legend li, .aam-legend div {color: #0b0c0c !important;}
+.st-key-present_prev button, .st-key-present_next button {font-size: 1.3rem; padding: 0.1rem 0.7rem;}
+</style>
+"""
+
+
+def _card(label: str, value: str, lines: list[str]) -> str:
+    words = "" if any(ch.isdigit() for ch in value) else " words"
+    body = "".join(f"<div class='change'>{line}</div>" for line in lines)
+    return (f"<div class='aam-card' role='group' aria-label='{escape(label)}'><div class='label'>{escape(label)}</div>"
+            f"<div class='value{words}'>{escape(value)}</div>{body}</div>")
+
+
+def _change(value: float | None, when: str, inverse: bool = False) -> str:
+    """'<b>−3,064</b> on 30 September 2025' in words and sign; colour only repeats the sign."""
+    if value is None or pd.isna(value):
+        return f"No figure for {escape(when)}"
+    words = text.signed(value)
+    colour = "#0b0c0c"
+    if inverse and words != text.NO_CHANGE:  # more councils over the limit is bad news
+        colour = "#d4351c" if value > 0 else "#00703c"
+    return f"<b style='color:{colour}'>{escape(words)}</b> on {escape(when)}"
+
+
+def _step(choices: list[str], current: str, by: int) -> None:
+    """Callback for the quarter buttons (and so the arrow keys)."""
+    i = choices.index(current) if current in choices else len(choices) - 1
+    shell.set_view(period=choices[max(0, min(len(choices) - 1, i + by))])
+
+
+def label_codes(table: pd.DataFrame, over: pd.DataFrame, chosen: str | None) -> tuple[list[str], list[str]]:
+    """(councils over the limit, the largest by people supported plus the chosen one) to name on
+    the map: the councils a room asks about, and never so many that names pile up."""
+    over_codes = list(over["lad_code"])
+    largest = (table.dropna(subset=["supported"]).sort_values("supported", ascending=False)["lad_code"]
+               .loc[lambda s: ~s.isin(over_codes)].head(LARGEST).tolist())
+    if chosen and chosen in set(table["lad_code"]) and chosen not in over_codes and chosen not in largest:
+        largest.append(chosen)
+    return over_codes, largest
+
+
+def _labels(web, table: pd.DataFrame, over_codes: list[str], named: list[str], size: int) -> pdk.Layer | None:
+    """Council names in one layer: those over the limit first (under their red ring), then the others
+    in order. Where two would overlap, deck.gl's collision filter keeps the higher priority, so
+    names never pile up on one another."""
+    codes = over_codes + named
+    if not codes:
+        return None
+    names = table.set_index("lad_code")["lad_name"]
+    rank = {code: 1000 - i for i, code in enumerate(codes)}
+    ring = int(size * 1.7)
+    points = [{**p, "priority": rank[c], "offset": [0, ring if c in over_codes else 0]}
+              for p, c in zip(L.label_points(web, "lad_code", codes, names),
+                              web.loc[web["lad_code"].isin(codes), "lad_code"])]
+    return pdk.Layer(
+        "TextLayer", data=points, id="labels", get_position="position", get_text="text",
+        get_pixel_offset="offset", get_size=size, size_units="'pixels'",
+        extensions=[{"@@type": "CollisionFilterExtension"}], collision_enabled=True,
+        get_collision_priority="priority",
+        get_color=LABEL_RGBA, get_text_anchor="'middle'", get_alignment_baseline="'center'", background=True,
+        get_background_color=[255, 255, 255, 235], background_padding=[5, 2, 5, 2],
+        font_family="`Helvetica Neue, Arial, sans-serif`", font_weight=700, pickable=False)
+
+
+def map_width(bounds, height: int, room: int) -> int:
+    """Pixels of width the map needs to show ``bounds`` at the full ``height`` (Web Mercator), kept
+    between 38% and 62% of the room, so a tall UK leaves the rest of the width to the numbers."""
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
+    merc = lambda lat: math.log(math.tan(math.pi / 4 + math.radians(max(min(lat, 85), -85)) / 2))  # noqa: E731
+    aspect = (maxx - minx) / 360 / max((merc(maxy) - merc(miny)) / (2 * math.pi), 1e-9)
+    return int(max(0.38 * room, min(0.62 * room, height * aspect * 1.08)))
+
+
+def short_source(model, ids: tuple[str, ...]) -> str:
+    """'Source: Home Office (Immigration system statistics, ...); ...': publisher and release, readable
+    from a distance; the files and checksums are on the Sources page."""
+    parts = [f"{p.publisher} ({p.release})" for sid in ids if (p := model.provenance.get(sid)) is not None]
+    return "Source: " + "; ".join(dict.fromkeys(parts)) if parts else ""
+
+
+def overview_screen(model, key: str, state: ViewState) -> ViewState:
+    """Draw the overview in presentation mode; returns the view to save."""
+    st.html(CSS)  # style only: Streamlit puts it out of the page flow, so it takes no room
+    size = screen.screen()
+    opts = shell.options(model)
+    choices = [p.date().isoformat() for p in model.periods]
+
+    tcol, acol, pcol, bcol = st.columns([2.3, 1.1, 2.0, 0.75], vertical_alignment="bottom", gap="medium")
+    region_choices = ["United Kingdom"] + opts["regions"]
+    key_region = shell.bind("present_region", state.regions[0] if len(state.regions) == 1 else "United Kingdom")
+    if st.session_state[key_region] not in region_choices:
+        st.session_state[key_region] = "United Kingdom"
+    region = acol.selectbox("Area", region_choices, key=key_region)
+    state = replace(state, regions=() if region == "United Kingdom" else (region,), nations=())
+    with pcol:
+        back, slide, ahead = st.columns([0.16, 1, 0.16], vertical_alignment="bottom", gap="small")
+        state = shell.period_control(model, state, where=slide)
+        current = state.period
+        back.button("◀", key="present_prev", help="Previous quarter (left arrow key)", on_click=_step,
+                    args=(choices, current, -1), disabled=current == choices[0])
+        ahead.button("▶", key="present_next", help="Next quarter (right arrow key)", on_click=_step,
+                     args=(choices, current, 1), disabled=current == choices[-1])
+    bcol.button("Leave", key="leave_present", help="Leave presentation mode", on_click=shell.set_view,
+                kwargs={"present": False}, width="stretch")
+
+    period = pd.Timestamp(state.period)
+    filters = state.filters()
+    fkey = shell.filters_key(filters)
+    table = shell.lad_table(key, state.period, fkey)
+    heads = shell.headline(key, state.period, fkey)
+    area = views.selection_label(state).split(";")[0]
+    over = table[table["over_threshold"].astype("boolean").fillna(False).astype(bool)].sort_values(
+        "limit_used", ascending=False)
+    tcol.markdown(f"# {escape(area)}")
+    tcol.markdown(f"<p class='aam-lede'>People seeking asylum housed with Home Office support, "
+                  f"<b>{text.quarter_label(period)}</b></p>", unsafe_allow_html=True)
+
+    height = screen.map_height(size, present=True)
+    web = shell.web(key, "lad")
+    shown = web[web["lad_code"].isin(table["lad_code"])]
+    width = map_width(shown.total_bounds if len(shown) else web.total_bounds, height, size.width - 70)
+    map_col, side = st.columns([width, size.width - 70 - width], gap="medium")
+    prev_q = text.quarter_label(period - pd.offsets.QuarterEnd(1))
+    prev_y = text.quarter_label(period - pd.offsets.QuarterEnd(4))
+    cards = []
+    for name, label in CARDS:
+        h = heads[name]
+        if name == "hotel" and pd.isna(h.value) and "contingency" in heads and pd.notna(heads["contingency"].value):
+            h, label = heads["contingency"], "Contingency (hotels and other)"
+        value = (measures.not_shown(model, period, name).capitalize() if pd.isna(h.value)
+                 else text.people(h.value))
+        cards.append(_card(label, value, [_change(h.change_q, prev_q, inverse=name == "over"),
+                                          _change(h.change_y, prev_y, inverse=name == "over")]))
+    side.markdown("<div class='aam-cards'>" + "".join(cards) + "</div>", unsafe_allow_html=True)
+    if len(over):
+        named = "; ".join(f"<b>{escape(r.lad_name)}</b> ({r.limit_used:.2f} times the limit)"
+                          for r in over.head(4).itertuples())
+        more = f", and {len(over) - 4} more" if len(over) > 4 else ""
+        side.markdown(f"<div class='aam-over'><b>{len(over)} council{'s' if len(over) != 1 else ''} over the 1:200 "
+                      f"limit</b> (red outline): {named}{more}.</div>", unsafe_allow_html=True)
+    else:
+        side.markdown("<div class='aam-over' style='border-color:#00703c;background:#f3faf6'><b>No council "
+                      "is over the 1:200 limit</b> in this area.</div>", unsafe_allow_html=True)
+
+    measure = state.measure
+    values = table[measure]
+    classes = classify(values, method=state.classes, k=5, measure=measure)
+    legend_col, source_col = side.columns([1, 1], gap="small")
+    legend_col.markdown(choropleth_legend(classes, views.MAP_MEASURES[measure],
+                                          no_estimate=int(table["population"].isna().sum()), over=len(over),
+                                          large=True), unsafe_allow_html=True)
+    source_col.markdown(f"<div class='aam-present-source'>{escape(short_source(model, ('asy_d11', 'reg02')))}. "
+                        f"Figures at {text.quarter_label(period)}, provisional.</div>", unsafe_allow_html=True)
+
+    layers, _ = L.national_layers(shown, table, measure, classes, geometries=shell.geometries(key, "lad"))
+    over_codes, named = label_codes(table, over, state.lad)
+    text_px = max(17, size.height // 48)
+    labels = _labels(shown, table, over_codes, named, text_px)
+    if labels is not None:
+        layers.append(labels)
+    bounds = shown.total_bounds if len(shown) else web.total_bounds
+    view = L.fit_view(bounds, width_px=width, height_px=height, padding=0.02)
+    with map_col:
+        st.pydeck_chart(L.make_deck(layers, view, L.LAD_TOOLTIP), height=height, key="present_map",
+                        alt=f"Map of councils in {area} coloured by {views.MAP_MEASURES[measure].lower()}; "
+                            "councils over the 1:200 limit have a thick red outline and are named.")
+    return state
