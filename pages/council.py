@@ -308,7 +308,9 @@ else:
 
 # --- export: the council's map, its wards table and its briefing pack ------------------------------
 if not state.present:
-    role, _ = ER.role_from_env()
+    from ui import auth
+
+    role = auth.acting_member().role  # the signed-in member's role (geo.access), not a server setting
     ward_map = measures_by_ward is not None and by == "dispersal_ratio"
     snap = ER.map_request(state, made_on=ex.today(), geographic=False, lad_code=lad, lad_name=row["lad_name"],
                           level="ward" if ward_map else "lad", measure="limit_used" if ward_map else None)

@@ -232,8 +232,8 @@ with right:
         if st.button(f"Open the council view for {me['lad_name']}", key="open_council"):
             shell.save_state(state, PAGE)
             shell.switch_to("council", replace(state, lad=lad_code))
-    if sites is not None and "ward_code" in sites.columns:
-        here = sites[sites["ward_code"] == ward]
+    if sites is not None and "ward_code" in sites.columns and not sites.attrs.get("aggregate_only"):
+        here = sites[sites["ward_code"] == ward]  # members who may view site records (geo.access) only
         st.markdown(f"**Site records in this ward: {len(here):,}**")
         shell.site_note(st, site_note)
         if len(here):

@@ -50,7 +50,8 @@ def _sent_text(at) -> str:
 
 def _references(at) -> set[str]:
     """Every site reference in any table the page sent (the site list holds them all)."""
-    return {str(r) for e in at.dataframe if "Reference" in e.value.columns for r in e.value["Reference"]}
+    return {str(r) for e in at.dataframe for col in ("Reference", "reference") if col in e.value.columns
+            for r in e.value[col]}
 
 
 def test_viewer_receives_no_site_rows(store, monkeypatch) -> None:
@@ -96,3 +97,34 @@ def test_smp_sees_a_council_only_while_an_agreement_is_in_force(store, monkeypat
     assert _references(_open(db, "officer@smp.org.uk", monkeypatch)) == refs[B]
     end_agreement(db, admin_b, made.id)
     assert not _references(_open(db, "officer@smp.org.uk", monkeypatch))
+
+
+def _ward_page(db: Path, email: str, ward: str, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from geo.access.identity import member_for
+
+    monkeypatch.setenv("AAM_SITES_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "pages" / "ward.py"), default_timeout=240)
+    at.session_state["aam_member"] = member_for(db, email, has_provider=False)
+    at.query_params["ward"] = ward
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_ward_view_shows_sites_only_to_members_who_may_see_them(store, monkeypatch) -> None:
+    from geo.access.identity import member_for
+    from geo.access.scope import visible_sites
+
+    db, refs = store
+    officer = member_for(db, "officer@a.gov.uk", has_provider=False)
+    sites = visible_sites(officer, db, record=False)
+    ward = sites["ward_code"].value_counts().index[0]  # the ward with most of council A's sites
+    viewer = _ward_page(db, "viewer@a.gov.uk", ward, monkeypatch)
+    sent = _sent_text(viewer)
+    assert not any(ref in sent for ref in refs[A] | refs[B])
+    assert not any("Site records in this ward" in m.value for m in viewer.markdown)
+    seen = _ward_page(db, "officer@a.gov.uk", ward, monkeypatch)
+    assert any("Site records in this ward" in m.value for m in seen.markdown)
+    assert _references(seen) & refs[A] and not _references(seen) & refs[B]

@@ -151,3 +151,13 @@ def _signed_in(db: Path, auth: Any) -> Member:
     _record_sign_in(db, who)
     sign_out_control(db, who)
     return who
+
+
+def acting_member(db: Path | None = None) -> Member:
+    """The member of this session, or (a page run without app.py, e.g. in tests) the desktop mode's
+    local admin when that applies; AccessDenied otherwise."""
+    found = member()
+    if found is not None:
+        return found
+    auth = auth_section()
+    return member_for(db or store_path(), None, has_provider=auth is not None and provider_in(auth))

@@ -116,10 +116,25 @@ def _make(key: str, part: str, request, source: str, maker, *args) -> None:
     """
     kept = {"request": request, "source": source, "files": None, "error": None}
     try:
-        kept["files"] = maker(*args)
+        kept["files"] = _traced(maker(*args), request, args)
     except GeoError as exc:
         kept["error"] = str(exc)
     st.session_state[STATE.format(key=key, part=part)] = kept
+
+
+def _traced(files: dict[str, bytes], request, args: tuple, member=None) -> dict[str, bytes]:
+    """The made file stamped with an export ID, the member, organisation and time, and written to the
+    audit log with its checksum (``geo.access.tracing``): every file that leaves can be traced."""
+    from geo.access.tracing import is_illustrative, stamp_files
+    from ui import auth
+
+    frames = [a for a in args if isinstance(a, pd.DataFrame)]
+    selection = {"file": request.file_name, **{k: str(v) for k, v in vars(request).items()
+                                               if isinstance(v, (str, int, float, bool, date, type(None)))}}
+    return stamp_files(auth.store_path(), member or auth.acting_member(), files, request.file_name, request.fmt,
+                       selection=selection, rows=len(frames[0]) if frames else None,
+                       site_level=getattr(request, "level", None) == "site",
+                       illustrative=any(is_illustrative(f) for f in frames))
 
 
 def _offer(where, key: str, part: str, request, source: str, failed: str) -> None:
@@ -211,9 +226,14 @@ def _briefing_part(where, model, key: str, request: ER.BriefingRequest, sites: p
                   "headline figures, areas over 1:200, fair share and sources. Published figures, no "
                   "filters." + (f" {note}" if note else ""))
     model_key = shell.model_key(model)
+    from ui import auth
+
+    who = auth.acting_member()  # here: build() runs on another thread, without the session
 
     def build() -> bytes:  # runs when the button is pressed, so the PDF costs nothing until asked for
-        return _briefing_bytes(model_key, request, sites, ward_measures)
+        data = _briefing_bytes(model_key, request, sites, ward_measures)
+        return _traced({request.file_name: data}, request, (sites,) if sites is not None else (), who)[
+            request.file_name]
 
     where.download_button("Briefing pack (PDF)", build, file_name=request.file_name, mime=request.mime,
                           key=f"{key}_brief_dl", icon=":material/picture_as_pdf:", on_click="ignore",
@@ -237,11 +257,14 @@ def export_panel(model, *, key: str, snapshot: ER.MapRequest | None = None,
                              ("brief", briefing is not None)) if on]
     if not parts:
         return
-    role, role_problem = ER.role_from_env()
+    from ui import auth
+
+    role, role_problem = auth.acting_member().role, None  # the signed-in member's role (geo.access)
     made_on = snapshot.made_on if snapshot is not None else today()
     with st.expander(label, expanded=expanded, icon=":material/download:"):
         st.caption(f"Made from this view as it is shown: the same quarter, measure, colour classes, filters and "
-                   f"area. Your role: **{role.value}** (set by {ER.ROLE_ENV}).")
+                   f"area. Your role: **{role.value}**. Each file carries an export ID with your name and "
+                   "organisation, and is written to the audit log.")
         if role_problem:
             st.warning(f"Role setting not recognised: {role_problem}.")
         if note:

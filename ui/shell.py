@@ -380,10 +380,11 @@ def sites_db(model: Model) -> Path:
 
 
 @st.cache_data(show_spinner=False, ttl=120)
-def _current_sites(path: str, mtime: float) -> pd.DataFrame | None:
+def _current_sites(path: str, mtime: float, orgs: tuple[str, ...] | None) -> pd.DataFrame | None:
+    """Current sites of ``orgs`` (the member's scope, part of the cache key: caches are shared)."""
     from geo.sites.store import SiteStore
 
-    frame = SiteStore(path).current_sites()
+    frame = SiteStore(path).current_sites(organisations=orgs)
     return pd.DataFrame(frame.drop(columns="geometry"))
 
 
@@ -394,7 +395,17 @@ def site_records(model: Model) -> tuple[pd.DataFrame | None, str]:
         return None, ("No site records loaded. Ward counts and the ward 1:200 check need a council's "
                       "own site list (import one on the Sites page).")
     try:
-        frame = _current_sites(str(path), path.stat().st_mtime)
+        from ui import auth, site_access
+
+        member = auth.acting_member(path)
+        scope = site_access.scope_of(member, path)  # geo.access: only what this member may see
+        which = "site_orgs" if scope.may_view_sites else "aggregate_orgs"
+        frame = _current_sites(str(path), path.stat().st_mtime, site_access.scope_arg(scope, which))
+        if not scope.may_view_sites:  # ward figures only: no site can be drawn, named or listed
+            frame = site_access.aggregate_only(frame)
+        elif frame is not None and len(frame):
+            site_access.record_view(member, path, {"what": "site records on the ward and council views"},
+                                    len(frame))
     except ImportError:
         return None, "No site records loaded (the site store is not available in this build)."
     except (GeoError, OSError, ValueError) as exc:

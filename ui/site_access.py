@@ -83,3 +83,19 @@ def record_view(member: Member, db: str | Path, selection: dict[str, Any], rows:
         return
     audit.record(db, member, "view_sites", {"selection": selection, "rows": int(rows)})
     st.session_state["aam_last_site_view"] = mark
+
+
+# Columns that identify or place a site: never sent to a member who may not view site records.
+IDENTIFYING = ("reference", "name", "address", "postcode", "provider", "notes", "source_row", "version_id")
+POSITION = ("latitude", "longitude", "easting", "northing")
+
+
+def aggregate_only(sites: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Site rows reduced to what ward figures are computed from (type, people, dates, ward): no name,
+    address or position, so no page can draw, name or list a site from them."""
+    if sites is None:
+        return None
+    out = sites.drop(columns=[c for c in IDENTIFYING if c in sites.columns])
+    out = out.assign(**{c: float("nan") for c in POSITION if c in out.columns})  # unplaced: never drawn
+    out.attrs["aggregate_only"] = True
+    return out

@@ -352,3 +352,35 @@ def trace(data: bytes, db: str | Path | AccessStore) -> dict[str, Any]:
             return found | {"found_by": how}
     raise GeoError(f"no export matches this {fmt} file (ID {export_id or 'not found'}, "
                    f"checksum {sha256(data)[:12]}...)")
+
+
+def stamp_files(db: str | Path | AccessStore, member: Member, files: dict[str, bytes], main: str, fmt: str, *,
+                selection: dict[str, Any] | None = None, rows: int | None = None, site_level: bool = False,
+                illustrative: bool = False) -> dict[str, bytes]:
+    """An export of several files (the data file ``main`` and its ``*.sources.json`` sidecar): the main
+    file stamped and recorded; a CSV keeps its bytes and carries its stamp in the sidecar instead, so
+    every CSV reader still reads it (its checksum traces it)."""
+    sidecar = next((n for n in files if n != main and n.endswith(".json")), None)
+    if fmt != "csv" or sidecar is None:
+        out = dict(files)
+        out[main] = stamp_export(db, member, files[main], fmt, selection=selection, rows=rows, site_level=site_level,
+                                 illustrative=illustrative)
+        return out
+    store = db if isinstance(db, AccessStore) else AccessStore(db)
+    if site_level:
+        require(member, Action.EXPORT_SITES)
+    stamp = new_stamp(member, illustrative=illustrative)
+    data = files[main]
+    meta = json.loads(files[sidecar].decode("utf-8"))
+    meta[STAMP_KEY] = asdict(stamp) | {"line": stamp.line(), "file": main, "sha256": sha256(data)}
+    trace = {"export_id": stamp.export_id, "sha256": sha256(data), "content_sha256": fingerprint(data, "csv"),
+             "member": stamp.member, "organisation": stamp.organisation, "made_at": stamp.made_at, "format": fmt,
+             "selection": selection or {}, "rows": rows}
+
+    def work(conn):
+        trace["audit_id"] = audit.write_in(store, conn, member, "export", {
+            "export_id": stamp.export_id, "format": fmt, "selection": selection or {}, "rows": rows,
+            "sha256": trace["sha256"], "site_level": site_level, "illustrative": illustrative, "stamp": "sidecar"})
+        store.put_trace(conn, trace)
+    store.transaction(work)
+    return {**files, sidecar: (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")}
