@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-import fixtures_sites  # noqa: F401  (puts the repository on sys.path)
 from geo.errors import DataError
 from geo.sites import schema
 
