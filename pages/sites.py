@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -166,14 +167,24 @@ has_sites = not latest.empty
 if has_sites:
     names = SV.authorities(latest)
     c1, c2, c3, c4 = st.columns([1.7, 1.7, 1.1, 1.8], vertical_alignment="bottom")
+    # The authority and the day live in the link (lad, asat): a new link re-seeds the widgets.
+    seed = (state.lad, state.as_at)
+    if st.session_state.get("_sites_seed") != seed:
+        st.session_state["sites_lad"] = state.lad if state.lad in names else ALL
+        st.session_state["sites_as_at"] = min(date.fromisoformat(state.as_at), today) if state.as_at else today
+        st.session_state["_sites_seed"] = seed
     lad_pick = c1.selectbox("Authority", [ALL, *names], key="sites_lad",
                             format_func=lambda c: "All authorities in the records" if c == ALL else names[c])
-    as_at = c3.date_input("Sites as at", value=today, max_value=today, min_value=date(2000, 1, 1),
+    as_at = c3.date_input("Sites as at", max_value=today, min_value=date(2000, 1, 1),
                           key="sites_as_at", format="DD/MM/YYYY",
                           help="Show the records as the store knew them on this day, and the sites housing "
                                "people then. Before a site's first import its first record stands in.")
     lads = list(names) if lad_pick == ALL else [lad_pick]
     day = None if as_at >= today else as_at
+    # "All" keeps a council chosen on another page that has no records here (its link still opens it there).
+    state = replace(state, lad=lad_pick if lad_pick != ALL else (None if state.lad in names else state.lad),
+                    as_at=day.isoformat() if day else None)
+    st.session_state["_sites_seed"] = (state.lad, state.as_at)
     sites_all = _sites(str(db), mtime, day, orgs)
     sites = SV.in_authorities(sites_all, lads)
     using = sites[SV.in_use(sites, as_at).to_numpy()] if len(sites) else sites
@@ -427,7 +438,9 @@ with tabs[5]:
             with st.spinner("Generating and importing the illustrative sample..."):
                 import tempfile
 
-                path = SV.write_sample_file(tempfile.mkdtemp(prefix="aam-sample-"), model.wards, model.stats)
+                # Asy_D11's own rows: its last quarter splits out hotels (Reg_02's later one does not).
+                path = SV.write_sample_file(tempfile.mkdtemp(prefix="aam-sample-"), model.wards,
+                                            model.by_source.get("asy_d11", model.stats))
                 result = import_as(member, path, db, model.wards, remove_after=True, boundary_vintage=vintage)
             st.session_state["sites_last_import"] = result
             st.rerun()

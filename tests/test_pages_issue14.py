@@ -68,3 +68,31 @@ def test_fair_share_tables_show_whole_people_and_say_so(model):
             values = pd.to_numeric(df.value[col], errors="coerce").dropna()
             assert (values == values.round(0)).all(), col
     assert any("People are whole numbers" in c.value for c in at.caption)
+
+
+def test_sites_authority_and_day_live_in_the_link(model, tmp_path, monkeypatch):
+    """Finding: Sites settings were not in the URL, so a copied link did not reopen the view."""
+    from datetime import date
+
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+
+    monkeypatch.setenv("AAM_SITES_DB", str(tmp_path / "sites.sqlite"))
+    page = str(ROOT / "pages" / "sites.py")
+    at = AppTest.from_file(page, default_timeout=300).run()
+    at.button(key="load_sample").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    at.selectbox(key="sites_lad").select_index(1).run()
+    at.date_input(key="sites_as_at").set_value(date(2023, 1, 1)).run()
+    assert not at.exception, [e.message for e in at.exception]
+    link = {k: at.query_params[k] for k in at.query_params}
+    assert link.get("asat") in ("2023-01-01", ["2023-01-01"]) and link.get("lad")
+
+    again = AppTest.from_file(page, default_timeout=300)
+    for k, v in link.items():
+        again.query_params[k] = v if isinstance(v, str) else v[-1]
+    again.run()
+    assert not again.exception, [e.message for e in again.exception]
+    assert again.date_input(key="sites_as_at").value == date(2023, 1, 1)
+    assert again.selectbox(key="sites_lad").value == at.selectbox(key="sites_lad").value != "__all__"

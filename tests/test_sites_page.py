@@ -61,7 +61,8 @@ def test_sample_button_imports_and_over_threshold_list_renders(model, tmp_path: 
 
     # The same file, generated and imported here into another store.
     (tmp_path / "mine").mkdir()
-    expected = import_sites(write_sample(tmp_path / "mine", model.wards, totals_from_asy_d11(model.stats)),
+    expected = import_sites(write_sample(tmp_path / "mine", model.wards,
+                                         totals_from_asy_d11(model.by_source["asy_d11"])),
                             tmp_path / "mine.sqlite", model.wards)
     assert expected.accepted > 1000 and expected.rejected == 0
     assert _metric(at, "Accepted") == expected.accepted

@@ -24,6 +24,7 @@ popmin     ward finder: fewest residents                          ``popmin=5000`
 popmax     ward finder: most residents                            ``popmax=20000``
 present    presentation mode                                      ``present=1``
 share      Fair share page: supported or dispersed                ``share=dispersed``
+asat       Sites page: the day the records are shown as at        ``asat=2025-06-30``
 =========  =====================================================  ===========================
 """
 from __future__ import annotations
@@ -95,6 +96,7 @@ class ViewState:
     popmax: int | None = None
     present: bool = False
     share: str = DEFAULT_SHARE  # Fair share page: key of SHARE_MEASURES
+    as_at: str | None = None  # Sites page: ISO day the records are shown as at; None means today
 
     def filters(self, geographic: bool = True) -> Filters:
         """The measures' Filters; geographic=False drops nation and region (single-area views)."""
@@ -109,7 +111,7 @@ PARAM: dict[str, str] = {
     "measure": "measure", "period": "period", "nations": "nation", "regions": "region",
     "accommodation": "acc", "support": "support", "classes": "classes", "lad": "lad", "ward": "ward",
     "status": "status", "popmin": "popmin", "popmax": "popmax", "present": "present",
-    "share": "share",
+    "share": "share", "as_at": "asat",
 }
 # Which fields each screen puts in its link (others keep their value in the session).
 PAGE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -117,6 +119,7 @@ PAGE_FIELDS: dict[str, tuple[str, ...]] = {
     "council": ("lad", "period", "accommodation", "support", "measure", "present"),
     "ward": ("ward", "lad", "period", "status", "popmin", "popmax", "present"),
     "fair-share": ("regions", "period", "share", "present"),
+    "sites": ("lad", "as_at", "present"),
     "sources": (),
 }
 
@@ -286,6 +289,13 @@ def decode(params: Mapping[str, Any], *, periods: Sequence[pd.Timestamp] | None 
         else:
             problems.append(f"share {share!r} is not one of {', '.join(SHARE_MEASURES)}, so people supported "
                             "are compared")
+
+    as_at = _last(params.get("asat"))
+    if as_at:
+        try:
+            values["as_at"] = pd.Timestamp(as_at).date().isoformat()
+        except (ValueError, TypeError):
+            problems.append(f"asat {as_at!r} is not a date, so today's records are shown")
 
     present = (_last(params.get("present")) or "").strip().lower()
     values["present"] = present in {"1", "true", "yes", "on"}
