@@ -1,6 +1,7 @@
 #!/usr/bin/env sh
 # Debian packages the project needs beyond Python wheels, installed only when missing.
 #
+#   scripts/system-deps.sh base              make itself, when missing (CI calls this before any make)
 #   scripts/system-deps.sh venv PYTHON DIR   create the virtual environment DIR with PYTHON; on a bare
 #                                            Debian (no ensurepip) install python3-venv first, then retry
 #   scripts/system-deps.sh test              what the tests need: Debian's chromium for the e2e tests
@@ -49,6 +50,11 @@ make_venv() {
 }
 
 case "${1:-}" in
+    base)
+        if ! command -v make >/dev/null 2>&1; then
+            apt_install make
+        fi
+        ;;
     venv)
         make_venv "${2:?python}" "${3:?venv dir}"
         ;;
@@ -64,7 +70,7 @@ case "${1:-}" in
         fi
         ;;
     *)
-        say "usage: $0 venv PYTHON DIR | test | postgres"
+        say "usage: $0 base | venv PYTHON DIR | test | postgres"
         exit 2
         ;;
 esac
