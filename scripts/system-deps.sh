@@ -1,7 +1,7 @@
 #!/usr/bin/env sh
 # Debian packages the project needs beyond Python wheels, installed only when missing.
 #
-#   scripts/system-deps.sh base              make itself, when missing (CI calls this before any make)
+#   scripts/system-deps.sh base              make and python3, when missing (CI calls this before make)
 #   scripts/system-deps.sh venv PYTHON DIR   create the virtual environment DIR with PYTHON; on a bare
 #                                            Debian (no ensurepip) install python3-venv first, then retry
 #   scripts/system-deps.sh test              what the tests need: Debian's chromium for the e2e tests
@@ -51,8 +51,12 @@ make_venv() {
 
 case "${1:-}" in
     base)
-        if ! command -v make >/dev/null 2>&1; then
-            apt_install make
+        missing=""
+        command -v make >/dev/null 2>&1 || missing="make"
+        command -v python3 >/dev/null 2>&1 || missing="$missing python3"
+        if [ -n "$missing" ]; then
+            # shellcheck disable=SC2086  # one word per package
+            apt_install $missing
         fi
         ;;
     venv)
