@@ -128,13 +128,17 @@ def _traced(files: dict[str, bytes], request, args: tuple, member=None) -> dict[
     from geo.access.tracing import is_illustrative, stamp_files
     from ui import auth
 
+    from ui.site_access import scope_has_sample
+
     frames = [a for a in args if isinstance(a, pd.DataFrame)]
     selection = {"file": request.file_name, **{k: str(v) for k, v in vars(request).items()
                                                if isinstance(v, (str, int, float, bool, date, type(None)))}}
-    return stamp_files(auth.store_path(), member or auth.acting_member(), files, request.file_name, request.fmt,
+    who, db = member or auth.acting_member(), auth.store_path()
+    from_sites = getattr(request, "marking", "") != "OFFICIAL"  # drawn from site records
+    sample = any(is_illustrative(f) for f in frames) or (from_sites and scope_has_sample(who, db))
+    return stamp_files(db, who, files, request.file_name, request.fmt,
                        selection=selection, rows=len(frames[0]) if frames else None,
-                       site_level=getattr(request, "level", None) == "site",
-                       illustrative=any(is_illustrative(f) for f in frames))
+                       site_level=getattr(request, "level", None) == "site", illustrative=sample)
 
 
 def _offer(where, key: str, part: str, request, source: str, failed: str) -> None:

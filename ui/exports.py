@@ -422,9 +422,12 @@ def make_briefing(model, request: BriefingRequest, folder: Path, *, sites: pd.Da
     """Write the briefing pack into folder under its file name and return the path."""
     from geo.render.briefing import briefing_pack
 
+    from geo.access.tracing import is_illustrative
+
     return briefing_pack(model, **request.briefing_kwargs(Path(folder) / request.file_name),
                          sites=sites if request.with_sites else None,
-                         ward_measures=ward_measures if request.ward_figures else None)
+                         ward_measures=ward_measures if request.ward_figures else None,
+                         illustrative=sites is not None and is_illustrative(sites))  # labelled even without them
 
 
 def read_files(paths: Sequence[Path]) -> dict[str, bytes]:

@@ -99,3 +99,17 @@ def aggregate_only(sites: pd.DataFrame | None) -> pd.DataFrame | None:
     out = out.assign(**{c: float("nan") for c in POSITION if c in out.columns})  # unplaced: never drawn
     out.attrs["aggregate_only"] = True
     return out
+
+
+def scope_has_sample(member: Member, db: str | Path) -> bool:
+    """Whether the records this member's figures come from include the illustrative sample, so an
+    export drawn from them says so even when no site row is in it (ward figures, maps, the pack)."""
+    from geo.access.tracing import ILLUSTRATIVE
+
+    if not Path(db).is_file():
+        return False
+    from geo.sites.store import SiteStore
+
+    scope = scope_of(member, db)
+    batches = SiteStore(db).list_batches(organisations=scope_arg(scope, "aggregate_orgs"))
+    return bool(batches["file_name"].astype(str).str.contains(ILLUSTRATIVE, regex=False).any())

@@ -508,11 +508,13 @@ def section_titles(sel: Selection, sites: bool) -> list[str]:
 def briefing_pack(model: Model, *, lad_code: str | None = None, region: str | None = None,
                   period: pd.Timestamp | str | None = None, out: Path, made_on: date,
                   sites: pd.DataFrame | None = None, ward_measures: pd.DataFrame | None = None,
-                  marking: str | None = None) -> Path:
+                  marking: str | None = None, illustrative: bool = False) -> Path:
     """Write the A4 landscape briefing PDF for an authority, a region or the UK.
 
     Site records (a table or GeoDataFrame of sites) add ward-level dispersal and the hotel page
     and make the pack OFFICIAL-SENSITIVE; ward_measures may be passed instead of or with them.
+    ``illustrative`` (or site records from the generated sample) labels the cover and every page
+    "ILLUSTRATIVE - not real sites", so a sample pack is never taken for real.
     """
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm
@@ -521,6 +523,9 @@ def briefing_pack(model: Model, *, lad_code: str | None = None, region: str | No
     if lad_code and region:
         raise GeoError("give an authority or a region, not both")
     sel = Selection(model, lad_code, region, period)
+    from geo.access.tracing import ILLUSTRATIVE, is_illustrative
+
+    illustrative = bool(illustrative or (sites is not None and is_illustrative(sites)))
     if ward_measures is None and sites is not None:
         ward_measures = sm.ward_measures_from_sites(model, sites, as_at=made_on)
     site_derived = sites is not None or ward_measures is not None
@@ -535,10 +540,15 @@ def briefing_pack(model: Model, *, lad_code: str | None = None, region: str | No
                           title=f"Asylum accommodation briefing: {sel.name}", author=sm.APP_NAME,
                           subject=chosen, creator=sm.APP_NAME, keywords=[chosen])
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
-    doc.addPageTemplates([PageTemplate("page", [frame], onPage=_page_decorator(chosen, sel.name, made_on))])
+    shown = f"{ILLUSTRATIVE}: {sel.name}" if illustrative else sel.name
+    doc.addPageTemplates([PageTemplate("page", [frame], onPage=_page_decorator(chosen, shown, made_on))])
 
     titles = section_titles(sel, sites is not None)
-    story: list[Any] = _cover(model, sel, made_on, chosen, titles, st) + [PageBreak()]
+    story: list[Any] = _cover(model, sel, made_on, chosen, titles, st)
+    if illustrative:
+        story.insert(1, Paragraph(f"<b>{ILLUSTRATIVE}.</b> Site figures in this pack come from the generated "
+                                  "sample, not from any council. Do not quote them.", st["cover2"]))
+    story.append(PageBreak())
     story += _map_page(model, sel, st) + [PageBreak()]
     if sel.lad_code:
         story += _council_page(model, sel, ward_measures, made_on, st) + [PageBreak()]
