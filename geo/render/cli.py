@@ -69,6 +69,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--made-on", help="date printed as 'made on', YYYY-MM-DD (default: today)")
     parser.add_argument("--marking", help="raise the marking (OFFICIAL-SENSITIVE); never lowers it")
     parser.add_argument("--out", type=Path, required=True, help="output file")
+    parser.add_argument("--db", type=Path, help="store for the export trace and audit log (default: AAM_SITES_DB "
+                                                "or cache/sites.sqlite)")
+    parser.add_argument("--as", dest="as_member", metavar="EMAIL", help="the member making the file")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -102,6 +105,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     out = snapshot(model, level=args.level, measure=args.measure, period=args.period, lad_code=args.lad,
                    region=args.region, method=args.method, aspect=args.aspect, dpi=args.dpi, out=args.out,
                    made_on=_made_on(args.made_on), marking=args.marking, sites=sites)
+    _traced(args, out, sites)
     print(out)
     return 0
 
@@ -115,5 +119,23 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     sites = read_sites(args.sites) if args.sites else None
     out = briefing_pack(model, lad_code=args.lad, region=args.region, period=args.period, out=args.out,
                         made_on=_made_on(args.made_on), sites=sites, marking=args.marking)
+    _traced(args, out, sites)
     print(out)
     return 0
+
+
+def _traced(args: argparse.Namespace, out: Path, sites: pd.DataFrame | None) -> None:
+    """Stamp the written file with an export ID, the member, organisation and time, and log it
+    (``geo.access.tracing``), so a file found later can be traced to who made it."""
+    import os
+
+    from geo.access.identity import member_for
+    from geo.access.tracing import is_illustrative, stamp_export
+    from geo.sources import cache_dir
+
+    db = args.db or Path(os.environ.get("AAM_SITES_DB") or cache_dir(getattr(args, "cache_dir", None)) / "sites.sqlite")
+    member = member_for(db, args.as_member)
+    selection = {k: str(v) for k, v in vars(args).items() if k not in ("func", "as_member") and v is not None}
+    fmt = out.suffix.lower().lstrip(".")
+    out.write_bytes(stamp_export(db, member, out.read_bytes(), fmt, selection=selection,
+                                 illustrative=sites is not None and is_illustrative(sites)))
