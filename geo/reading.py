@@ -116,6 +116,21 @@ def check_zip(path: Path) -> None:
     if declared > 10 * MB and declared / packed > ratio_cap:
         raise DataError(f"the file would expand {declared / packed:,.0f} times, over the limit of "
                         f"{ratio_cap:,.0f} (a zip bomb?; set AAM_MAX_ZIP_RATIO to allow it)", file=path)
+    _verify_declared_sizes(path)
+
+
+def _verify_declared_sizes(path: Path) -> None:
+    """Decompress every part in 1 MB steps, never holding it: Python's zip reader stops at the
+    declared size and checks the CRC, so a directory that understates a part (to slip past the
+    checks above) is refused here rather than expanded by the spreadsheet library."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.infolist():
+                with archive.open(member) as part:
+                    while part.read(MB):
+                        pass
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        raise DataError(f"the zip container is damaged or lies about its sizes ({exc})", file=path) from None
 
 
 def check_file(path: Path, kind: str = SITE) -> int:

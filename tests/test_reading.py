@@ -327,3 +327,22 @@ def test_home_office_csv_counts_are_range_checked(tmp_path: Path, value: str) ->
     with pytest.raises(DataError) as err:
         read_quarterly_totals(path)
     assert "row 2" in str(err.value) and "supported_asylum" in str(err.value)
+
+
+def test_zip_that_understates_its_sizes_is_refused(tmp_path: Path) -> None:
+    """A directory declaring a tiny part would pass the size checks; the CRC check refuses it."""
+    import struct
+    import zipfile
+
+    path = tmp_path / "liar.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", b"<row/>" * 200_000)
+    data = bytearray(path.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = data.find(signature)
+        data[at + offset:at + offset + 4] = struct.pack("<I", 100)  # declare 100 bytes
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as z:
+        assert sum(m.file_size for m in z.infolist()) == 100
+    with pytest.raises(DataError, match="liar.xlsx"):
+        reading.check_zip(path)
