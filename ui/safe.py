@@ -36,23 +36,37 @@ def deck_text(value: str) -> str:
     return _ZWSP + text if text.startswith("@@") else text
 
 
+def _text(value: str) -> str:
+    """deck_text, skipping the work for the usual string that needs none."""
+    return deck_text(value) if value.startswith("@@") or "<" in value or ">" in value else value
+
+
+def _value(value: Any) -> Any:
+    if type(value) is str:
+        return _text(value)
+    if isinstance(value, (dict, list, tuple, pd.DataFrame)):
+        return deck_data(value)
+    return value
+
+
 def deck_data(data: Any) -> Any:
     """``data`` with every string inside (dicts, lists, DataFrames) made safe by :func:`deck_text`.
 
     Keys are left alone: they are our own column names, and deck.gl accessors refer to them.
+    Coordinates are skipped (numbers only), which keeps the 8,441-ward map cheap.
     """
     if isinstance(data, str):
-        return deck_text(data)
+        return _text(data)
     if isinstance(data, pd.DataFrame):
         out = data.copy()
         for col in out.columns:
             if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-                out[col] = out[col].map(lambda v: deck_data(v) if isinstance(v, (str, list, dict)) else v)
+                out[col] = [_value(v) for v in out[col]]
         return out
     if isinstance(data, Mapping):
-        return {k: v if k in _SHAPES else deck_data(v) for k, v in data.items()}
+        return {k: v if k in _SHAPES else _value(v) for k, v in data.items()}
     if isinstance(data, (list, tuple)):
-        return [deck_data(v) for v in data]
+        return [_value(v) for v in data]
     return data
 
 
