@@ -11,8 +11,10 @@ import streamlit as st
 
 from ui import exports as ER
 from ui import state as views
-from geo import measures, rules, text
-from geo.measures import CLUSTER_LIMIT, rank
+from geo import rules
+from geo import text
+from geo import measures
+from geo.measures import rank
 from ui import layers as L
 from geo.render.classify import classify
 from geo.render.legend import choropleth_legend
@@ -52,7 +54,7 @@ if lad is None:
     nearest = shell.lad_table(key, state.period, shell.filters_key(state.filters(geographic=False)))
     nearest = nearest.dropna(subset=["limit_used"]).sort_values("limit_used", ascending=False).head(10)
     st.session_state["_nearest_codes"] = nearest["lad_code"].tolist()
-    st.markdown(f"### Nearest the 1:200 limit at {views.as_at_label(period)}")
+    st.markdown(f"### Nearest the 1:200 limit at {text.quarter_label(period)}")
     st.dataframe(
         nearest[["lad_name", "region", "dispersed", "limit_used", "headroom", "lad_code"]], hide_index=True,
         selection_mode="single-row", key="nearest_table",
@@ -72,18 +74,20 @@ table = shell.lad_table(key, state.period, fkey)
 row = table.set_index("lad_code").loc[lad]
 region = row["region"]
 pop = row["population"]
-prev_q = views.quarter_label(period - pd.offsets.QuarterEnd(1))
-prev_y = views.quarter_label(period - pd.offsets.QuarterEnd(4))
+prev_q = text.quarter_label(period - pd.offsets.QuarterEnd(1))
+prev_y = text.quarter_label(period - pd.offsets.QuarterEnd(4))
 
 tcol.markdown(f"# {row['lad_name']}")
 place = str(region) if str(region) == str(row["nation"]) else f"{region}, {row['nation']}"
 tcol.markdown(f"<p class='aam-lede'>{escape(place)} · code {lad} · "
-              f"figures at <b>{views.as_at_label(period)}</b></p>", unsafe_allow_html=True)
+              f"figures at <b>{text.quarter_label(period)}</b></p>", unsafe_allow_html=True)
 
 # --- headline figures -----------------------------------------------------------------------------
 trend = shell.lad_trend(key, lad, fkey)
 upto = trend[trend["period"] <= period]
 cols = st.columns(5)
+
+
 def _count(column: str) -> str:
     """Whole people, or why there is no figure ('not published in this release', 'not in this file')."""
     value = row[column]
@@ -157,10 +161,10 @@ with left:
             continue
         ranked = table.dropna(subset=[measure])
         rows.append({"Measure": label, "Value": L.measure_text(measure, value),
-                     f"Rank in {region}": rank(ranked, lad, measure, within="region").text,
-                     "Rank in UK": rank(ranked, lad, measure).text})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    st.caption("Rank 1st = highest. Councils with no population figure are left out of per-resident ranks.")
+                     f"Rank in {region}": text.rank_text(*rank(ranked, lad, measure, within="region")),
+                     "Rank in UK": text.rank_text(*rank(ranked, lad, measure))})
+    st.table(pd.DataFrame(rows), hide_index=True)  # wraps at any width: no cut-off "Rank in UK" column
+    st.caption("Rank 1st = highest; '=' marks a place shared with another council. Councils with no population figure are left out of per-resident ranks.")
 with right:
     st.markdown(f"### Share of {region}")
     reg_pop = in_region["population"].sum(min_count=1)
@@ -191,7 +195,7 @@ long = series.melt(id_vars=["quarter"], value_vars=["supported", "hotel", "dispe
                    value_name="people")
 NAMES = {"supported": "All supported", "hotel": "Hotels", "dispersed": "Dispersed"}
 long["series"] = long["series"].map(NAMES)
-now = pd.DataFrame({"quarter": [period], "label": [views.quarter_label(period)]})
+now = pd.DataFrame({"quarter": [period], "label": [text.quarter_label(period)]})
 lines = alt.Chart(long).mark_line(strokeWidth=2.5).encode(
     x=alt.X("quarter:T", title=None),
     y=alt.Y("people:Q", title="People"),
@@ -286,7 +290,7 @@ else:
                      "residents figure (the ward is new or too small for the LSOA match, or outside England "
                      "and Wales) and show grey.")
 
-    listing = ward_frame.assign(limit=(ward_frame["population"] // CLUSTER_LIMIT))
+    listing = ward_frame.assign(limit=rules.capacity(ward_frame["population"]))
     cols = ["ward_name", "population", "limit", "ward_code"]
     config = {"ward_name": st.column_config.TextColumn("Ward", pinned=True),
               "population": st.column_config.NumberColumn("Residents", format="localized"),
@@ -318,7 +322,7 @@ if not state.present:
     council_row = table[table["lad_code"] == lad]
     tables = [ex.ExportTable("council", f"{row['lad_name']}: council figures", council_row, "lad",
                              period=state.period, area=area,
-                             title=f"Asylum support in {row['lad_name']}, {views.as_at_label(period)}")]
+                             title=f"Asylum support in {row['lad_name']}, {text.quarter_label(period)}")]
     if ward_listing is not None:
         tables.insert(0, ex.ExportTable("wards", f"Wards of {row['lad_name']} ({len(ward_listing):,})",
                                         ward_listing.assign(lad_code=lad),
