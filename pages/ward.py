@@ -12,7 +12,8 @@ from shapely.geometry import box
 
 from ui import exports as ER
 from ui import state as views
-from geo.measures import CLUSTER_LIMIT
+from geo import rules
+from geo import text
 from ui import layers as L
 from geo.render.classify import classify
 from geo.render.legend import choropleth_legend, outline_swatch
@@ -87,7 +88,7 @@ with st.expander("Find wards by council, 1:200 status or residents", expanded=wa
         pop = pop[pop >= popmin]
     if popmax is not None:
         found = found[pd.to_numeric(found["population"], errors="coerce") <= popmax]
-    found = found.assign(limit=pd.to_numeric(found["population"], errors="coerce") // CLUSTER_LIMIT,
+    found = found.assign(limit=rules.capacity(found["population"]),
                          council_status=found["lad_code"].map(lad_rows["threshold_status"]))
     found = found.sort_values(["lad_name", "ward_name"])
     listed = bool(lad or status or popmin is not None or popmax is not None)  # no 8,441-row table unasked
@@ -137,7 +138,7 @@ cols = st.columns(4)
 if pd.notna(pop):
     cols[0].metric("Residents", f"{int(pop):,}", border=True, help=model.source_line("ward_population"))
     cols[0].caption("Census 2021 usual residents")
-    cols[1].metric("1:200 limit for this ward", f"{int(pop // CLUSTER_LIMIT):,}", border=True,
+    cols[1].metric("1:200 limit for this ward", f"{int(rules.capacity(pop)):,}", border=True,
                    help="The most people in dispersed accommodation the ward can hold within the 2019 "
                         "memorandum's limit: residents ÷ 200.")
     cols[1].caption("people in dispersed accommodation")
@@ -158,8 +159,8 @@ else:
     shell.site_note(cols[2], site_note)
 if council is not None and pd.notna(council["limit_used"]):
     cols[3].metric("Council vs 1:200 limit", f"{council['limit_used']:.2f}", border=True,
-                   help=f"{me['lad_name']} at {views.as_at_label(period)}: 1.00 = at the limit.")
-    cols[3].caption(f"{me['lad_name']}: {council['threshold_status']}, {views.quarter_label(period)}")
+                   help=f"{me['lad_name']} at {text.quarter_label(period)}: 1.00 = at the limit.")
+    cols[3].caption(f"{me['lad_name']}: {council['threshold_status']}, {text.quarter_label(period)}")
 else:
     cols[3].metric("Council vs 1:200 limit", "No estimate", border=True)
 
@@ -202,20 +203,21 @@ if ward_sites:
     kcol.markdown(L.sites_legend(nearby_sites), unsafe_allow_html=True)
 
 # --- neighbours and council -----------------------------------------------------------------------
-left, right = st.columns([1.4, 1])
+left, right = st.columns([1.7, 1])  # room for the neighbours table without sideways scrolling
 with left:
     st.markdown(f"### Neighbouring wards ({len(near)})")
-    nb = near.assign(limit=pd.to_numeric(near["population"], errors="coerce") // CLUSTER_LIMIT,
+    nb = near.assign(limit=rules.capacity(near["population"]),
                      shared_km=near["shared_m"] / 1000)
     st.session_state["_neighbour_codes"] = nb["ward_code"].tolist()
     st.dataframe(
         nb[["ward_name", "lad_name", "population", "limit", "shared_km", "ward_code"]], hide_index=True,
         selection_mode="single-row", key="neighbour_table",
+        column_order=("ward_name", "lad_name", "population", "limit", "shared_km"),  # codes: in the export
         on_select=partial(shell.pick_row, "neighbour_table", "_neighbour_codes", "ward"),
         column_config={"ward_name": "Ward", "lad_name": "Council",
                        "population": st.column_config.NumberColumn("Residents", format="localized"),
-                       "limit": st.column_config.NumberColumn("1:200 limit (people)", format="localized"),
-                       "shared_km": st.column_config.NumberColumn("Shared boundary (km)", format="%.1f"),
+                       "limit": st.column_config.NumberColumn("1:200 limit", format="localized"),
+                       "shared_km": st.column_config.NumberColumn("Shared km", format="%.1f"),
                        "ward_code": "Code"})
     st.caption("Wards whose boundary touches this one (within 25 m, as the published boundaries are "
                "generalised). Tick one to open it. " + views.NO_ESTIMATE_NOTE)
@@ -223,8 +225,9 @@ with right:
     st.markdown(f"### {escape(str(me['lad_name']))}")
     if council is not None:
         st.markdown(
-            f"At {views.as_at_label(period)}: **{int(council['supported']):,}** people supported, "
-            f"**{int(council['hotel']):,}** in contingency hotels and **{int(council['dispersed']):,}** in dispersed "
+            f"At {text.quarter_label(period)}: **{text.people(council['supported'])}** people supported, "
+            f"**{text.number(council['hotel'], missing=text.NOT_PUBLISHED)}** in contingency hotels and "
+            f"**{text.number(council['dispersed'], missing=text.NOT_PUBLISHED)}** in dispersed "
             f"accommodation. "
             + (f"Dispersal is **{council['limit_used']:.2f}** of the 1:200 limit ({council['threshold_status']})."
                if pd.notna(council["limit_used"]) else "No population figure, so no 1:200 check."))
