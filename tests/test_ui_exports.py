@@ -236,7 +236,8 @@ def test_ward_table_export_suppresses_small_site_derived_counts(model, tmp_path)
     table, sidecar = ER.make_table(model, request, frame, tmp_path)
     out = pd.read_csv(table, dtype=str)
     assert list(out.columns) == ["ward_code", "lad_code", "ward_name", "population", "dispersed"]
-    assert out["dispersed"].tolist() == ["[c]", "40", "[c]", "12"]  # 2 hidden, then the next smallest (0)
+    # 2 hidden; the secondary cell is never a 0 (issue 13), so 12 is hidden with it
+    assert out["dispersed"].tolist() == ["[c]", "40", "0", "[c]"]
     meta = json.loads(sidecar.read_text())
     assert meta["marking"] == OFFICIAL_SENSITIVE and meta["notes"] and meta["made_on"] == "2025-01-15"
 
