@@ -268,12 +268,12 @@ def suppress(frame: pd.DataFrame, *, counts: Sequence[str] | None = None, group:
         count_mask, short = hidden_cells(frame, counts=counts, group=group, key=key, threshold=threshold)
     mask = pd.DataFrame(False, index=frame.index, columns=list(frame.columns))
     for col in count_mask.columns:
-        if col not in mask.columns:
-            continue
-        mask[col] = count_mask[col].to_numpy()
-        for derived in DERIVED.get(col, ()):
+        hidden_here = count_mask[col].to_numpy()
+        if col in mask.columns:
+            mask[col] = hidden_here
+        for derived in DERIVED.get(col, ()):  # even when the count itself is not in this view
             if derived in mask.columns:
-                mask[derived] |= count_mask[col].to_numpy()
+                mask[derived] |= hidden_here
     mask = mask.loc[:, mask.any()]
     note = NOTE
     if short:

@@ -204,3 +204,12 @@ def test_screen_figures_for_members_without_site_access() -> None:
     # the same cells as an export of the full table
     export = suppress(full).as_text()
     assert (export["dispersed_people"] == "[c]").tolist() == flagged["dispersed_people_suppressed"].tolist()
+
+
+def test_a_view_without_the_count_still_hides_what_gives_it_back() -> None:
+    """A ward list showing only the 1:200 status (no count) must hide the status of a hidden ward."""
+    full = pd.DataFrame({"ward_code": ["W1", "W2", "W3"], "lad_code": ["A"] * 3, "dispersed_people": [3, 9, 40],
+                         "status": ["over", "within", "within"]})
+    view = full[["ward_code", "lad_code", "status"]]
+    mask = suppress(view, full=full).mask
+    assert mask["status"].tolist() == [True, True, False]
