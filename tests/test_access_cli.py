@@ -85,3 +85,21 @@ def test_a_fresh_store_lets_the_person_at_the_machine_add_the_first_admin(tmp_pa
     done = geo("access", "grant", "first@a.gov.uk", "--org", LAD_A, "--role", "admin", "--db", db)
     assert done.returncode == 0, done.stderr
     _refused(geo("access", "grant", "second@a.gov.uk", "--org", LAD_A, "--role", "admin", "--db", db))
+
+
+def test_sites_import_acts_as_an_admin_member(store, tmp_path: Path) -> None:
+    from access_fixtures import council_rows
+    from fixtures_sites import LAD_B, write_csv, write_wards
+    from geo.sites.store import SiteStore
+
+    wards = write_wards(tmp_path / "wards.geojson")
+    path = write_csv(tmp_path / "more.csv", council_rows(LAD_B)[:1] + [["Z9", "Dispersed", "", "", 52.15, -1.95,
+                                                                         3, 2, "Open", "", "", "", ""]])
+    args = ["sites", "import", str(path), "--db", str(store.db), "--wards", str(wards), "--json"]
+    _refused(geo(*args))                                   # no --as on a store with members
+    _refused(geo(*args, "--as", OFFICER_A))                # officers do not import
+    done = geo(*args, "--as", ADMIN_B)
+    assert done.returncode == 0, done.stderr
+    batches = SiteStore(store.db).list_batches()
+    last = batches.iloc[-1]
+    assert last["imported_by"] == ADMIN_B and last["organisation"] == LAD_B

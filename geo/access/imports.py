@@ -15,10 +15,11 @@ from geo.errors import GeoError
 
 
 def import_as(member: Member, path: str | Path, db: str | Path, wards, *, online_lookup: bool = False,
-              remove_after: bool = False, **kwargs: Any):
+              online_lookup_url: str | None = None, remove_after: bool = False, **kwargs: Any):
     """``geo.sites.importer.import_sites`` as ``member``; the batch belongs to their organisation.
 
-    ``online_lookup`` uses the admin-set postcode lookup address (https unless on loopback).
+    ``online_lookup`` uses the admin-set postcode lookup address, ``online_lookup_url`` (the command
+    line's) another; either must be https unless on loopback.
     ``remove_after`` deletes ``path`` when the import ends, whatever the outcome (uploads).
     """
     from geo.sites.importer import import_sites
@@ -31,7 +32,8 @@ def import_as(member: Member, path: str | Path, db: str | Path, wards, *, online
         except AccessDenied as exc:
             audit.record(store, member, "refused", {"what": "import", "file": path.name, "why": str(exc)})
             raise
-        url = check_lookup_url(postcode_lookup(store)) if online_lookup else None
+        url = online_lookup_url or (postcode_lookup(store) if online_lookup else None)
+        url = check_lookup_url(url) if url else None
         try:
             result = import_sites(path, db, wards, imported_by=member.email, organisation=member.org_code,
                                   online_lookup_url=url, **kwargs)

@@ -59,7 +59,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--map", action="append", metavar="FIELD=COLUMN",
                    help="use COLUMN for FIELD (repeatable; FIELD= to ignore a column)")
     p.add_argument("--as-at", type=_date, help="date the file describes (default: today)")
-    p.add_argument("--imported-by", help="name recorded with the batch (default: login name)")
+    p.add_argument("--imported-by", help="name recorded with the batch in the desktop mode (no members)")
+    p.add_argument("--as", dest="as_member", metavar="EMAIL",
+                   help="the member importing (an admin); the batch belongs to their organisation")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="write every current site with its ward and authority to stdout")
@@ -126,12 +128,26 @@ def _existing_store(path: Path):
 def cmd_import(args: argparse.Namespace) -> int:
     from geo.sites.importer import import_sites, progress_bar
 
+    from geo.access.identity import member_for
+    from geo.access.imports import import_as
+
+    member = member_for(args.db, args.as_member)  # the desktop mode's local admin on a store without members
     wards = load_wards(args.wards, getattr(args, "data_dir", None))
     with progress_bar(f"importing {Path(args.path).name}") as on_progress:  # on a terminal only
-        result = import_sites(args.path, args.db, wards, mapping=_mapping(args.map),
-                              postcode_directory=args.postcodes, online_lookup_url=args.online_lookup,
-                              imported_by=args.imported_by, sheet=args.sheet, as_at=args.as_at,
-                              on_progress=on_progress)
+        if member.organisation.kind == "local" and args.imported_by:  # desktop mode: the name given
+            from geo.access import audit
+
+            result = import_sites(args.path, args.db, wards, mapping=_mapping(args.map),
+                                  postcode_directory=args.postcodes, online_lookup_url=args.online_lookup,
+                                  imported_by=args.imported_by, sheet=args.sheet, as_at=args.as_at,
+                                  on_progress=on_progress)
+            audit.record(args.db, member, "import", {"file": result.file_name, "batch": result.batch,
+                                                     "recorded_as": args.imported_by, "read": result.read,
+                                                     "accepted": result.accepted, "rejected": result.rejected})
+        else:
+            result = import_as(member, args.path, args.db, wards, mapping=_mapping(args.map),
+                               postcode_directory=args.postcodes, online_lookup_url=args.online_lookup,
+                               sheet=args.sheet, as_at=args.as_at, on_progress=on_progress)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
         return 0
