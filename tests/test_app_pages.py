@@ -88,8 +88,26 @@ def assert_headlines(at, want: dict[str, int]) -> None:
 # --- national overview ----------------------------------------------------------------------------
 
 def test_overview_latest_quarter(official) -> None:
+    """Issue 14: the default is the latest quarter any loaded file covers (Reg_02's), not Asy_D11's last."""
     at = app()
+    reg02 = official["reg02"]
+    latest = pd.Timestamp(reg02["as_at"].max())
+    assert latest > official["d11"]["period"].max()
+    shown = metrics(at)
+    assert shown["People supported"] == f"{reg02['supported_asylum'].sum():,}"
+    assert shown["Contingency (hotels and other)"] == f"{reg02['contingency_accommodation'].sum():,}"
+    assert shown["Dispersed housing"] == f"{reg02['dispersal_accommodation'].sum():,}"
+    text = text_of(at)
+    assert newest("reg02_supported_asylum_by_la_*.csv").name in text
+    assert f"{latest.day} {latest.strftime('%B %Y')}" in text  # the as-at date
+    assert param(at, "period") == latest.date().isoformat()
+    assert any("Red outline" in m.value for m in at.markdown)  # the legend's outline entry
+
+
+def test_overview_at_the_last_asy_d11_quarter(official) -> None:
+    """Stepping back to Asy_D11's last quarter gives its figures, hotels included."""
     latest = official["d11"]["period"].max()
+    at = app(period=latest.date().isoformat())
     assert_headlines(at, expected(official, latest))
     previous = expected(official, latest - pd.offsets.QuarterEnd(1))
     now = expected(official, latest)
@@ -98,9 +116,6 @@ def test_overview_latest_quarter(official) -> None:
     text = text_of(at)
     assert "asylum-seekers-receipt-support-datasets-sep-2024.xlsx" in text
     assert "year ending September 2024" in text  # the release
-    assert f"{latest.day} {latest.strftime('%B %Y')}" in text  # the as-at date
-    assert param(at, "period") == latest.date().isoformat()
-    assert any("Red outline" in m.value for m in at.markdown)  # the legend's outline entry
 
 
 def test_overview_for_a_chosen_quarter_from_the_link(official) -> None:
@@ -114,7 +129,7 @@ def test_overview_for_a_chosen_quarter_from_the_link(official) -> None:
     assert any(f"No figure for a year earlier ({quarter_label('2022-03-31')})" in c.value for c in at.caption)
     before = app(period="2022-03-31")
     assert not before.exception
-    assert "—" in [m.value for m in before.metric if m.label.lower().endswith("hotels")]
+    assert "Not published in this release" in [m.value for m in before.metric if m.label.lower().endswith("hotels")]
     assert any("not published by council for 31 March 2022" in i.value for i in before.info)
 
 
@@ -151,9 +166,10 @@ def test_choosing_a_council_opens_the_council_view(official) -> None:
 
 
 def test_presentation_mode_hides_the_sidebar(official) -> None:
-    at = app(present="1")
+    latest = official["d11"]["period"].max()
+    at = app(present="1", period=latest.date().isoformat())
     assert len(at.metric) == 4
-    assert_headlines(at, expected(official, official["d11"]["period"].max()))
+    assert_headlines(at, expected(official, latest))
     assert not at.sidebar.multiselect and not at.sidebar.toggle
     assert any('data-testid="stSidebar"' in m.value and "display: none" in m.value for m in at.markdown)
     assert param(at, "present") == "1"
