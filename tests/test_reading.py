@@ -5,6 +5,7 @@ refuses it with one DataError naming the file; figures are counted from the buil
 """
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -143,6 +144,9 @@ def test_field_over_128kb_on_the_command_line(tmp_path: Path) -> None:
                           "--wards", str(wards), "--json"], capture_output=True, text=True, cwd=ROOT)
     assert "Traceback" not in run.stderr, run.stderr
     assert "_csv.Error" not in run.stderr
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert (result["read"], result["accepted"] + result["rejected"]) == (2, 2)
 
 
 def test_csv_error_names_file_and_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
