@@ -15,6 +15,7 @@ from geo import rules
 from geo import text
 from geo import measures
 from geo.measures import rank
+from geo.population import one_population_note
 from ui import layers as L
 from geo.render.classify import classify
 from geo.render.legend import choropleth_legend
@@ -231,7 +232,10 @@ if pd.notna(pop):
 else:
     c2.info("No population figure for this council, so its dispersal cannot be set against the 1:200 limit.")
 st.caption("Section 98 support has local geography only from December 2022; subsistence-only support had none "
-           "from December 2023 to September 2024, so those people are missing from council lines then.")
+           "from December 2023 to September 2024, so those people are missing from council lines then. "
+           "Section 4 support had no local authority before March 2018, so every council steps up then. "
+           "Quarters from the totals series give only people supported; Reg_02's quarter gives hotels and other "
+           "contingency together. " + one_population_note(model.population_label().split(",")[0]))
 
 # --- wards ----------------------------------------------------------------------------------------
 st.markdown("### Wards")
