@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geo.db import database_url, display_name
 from geo.errors import DataError, GeoError
 from geo.sites.schema import COUNT_FIELDS, DATE_FIELDS, FIELDS, ROW, SITE_TYPES, STATUSES
 
@@ -230,10 +231,10 @@ def _iso_dates(col: pd.Series) -> list[str | None]:
 def _org_filter(column: str, organisations: Iterable[str] | None) -> tuple[str, tuple[str, ...]]:
     """SQL condition limiting ``column`` to ``organisations`` (None: no limit; empty: nothing)."""
     if organisations is None:
-        return "1", ()
+        return "1 = 1", ()
     orgs = tuple(dict.fromkeys(str(o) for o in organisations))
     if not orgs:
-        return "0", ()
+        return "1 = 0", ()
     return f"{column} IN ({', '.join('?' * len(orgs))})", orgs
 
 
@@ -244,9 +245,17 @@ def _is_busy(exc: Exception) -> bool:
 
 
 class SiteStore:
-    """Site records in one SQLite file (created on first use, owner-only, WAL mode)."""
+    """Site records in one SQLite file (created on first use, owner-only, WAL mode), or in the
+    PostgreSQL database named by ``AAM_DATABASE_URL`` (migrated by ``python -m geo db upgrade``)."""
 
     def __init__(self, path: str | Path) -> None:
+        self.url = database_url(path)
+        if self.url:  # PostgreSQL: the schema is the migrations' job; refuse one older than the code
+            from geo.db.migrate import require_current
+
+            self.path = Path(display_name(self.url))
+            require_current(self.url)
+            return
         self.path = Path(path)
         if not self.path.exists():
             self._create()
@@ -260,6 +269,8 @@ class SiteStore:
 
     def _create(self) -> None:
         """A new store file: created 0600 before SQLite touches it (its -wal/-shm files follow suit)."""
+        from geo.db.migrate import stamp_sqlite
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
@@ -270,6 +281,7 @@ class SiteStore:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.executescript(SCHEMA)
                 conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+                stamp_sqlite(conn)  # a new store is at the migrations' head revision
             except sqlite3.DatabaseError as exc:
                 raise self._error(exc) from exc
 
@@ -316,6 +328,10 @@ class SiteStore:
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         """A read-only connection: never writes, and in WAL mode never waits for an import."""
+        if self.url:
+            with self._pg() as conn:
+                yield conn
+            return
         uri = self.path.resolve().as_uri() + "?mode=ro"
         try:
             conn = sqlite3.connect(uri, uri=True, timeout=BUSY_SECONDS, isolation_level=None)
@@ -330,7 +346,27 @@ class SiteStore:
             conn.close()
 
     @contextmanager
+    def _pg(self) -> Iterator[Any]:
+        """A PostgreSQL session (MVCC: its reads never wait for an import's transaction)."""
+        from geo.db.pg import connect
+
+        try:
+            conn = connect(self.url or "")
+        except sqlite3.Error as exc:
+            raise DataError(f"cannot open the site store ({exc})", file=self.path) from exc
+        try:
+            yield conn
+        except (sqlite3.DatabaseError, pd.errors.DatabaseError) as exc:
+            raise self._error(exc) from exc
+        finally:
+            conn.close()
+
+    @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        if self.url:
+            with self._pg() as conn:
+                yield conn
+            return
         try:
             conn = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
         except sqlite3.Error as exc:
@@ -493,7 +529,7 @@ class SiteStore:
             sql += " AND reference = ?"
             args = (*args, reference)
         with self._read() as conn:
-            frame = pd.read_sql_query(sql + " ORDER BY reference, version_id", conn, params=args)
+            frame = read_frame(conn, sql + " ORDER BY reference, version_id", args)
         return _typed(frame.reindex(columns=_version_columns()))
 
     def current_sites(self, as_at: date | None = None, *, organisations: Iterable[str] | None = None):
@@ -518,7 +554,7 @@ class SiteStore:
                f" ON f.organisation = v.organisation AND f.reference = v.reference"
                f" WHERE {when} AND {cond} ORDER BY v.reference, v.organisation")
         with self._read() as conn:
-            frame = pd.read_sql_query(sql, conn, params=(*org_args, *args, *org_args))
+            frame = read_frame(conn, sql, (*org_args, *args, *org_args))
         frame = _typed(frame.reindex(columns=[*_version_columns(), "first_seen"]))
         frame["first_seen"] = pd.to_datetime(frame["first_seen"]).astype("datetime64[ns]")
         geometry = gpd.points_from_xy(frame["longitude"].astype("float64"), frame["latitude"].astype("float64"),
@@ -537,9 +573,18 @@ class ImportWriter:
         self.duplicate: BatchSummary | None = None
         self.finished = False
         conn.execute("DROP TABLE IF EXISTS temp.staged")  # indexed in finish, after the bulk insert
-        conn.execute(f"CREATE TEMP TABLE staged ({', '.join(VERSION_FIELDS)}, source_row INTEGER)")
         conn.execute("DROP TABLE IF EXISTS temp.staged_rejections")
-        conn.execute("CREATE TEMP TABLE staged_rejections (row INTEGER, column_name TEXT, reason TEXT, raw_json TEXT)")
+        if getattr(conn, "dialect", "sqlite") == "postgresql":
+            # typed like site_versions, plus the insertion order SQLite keeps as ``rowid``
+            conn.execute(f"CREATE TEMP TABLE staged AS SELECT {', '.join(VERSION_FIELDS)}, source_row"
+                         " FROM site_versions WITH NO DATA")
+            conn.execute("ALTER TABLE staged ADD COLUMN rowid BIGSERIAL")
+            conn.execute("CREATE TEMP TABLE staged_rejections (row BIGINT, column_name TEXT, reason TEXT,"
+                         " raw_json TEXT, rowid BIGSERIAL)")
+        else:
+            conn.execute(f"CREATE TEMP TABLE staged ({', '.join(VERSION_FIELDS)}, source_row INTEGER)")
+            conn.execute("CREATE TEMP TABLE staged_rejections (row INTEGER, column_name TEXT, reason TEXT,"
+                         " raw_json TEXT)")
         conn.execute("DROP TABLE IF EXISTS temp.rejected_refs")
         conn.execute("CREATE TEMP TABLE rejected_refs (reference TEXT PRIMARY KEY)")
 
@@ -577,7 +622,7 @@ class ImportWriter:
             conn.executemany("INSERT INTO staged_rejections VALUES (?,?,?,?)",
                              [(int(r.row), str(r.column), str(r.reason), raw_by_row.get(int(r.row), "{}"))
                               for r in rejections])
-            conn.executemany("INSERT OR IGNORE INTO rejected_refs VALUES (?)",
+            conn.executemany("INSERT INTO rejected_refs VALUES (?) ON CONFLICT DO NOTHING",
                              [(str(r),) for r in rejected_references if r])
             conn.execute("COMMIT")
         finally:
@@ -628,11 +673,12 @@ class ImportWriter:
         conn.execute("INSERT INTO rejections (batch_id, row, column_name, reason, raw_json)"
                      " SELECT ?, row, column_name, reason, raw_json FROM staged_rejections ORDER BY rowid", (batch,))
         differs = " OR ".join(f"s.{f} IS NOT c.{f}" for f in VERSION_FIELDS if f not in self.carried) or "0"
-        conn.execute("DROP TABLE IF EXISTS temp.diff")
+        conn.execute("DROP TABLE IF EXISTS temp.diff")   # one row per staged row, keyed by its rowid
+        conn.execute("CREATE TEMP TABLE diff (srow INTEGER PRIMARY KEY, reference TEXT, version_id INTEGER,"
+                     " kind TEXT)")
         conn.execute(
-            "CREATE TEMP TABLE diff AS SELECT s.reference AS reference, s.source_row AS source_row,"
-            " c.version_id AS version_id, CASE WHEN c.version_id IS NULL THEN 'new'"
-            f" WHEN {differs} THEN 'changed' ELSE 'same' END AS kind"
+            "INSERT INTO diff SELECT s.rowid, s.reference, c.version_id, CASE WHEN c.version_id IS NULL THEN 'new'"
+            f" WHEN {differs} THEN 'changed' ELSE 'same' END"
             " FROM staged s LEFT JOIN site_versions c"
             " ON c.organisation = ? AND c.reference = s.reference AND c.valid_to_batch IS NULL", (org,))
         not_in_file = [r[0] for r in conn.execute(
@@ -640,9 +686,9 @@ class ImportWriter:
             " AND NOT EXISTS (SELECT 1 FROM staged s WHERE s.reference = c.reference)"
             " AND NOT EXISTS (SELECT 1 FROM rejected_refs r WHERE r.reference = c.reference)"
             " ORDER BY c.reference", (org,))]
-        new = [r[0] for r in conn.execute("SELECT reference FROM diff WHERE kind = 'new' ORDER BY source_row, rowid")]
-        changed = [r[0] for r in conn.execute(
-            "SELECT reference FROM diff WHERE kind = 'changed' ORDER BY source_row, rowid")]
+        # staged rows are in file order, so diff's key (their rowid) is too: no sort needed
+        new = [r[0] for r in conn.execute("SELECT reference FROM diff WHERE kind = 'new' ORDER BY srow")]
+        changed = [r[0] for r in conn.execute("SELECT reference FROM diff WHERE kind = 'changed' ORDER BY srow")]
         unchanged = int(conn.execute("SELECT COUNT(*) FROM diff WHERE kind = 'same'").fetchone()[0])
         conn.execute("UPDATE site_versions SET valid_to_batch = ?, valid_to = ? WHERE version_id IN"
                      " (SELECT version_id FROM diff WHERE kind = 'changed')", (batch, day))
@@ -651,15 +697,22 @@ class ImportWriter:
                           else f"s.{f}" for f in VERSION_FIELDS)
         conn.execute(
             f"INSERT INTO site_versions ({cols}, source_row, valid_from_batch, valid_from, organisation)"
-            f" SELECT {picks}, s.source_row, ?, ?, ? FROM staged s JOIN diff d ON d.reference = s.reference"
+            f" SELECT {picks}, s.source_row, ?, ?, ? FROM diff d JOIN staged s ON s.rowid = d.srow"
             " LEFT JOIN site_versions o ON o.version_id = d.version_id"
-            " WHERE d.kind IN ('new', 'changed') ORDER BY s.source_row, s.rowid", (batch, day, org))
+            " WHERE d.kind IN ('new', 'changed') ORDER BY d.srow", (batch, day, org))
         conn.executemany("INSERT INTO batch_not_in_file VALUES (?, ?)", [(batch, ref) for ref in not_in_file])
         conn.execute(
             "UPDATE batches SET new_sites=?, changed_sites=?, unchanged_sites=?, not_in_file=?, summary_json=?"
             " WHERE id=?", (len(new), len(changed), unchanged, len(not_in_file),
                            json.dumps({"new": new, "changed": changed, "not_in_file": not_in_file}), batch))
         return BatchSummary(batch, False, rows_read, accepted, rejected, new, changed, unchanged, not_in_file)
+
+
+def read_frame(conn: Any, sql: str, args: Iterable[Any] = ()) -> pd.DataFrame:
+    """A query's rows as a frame, on either backend (pandas reads only SQLite's connection natively)."""
+    cur = conn.execute(sql, tuple(args))
+    names = [d[0] for d in cur.description or ()]
+    return pd.DataFrame([tuple(r) for r in cur.fetchall()], columns=names)
 
 
 def _version_columns() -> list[str]:

@@ -143,8 +143,8 @@ def parse_numbers(values: pd.Series, thousands: bool = False) -> tuple[pd.Series
         bad = pd.Series([p is None for p in parsed], index=values.index)
         nums = pd.Series([math.nan if p is None else p for p in parsed], index=values.index, dtype="float64")
         return nums, bad
-    text = values.astype(object).where(values.notna(), "").str.strip()
-    blank = (text == "").to_numpy()
+    text = values.astype(object)
+    blank = (values.isna() | (text == "")).to_numpy()   # whitespace-only cells: blank, via _number below
     nums = pd.to_numeric(text.where(~blank, None), errors="coerce").astype("float64").to_numpy(copy=True)
     bad = np.isinf(nums)
     odd = np.flatnonzero(np.isnan(nums) & ~blank)   # '1,234', 'nan', typos: one by one, as before
