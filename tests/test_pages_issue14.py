@@ -96,3 +96,22 @@ def test_sites_authority_and_day_live_in_the_link(model, tmp_path, monkeypatch):
     assert not again.exception, [e.message for e in again.exception]
     assert again.date_input(key="sites_as_at").value == date(2023, 1, 1)
     assert again.selectbox(key="sites_lad").value == at.selectbox(key="sites_lad").value != "__all__"
+
+
+def test_fair_share_settings_live_in_the_link(model):
+    """Finding: Fair share settings were not in the URL, so its links did not reopen the view."""
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+
+    page = str(ROOT / "pages" / "fair_share.py")
+    at = AppTest.from_file(page, default_timeout=300)
+    at.query_params.update({"region": "London", "share": "dispersed", "period": "2024-09-30"})
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.selectbox(key="w_fs_area").value == "London"
+    assert at.radio(key="w_fs_measure").value == "dispersed"
+    assert pd.Timestamp(at.selectbox(key="w_fs_quarter").value) == pd.Timestamp("2024-09-30")
+    at.radio(key="w_fs_measure").set_value("supported").run()
+    link = {k: at.query_params[k] for k in at.query_params}
+    assert link.get("region") in ("London", ["London"]) and link.get("share") in (None, [], "supported")
