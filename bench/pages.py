@@ -126,6 +126,14 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def written(port: int) -> int:
+    """Bytes the server has sent on its open connections (``ss``' bytes_sent): what a change put on
+    the wire after any websocket compression, which the browser's decoded frames cannot show."""
+    out = subprocess.run(["ss", "-tinH", "state", "established", f"( sport = :{port} )"],
+                         capture_output=True, text=True, check=False).stdout
+    return sum(int(part.split(":", 1)[1]) for part in out.split() if part.startswith("bytes_sent:"))
+
+
 def loaded(pid: int, name: str) -> bool:
     """Whether a shared library whose path holds ``name`` is mapped into the process."""
     return f"/{name}/" in Path(f"/proc/{pid}/maps").read_text()
@@ -231,7 +239,8 @@ def load(session: Session, url: str, timeout_s: float) -> dict[str, float]:
             "bytes": session.wire.since(t0)[0]}
 
 
-def quarter_change(session: Session, timeout_s: float, key: str = "ArrowLeft") -> dict[str, float]:
+def quarter_change(session: Session, timeout_s: float, key: str = "ArrowLeft", port: int | None = None
+                   ) -> dict[str, float]:
     """Step the quarter with the keyboard; seconds to the map's new colours and to the page complete,
     and bytes received (all, and the map's JSON)."""
     page = session.page
@@ -241,12 +250,14 @@ def quarter_change(session: Session, timeout_s: float, key: str = "ArrowLeft") -
     slider = page.get_by_role("slider").first
     slider.focus()
     since = page.evaluate("performance.now()")
+    wrote = written(port) if port else 0
     t0 = time.perf_counter()
     page.keyboard.press(key)
     drawn, _ = map_drawn(page, timeout_s, before=before)
     _, last = settled(page, timeout_s, since_ms=since)
     total, deck = session.wire.since(t0)
-    return {"map": drawn - t0, "complete": (last - since) / 1000, "bytes": total, "deck_bytes": deck}
+    return {"map": drawn - t0, "complete": (last - since) / 1000, "bytes": total, "deck_bytes": deck,
+            "wire_bytes": (written(port) - wrote) if port else float("nan")}
 
 
 # --- the runs -----------------------------------------------------------------------------------
@@ -271,7 +282,7 @@ def measure_page(script: Path, browser, repeat: int, timeout_s: float, links: di
             add("cold_script", first["script"])
             rss_one = rss_mb(server.pid)
             for _ in range(2):
-                change = quarter_change(s, timeout_s)
+                change = quarter_change(s, timeout_s, port=int(server.base.rsplit(":", 1)[1]))
                 for k, v in change.items():
                     add(f"q_{k}", v)
             s.context.close()
@@ -367,11 +378,12 @@ def report(app: dict[str, float], base: dict[str, float], mc: tuple[float, float
     rows[-1]["this build"], rows[-1]["baseline"] = kb.format(app["first_bytes"]), kb.format(base["first_bytes"])
     row("Quarter change: map redrawn", "q_map", "s", "< 1 s idle; <= 1.2x")
     row("Quarter change: page complete", "q_complete", "s", "<= 1.2x minimal page")
-    for k in ("q_bytes", "q_deck_bytes", "council_bytes", "ward_bytes"):
+    for k in ("q_bytes", "q_deck_bytes", "q_wire_bytes", "council_bytes", "ward_bytes"):
         app[k] = app.get(k, float("nan")) / 1e3
         base[k] = base.get(k, float("nan")) / 1e3
     row("Quarter change: bytes received", "q_bytes", "KB", "geometry not resent", fmt=kb)
     row("Quarter change: map JSON bytes", "q_deck_bytes", "KB", "", fmt=kb)
+    row("Quarter change: bytes the server wrote (wire)", "q_wire_bytes", "KB", "after websocket compression", fmt=kb)
     row("Open a council by link: map drawn", "council_map", "s", "< 2 s", baseline=2.0)
     row("Open a council by link: page complete", "council_complete", "s", "< 2 s", baseline=2.0)
     row("Open a council by link: bytes", "council_bytes", "KB", "", baseline=float("nan"), fmt=kb)

@@ -208,18 +208,27 @@ if not state.present:
     pick = st.dataframe(
         listing[cols], hide_index=True, height=420, on_select="rerun", selection_mode="single-row",
         key="council_table",
+        # On screen, the columns that fit a laptop without sideways scrolling (short headings, the full
+        # wording in each heading's help); region, status and code are in the export and the tooltip.
+        column_order=[c for c in cols if c not in ("region", "status", "lad_code")],
         column_config={
             "lad_name": st.column_config.TextColumn("Council", pinned=True),
             "region": "Region",
             "population": st.column_config.NumberColumn("Residents", format="localized"),
             "supported": st.column_config.NumberColumn("Supported", format="localized"),
-            "per_1000": st.column_config.NumberColumn("Per 1,000 residents", format="%.2f"),
-            "hotel": st.column_config.NumberColumn("In hotels", format="localized"),
-            "dispersed": st.column_config.NumberColumn("In dispersed", format="localized"),
-            "limit_used": st.column_config.NumberColumn("Against 1:200 (1.0 = limit)", format="%.2f"),
+            "per_1000": st.column_config.NumberColumn("Per 1,000", format="%.2f", help="Per 1,000 residents"),
+            "hotel": st.column_config.NumberColumn("Hotels", format="localized", help="In contingency hotels"),
+            "dispersed": st.column_config.NumberColumn("Dispersed", format="localized",
+                                                       help="In dispersed accommodation"),
+            "limit_used": st.column_config.NumberColumn("vs 1:200", format="%.2f",
+                                                        help="Against the 1:200 limit (1.00 = at the limit)"),
             "status": "1:200 status",
-            "supported_change_q": st.column_config.NumberColumn(f"Change on {prev_q}", format="%+d"),
-            "supported_change_y": st.column_config.NumberColumn(f"Change on {prev_y}", format="%+d"),
+            "supported_change_q": st.column_config.NumberColumn(
+                f"± {text.quarter_short(period - pd.offsets.QuarterEnd(1))}", format="%+d",
+                help=f"Change in people supported on {prev_q}"),
+            "supported_change_y": st.column_config.NumberColumn(
+                f"± {text.quarter_short(period - pd.offsets.QuarterEnd(4))}", format="%+d",
+                help=f"Change in people supported on {prev_y}"),
             "lad_code": "Code",
         })
     rows = pick.selection.rows if pick is not None else []

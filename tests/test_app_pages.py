@@ -197,12 +197,12 @@ def test_council_view_figures(official) -> None:
     assert shown["In dispersed"] == f"{dispersed:,}"
     assert shown["Residents"] == f"{int(population):,}"
     assert shown["Against 1:200 limit"] == f"{dispersed / (population / 200):.2f}"
-    ranks = at.dataframe[0].value
+    ranks = at.table[0].value  # a plain table: it wraps instead of cutting off a column
     assert set(ranks.columns) >= {"Measure", "Rank in North West", "Rank in UK"}
     assert ranks["Rank in UK"].str.fullmatch(r"\d+(st|nd|rd|th) of \d+").all()
     assert "Within the 1:200 limit" in text_of(at) or "Over the 1:200 limit" in text_of(at)
     assert param(at, "lad") == LIVERPOOL
-    wards = at.dataframe[1].value
+    wards = at.dataframe[0].value
     lookup = pd.read_csv(newest("Ward_to_Local_Authority_District_(December_2023)_Lookup_in_the_United_Kingdom.csv"),
                          encoding="utf-8-sig")
     assert len(wards) == int((lookup["LAD23CD"] == LIVERPOOL).sum())
