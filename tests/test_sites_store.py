@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import getpass
-import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -17,8 +16,10 @@ from geo.sites.readers import read_table
 from geo.sites.schema import match_headers
 from geo.sites.store import LOCAL_MEMBER, LOCAL_ORGANISATION, SiteStore
 from geo.sites.validate import validate
+from pg_server import store_connection
 
 MARCH, JUNE = date(2024, 3, 31), date(2024, 6, 30)
+pytestmark = pytest.mark.usefixtures("store_backend")  # every test on SQLite and on PostgreSQL (tests/pg_server.py)
 
 
 def _updated_rows() -> list[list[object]]:
@@ -119,7 +120,7 @@ def test_a_failure_midway_leaves_nothing_behind(two_imports, tmp_path: Path) -> 
                             imported_by="tester", as_at=date(2024, 9, 30))
     assert len(store.list_batches()) == 2
     pd.testing.assert_frame_equal(store.site_history(), history)
-    with sqlite3.connect(db) as conn:
+    with store_connection(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM rejections").fetchone()[0] == 0
 
 
@@ -150,6 +151,7 @@ def test_rejections_download_round_trips(tmp_path: Path) -> None:
         SiteStore(db).rejections(99)
 
 
+@pytest.mark.sqlite_only
 def test_not_a_store(tmp_path: Path) -> None:
     bad = tmp_path / "junk.sqlite"
     bad.write_bytes(b"this is not sqlite at all" * 100)

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from geo.access.agreements import Agreement
 from geo.access.members import Member, Organisation
+from geo.db import database_url, display_name
 from geo.errors import DataError, GeoError
 
 T = TypeVar("T")
@@ -98,6 +99,13 @@ class AccessStore:
     """The access tables in one SQLite file (created on first use, 0600)."""
 
     def __init__(self, path: str | Path) -> None:
+        self.url = database_url(path)
+        if self.url:  # PostgreSQL (AAM_DATABASE_URL): tables made by `python -m geo db upgrade`
+            from geo.db.migrate import require_current
+
+            self.path = Path(display_name(self.url))
+            require_current(self.url)
+            return
         self.path = Path(path)
         if not self.path.exists():
             from geo.sites.store import SiteStore
@@ -112,7 +120,12 @@ class AccessStore:
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
         try:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            if self.url:
+                from geo.db.pg import connect
+
+                conn: Any = connect(self.url)
+            else:
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         except sqlite3.Error as exc:
             raise DataError(f"cannot open the store ({exc})", file=self.path) from exc
         conn.row_factory = sqlite3.Row

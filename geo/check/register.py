@@ -28,6 +28,7 @@ import pandas as pd
 from geo.check.evaluate import DECISIONS, OBJECT
 from geo.check.placement import has_own_reference
 from geo.check.settings import CheckSettings
+from geo.db import database_url, display_name
 from geo.errors import DataError, GeoError
 
 DEFAULT_RESPONSE_DAYS = 10  # working practice: providers ask for an answer within two weeks
@@ -133,6 +134,13 @@ class Register:
     """Proposals, decisions, procurements and settings in the site store's SQLite file."""
 
     def __init__(self, path: str | Path) -> None:
+        self.url = database_url(path)
+        if self.url:  # PostgreSQL (AAM_DATABASE_URL): tables made by `python -m geo db upgrade`
+            from geo.db.migrate import require_current
+
+            self.path = Path(display_name(self.url))
+            require_current(self.url)
+            return
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
@@ -144,7 +152,12 @@ class Register:
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            if self.url:
+                from geo.db.pg import connect
+
+                conn: Any = connect(self.url)
+            else:
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         except sqlite3.Error as exc:
             raise DataError(f"cannot open the register ({exc})", file=self.path) from exc
         conn.row_factory = sqlite3.Row

@@ -1,0 +1,46 @@
+"""Where the stores live: an embedded SQLite file (the default) or a shared PostgreSQL server.
+
+One council on one laptop keeps everything in one SQLite file. A partnership serving many
+councils sets ``AAM_DATABASE_URL=postgresql://...`` and every store (site records, access tables,
+audit log, proposals register) lives in that database instead, shared by several app servers.
+The stores keep one interface; this package decides the backend and hides PostgreSQL's
+spelling of the few SQL forms the stores use (``geo.db.pg``).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+URL_ENV = "AAM_DATABASE_URL"
+SCHEMES = ("postgresql://", "postgres://")
+
+
+def database_url(location: str | Path | None = None) -> str | None:
+    """The PostgreSQL URL the stores use: ``location`` when it is one, else ``AAM_DATABASE_URL``,
+    else None (SQLite at ``location``)."""
+    if isinstance(location, str) and location.startswith(SCHEMES):
+        return location
+    url = os.environ.get(URL_ENV, "").strip()
+    if not url:
+        return None
+    if not url.startswith(SCHEMES):
+        from geo.errors import GeoError
+
+        raise GeoError(f"{URL_ENV} must start with postgresql:// (got {redact(url)!r})")
+    return url
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def display_name(url: str) -> str:
+    """A short name for a PostgreSQL store in one-line errors: ``postgresql database NAME``."""
+    return f"postgresql database {urlsplit(url).path.lstrip('/') or '?'}"
