@@ -25,7 +25,7 @@ REQUIRE_DATA = IN_CI or os.environ.get("AAM_REQUIRE_DATA") == "1"
 REQUIRE_E2E = IN_CI or os.environ.get("AAM_REQUIRE_E2E") == "1"
 
 # Fixture modules shared by several test files (the local ArcGIS stand-in, the served app, site files).
-pytest_plugins = ["arcgis_server", "e2e_server", "fixtures_sites"]
+pytest_plugins = ["arcgis_server", "e2e_server", "fixtures_sites", "pg_server"]
 
 # Mark a test or module (pytestmark = needs_shared) that reads the official files.
 needs_shared = pytest.mark.shared_data
