@@ -35,7 +35,12 @@ def pdf_page_gray(path: Path | str, page: int, dpi: int = 40) -> np.ndarray:
     """Page `page` (1-based, like pdftoppm -f) rendered in greyscale at `dpi`, as floats 0-255."""
     doc = pdfium.PdfDocument(str(path))
     try:
-        bitmap = doc[page - 1].render(scale=dpi / 72, grayscale=True)
-        return np.asarray(bitmap.to_pil().convert("L"), dtype=float)
+        pdf_page = doc[page - 1]
+        bitmap = pdf_page.render(scale=dpi / 72, grayscale=True)
+        try:
+            return np.asarray(bitmap.to_pil().convert("L"), dtype=float)
+        finally:
+            bitmap.close()  # children before their parents, or pypdfium2 warns
+            pdf_page.close()
     finally:
         doc.close()
