@@ -67,6 +67,10 @@ case "${1:-}" in
             # The e2e tests drive Debian's Chromium through Playwright (no browser download).
             apt_install chromium || say "the end-to-end tests will be skipped (or fail in CI)"
         fi
+        # The store tests also run on a throwaway PostgreSQL with PostGIS (tests/pg_server.py).
+        if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then
+            apt_install postgresql postgresql-15-postgis-3 || say "the PostgreSQL store tests will be skipped (or fail in CI)"
+        fi
         ;;
     postgres)
         if ! command -v pg_ctlcluster >/dev/null 2>&1 || ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then
