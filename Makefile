@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-lock
 LOCK_CMD := $(VENV)/bin/uv pip compile pyproject.toml --extra test --extra dev --generate-hashes \
 	--universal --python-version 3.11 --quiet -o requirements.lock
 
-.PHONY: run test install lint typecheck check lock lock-upgrade bench build clean
+.PHONY: run test test-lowest install lint typecheck check lock lock-upgrade bench build clean
 
 $(STAMP): requirements.lock pyproject.toml
 	sh scripts/system-deps.sh venv $(PYTHON) $(VENV)
@@ -40,6 +40,16 @@ lock: $(STAMP)
 
 lock-upgrade: $(STAMP)
 	$(LOCK_CMD) --upgrade
+
+# Check the lower bounds in pyproject.toml: the oldest allowed version of every direct dependency,
+# in a venv of its own (.venv-lowest), then the tests. Run it after raising or adding a bound.
+test-lowest: $(STAMP)
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --resolution lowest-direct --python-version 3.11 \
+		--quiet -o .venv-lowest.txt
+	sh scripts/system-deps.sh venv $(PYTHON) .venv-lowest
+	.venv-lowest/bin/python -m pip install --quiet --disable-pip-version-check --only-binary :all: -r .venv-lowest.txt
+	.venv-lowest/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	.venv-lowest/bin/python -m pytest
 
 bench: $(STAMP)
 	$(PY) bench/run.py
