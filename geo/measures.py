@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -229,7 +229,7 @@ def _sum_or_nan(values: pd.Series) -> float:
     return float("nan") if values.isna().all() else float(values.sum())
 
 
-def _total(model: Model, period: pd.Timestamp | None, filters: Filters) -> dict[str, float] | None:
+def _total(model: Model, period: pd.Timestamp | None, filters: Filters) -> dict[str, Any] | None:
     if period is None:
         return None
     table = lad_table(model, period, filters)
@@ -253,7 +253,7 @@ def _total(model: Model, period: pd.Timestamp | None, filters: Filters) -> dict[
     }
 
 
-def _change(now: dict[str, float], before: dict[str, float] | None, key: str) -> float | None:
+def _change(now: dict[str, Any], before: dict[str, Any] | None, key: str) -> float | None:
     """now - before; across sources of different reach, people with no authority are left out of both."""
     if before is None or pd.isna(now[key]) or pd.isna(before[key]):
         return None
@@ -275,6 +275,7 @@ def headline(model: Model, period: pd.Timestamp | str, filters: Filters = Filter
     """
     period = pd.Timestamp(period)
     now = _total(model, period, filters)
+    assert now is not None  # a given quarter always has a total (NaN where unpublished)
     q = _total(model, previous_period(model.periods, period, 1), filters)
     y = _total(model, previous_period(model.periods, period, 4), filters)
     return {k: Headline(label, now[k], _change(now, q, k), _change(now, y, k))

@@ -8,10 +8,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from time import monotonic
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -205,7 +206,8 @@ def load_model(data_dir: str | Path | None = None, cache: str | Path | None = No
     moves = {sid: m for sid, m in (("asy_d11", stats_moves), ("reg02", reg02_moves),
                                    ("quarterly_totals", quarterly_moves)) if m}
     by_source = _by_source(prov, stats, reg02, quarterly, lads)
-    return Model(stats=period_table.combine(by_source), stats_release=str(stats["release"].iloc[0]), lads=lads,
+    release = str(by_source["asy_d11"]["release"].iloc[0])
+    return Model(stats=period_table.combine(by_source), stats_release=release, lads=lads,
                  wards=wards, reg02=reg02, quarterly=quarterly, provenance=prov, missing=missing,
                  cache_dir=cache_path, code_moves=moves, by_source=by_source)
 

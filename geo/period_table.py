@@ -140,7 +140,7 @@ def measure_published(stats: pd.DataFrame, measure: str, period: pd.Timestamp | 
     if measure == "contingency" and CONTINGENCY_ALL in types:
         return True
     needed = MEASURE_TYPES.get(measure)
-    return bool(needed) and all(t in types for t in needed)
+    return needed is not None and all(t in types for t in needed)
 
 
 def period_source(stats: pd.DataFrame, period: pd.Timestamp | str) -> str | None:

@@ -233,8 +233,8 @@ def fetch(found: list[NewRelease], loaded: dict[str, sources.Provenance], *,
             dest = target / registry[item.source_id].subdir / item.filename
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(path), dest)
-            record = next(d for d in done if d["filename"] == item.filename)
-            finish_record(item.url, dest, record["size_bytes"], record["sha256"])  # sidecar names its new place
+            got = next(d for d in done if d["filename"] == item.filename)
+            finish_record(item.url, dest, got["size_bytes"], got["sha256"])  # sidecar names its new place
     added = pd.concat(revisions, ignore_index=True) if revisions else pd.DataFrame(columns=REVISION_COLUMNS)
     if not added.empty:
         kept = pd.concat([saved_revisions(cache), added], ignore_index=True).drop_duplicates()
