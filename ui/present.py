@@ -20,7 +20,7 @@ from geo import measures, text
 from geo.render.classify import classify
 from geo.render.legend import choropleth_legend
 from ui import layers as L
-from ui import screen, shell
+from ui import screen
 from ui import state as views
 from ui.state import ViewState
 
@@ -38,14 +38,14 @@ h1 {font-size: clamp(1.7rem, 4.2vh, 3rem) !important; padding: 0 !important; lin
 .aam-cards {display: grid; grid-template-columns: 1fr 1fr; gap: clamp(8px, 1.4vh, 16px);}
 .aam-card {border: 1px solid #b1b4b6; border-radius: 8px; padding: clamp(6px, 1.2vh, 14px) clamp(8px, 1vw, 16px);
   min-width: 0;}
-.aam-card .label {font-size: clamp(1rem, 2.1vh, 1.5rem); font-weight: 700; color: #0b0c0c; line-height: 1.2;}
-.aam-card .value {font-size: clamp(2.1rem, 6vh, 4.6rem); font-weight: 800; color: #0b0c0c; line-height: 1.05;
+.aam-card .label {font-size: clamp(1rem, 2.5vh, 1.7rem); font-weight: 700; color: #0b0c0c; line-height: 1.2;}
+.aam-card .value {font-size: clamp(2.1rem, 7.2vh, 5.4rem); font-weight: 800; color: #0b0c0c; line-height: 1.05;
   white-space: nowrap;}
 .aam-card .value.words {font-size: clamp(1.2rem, 2.6vh, 1.9rem); white-space: normal; padding: 0.3em 0;}
-.aam-card .change {font-size: clamp(0.95rem, 1.85vh, 1.35rem); color: #0b0c0c; line-height: 1.3;}
+.aam-card .change {font-size: clamp(0.95rem, 2.15vh, 1.55rem); color: #0b0c0c; line-height: 1.3;}
 .aam-card .change b {font-weight: 800;}
-.aam-over {font-size: clamp(1rem, 1.9vh, 1.35rem) !important; margin-top: clamp(8px, 1.4vh, 16px) !important;}
-.aam-present-source {font-size: clamp(0.85rem, 1.45vh, 1.05rem); color: #0b0c0c; margin-top: 8px; line-height: 1.35;}
+.aam-over {font-size: clamp(1rem, 2.15vh, 1.55rem) !important; margin-top: clamp(8px, 1.4vh, 16px) !important;}
+.aam-present-source {font-size: clamp(0.9rem, 1.7vh, 1.2rem); color: #0b0c0c; margin-top: 8px; line-height: 1.35;}
 .aam-legend li, .aam-legend div {color: #0b0c0c !important;}
 .st-key-present_prev button, .st-key-present_next button {font-size: 1.3rem; padding: 0.1rem 0.7rem;}
 </style>
@@ -72,6 +72,8 @@ def _change(value: float | None, when: str, inverse: bool = False) -> str:
 
 def _step(choices: list[str], current: str, by: int) -> None:
     """Callback for the quarter buttons (and so the arrow keys)."""
+    from ui import shell
+
     i = choices.index(current) if current in choices else len(choices) - 1
     shell.set_view(period=choices[max(0, min(len(choices) - 1, i + by))])
 
@@ -87,24 +89,39 @@ def label_codes(table: pd.DataFrame, over: pd.DataFrame, chosen: str | None) -> 
     return over_codes, largest
 
 
-def _labels(web, table: pd.DataFrame, over_codes: list[str], named: list[str], size: int) -> pdk.Layer | None:
-    """Council names in one layer: those over the limit first (under their red ring), then the others
-    in order. Where two would overlap, deck.gl's collision filter keeps the higher priority, so
-    names never pile up on one another."""
+def declutter(points: list[dict], view: dict[str, float], size: int) -> list[dict]:
+    """The labels that can be drawn without overlapping, taken in the order given (the most
+    important first): each name's box is placed in screen pixels for the map's own view (Web
+    Mercator at its zoom) and dropped if it would cover a name already kept."""
+    scale = 512 * 2 ** view["zoom"]
+    merc = lambda lat: math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))  # noqa: E731
+    kept: list[dict] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    for p in points:
+        x = (p["position"][0] - view["longitude"]) / 360 * scale
+        y = (merc(view["latitude"]) - merc(p["position"][1])) / (2 * math.pi) * scale + p["offset"][1]
+        half_w, half_h = len(p["text"]) * size * 0.31 + 6, size * 0.7 + 3
+        box = (x - half_w, y - half_h, x + half_w, y + half_h)
+        if all(box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3] for b in boxes):
+            kept.append(p)
+            boxes.append(box)
+    return kept
+
+
+def _labels(web, table: pd.DataFrame, over_codes: list[str], named: list[str], size: int,
+            view: dict[str, float]) -> pdk.Layer | None:
+    """Council names: those over the limit first (under their red ring), then the others in order;
+    a name that would overlap one before it is left off (``declutter``)."""
     codes = over_codes + named
     if not codes:
         return None
     names = table.set_index("lad_code")["lad_name"]
-    rank = {code: 1000 - i for i, code in enumerate(codes)}
     ring = int(size * 1.7)
-    points = [{**p, "priority": rank[c], "offset": [0, ring if c in over_codes else 0]}
-              for p, c in zip(L.label_points(web, "lad_code", codes, names),
-                              web.loc[web["lad_code"].isin(codes), "lad_code"])]
+    where = dict(zip(web.loc[web["lad_code"].isin(codes), "lad_code"], L.label_points(web, "lad_code", codes, names)))
+    points = [{**where[c], "offset": [0, ring if c in over_codes else 0]} for c in codes if c in where]
     return pdk.Layer(
-        "TextLayer", data=points, id="labels", get_position="position", get_text="text",
+        "TextLayer", data=declutter(points, view, size), id="labels", get_position="position", get_text="text",
         get_pixel_offset="offset", get_size=size, size_units="'pixels'",
-        extensions=[{"@@type": "CollisionFilterExtension"}], collision_enabled=True,
-        get_collision_priority="priority",
         get_color=LABEL_RGBA, get_text_anchor="'middle'", get_alignment_baseline="'center'", background=True,
         get_background_color=[255, 255, 255, 235], background_padding=[5, 2, 5, 2],
         font_family="`Helvetica Neue, Arial, sans-serif`", font_weight=700, pickable=False)
@@ -128,6 +145,8 @@ def short_source(model, ids: tuple[str, ...]) -> str:
 
 def overview_screen(model, key: str, state: ViewState) -> ViewState:
     """Draw the overview in presentation mode; returns the view to save."""
+    from ui import shell  # the page plumbing (Streamlit session); the helpers above are plain functions
+
     st.html(CSS)  # style only: Streamlit puts it out of the page flow, so it takes no room
     size = screen.screen()
     opts = shell.options(model)
@@ -203,11 +222,11 @@ def overview_screen(model, key: str, state: ViewState) -> ViewState:
     layers, _ = L.national_layers(shown, table, measure, classes, geometries=shell.geometries(key, "lad"))
     over_codes, named = label_codes(table, over, state.lad)
     text_px = max(17, size.height // 48)
-    labels = _labels(shown, table, over_codes, named, text_px)
-    if labels is not None:
-        layers.append(labels)
     bounds = shown.total_bounds if len(shown) else web.total_bounds
     view = L.fit_view(bounds, width_px=width, height_px=height, padding=0.02)
+    labels = _labels(shown, table, over_codes, named, text_px, view)
+    if labels is not None:
+        layers.append(labels)
     with map_col:
         st.pydeck_chart(L.make_deck(layers, view, L.LAD_TOOLTIP), height=height, key="present_map",
                         alt=f"Map of councils in {area} coloured by {views.MAP_MEASURES[measure].lower()}; "
