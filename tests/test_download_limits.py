@@ -15,14 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SHARED, needs_shared, require_shared
 from geo import download as dl
 from geo import sources
 from geo.errors import DownloadError, SourceMissing
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 REG02 = SHARED / "homeoffice" / "reg02_supported_asylum_by_la_2025-12-31.csv"
 PORTS = range(8631, 8640)
-needs_shared = pytest.mark.skipif(not REG02.is_file(), reason="../shared/data is not beside this checkout")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -171,7 +170,6 @@ def test_size_cap_from_content_length_and_setting(server: str, tmp_path: Path,
 
 
 def test_sidecar_is_json(server: str, tmp_path: Path) -> None:
-    if not REG02.is_file():
-        pytest.skip("no shared data")
+    require_shared()
     dl.download(f"{server}/real.csv", tmp_path / "r.csv", retries=0, progress=False)
     assert json.loads(dl.record_path(tmp_path / "r.csv").read_text())["sha256"] == _sha(REG02)
