@@ -102,3 +102,23 @@ def test_council_ward_table_and_tooltips_hide_small_counts(store_and_measures, m
         assert not any("Dispersed people (site records):" in line for line in lines[code]), (code, lines[code])
     shown_codes = set(lines) - hidden_codes
     assert any(any("Dispersed people" in line for line in lines[c]) for c in shown_codes)
+
+
+def test_snapshot_does_not_outline_a_hidden_ward_as_over(model) -> None:
+    """A ward hidden as the second [c] cell must not be drawn 'over 1:200' either: the outline
+    would say its count is above its limit."""
+    from geo import rules
+    from geo.render.maps import content
+
+    pop = pd.read_csv(ROOT.parent / "shared" / "data" / "ons" / "ward_population_census2021_wd23.csv")
+    pop = pop[pop["population"] > 0].sort_values("population")
+    first = pop.iloc[0]
+    other = pop[(pop["LAD23CD"] == first["LAD23CD"]) & (pop["WD23CD"] != first["WD23CD"])].iloc[0]
+    over_count = int(rules.capacity(float(first["population"]))) + 1  # just over its limit
+    measures = pd.DataFrame({"ward_code": [first["WD23CD"], other["WD23CD"]], "dispersed_people": [over_count, 3],
+                             "hotel_people": [0, 0]})
+    assert disclosure.suppress(measures.assign(lad_code=first["LAD23CD"]), counts=["dispersed_people"]).mask[
+        "dispersed_people"].all()  # the 3 is primary; the only other positive ward is its secondary
+    areas = content._ward_areas(model, "dispersed", measures).set_index("code")
+    assert bool(areas.at[first["WD23CD"], "suppressed"])
+    assert not bool(areas.at[first["WD23CD"], "over"])

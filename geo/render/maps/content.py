@@ -154,6 +154,8 @@ def _ward_areas(model: Model, measure: str, ward_measures: pd.DataFrame) -> gpd.
     frame["suppressed"] = (hidden[measure].to_numpy() if measure in hidden.columns
                            else np.zeros(len(frame), dtype=bool))
     frame.loc[frame["suppressed"], "value"] = np.nan
+    if "over_threshold" in hidden.columns:  # over or not gives a hidden dispersed count back (issue 13)
+        frame.loc[hidden["over_threshold"].to_numpy(), "over"] = False
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=model.wards.crs)
 
 
