@@ -1,20 +1,21 @@
 """Asylum Accommodation Map: where people seeking asylum are housed, against the 1:200 cluster limit.
 
-Run: ``streamlit run app.py``. Pages live in ``pages/``; the shared loader and URL state in
-``pages/_shared.py`` (Streamlit) and ``geo/views.py`` (plain Python).
+Run: ``streamlit run app.py`` (``make run``; ``geo`` and ``ui`` are an editable install). Pages live
+in ``pages/`` and stay thin; the shared loader and URL state are ``ui/shell.py`` and ``ui/state.py``.
+This file is the router: every request, even a fresh server's first page link, runs through its
+``st.navigation`` (``ui/routing.py``).
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import streamlit as st
 
-ROOT = Path(__file__).resolve().parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from geo import logs
+from ui import routing
 
-from geo import logs  # noqa: E402
+ROOT = Path(__file__).resolve().parent
+routing.mark_routed()
 
 logs.configure(logs.level_for(default="INFO"))  # server log: downloads, cache builds, imports ($AAM_LOG_LEVEL)
 
@@ -57,7 +58,7 @@ def _page(name: str, title: str, icon: str, url_path: str, default: bool = False
     return st.Page(str(path), title=title, icon=icon, url_path=url_path, default=default)
 
 
-from ui import auth  # noqa: E402
+from ui import auth  # noqa: E402  (after set_page_config: its gate may draw)
 
 member = auth.gate()  # sign-in (or the desktop mode's local admin); stops here with a page saying why not
 admin = member.may(auth.Action.MANAGE)
@@ -74,6 +75,7 @@ pages = [p for p in (
 ) if p is not None]
 
 navigation = st.navigation(pages, position="hidden" if present else "sidebar")
+routing.resume(pages)  # a page link opened before this server had routed anything: back to it
 from ui.errors import boundary  # noqa: E402
 
 with boundary(where=getattr(navigation, "url_path", "") or "page"):  # traceback to the log, one line here

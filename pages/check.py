@@ -7,13 +7,7 @@ Thin on purpose: widgets and layout only. Every figure comes from ``geo.check`` 
 """
 from __future__ import annotations
 
-import sys
 from datetime import date, timedelta
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `streamlit run pages/check.py` puts pages/ first, not the repo
-    sys.path.insert(0, str(ROOT))
 
 import streamlit as st  # noqa: E402
 

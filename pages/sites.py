@@ -3,46 +3,41 @@ placed in wards, measured against the 1:200 cluster limit, and the question coun
 asking: are contractors still acquiring housing in wards that are already over the limit?
 
 Thin on purpose: widgets and layout only. Every table and figure comes from
-``geo.sites.views`` (built on ``geo.sites.measures`` and the site store) and every map layer from
-``geo.render.site_layers``; the Import button calls ``geo.sites.importer.import_sites`` through
-``geo.sites.views.import_file``, the same function as ``python -m geo sites import``.
+``ui.sites`` (built on ``geo.sites.measures`` and the site store) and every map layer from
+``ui.site_layers``; the Import button calls ``geo.sites.importer.import_sites`` through
+``ui.sites.import_file``, the same function as ``python -m geo sites import``.
 """
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import replace
 from datetime import date
 from html import escape
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `streamlit run pages/sites.py` puts pages/ first, not the repo
-    sys.path.insert(0, str(ROOT))
+import altair as alt
+import pandas as pd
+import streamlit as st
 
-import altair as alt  # noqa: E402
-import pandas as pd  # noqa: E402
-import streamlit as st  # noqa: E402
-
-from ui import exports as ER  # noqa: E402
-from ui import state as gviews  # noqa: E402
-from geo.errors import GeoError  # noqa: E402
-from geo.model import ward_vintage  # noqa: E402
-from ui import site_layers as SL  # noqa: E402
-from ui.layers import CompactDeck, feature_collection, fit_view, make_deck  # noqa: E402
-from ui import sites as SV  # noqa: E402
-from geo.sites.readers import SUPPORTED  # noqa: E402
-from geo.sites.schema import FIELDS  # noqa: E402
-from geo.sites.store import SiteStore  # noqa: E402
-from ui import export_panel as ex  # noqa: E402
-from ui import shell  # noqa: E402
-from ui import auth  # noqa: E402
-from ui import site_access as SA  # noqa: E402
-from ui.safe import markdown_text  # noqa: E402  (text from files shown as text, issue 13)
-from geo.access.imports import import_as  # noqa: E402
-from geo.access.manage import postcode_lookup  # noqa: E402
-from geo.access.members import Action  # noqa: E402
-from geo.access.scope import visible_rejections  # noqa: E402
+from ui import exports as ER
+from ui import state as gviews
+from geo.errors import GeoError
+from geo.model import ward_vintage
+from ui import site_layers as SL
+from ui.layers import CompactDeck, feature_collection, fit_view, make_deck
+from ui import sites as SV
+from geo.sites.readers import SUPPORTED
+from geo.sites.schema import FIELDS
+from geo.sites.store import SiteStore
+from ui import export_panel as ex
+from ui import shell
+from ui import auth
+from ui import site_access as SA
+from ui.safe import markdown_text  # text from files shown as text (issue 13)
+from geo.access.imports import import_as
+from geo.access.manage import postcode_lookup
+from geo.access.members import Action
+from geo.access.scope import visible_rejections
 
 PAGE = "sites"
 ALL = "__all__"

@@ -19,10 +19,8 @@ REVISION_HEADERS = {"quarter": "Quarter", "lad_code": "Code", "authority": "Auth
 
 def is_admin() -> bool:
     """Whether this session's member is an admin (ui.auth's gate); no member means not an admin."""
-    try:
-        from ui.auth import member
-    except ImportError:
-        return False
+    from ui.auth import member
+
     who = member()
     return bool(who is not None and str(getattr(who.role, "value", who.role)) == "admin")
 

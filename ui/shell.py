@@ -17,6 +17,7 @@ from geo import measures, series, text, wards
 from geo.caveats import CAVEATS  # noqa: F401  (pages read shell.CAVEATS)
 from geo.errors import GeoError
 from geo.model import Model, load_model, web_layer
+from ui import routing
 from ui import state as views
 from ui.state import ViewState
 from ui.screen import page_script
@@ -35,21 +36,7 @@ SITES_DB_ENV = "AAM_SITES_DB"
 
 # --- navigation guard ---------------------------------------------------------------------------
 
-def ensure_app_navigation() -> None:
-    """Run through app.py's st.navigation even when a fresh server's first visitor opens a page link.
-
-    Streamlit starts in its old 'pages/ folder' mode when a pages/ folder exists, and only leaves it
-    once app.py has called st.navigation. Until then a link such as /council?lad=... would run the
-    page file alone, with a menu of raw file names. Leaving that mode (as st.navigation itself does)
-    and rerunning sends the request through app.py.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
+ensure_app_navigation = routing.ensure_app_navigation  # every page imports this module: route it first
 ensure_app_navigation()
 
 
@@ -394,9 +381,9 @@ def site_records(model: Model) -> tuple[pd.DataFrame | None, str]:
     if not path.is_file():
         return None, ("No site records loaded. Ward counts and the ward 1:200 check need a council's "
                       "own site list (import one on the Sites page).")
-    try:
-        from ui import auth, site_access
+    from ui import auth, site_access
 
+    try:
         member = auth.acting_member(path)
         scope = site_access.scope_of(member, path)  # geo.access: only what this member may see
         which = "site_orgs" if scope.may_view_sites else "aggregate_orgs"
@@ -406,20 +393,15 @@ def site_records(model: Model) -> tuple[pd.DataFrame | None, str]:
         elif frame is not None and len(frame):
             site_access.record_view(member, path, {"what": "site records on the ward and council views"},
                                     len(frame))
-    except ImportError:
-        return None, "No site records loaded (the site store is not available in this build)."
     except (GeoError, OSError, ValueError) as exc:
         return None, f"No site records loaded: the site store {path.name} could not be read ({exc})."
     if frame is None or frame.empty:
         return None, "No site records loaded: the site store has no current sites."
     note = f"Site records from {path.name} ({len(frame):,} current sites)."
-    try:
-        from ui.sites import illustrative_mask
+    from ui.sites import illustrative_mask
 
-        if bool(illustrative_mask(frame).any()):
-            note = "ILLUSTRATIVE sample records, not real sites. " + note
-    except (ImportError, KeyError, ValueError):
-        pass
+    if "notes" in frame.columns and bool(illustrative_mask(frame).any()):
+        note = "ILLUSTRATIVE sample records, not real sites. " + note
     return frame, note
 
 
@@ -432,11 +414,9 @@ def site_note(where, note: str) -> None:
 
 
 def ward_site_measures(model: Model, sites: pd.DataFrame, wards: pd.DataFrame) -> pd.DataFrame | None:
-    """Per ward people and 1:200 status from site records (geo.sites.measures), if available."""
-    try:
-        from geo.sites.measures import ward_measures
-    except ImportError:
-        return None
+    """Per ward people and 1:200 status from site records (geo.sites.measures); None if unreadable."""
+    from geo.sites.measures import ward_measures
+
     try:
         return ward_measures(sites, wards)
     except (GeoError, KeyError, ValueError):

@@ -568,12 +568,10 @@ NOT_ALLOWED = "your role does not allow site-level exports under the data-sharin
 
 
 def export_permission(role: str | None) -> tuple[bool, str]:
-    """(allowed, why) for site-level downloads, from ``geo.disclosure`` (no module: not allowed)."""
+    """(allowed, why) for site-level downloads, from ``geo.disclosure``."""
+    from geo.disclosure import can_export_sites
+
     role = (role or DEFAULT_ROLE).strip() or DEFAULT_ROLE
-    try:
-        from geo.disclosure import can_export_sites
-    except ImportError:
-        return False, f"{NOT_ALLOWED} (the role check is not available in this build)"
     try:
         allowed = bool(can_export_sites(role))
     except Exception as exc:  # an unknown role name is a refusal, with the reason
