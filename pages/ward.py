@@ -12,7 +12,7 @@ from shapely.geometry import box
 
 from ui import exports as ER
 from ui import state as views
-from geo import rules
+from geo import measures, rules
 from geo import text
 from ui import layers as L
 from geo.render.classify import classify
@@ -162,7 +162,9 @@ if council is not None and pd.notna(council["limit_used"]):
                    help=f"{me['lad_name']} at {text.quarter_label(period)}: 1.00 = at the limit.")
     cols[3].caption(f"{me['lad_name']}: {council['threshold_status']}, {text.quarter_label(period)}")
 else:
-    cols[3].metric("Council vs 1:200 limit", "No estimate", border=True)
+    why = "No estimate" if council is None or pd.isna(council["population"]) else \
+        measures.not_shown(model, period, "dispersed").capitalize()
+    cols[3].metric("Council vs 1:200 limit", why, border=True)
 
 # --- map: the ward and its neighbours -------------------------------------------------------------
 near = shell.neighbours(key, ward)
@@ -223,15 +225,21 @@ with left:
                "generalised). Tick one to open it. " + views.NO_ESTIMATE_NOTE)
 with right:
     st.markdown(f"### {escape(str(me['lad_name']))}")
+
+    def figure(column: str) -> str:
+        """Whole people, or why the quarter's file gives none (never 'no estimate' for a count)."""
+        value = council[column]
+        return text.people(value) if pd.notna(value) else measures.not_shown(model, period, column)
     if council is not None:
         st.markdown(
-            f"At {text.quarter_label(period)}: **{text.people(council['supported'])}** people supported, "
-            f"**{text.number(council['hotel'], missing=text.NOT_PUBLISHED)}** in contingency hotels and "
-            f"**{text.number(council['dispersed'], missing=text.NOT_PUBLISHED)}** in dispersed "
+            f"At {text.quarter_label(period)}: **{figure('supported')}** people supported, "
+            f"**{figure('hotel')}** in contingency hotels and **{figure('dispersed')}** in dispersed "
             f"accommodation. "
             + (f"Dispersal is **{council['limit_used']:.2f}** of the 1:200 limit ({council['threshold_status']})."
-               if pd.notna(council["limit_used"]) else "No population figure, so no 1:200 check."))
-        st.caption(model.source_line("asy_d11"))
+               if pd.notna(council["limit_used"]) else "No population figure, so no 1:200 check."
+               if pd.isna(council["population"]) else "No 1:200 check: dispersed accommodation is "
+               f"{measures.not_shown(model, period, 'dispersed')}."))
+        st.caption(model.source_line(model.period_source(period) or "asy_d11"))
         if st.button(f"Open the council view for {me['lad_name']}", key="open_council"):
             shell.save_state(state, PAGE)
             shell.switch_to("council", replace(state, lad=lad_code))

@@ -115,3 +115,26 @@ def test_fair_share_settings_live_in_the_link(model):
     at.radio(key="w_fs_measure").set_value("supported").run()
     link = {k: at.query_params[k] for k in at.query_params}
     assert link.get("region") in ("London", ["London"]) and link.get("share") in (None, [], "supported")
+
+
+def test_a_gap_in_the_totals_series_reads_not_in_this_file(model):
+    """Finding: the totals file has no Barnsley rows before December 2025; a gap is not a zero."""
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+
+    moved = model.code_moves["quarterly_totals"]  # Barnsley's and Sheffield's 2024 codes -> boundary codes
+    code = sorted(moved.values())[0]
+    period = min(p for p in model.periods if model.period_source(p) == "quarterly_totals")
+    ward = model.wards.loc[model.wards["lad_code"] == code, "ward_code"].iloc[0]
+    council = AppTest.from_file(str(ROOT / "pages" / "council.py"), default_timeout=300)
+    council.query_params.update({"lad": code, "period": period.date().isoformat()})
+    council.run()
+    assert _metrics(council)["People supported"][0] == "Not in this file"
+    page = AppTest.from_file(str(ROOT / "pages" / "ward.py"), default_timeout=300)
+    page.query_params.update({"ward": ward, "period": period.date().isoformat()})
+    page.run()
+    assert not page.exception, [e.message for e in page.exception]
+    words = " ".join(m.value for m in page.markdown)
+    assert "**not in this file** people supported" in words and "no estimate** people" not in words
+    assert _metrics(page)["Council vs 1:200 limit"][0] == "Not published in this release"
