@@ -122,3 +122,22 @@ def test_snapshot_does_not_outline_a_hidden_ward_as_over(model) -> None:
     areas = content._ward_areas(model, "dispersed", measures).set_index("code")
     assert bool(areas.at[first["WD23CD"], "suppressed"])
     assert not bool(areas.at[first["WD23CD"], "over"])
+
+
+def test_briefing_does_not_list_a_hidden_ward_as_over(model) -> None:
+    """The briefing's 'Wards over the limit' table must not name a ward whose count is hidden."""
+    from geo import rules
+    from geo.render import briefing
+
+    pop = pd.read_csv(ROOT.parent / "shared" / "data" / "ons" / "ward_population_census2021_wd23.csv")
+    pop = pop[pop["population"] > 0].sort_values("population")
+    first = pop.iloc[0]
+    other = pop[(pop["LAD23CD"] == first["LAD23CD"]) & (pop["WD23CD"] != first["WD23CD"])].iloc[0]
+    over_count = int(rules.capacity(float(first["population"]))) + 1
+    measures = pd.DataFrame({"ward_code": [first["WD23CD"], other["WD23CD"]], "dispersed_people": [over_count, 3],
+                             "hotel_people": [0, 0]})
+    sel = briefing.Selection(model, first["LAD23CD"], None, "2024-09-30")
+    flow = briefing._over_page(model, sel, measures, briefing._styles())
+    text = " ".join(str(getattr(item, "text", "")) + " " + str(getattr(item, "_cellvalues", "")) for item in flow)
+    assert first["WD23NM"] not in text
+    assert "No ward in the selection is over the limit" in text

@@ -328,7 +328,10 @@ def _over_page(model: Model, sel: Selection, ward_measures: pd.DataFrame | None,
     hidden = disclosure.suppress(wards.reset_index(drop=True),  # cells of the full table (issue 13)
                                  full=sm.ward_table(model, ward_measures)).mask
     wards = wards.reset_index(drop=True)
-    over_w = wards[wards["over_threshold"].fillna(False).astype(bool)].sort_values("limit_used", ascending=False)
+    over_flag = wards["over_threshold"].fillna(False).astype(bool)
+    if "over_threshold" in hidden.columns:  # being listed as over would give a hidden count away (issue 13)
+        over_flag &= ~hidden["over_threshold"].to_numpy()
+    over_w = wards[over_flag].sort_values("limit_used", ascending=False)
     if over_w.empty:
         flow.append(Paragraph("No ward in the selection is over the limit on the site records loaded.",
                               st["body"]))
