@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from apptest import run_app
-from geo.text import quarter_label, signed
 from conftest import SHARED, needs_shared
+from geo.text import quarter_label, signed
 
 pytestmark = needs_shared
 

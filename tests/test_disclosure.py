@@ -4,7 +4,6 @@ exports, checked by the linear-programming audit on hand-made tables and on the 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -170,8 +169,8 @@ def test_sample_views_hide_the_same_cells(sample_wards: pd.DataFrame) -> None:
 
 def test_briefing_hides_limit_used_and_over_by_beside_c() -> None:
     """Regression: the briefing pack printed 'Limit used' and 'Over by' beside a [c]."""
-    from geo.render.briefing import _threshold_rows
     from geo import rules
+    from geo.render.briefing import _threshold_rows
 
     frame = pd.DataFrame({"ward_name": ["Tiny", "Big"], "lad_name": ["A", "A"], "population": [600.0, 4000.0],
                           "dispersed": [4, 40]})

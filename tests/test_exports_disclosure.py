@@ -47,7 +47,7 @@ def test_secondary_suppression_hides_next_smallest_when_alone() -> None:
     wards = _wards()
     result = disclosure.suppress(pd.DataFrame(wards.drop(columns="geometry")))
     dispersed = result.mask["dispersed"]
-    by_code = dict(zip(wards["ward_code"], dispersed))
+    by_code = dict(zip(wards["ward_code"], dispersed, strict=True))
     # A: W1 (3) is the only small one. Hiding W4 (0) protected nothing (issue 13: total minus the
     # shown wards gave W1 back), so the smallest ward holding the 2 more people needed, W3 (7), is hidden.
     assert by_code["W1"] and by_code["W3"]

@@ -78,7 +78,8 @@ def test_page_shows_who_is_above_and_below(page, expected):
     assert expected.loc[bottom, "status"] == "below fair share"
     for name in (top, bottom, "Manchester"):
         assert shown.loc[name, "Status"] == expected.loc[name, "status"], name
-        assert shown.loc[name, "Fair share (people)"] == pytest.approx(expected.loc[name, "fair"], abs=0.5)  # whole people
+        # whole people
+        assert shown.loc[name, "Fair share (people)"] == pytest.approx(expected.loc[name, "fair"], abs=0.5)
         assert shown.loc[name, "People supported (all accommodation)"] == expected.loc[name, "supported"]
     # And every authority's status agrees with the hand calculation.
     assert (shown["Status"] == expected.loc[shown.index, "status"]).all()

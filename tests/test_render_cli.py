@@ -22,10 +22,9 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_cli_snapshot_matches_library(model, tmp_path) -> None:
-    from geo.render.static_map import snapshot
-
     from geo.asylum_stats import HOTEL
     from geo.measures import published
+    from geo.render.static_map import snapshot
 
     period = max(p for p in model.periods if published(model.stats, HOTEL, p)).date().isoformat()
     out = tmp_path / "cli.svg"

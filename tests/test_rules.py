@@ -33,7 +33,7 @@ def test_series_and_scalars_agree():
     over = rules.over_threshold(dispersed, residents)
     assert list(over.astype(object).where(over.notna(), None)) == [True, False, None, False]
     assert list(rules.status(dispersed, residents)) == [
-        rules.status(d, r) for d, r in zip(dispersed, [600, 650_300, None, 1000])]
+        rules.status(d, r) for d, r in zip(dispersed, [600, 650_300, None, 1000], strict=True)]
 
 
 def test_status_after_adding_people():

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook
 from shapely.geometry import Point, box
 
-from fixtures_sites import IN_W1, IN_W2, IN_W3, NORTH_SEA, W1, W2, W3, nspl, ward_layer, write_csv  # noqa: F401
+from fixtures_sites import IN_W1, IN_W2, IN_W3, NORTH_SEA, W1, W2, W3, ward_layer, write_csv
 from geo.errors import DataError
 from geo.sites.importer import import_sites
 from geo.sites.store import SiteStore

@@ -7,8 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fixtures_sites import (LAD_A, LAD_B, REAL_POPULATION, REAL_REG02, needs_real_data, real_ward_layer,
-                            ward_layer)
+from fixtures_sites import LAD_A, LAD_B, REAL_POPULATION, REAL_REG02, needs_real_data, real_ward_layer, ward_layer
 from geo.errors import DataError
 from geo.sites.importer import import_sites
 from geo.sites.join import assign_wards

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import geo.sites.store as store_module
-from fixtures_sites import HEADER, IN_W1, good_rows, ward_layer, write_csv
+from fixtures_sites import IN_W1, good_rows, ward_layer, write_csv
 from geo.errors import GeoError
 from geo.sites.importer import import_sites
 from geo.sites.store import SiteStore
