@@ -68,7 +68,8 @@ def running_app(root: Path = ROOT, env: dict[str, str] | None = None,
         log.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def streamlit_app() -> Iterator[str]:
+    """One served app for every browser test module: it starts, and loads the model, once."""
     with running_app() as base:
         yield base
