@@ -15,6 +15,8 @@ from geo.sites.importer import import_sites
 from geo.sites.store import LOCAL_ORGANISATION, SCHEMA_VERSION, SiteStore
 from site_store_v1 import write_v1_store
 
+pytestmark = pytest.mark.usefixtures("store_backend")  # on SQLite and on PostgreSQL (tests/pg_server.py)
+
 MARCH, JUNE = date(2024, 3, 31), date(2024, 6, 30)
 
 
@@ -43,6 +45,7 @@ def test_each_batch_records_its_organisation_and_member(two_councils) -> None:
     # B's file did not make A's sites "not in this file", nor change A's D1
     assert b.new == ["D1"] and b.changed == [] and b.not_in_file == []
     assert SiteStore(db).list_batches(organisations=["B"])["id"].tolist() == [b.batch]
+    assert SiteStore(db).stamp() == f"{b.batch}:2"          # changes with every import that lands
 
 
 def test_reads_are_limited_to_the_organisations_asked_for(two_councils) -> None:
@@ -78,6 +81,7 @@ def test_the_same_file_from_two_organisations_is_two_imports(tmp_path: Path) -> 
                      as_at=MARCH)
 
 
+@pytest.mark.sqlite_only
 def test_a_version_1_store_migrates_to_the_local_organisation(tmp_path: Path) -> None:
     db = write_v1_store(tmp_path / "old.sqlite")
     store = SiteStore(db)

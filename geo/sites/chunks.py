@@ -82,12 +82,12 @@ class SiteSource:
     def _frame(self, data: list[list[str]], numbers: list[int], names: list[str], start: int) -> pd.DataFrame:
         """Cells as read_table gives them, empty cells None. (A whitespace-only cell stays as
         read: every check strips it to blank, and a rejected row's copy shows it as null.)"""
-        frame = pd.DataFrame(data, columns=names, dtype=object)
-        for name in names:
-            col = frame[name]
-            empty = (col == "").to_numpy()
-            if empty.any():
-                frame[name] = col.where(~empty, None)
+        columns = {}
+        for name, cells in zip(names, zip(*data)):   # rows to columns in C, then one array each
+            col = np.array(cells, dtype=object)
+            col[col == ""] = None
+            columns[name] = col
+        frame = pd.DataFrame(columns, columns=names)
         frame.insert(0, ROW, np.asarray(numbers, dtype="int64"))
         frame.index = pd.RangeIndex(start, start + len(frame))
         frame.attrs.update(self.attrs)

@@ -466,6 +466,13 @@ class SiteStore:
                             int(batch["rejected"]), detail.get("new", []), detail.get("changed", []),
                             int(batch["unchanged_sites"]), detail.get("not_in_file", []))
 
+    def stamp(self) -> str:
+        """A token that changes whenever an import lands (for caches: in WAL mode the file's
+        modification time may lag until a checkpoint)."""
+        with self._read() as conn:
+            last, count = conn.execute("SELECT MAX(id), COUNT(*) FROM batches").fetchone()
+        return f"{last or 0}:{count}"
+
     def batch(self, batch_id: int, *, organisations: Iterable[str] | None = None) -> dict[str, Any]:
         """One batch with its lists of new, changed and not-in-file references (only if it belongs
         to one of ``organisations``: any other is 'no batch', so its existence is not disclosed)."""
