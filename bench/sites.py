@@ -9,7 +9,8 @@
 * the illustrative sample: written and imported (as the Sites page's button does) against the
   10 s target.
 
-Every measure runs in a fresh interpreter (``--worker``), so peak memory (VmHWM) is its own.
+Every measure runs in a fresh interpreter (``--worker``), so peak memory (VmHWM) is its own;
+CPU seconds (user + system) are printed beside wall time because the machine may be shared.
 Run: ``.venv/bin/python bench/sites.py [--rows N] [--quick]`` (quick: 100,000 rows instead of
 1,000,000); ``bench/run.py`` calls ``site_rows`` for the same table.
 """
@@ -35,6 +36,14 @@ def _status(key: str) -> float:
         if line.startswith(key):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def _cpu() -> float:
+    """CPU seconds (user + system) of this process: steadier than wall time on a shared machine."""
+    import resource
+
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
 
 
 def _wards():
@@ -64,7 +73,7 @@ def worker(kind: str, n: int, work: Path) -> dict[str, Any]:
         gpd.sjoin(gpd.GeoDataFrame(geometry=gpd.points_from_xy(small["longitude"], small["latitude"]), crs=4326),
                   wards, predicate="within")
         before = _status("VmRSS")
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu()
         if kind == "place":
             out = place(pd.DataFrame({"longitude": lon, "latitude": lat}), wards)
             found = out["ward_code"].to_numpy()
@@ -72,7 +81,7 @@ def worker(kind: str, n: int, work: Path) -> dict[str, Any]:
             points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=4326)
             joined = gpd.sjoin(points, wards[["ward_code", "geometry"]], predicate="within", how="left")
         seconds = time.perf_counter() - start
-        result: dict[str, Any] = {"seconds": seconds, "added_mb": _status("VmHWM") - before}
+        result: dict[str, Any] = {"seconds": seconds, "cpu": _cpu() - cpu, "added_mb": _status("VmHWM") - before}
         if kind == "agree":
             ours = place(pd.DataFrame({"longitude": lon, "latitude": lat}), wards)["ward_code"].to_numpy()
             counts = joined.index.value_counts()
@@ -92,21 +101,21 @@ def worker(kind: str, n: int, work: Path) -> dict[str, Any]:
         from geo.sites.store import SiteStore
 
         db = work / "ours.sqlite"
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu()
         result = import_sites(path, db, wards)
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, _cpu() - cpu
         peak = _status("VmHWM")
-        start = time.perf_counter()
+        start, export_cpu = time.perf_counter(), _cpu()
         text = sites_csv(SiteStore(db).current_sites())
-        export = time.perf_counter() - start
-        return {"seconds": seconds, "peak_mb": peak, "rows": result.read, "accepted": result.accepted,
-                "export_seconds": export, "export_bytes": len(text)}
+        export, export_cpu = time.perf_counter() - start, _cpu() - export_cpu
+        return {"seconds": seconds, "cpu": cpu, "peak_mb": peak, "rows": result.read, "accepted": result.accepted,
+                "export_seconds": export, "export_cpu": export_cpu, "export_bytes": len(text)}
     if kind == "baseline":
         import sqlite3
 
         import geopandas as gpd
 
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu()
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         lon = pd.to_numeric(frame["Longitude"], errors="coerce").to_numpy()
         lat = pd.to_numeric(frame["Latitude"], errors="coerce").to_numpy()
@@ -121,7 +130,7 @@ def worker(kind: str, n: int, work: Path) -> dict[str, Any]:
                          joined.itertuples(index=False, name=None))
         conn.commit()
         conn.close()
-        return {"seconds": time.perf_counter() - start, "peak_mb": _status("VmHWM")}
+        return {"seconds": time.perf_counter() - start, "cpu": _cpu() - cpu, "peak_mb": _status("VmHWM")}
     if kind == "sample":
         from geo.sites.importer import import_sites
         from geo.sites.sample import totals_from_reg02, write_sample
@@ -155,6 +164,7 @@ def site_rows(quick: bool = False, n: int | None = None) -> list[tuple[str, str,
         rows.append((f"Place {n:,} sites in wards (points/s)", f"{n / ours['seconds']:,.0f}",
                      f"{n / base['seconds']:,.0f}", f"geopandas.sjoin within; {ours['seconds'] / base['seconds']:.2f}x "
                      f"its time; {agree['differ']} of {agree['checked']:,} answers differ"))
+        rows.append(("Place: CPU seconds", f"{ours['cpu']:.1f}", f"{base['cpu']:.1f}", "geopandas.sjoin within"))
         rows.append(("Memory added by placing (MB)", f"{ours['added_mb']:.0f}", f"{base['added_mb']:.0f}",
                      "geopandas.sjoin within"))
         made = _run("csv", n, work)
@@ -163,10 +173,13 @@ def site_rows(quick: bool = False, n: int | None = None) -> list[tuple[str, str,
                      f"{n / mine['seconds']:,.0f} ({mine['seconds']:.1f} s)",
                      f"{n / plain['seconds']:,.0f} ({plain['seconds']:.1f} s)",
                      "pandas.read_csv + sjoin + one executemany insert, no checks, no history"))
+        rows.append(("Import: CPU seconds (user + system)", f"{mine['cpu']:.1f}", f"{plain['cpu']:.1f}",
+                     "the same baseline"))
         rows.append(("Import peak memory, whole process (MB)", f"{mine['peak_mb']:.0f}", f"{plain['peak_mb']:.0f}",
                      "the same baseline"))
-        rows.append((f"Export {mine['accepted']:,} current sites as CSV (s)", f"{mine['export_seconds']:.1f}",
-                     f"{mine['seconds']:.1f}", "importing them (target: export no slower)"))
+        rows.append((f"Export {mine['accepted']:,} current sites as CSV (s; CPU s)",
+                     f"{mine['export_seconds']:.1f}; {mine['export_cpu']:.1f}",
+                     f"{mine['seconds']:.1f}; {mine['cpu']:.1f}", "importing them (target: export no slower)"))
         sample = _run("sample", n, work)
         rows.append((f"Illustrative sample, write + import {sample['rows']:,} rows (s)", f"{sample['seconds']:.1f}",
                      "10.0", "the issue's target"))
