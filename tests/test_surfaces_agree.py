@@ -110,3 +110,13 @@ def test_fair_share_headroom_uses_the_same_limit(expected, model):
     assert f"{int(room['capacity_at_limit']):,}" == expected["limit"]
     assert f"{-int(room['headroom']):,}" == expected["over_by"]
     assert float(room["headroom"]).is_integer()
+
+
+def test_briefing_pack_for_a_quarter_with_totals_only(expected, model, tmp_path):
+    """A quarter only the totals series covers: 'not published in this release', never 'nan' or 'none over'."""
+    period = min(p for p in model.periods if model.period_source(p) == "quarterly_totals")
+    pdf = tmp_path / "brief.pdf"
+    _run("briefing", "--lad", expected["code"], "--period", period.date().isoformat(), "--out", str(pdf))
+    text = " ".join(pdf_text(pdf).split())  # one space between words, whatever the layout
+    assert "not published in this release" in text and "Not known for the" in text
+    assert not re.search(r"\bnan\b", text) and "is over the limit" not in text

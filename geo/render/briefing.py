@@ -23,7 +23,7 @@ from geo import disclosure, rules
 from geo.errors import GeoError
 from geo.exports import CAVEATS, source_rows
 from geo.fair_share import fair_shares, region_shares
-from geo.measures import Filters, headline, lad_table, rank
+from geo.measures import Filters, headline, lad_table, not_shown, rank
 from geo.model import Model
 from geo.render import marking as marking_rules
 from geo.render import static_map as sm
@@ -202,14 +202,17 @@ def headline_rows(model: Model, sel: Selection) -> list[list[str]]:
     row = table.loc[table["lad_code"] == sel.lad_code].iloc[0]
     pop = row["population"]
     before_q = row["supported"] - row["supported_change_q"] if pd.notna(row["supported_change_q"]) else None
+    hotel_key = "hotel" if pd.notna(row["hotel"]) or pd.isna(row["contingency"]) else "contingency"
+    hotel_label = "In contingency hotels" if hotel_key == "hotel" else "In contingency (hotels and other)"
     return [
         ["Measure", "Value", "Change on\nquarter", "Change on\nyear"],
         ["People supported", number(row["supported"]), signed(row["supported_change_q"]),
          signed(row["supported_change_y"])],
-        ["In contingency hotels", number(row["hotel"]), signed(row["hotel_change_q"]),
-         signed(row["hotel_change_y"])],
-        ["In dispersed accommodation", number(row["dispersed"]), signed(row["dispersed_change_q"]),
-         signed(row["dispersed_change_y"])],
+        # Reg_02 gives hotels and other contingency together; a quarter's file may give neither.
+        [hotel_label, number(row[hotel_key], missing=not_shown(model, sel.period, hotel_key)),
+         signed(row[f"{hotel_key}_change_q"]), signed(row[f"{hotel_key}_change_y"])],
+        ["In dispersed accommodation", number(row["dispersed"], missing=not_shown(model, sel.period, "dispersed")),
+         signed(row["dispersed_change_q"]), signed(row["dispersed_change_y"])],
         ["Supported per 1,000 residents", number(row["per_1000"], 2),
          signed(row["supported_change_q"] / pop * 1000, 2) if pd.notna(pop) and before_q is not None
          else "not available",
@@ -299,6 +302,11 @@ def _over_page(model: Model, sel: Selection, ward_measures: pd.DataFrame | None,
     near = table[(table["limit_used"] >= NEAR_LIMIT) & ~table["over_threshold"].fillna(False).astype(bool)]
     near = near.sort_values("limit_used", ascending=False)
     uk_over = headline(model, sel.period)["over"].value
+    if pd.isna(uk_over):  # the quarter's file gives no dispersed figure: no status, not 'none over'
+        return [Paragraph(f"Over the {rules.LIMIT_NAME} cluster limit: {sel.area}", st["h1"]),
+                Paragraph(f"Not known for the {period_phrase(sel.period)}: people in dispersed accommodation are "
+                          f"{not_shown(model, sel.period, 'dispersed')} "
+                          f"({model.source_line(model.period_source(sel.period) or 'asy_d11')}).", st["body"])]
     widths = [2.2 * inch, 1.7 * inch, 1.05 * inch, 1.0 * inch, 1.15 * inch, 0.95 * inch, 1.3 * inch]
     head = ["Authority", "Region", "Residents", "Dispersed", f"Limit ({rules.LIMIT_NAME})", "Limit used"]
     flow = [Paragraph(f"Over the {rules.LIMIT_NAME} cluster limit: {sel.area}", st["h1"]),
