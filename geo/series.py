@@ -23,13 +23,14 @@ def _sums(rows: pd.DataFrame, periods: pd.Index) -> pd.Series:
     return rows.groupby("period")["people"].sum().reindex(periods).fillna(0)
 
 
-def national_series(model: Model, filters: Filters = Filters()) -> pd.DataFrame:
+def national_series(model: Model, filters: Filters | None = None) -> pd.DataFrame:
     """One row per quarter: supported, hotel, contingency, dispersed and authorities over 1:200.
 
     As ``measures.headline``: counts follow the filters (a row a source cannot split stays in);
     people with no authority count when no area filter is set; 'over' is judged on dispersed
     people of every support type; a measure the quarter's source does not publish is NaN.
     """
+    filters = filters or Filters()
     stats = model.stats
     lads = pd.DataFrame(model.lads.drop(columns="geometry"))
     area = filters.areas(lads)

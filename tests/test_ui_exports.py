@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 
 from conftest import needs_shared
-from ui import exports as ER
 from geo.disclosure import Role
 from geo.errors import GeoError
 from geo.measures import Filters
 from geo.render.marking import OFFICIAL, OFFICIAL_SENSITIVE
+from ui import exports as ER
 from ui.state import ViewState
 
 MADE = date(2025, 1, 15)

@@ -11,10 +11,10 @@ import pytest
 from shapely.geometry import box
 
 from geo import fair_share as fs
+from geo.render.classify import DIVERGING, NO_DATA
 from geo.text import quarter_label, source_line
 from ui import fair_share as view
 from ui.layers import fit_view
-from geo.render.classify import DIVERGING, NO_DATA
 
 
 def lads(rows: list[tuple]) -> pd.DataFrame:

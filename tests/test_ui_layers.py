@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
-import geopandas as gpd
 
-from ui import layers as L
 from geo.render.classify import NO_DATA, OVER_THRESHOLD_OUTLINE, classify, hex_to_rgba
 from geo.render.legend import choropleth_legend
+from ui import layers as L
 
 
 def square(x: float, y: float, size: float = 0.1) -> shapely.Polygon:
@@ -50,7 +50,7 @@ def test_fill_colour_is_the_class_colour_and_missing_is_grey(table) -> None:
     classes = classify(table["per_1000"], k=3)
     fills = L.fill_colours(table["per_1000"], classes)
     expected = classes.colour_of(table["per_1000"])
-    for fill, colour, value in zip(fills, expected, table["per_1000"]):
+    for fill, colour, value in zip(fills, expected, table["per_1000"], strict=False):
         assert fill == hex_to_rgba(colour, L.FILL_ALPHA)
         if pd.isna(value):
             assert fill[:3] == hex_to_rgba(NO_DATA)[:3]
@@ -147,7 +147,7 @@ def test_legend_names_method_classes_grey_and_outline(table) -> None:
     classes = classify(table["per_1000"], method="natural_breaks", k=3)
     html = choropleth_legend(classes, "People supported per 1,000 residents", no_estimate=1, over=3)
     assert "Natural breaks (Fisher-Jenks)" in html
-    for colour, label in zip(classes.colours, classes.labels):
+    for colour, label in zip(classes.colours, classes.labels, strict=False):
         assert colour in html and label in html
     assert "No estimate" in html and NO_DATA in html and ": 1 area" in html
     assert "Red outline: Over the 1:200 limit" in html and "(3)" in html

@@ -11,13 +11,26 @@ import pandas as pd
 import pydeck as pdk
 import pytest
 
-from fixtures_sites import (HEADER, IN_W1, IN_W2, IN_W3, IN_W4, LAD_A, LAD_B, W1, W3, W4, ward_layer,  # noqa: F401
-                            ward_population, write_csv)
-from ui import site_layers as SL
+from fixtures_sites import (  # noqa: F401
+    HEADER,
+    IN_W1,
+    IN_W2,
+    IN_W3,
+    IN_W4,
+    LAD_A,
+    LAD_B,
+    W1,
+    W3,
+    W4,
+    ward_layer,
+    ward_population,
+    write_csv,
+)
 from geo.render.classify import OVER_THRESHOLD_OUTLINE, hex_to_rgba
-from ui import sites as SV
 from geo.sites.importer import import_sites
 from geo.sites.store import SiteStore
+from ui import site_layers as SL
+from ui import sites as SV
 
 
 def _site(ref, kind, where, people, **extra):

@@ -12,20 +12,19 @@ screen, so a changed quarter or filter never downloads yesterday's file.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from html import escape
 from pathlib import Path
-from typing import Sequence
 
 import pandas as pd
 import streamlit as st
 
-from ui import exports as ER
-from ui import state as views
 from geo.errors import GeoError
-from geo.text import quarter_label
 from geo.render import marking as marking_rules
+from geo.text import quarter_label
+from ui import exports as ER
 from ui import shell
 
 STATE = "_export_{key}_{part}"
@@ -127,7 +126,6 @@ def _traced(files: dict[str, bytes], request, args: tuple, member=None) -> dict[
     audit log with its checksum (``geo.access.tracing``): every file that leaves can be traced."""
     from geo.access.tracing import is_illustrative, stamp_files
     from ui import auth
-
     from ui.site_access import scope_has_sample
 
     frames = [a for a in args if isinstance(a, pd.DataFrame)]
@@ -274,7 +272,7 @@ def export_panel(model, *, key: str, snapshot: ER.MapRequest | None = None,
         if note:
             st.caption(note)
         cols = st.columns(len(parts), gap="large")
-        for col, part in zip(cols, parts):
+        for col, part in zip(cols, parts, strict=False):
             with col:
                 if part == "map":
                     _snapshot_part(st, model, key, snapshot, ward_measures, snapshot_note)

@@ -13,21 +13,22 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from ui import state as views
 from geo.disclosure import Role, can_export_sites
 from geo.errors import GeoError
-from geo.text import quarter_label
 from geo.measures import MEASURES, Filters
 from geo.render import marking as marking_rules
 from geo.sites.measures import MEASURE_COLUMNS
+from geo.text import quarter_label
+from ui import state as views
 
 PREFIX = "asylum-support"
 ROLE_ENV = "AAM_ROLE"
@@ -420,9 +421,8 @@ def briefing_sites(role: Role | str, sites: pd.DataFrame | None) -> tuple[pd.Dat
 def make_briefing(model, request: BriefingRequest, folder: Path, *, sites: pd.DataFrame | None = None,
                   ward_measures: pd.DataFrame | None = None) -> Path:
     """Write the briefing pack into folder under its file name and return the path."""
-    from geo.render.briefing import briefing_pack
-
     from geo.access.tracing import is_illustrative
+    from geo.render.briefing import briefing_pack
 
     return briefing_pack(model, **request.briefing_kwargs(Path(folder) / request.file_name),
                          sites=sites if request.with_sites else None,

@@ -10,8 +10,8 @@ so "twice the fair share" is as strong a red as "half of it" is a blue.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import altair as alt
 import numpy as np
@@ -55,7 +55,7 @@ def area_key(frame: pd.DataFrame) -> pd.Series:
 def region_choices(lads: pd.DataFrame) -> list[str]:
     """'UK: compare regions', then England's regions, then the other nations, alphabetically."""
     keys = pd.DataFrame({"key": area_key(lads), "nation": lads.get("nation")}).dropna(subset=["key"])
-    england = sorted({k for k, n in zip(keys["key"], keys["nation"]) if n == "England"})
+    england = sorted({k for k, n in zip(keys["key"], keys["nation"], strict=False) if n == "England"})
     others = sorted(set(keys["key"]) - set(england))
     return [UK_CHOICE, *england, *others]
 
@@ -527,7 +527,7 @@ def map_features(layer, summary: pd.DataFrame, measure: str, *,
         return "n/a" if value is None or pd.isna(value) else format(value, spec)
 
     features = []
-    for (_, row), colour in zip(geo.iterrows(), colours):
+    for (_, row), colour in zip(geo.iterrows(), colours, strict=False):
         if row.geometry is None or row.geometry.is_empty:
             continue
         props = {

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pydeck as pdk
 import shapely
 
-from geo import rules
+from geo import rules, text
 from geo.render.classify import OVER_THRESHOLD_OUTLINE, Classes, hex_to_rgba
-from geo import text
 from ui import site_layers as SL
 
 PRECISION = 1e-4  # degrees; ~11 m north-south, well under the boundaries' own generalisation
@@ -61,7 +61,7 @@ def _round_geoms(geoms: Sequence[Any], precision: float = PRECISION) -> list[dic
 def geometry_index(layer, key: str, precision: float = PRECISION) -> dict[str, dict[str, Any]]:
     """Code -> rounded GeoJSON geometry, computed once per layer and reused for every map drawn."""
     geoms = _round_geoms(layer.geometry.to_numpy(), precision)
-    return dict(zip(layer[key].astype(str), geoms))
+    return dict(zip(layer[key].astype(str), geoms, strict=False))
 
 
 def feature_collection(layer, properties: pd.DataFrame, key: str, precision: float = PRECISION,
@@ -103,7 +103,7 @@ def label_points(layer, key: str, codes: Iterable[str], labels: pd.Series | dict
     points = shapely.point_on_surface(rows.geometry.to_numpy())
     lookup = dict(labels)
     return [{"position": [round(p.x, 4), round(p.y, 4)], "text": str(lookup.get(c, c))}
-            for c, p in zip(rows[key], points)]
+            for c, p in zip(rows[key], points, strict=False)]
 
 
 # --- authority choropleth -----------------------------------------------------------------------
@@ -126,7 +126,7 @@ def lad_properties(table: pd.DataFrame, measure: str, classes: Classes) -> pd.Da
               "1:200: dispersed not published for this quarter" if pd.isna(v) else
               f"1:200: {text.number(v, 2)} of the limit of {text.people(c)}, "
               + (f"over by {text.people(b)}" if o else "within"))
-             for v, p, o, c, b in zip(table["limit_used"], table["population"], over, capacity, over_by)]
+             for v, p, o, c, b in zip(table["limit_used"], table["population"], over, capacity, over_by, strict=False)]
     return pd.DataFrame({
         "lad_code": table["lad_code"].to_numpy(),
         "name": table["lad_name"].to_numpy(),
@@ -181,7 +181,7 @@ def over_threshold_rings(layer, codes: Sequence[str], key: str = "lad_code") -> 
         return None
     rows = layer[layer[key].isin(set(codes))]
     points = shapely.point_on_surface(rows.geometry.to_numpy())
-    data = [{"position": [round(p.x, 4), round(p.y, 4)], "code": c} for c, p in zip(rows[key], points)]
+    data = [{"position": [round(p.x, 4), round(p.y, 4)], "code": c} for c, p in zip(rows[key], points, strict=False)]
     return pdk.Layer("ScatterplotLayer", data=data, id="over-threshold-rings", get_position="position",
                      filled=False, stroked=True, get_line_color=hex_to_rgba(OVER_THRESHOLD_OUTLINE, 255),
                      line_width_units="'pixels'", get_line_width=3, line_width_min_pixels=3,
@@ -275,7 +275,7 @@ def ward_properties(wards: pd.DataFrame, classes: Classes, value: str = "populat
         "fill": fill_colours(values, classes),
         "over": (wards["over_threshold"].astype("boolean").fillna(False).astype(bool).to_numpy()
                  if "over_threshold" in wards.columns else np.zeros(len(wards), dtype=bool)),
-        "l1": [f"{l}" for l in wards["lad_name"].fillna("council not known")],
+        "l1": [f"{name}" for name in wards["lad_name"].fillna("council not known")],
         "l2": [f"Residents: {text.people(p)}" for p in pop],
         "l3": [("1:200 limit: no population estimate" if pd.isna(p)
                 else f"1:200 limit: {text.people(rules.capacity(p))} people in dispersed accommodation") for p in pop],

@@ -32,7 +32,7 @@ def ensure_app_navigation() -> None:
     """From a page: when app.py has not routed this session yet, go through it and come back."""
     if st.session_state.get(ROUTED_KEY):
         return
-    params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+    params = {k: st.query_params.get_all(k) for k in st.query_params}
     st.session_state[RETURN_KEY] = (_asked_page(), params)
     try:
         st.switch_page(APP_FILE)

@@ -17,8 +17,9 @@ Pure functions returning pydeck objects and dicts: no Streamlit here.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from html import escape
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd

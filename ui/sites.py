@@ -11,22 +11,23 @@ in dispersed accommodation per 200 residents), judged against the ward the day b
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from geo.sites import measures
-from geo.text import number, people
+from geo.sites.export import sites_csv, sites_geojson
 from geo.sites.importer import ImportResult, import_sites, rejections_csv
 from geo.sites.readers import read_table
 from geo.sites.sample import DEFAULT_LADS, totals_from_asy_d11, write_sample
 from geo.sites.schema import FIELDS, REQUIRED, ROW, SITE_TYPES, match_headers, unmatched_columns
-from geo.sites.export import sites_csv, sites_geojson
 from geo.sites.store import SiteStore
+from geo.text import number, people
 
 ILLUSTRATIVE_LABEL = "ILLUSTRATIVE — not real sites"
 NOT_USED = "(not used)"
@@ -312,7 +313,7 @@ def authorities(sites: pd.DataFrame) -> dict[str, str]:
         return {}
     pairs = sites.dropna(subset=["lad_code"]).drop_duplicates("lad_code")
     pairs = pairs.sort_values("lad_name")
-    return dict(zip(pairs["lad_code"].astype(str), pairs["lad_name"].astype(str)))
+    return dict(zip(pairs["lad_code"].astype(str), pairs["lad_name"].astype(str), strict=False))
 
 
 def in_authorities(frame: pd.DataFrame, lads: Iterable[str] | None) -> pd.DataFrame:
@@ -398,7 +399,7 @@ def ward_measure_table(sites: pd.DataFrame, wards: pd.DataFrame, *, lads: Iterab
         residents=[people(p) for p in table["population"]],
         against_limit=[NO_ESTIMATE if pd.isna(over) else
                        f"{number(used, 2)} per 200 ({'over' if over else 'within'})"
-                       for used, over in zip(table["limit_used"], table["over_threshold"])],
+                       for used, over in zip(table["limit_used"], table["over_threshold"], strict=False)],
     )
     table = table.sort_values(["limit_used", "dispersed_people"], ascending=[False, False], na_position="last")
     return table.reset_index(drop=True)
@@ -485,7 +486,8 @@ def over_threshold_acquisitions(history: pd.DataFrame, wards: pd.DataFrame, *,
     the day before the acquisition, with ward populations from ``wards`` and authority
     populations from ``lad_population`` (else the sum of the wards). Adds the site's position
     and type from ``sites`` (the current records) for the map, ``level`` (ward, authority or
-    both) and ``ward_limit_used``/``lad_limit_used`` (people per 200 residents). Acquisitions after ``as_at`` are left out.
+    both) and ``ward_limit_used``/``lad_limit_used`` (people per 200 residents). Acquisitions after
+    ``as_at`` are left out.
     """
     if history.empty:
         return pd.DataFrame(columns=["reference", "acquired", "ward_code", "ward_name", "lad_code", "lad_name",

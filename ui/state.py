@@ -31,14 +31,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
-from geo.text import quarter_label
 from geo.asylum_stats import DISPERSED, HOTEL, parse_period
 from geo.measures import Filters
+from geo.text import quarter_label
 
 # Tables cannot print "no estimate" in a number column (sorting needs numbers), so each says what None means.
 NO_ESTIMATE_NOTE = ("None under Residents means no population estimate (ward estimates cover England and "
@@ -319,7 +320,8 @@ def ward_label(name: str, lad_name: str | None, code: str) -> str:
 def ward_options(wards: pd.DataFrame) -> dict[str, str]:
     """ward_code -> search label for every ward, sorted by ward name then authority."""
     frame = pd.DataFrame(wards)[["ward_code", "ward_name", "lad_name"]].sort_values(["ward_name", "lad_name"])
-    return {c: ward_label(n, l, c) for c, n, l in zip(frame["ward_code"], frame["ward_name"], frame["lad_name"])}
+    return {code: ward_label(name, lad, code)
+            for code, name, lad in zip(frame["ward_code"], frame["ward_name"], frame["lad_name"], strict=True)}
 
 
 def selection_label(state: ViewState) -> str:

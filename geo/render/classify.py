@@ -82,7 +82,7 @@ def classify(values: pd.Series, method: str = "quantiles", k: int = 5,
         bins = fisher_jenks_bins(data, k) if method == "natural_breaks" else quantile_bins(data, k)
     colours = _spread(palette, len(bins))
     lows = [float(data.min())] + [float(b) for b in bins[:-1]]
-    labels = [_label(lo, hi, first=i == 0) for i, (lo, hi) in enumerate(zip(lows, bins))]
+    labels = [_label(lo, hi, first=i == 0) for i, (lo, hi) in enumerate(zip(lows, bins, strict=False))]
     return Classes(tuple(float(b) for b in bins), tuple(colours), tuple(labels), method)
 
 

@@ -22,17 +22,45 @@ from geo.errors import GeoError
 from geo.measures import MEASURES, Filters
 from geo.model import Model
 from geo.render import marking as marking_rules
-from geo.render.maps.checks import (LEVELS, check_lad, check_level, check_measure, check_period,  # noqa: F401
-                                    check_region, regions)
-from geo.render.maps.content import (BNG, CLASS_COUNT, MAX_LABELS, WARD_COUNTS, MapContent,  # noqa: F401
-                                     filter_note, format_value, map_content, ranking_lines, sites_with_wards,
-                                     ward_measures_from_sites, ward_table)
+from geo.render.maps.checks import LEVELS, check_lad, check_level, check_measure, check_period, check_region, regions  # noqa: F401
+from geo.render.maps.content import (  # noqa: F401
+    BNG,
+    CLASS_COUNT,
+    MAX_LABELS,
+    WARD_COUNTS,
+    MapContent,
+    filter_note,
+    format_value,
+    map_content,
+    ranking_lines,
+    sites_with_wards,
+    ward_measures_from_sites,
+    ward_table,
+)
 from geo.render.maps.draw import draw_areas, draw_labels  # noqa: F401
-from geo.render.maps.figure import (ASPECTS, FORMATS, RC, compose, draw_inset, draw_panel,  # noqa: F401
-                                    new_figure, render_png_bytes, save)
-from geo.render.maps.furniture import (APP_NAME, _nice_length, draw_legend, draw_north_arrow,  # noqa: F401
-                                       draw_scale_bar, legend_handles, map_sources, os_notice, period_text,
-                                       source_text)
+from geo.render.maps.figure import (  # noqa: F401
+    ASPECTS,
+    FORMATS,
+    RC,
+    compose,
+    draw_inset,
+    draw_panel,
+    new_figure,
+    render_png_bytes,
+    save,
+)
+from geo.render.maps.furniture import (  # noqa: F401
+    APP_NAME,
+    _nice_length,
+    draw_legend,
+    draw_north_arrow,
+    draw_scale_bar,
+    legend_handles,
+    map_sources,
+    os_notice,
+    period_text,
+    source_text,
+)
 
 
 def snapshot(model: Model, *, level: str = "lad", measure: str = "per_1000",

@@ -7,9 +7,9 @@ Grid so the scale bar is true metres.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
 
 import geopandas as gpd
 import numpy as np
@@ -21,8 +21,7 @@ from geo.errors import GeoError
 from geo.measures import Filters, lad_table
 from geo.model import Model
 from geo.render.classify import Classes, classify
-from geo.render.maps.checks import (check_lad, check_level, check_measure, check_period, check_published,
-                                    check_region)
+from geo.render.maps.checks import check_lad, check_level, check_measure, check_period, check_published, check_region
 from geo.sites import measures as site_measures
 from geo.sites.join import assign_wards
 from geo.sites.measures import MEASURE_COLUMNS

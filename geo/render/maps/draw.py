@@ -7,7 +7,7 @@ print), so the flag never depends on colour alone.
 from __future__ import annotations
 
 import textwrap
-from typing import Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 from matplotlib.axes import Axes
@@ -109,7 +109,7 @@ def draw_labels(ax: Axes, content: MapContent, *, x_in: float, fontsize: float =
     box = ax.get_position()
     gap = fontsize * 2.7 / 72
     ys = _spread([xy[1] for xy, *_ in located], gap, box.y0 * fh + gap / 2, box.y1 * fh - gap / 2)
-    for (xy, code, row, point), y in zip(located, ys):
+    for (_xy, _code, row, point), y in zip(located, ys, strict=True):
         value = "[c]" if row["suppressed"] else format_value(content.measure, row["value"])
         over = bool(pd.notna(row["over"]) and row["over"])
         if over:

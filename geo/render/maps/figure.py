@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import math
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import matplotlib
@@ -19,9 +19,19 @@ from matplotlib.patches import Rectangle
 from geo.errors import GeoError
 from geo.model import Model
 from geo.render.maps.content import MapContent
-from geo.render.maps.draw import fit_extent, draw_areas, draw_labels
-from geo.render.maps.furniture import (APP_NAME, banner, footer, inches, title_lines, draw_legend,
-                                       draw_north_arrow, draw_ranking, draw_scale_bar, legend_handles)
+from geo.render.maps.draw import draw_areas, draw_labels, fit_extent
+from geo.render.maps.furniture import (
+    APP_NAME,
+    banner,
+    draw_legend,
+    draw_north_arrow,
+    draw_ranking,
+    draw_scale_bar,
+    footer,
+    inches,
+    legend_handles,
+    title_lines,
+)
 
 ASPECTS = {"16:9": (40 / 3, 7.5), "A4": (11.69, 8.27)}  # inches; A4 landscape (297 x 210 mm)
 FORMATS = (".png", ".svg", ".pdf")
@@ -170,7 +180,7 @@ def compose(model: Model, content: MapContent, *, aspect: str = "16:9", made_on:
 
 def _metadata(fmt: str, title: str, marking: str, made_on: date, sources: str) -> dict[str, object]:
     """Format metadata with dates from the inputs (the made-on day), never the clock."""
-    stamp = datetime(made_on.year, made_on.month, made_on.day, tzinfo=timezone.utc)
+    stamp = datetime(made_on.year, made_on.month, made_on.day, tzinfo=UTC)
     if fmt == ".png":
         return {"Title": title, "Software": APP_NAME, "Source": sources, "Disclaimer": marking,
                 "Creation Time": stamp.date().isoformat()}
@@ -196,7 +206,6 @@ def save(fig: Figure, out: Path, *, dpi: int, title: str, marking: str, made_on:
 
 def render_png_bytes(fig: Figure, dpi: int = 200) -> bytes:
     """A figure as PNG bytes (the briefing embeds maps this way)."""
-    import io
 
     buffer = io.BytesIO()
     with matplotlib.rc_context(RC):

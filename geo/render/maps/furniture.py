@@ -93,8 +93,8 @@ def draw_north_arrow(ax: Axes, fontsize: float = 10) -> None:
 
 def legend_handles(content: MapContent, *, print_safe: bool = False) -> list[Patch]:
     """Class swatches, then 'No estimate', suppressed, and 'over 1:200' entries when relevant."""
-    handles = [Patch(facecolor=c, edgecolor="#666666", linewidth=0.4, label=l)
-               for c, l in zip(content.classes.colours, content.classes.labels)]
+    handles = [Patch(facecolor=colour, edgecolor="#666666", linewidth=0.4, label=label)
+               for colour, label in zip(content.classes.colours, content.classes.labels, strict=True)]
     if (content.areas["value"].isna() & ~content.areas["suppressed"]).any():
         handles.append(Patch(facecolor=NO_DATA, edgecolor="#666666", linewidth=0.4, label="No estimate",
                              hatch=NO_DATA_HATCH if print_safe else None))
