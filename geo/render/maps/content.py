@@ -141,11 +141,14 @@ def _lad_areas(model: Model, measure: str, period: pd.Timestamp,
 
 def _ward_areas(model: Model, measure: str, ward_measures: pd.DataFrame) -> gpd.GeoDataFrame:
     table = ward_table(model, ward_measures)
+    wards = model.wards
+    if wards is None:
+        raise GeoError("no ward boundaries loaded")
     if measure not in table.columns:
         raise GeoError(f"the ward measures have no figures for {measure!r}; they hold "
                        f"{', '.join(c for c in WARD_COUNTS if c in ward_measures.columns)}")
     hidden = suppress(table).mask
-    frame = model.wards[["ward_code", "geometry"]].merge(
+    frame = wards[["ward_code", "geometry"]].merge(
         table[["ward_code", "ward_name", "lad_code", "region", measure, "over_threshold"]],
         on="ward_code", how="left")
     frame = frame.rename(columns={"ward_code": "code", "ward_name": "name", measure: "value",
@@ -155,7 +158,7 @@ def _ward_areas(model: Model, measure: str, ward_measures: pd.DataFrame) -> gpd.
     frame.loc[frame["suppressed"], "value"] = np.nan
     if "over_threshold" in hidden.columns:  # over or not gives a hidden dispersed count back (issue 13)
         frame.loc[hidden["over_threshold"].to_numpy(), "over"] = False
-    return gpd.GeoDataFrame(frame, geometry="geometry", crs=model.wards.crs)
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=wards.crs)
 
 
 def _context(model: Model, selection: gpd.GeoDataFrame, keep_out: Iterable[str]) -> gpd.GeoDataFrame:
@@ -194,13 +197,12 @@ def _lad_selection(model: Model, measure: str, period: pd.Timestamp, lad_code: s
                    region: str | None, filters: Filters | None) -> tuple[gpd.GeoDataFrame, str, list[str]]:
     """Authority areas, the map's area label and the codes to label."""
     lads = model.lads.set_index("lad_code")
-    geographic = filters is not None and filters.geographic
     areas = _lad_areas(model, measure, period, filters)
     area_region = region or (lads.at[lad_code, "region"] if lad_code else None)
     if area_region:
         areas = areas[areas["region"] == area_region]
         label = f"{area_region} by local authority"
-    elif geographic:
+    elif filters is not None and filters.geographic:
         label = f"{', '.join(filters.regions or filters.nations)} by local authority"
     else:
         label = "United Kingdom by local authority"

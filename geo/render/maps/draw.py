@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from typing import cast
 
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
 
 from geo import rules
 from geo.render.classify import NO_DATA, OVER_THRESHOLD_OUTLINE
@@ -20,6 +22,11 @@ from geo.render.maps.content import MapContent, format_value
 SUPPRESSED_COLOUR = "#f4f4f4"
 NO_DATA_HATCH = "---"
 CONTEXT_COLOUR = "#eeeeee"
+
+
+def figure_of(ax: Axes) -> Figure:
+    """The figure an axes is drawn on (these maps never use subfigures)."""
+    return cast(Figure, ax.figure)
 
 
 def _lightness(colour: str) -> float:
@@ -33,7 +40,7 @@ def fit_extent(ax: Axes, bounds: Sequence[float], pad: float = 0.04) -> None:
     w, h = (x1 - x0) * (1 + 2 * pad), (y1 - y0) * (1 + 2 * pad)
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     bbox = ax.get_position(original=True)  # geopandas may already have shrunk the active box
-    fw, fh = ax.figure.get_size_inches()
+    fw, fh = figure_of(ax).get_size_inches()
     box_ratio = (bbox.width * fw) / (bbox.height * fh)
     if w / h < box_ratio:
         w = h * box_ratio
@@ -100,7 +107,7 @@ def draw_labels(ax: Axes, content: MapContent, *, x_in: float, fontsize: float =
     rows = [(code, areas.loc[code]) for code in content.label_codes if code in areas.index]
     if not rows:
         return []
-    fig = ax.figure
+    fig = figure_of(ax)
     fw, fh = fig.get_size_inches()
     to_inches = ax.transData + fig.dpi_scale_trans.inverted()
     points = [(code, row, row.geometry.representative_point()) for code, row in rows]

@@ -9,6 +9,7 @@ import io
 import math
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 from matplotlib.axes import Axes
@@ -33,9 +34,12 @@ from geo.render.maps.furniture import (
     title_lines,
 )
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
 ASPECTS = {"16:9": (40 / 3, 7.5), "A4": (11.69, 8.27)}  # inches; A4 landscape (297 x 210 mm)
 FORMATS = (".png", ".svg", ".pdf")
-RC = {
+RC: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "svg.hashsalt": "asylum-accommodation-map",
     "svg.fonttype": "none",     # keep text as text: searchable, and tests can read the title

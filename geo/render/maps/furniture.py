@@ -20,7 +20,7 @@ from geo.model import Model
 from geo.render import marking as marking_rules
 from geo.render.classify import NO_DATA, OVER_THRESHOLD_OUTLINE
 from geo.render.maps.content import MapContent, ranking_lines
-from geo.render.maps.draw import NO_DATA_HATCH, SUPPRESSED_COLOUR
+from geo.render.maps.draw import NO_DATA_HATCH, SUPPRESSED_COLOUR, figure_of
 from geo.text import quarter_label, source_line
 
 APP_NAME = "Asylum Accommodation Map"
@@ -64,7 +64,7 @@ def draw_scale_bar(ax: Axes, fontsize: float = 7.5) -> float:
     """A two-segment scale bar in the lower right, in BNG metres; returns its length."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    length = _nice_length(x1 - x0, ax.get_position(original=True).width * ax.figure.get_size_inches()[0])
+    length = _nice_length(x1 - x0, ax.get_position(original=True).width * figure_of(ax).get_size_inches()[0])
     height = (y1 - y0) * 0.01
     right = x1 - (x1 - x0) * 0.05
     left = right - length
@@ -126,8 +126,10 @@ def draw_legend(ax: Axes, content: MapContent, *, fontsize: float = 9, print_saf
                        title_fontsize=fontsize + 0.5, ncols=columns, columnspacing=1.5,
                        alignment="left", handlelength=2.2, handleheight=1.3, labelspacing=0.55)
     legend.get_title().set_fontweight("bold")
-    fig = ax.figure
-    box = legend.get_window_extent(fig.canvas.get_renderer()).transformed(fig.dpi_scale_trans.inverted())
+    fig = figure_of(ax)
+    # An Agg canvas (figure.QuietCanvas), which has a renderer for measuring text.
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    box = legend.get_window_extent(renderer).transformed(fig.dpi_scale_trans.inverted())
     return float(box.height)  # inches, so a list can sit just below it
 
 
@@ -137,7 +139,7 @@ def draw_ranking(ax: Axes, content: MapContent, *, fontsize: float = 8.5, n: int
     unit = "authorities" if content.level == "lad" else "wards"
     ax.text(0, 1, f"Highest {unit}", transform=ax.transAxes, fontsize=fontsize + 0.5, fontweight="bold",
             va="top")
-    step = fontsize * 1.55 / 72 / (ax.get_position().height * ax.figure.get_size_inches()[1])
+    step = fontsize * 1.55 / 72 / (ax.get_position().height * figure_of(ax).get_size_inches()[1])
     for i, (name, value) in enumerate(ranking_lines(content, n), start=1):
         y = 1 - (i + 0.6) * step
         ax.text(0, y, f"{i:>2}. {textwrap.shorten(name, 26, placeholder='…')}", transform=ax.transAxes,
