@@ -121,7 +121,15 @@ def filters_key(filters: measures.Filters) -> tuple:
 
 
 def options(model: Model) -> dict[str, list]:
-    """What a link may name: the periods, nations, regions and types in the loaded files."""
+    """What a link may name: the periods, nations, regions and types in the loaded files. Worked
+    out once per data version: it scans every row of the figures (0.1 s, and pages ask up to three
+    times a run)."""
+    return _options(model_key(model))
+
+
+@st.cache_data(show_spinner=False)
+def _options(key: str) -> dict[str, list]:
+    model = get_model()
     return {
         "periods": model.periods,
         "nations": sorted(model.lads["nation"].dropna().unique()),
