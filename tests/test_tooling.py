@@ -130,3 +130,10 @@ def test_ci_script_lints_types_and_runs_the_readme_command() -> None:
     assert order == sorted(order) and "set -euo pipefail" in script and "CI=true" in script
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make test" in readme and "make run" in readme
+
+
+def test_only_conftest_decides_about_missing_data() -> None:
+    """A module-level skipif on ../shared/data would skip silently in CI too; use conftest.needs_shared."""
+    own = [str(p.relative_to(ROOT)) for p in TESTS if p.name not in {"conftest.py", "test_tooling.py"}
+           and re.search(r"skip(if)?\([^)]*(SHARED|shared data|shared/data)", p.read_text(encoding="utf-8"))]
+    assert own == []
