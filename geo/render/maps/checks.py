@@ -79,5 +79,7 @@ def check_period(model: Model, period: str | date | pd.Timestamp | None) -> pd.T
 def check_published(model: Model, level: str, measure: str, period: pd.Timestamp) -> None:
     """Refuse an authority hotel map for a quarter whose source does not give hotels by authority."""
     if measure == "hotel" and level == "lad" and not published(model.stats, HOTEL, period):
-        raise DataError(f"hotels are not published by local authority for {period.date()}; Asy_D11 has "
-                        f"them from {first_published(model.stats)[HOTEL].date()}")
+        source = model.period_source(period)
+        together = " (Reg_02 gives hotels and other contingency sites together)" if source == "reg02" else ""
+        raise DataError(f"hotels are not published by local authority for {period.date()}{together}; Asy_D11 "
+                        f"has them from {first_published(model.stats)[HOTEL].date()} to its last quarter")
