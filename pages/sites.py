@@ -9,7 +9,6 @@ Thin on purpose: widgets and layout only. Every table and figure comes from
 """
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import date
 from html import escape
@@ -19,25 +18,23 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ui import exports as ER
-from ui import state as gviews
-from geo.errors import GeoError
-from geo.model import ward_vintage
-from ui import site_layers as SL
-from ui.layers import CompactDeck, feature_collection, fit_view, make_deck
-from ui import sites as SV
-from geo.sites.readers import SUPPORTED
-from geo.sites.schema import FIELDS
-from geo.sites.store import SiteStore
-from ui import export_panel as ex
-from ui import shell
-from ui import auth
-from ui import site_access as SA
-from ui.safe import markdown_text  # text from files shown as text (issue 13)
 from geo.access.imports import import_as
 from geo.access.manage import postcode_lookup
 from geo.access.members import Action
 from geo.access.scope import visible_rejections
+from geo.errors import GeoError
+from geo.model import ward_vintage
+from geo.sites.readers import SUPPORTED
+from geo.sites.schema import FIELDS
+from geo.sites.store import SiteStore
+from ui import auth, shell
+from ui import export_panel as ex
+from ui import exports as ER
+from ui import site_access as SA
+from ui import site_layers as SL
+from ui import sites as SV
+from ui.layers import CompactDeck, feature_collection, fit_view, make_deck
+from ui.safe import markdown_text  # text from files shown as text (issue 13)
 
 PAGE = "sites"
 ALL = "__all__"
@@ -194,9 +191,7 @@ if has_sites:
     # With several authorities (often far apart) the maps frame one at a time: the one with the
     # most acquisitions in over-threshold wards first, then by people accommodated.
     if len(lads) > 1:
-        ward_hits = over.loc[over["ward_over"].fillna(False).astype(bool), "lad_code"].value_counts()
-        people = pd.to_numeric(using["people"], errors="coerce").groupby(using["lad_code"]).sum()
-        order = sorted(lads, key=lambda c: (-int(ward_hits.get(c, 0)), -float(people.get(c, 0)), names[c]))
+        order = SV.framing_order(lads, over, using, names)
         frame_lad = c2.selectbox("Frame the maps on", [*order, ALL], key="sites_frame",
                                  format_func=lambda c: "Everything (zoomed out)" if c == ALL else names[c],
                                  help="Starts on the authority with the most acquisitions in wards already "
@@ -215,17 +210,13 @@ if has_sites:
     m1.caption(f"**{head.sentence()}**, of {head.acquisitions:,} dispersed properties acquired to "
                f"{as_at.strftime('%d %b %Y')}; {head.authority:,} while the whole authority was over.")
     authority_only = int(len(over) - head.ward)
-    over_codes = set(wtable.loc[wtable["over_threshold"].fillna(False).astype(bool), "ward_code"]) if len(wtable) \
-        else set()
-    in_hotels = int(pd.to_numeric(using.loc[using["site_type"] == "hotel", "people"]).fillna(0).sum())
-    in_disp = int(pd.to_numeric(using.loc[using["site_type"] == "dispersed", "people"]).fillna(0).sum())
-    m2.metric("People in hotels", f"{in_hotels:,}", border=True)
-    m3.metric("People in dispersed", f"{in_disp:,}", border=True)
-    n_over = int(wtable["over_threshold"].fillna(False).astype(bool).sum()) if len(wtable) else 0
-    n_none = int((wtable["status"] == SV.NO_ESTIMATE).sum()) if len(wtable) else 0
-    m4.metric("Wards over 1:200", f"{n_over:,}", border=True,
+    figures = SV.site_figures(using, wtable)
+    over_codes = figures.over_codes
+    m2.metric("People in hotels", f"{figures.in_hotels:,}", border=True)
+    m3.metric("People in dispersed", f"{figures.in_dispersed:,}", border=True)
+    m4.metric("Wards over 1:200", f"{figures.wards_over:,}", border=True,
               help="On these site records, as at the date chosen.")
-    m4.caption(f"of {len(wtable):,} wards; {n_none:,} with no population estimate")
+    m4.caption(f"of {figures.wards:,} wards; {figures.wards_no_estimate:,} with no population estimate")
     tabs = st.tabs(["Map", "Wards and 1:200", "Acquisitions", "Acquired while over 1:200", "Site list",
                     "Import", "Batches"], default="Map", key="sites_tab")
 else:
@@ -304,7 +295,8 @@ if has_sites:
         ward_pick = None
         if level == "ward":
             in_scope = sites.dropna(subset=["ward_code"]).drop_duplicates("ward_code").sort_values("ward_name")
-            ward_names = dict(zip(in_scope["ward_code"], in_scope["ward_name"] + " (" + in_scope["lad_name"] + ")"))
+            labels = in_scope["ward_name"] + " (" + in_scope["lad_name"] + ")"
+            ward_names = dict(zip(in_scope["ward_code"], labels, strict=True))
             ward_pick = a2.multiselect("Wards", list(ward_names), default=SV.top_wards(sites, lads),
                                        format_func=ward_names.get, key="sites_acq_wards",
                                        help="Starts with the wards with the most acquisitions.")
@@ -571,7 +563,8 @@ with tabs[6]:
             SA.traced_download("Download its rejected rows (CSV)", member, db,
                                lambda: SV.rejections_csv(visible_rejections(member, db, pick)).encode("utf-8"),
                                "csv", file_name=f"rejected rows - batch {pick}.csv", mime="text/csv",
-                               key="sites_dl_batch_rejections", selection={"page": "sites", "rejections_of_batch": pick},
+                               key="sites_dl_batch_rejections",
+                               selection={"page": "sites", "rejections_of_batch": pick},
                                rows=int(with_rejections.set_index("id").loc[pick, "rejected"]), site_level=True)
 
 # --- export: the ward measures table, site records (by role), the council's map and briefing ------

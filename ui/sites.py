@@ -361,6 +361,46 @@ def site_table(sites: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=SITE_TABLE_LABELS).reset_index(drop=True)
 
 
+# --- the page's big numbers ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SiteFigures:
+    """The Sites page's headline counts for the sites in use and their ward table."""
+
+    in_hotels: int
+    in_dispersed: int
+    wards: int
+    wards_over: int
+    wards_no_estimate: int
+    over_codes: frozenset[str]
+
+
+def _people(sites: pd.DataFrame, site_type: str) -> int:
+    return int(pd.to_numeric(sites.loc[sites["site_type"] == site_type, "people"], errors="coerce").fillna(0).sum())
+
+
+def site_figures(using: pd.DataFrame, ward_table: pd.DataFrame) -> SiteFigures:
+    """People in hotels and dispersed sites in use, and the wards over 1:200 (or with no estimate)."""
+    over = ward_table["over_threshold"].fillna(False).astype(bool) if len(ward_table) else pd.Series(dtype=bool)
+    return SiteFigures(
+        in_hotels=_people(using, "hotel") if len(using) else 0,
+        in_dispersed=_people(using, "dispersed") if len(using) else 0,
+        wards=len(ward_table),
+        wards_over=int(over.sum()),
+        wards_no_estimate=int((ward_table["status"] == NO_ESTIMATE).sum()) if len(ward_table) else 0,
+        over_codes=frozenset(ward_table.loc[over, "ward_code"]) if len(ward_table) else frozenset(),
+    )
+
+
+def framing_order(lads: Sequence[str], over: pd.DataFrame, using: pd.DataFrame,
+                  names: Mapping[str, str]) -> list[str]:
+    """Authorities to frame the maps on: most acquisitions in wards already over 1:200 first, then
+    most people accommodated, then by name."""
+    ward_hits = over.loc[over["ward_over"].fillna(False).astype(bool), "lad_code"].value_counts()
+    people = pd.to_numeric(using["people"], errors="coerce").groupby(using["lad_code"]).sum()
+    return sorted(lads, key=lambda c: (-int(ward_hits.get(c, 0)), -float(people.get(c, 0)), names[c]))
+
+
 # --- ward measures ---------------------------------------------------------------------------------
 
 WARD_TABLE_LABELS = {
