@@ -14,7 +14,8 @@ from pathlib import Path
 import pydeck as pdk
 import streamlit as st
 
-LAD = Path(__file__).resolve().parents[2] / "shared" / "data" / "ons" / "Local_Authority_Districts_May_2023_UK_BUC.geojson"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+LAD = SHARED / "ons" / "Local_Authority_Districts_May_2023_UK_BUC.geojson"
 QUARTERS = [f"{y}-{md}" for y in range(2014, 2025) for md in ("03-31", "06-30", "09-30", "12-31")][:43]
 RAMP = [[253, 231, 37], [53, 183, 121], [33, 145, 140], [49, 104, 142], [68, 1, 84]]
 
@@ -28,7 +29,8 @@ def councils() -> list[dict]:
     frame = gpd.read_file(LAD)
     frame["geometry"] = shapely.set_precision(frame.geometry.to_numpy(), 1e-4)
     return [{"type": "Feature", "geometry": json.loads(g), "properties": {"code": c, "name": n}}
-            for g, c, n in zip(shapely.to_geojson(frame.geometry.to_numpy()), frame["LAD23CD"], frame["LAD23NM"])]
+            for g, c, n in zip(shapely.to_geojson(frame.geometry.to_numpy()), frame["LAD23CD"], frame["LAD23NM"],
+                               strict=True)]
 
 
 class CompactDeck(pdk.Deck):

@@ -30,10 +30,11 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -92,7 +93,7 @@ def serve(script: Path, timeout_s: float) -> Iterator[Server]:
     if port is None:
         raise SystemExit(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
     base = f"http://127.0.0.1:{port}"
-    log = tempfile.NamedTemporaryFile(prefix="aam-bench-", suffix=".log", delete=False)
+    log = tempfile.NamedTemporaryFile(prefix="aam-bench-", suffix=".log", delete=False)  # noqa: SIM115 (closed below)
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
@@ -334,7 +335,7 @@ def memory(server: Server, browser, sessions: list[int], timeout_s: float, rss_o
         t0 = time.perf_counter()
         for s in open_:
             s.page.keyboard.press("ArrowLeft")
-        for s, t in zip(open_, since):
+        for s, t in zip(open_, since, strict=True):
             settled(s.page, timeout_s, since_ms=t)
         out["crowd_change"] = time.perf_counter() - t0
     for s in open_:
@@ -401,7 +402,8 @@ def report(app: dict[str, float], base: dict[str, float], mc: tuple[float, float
             fmt="{:.1f}")
     row("Server memory, all sessions closed (+5 s)", "rss_closed", "MB", "", fmt="{:.0f}")
     row(f"Quarter change in {ns[-1] if ns else 0} sessions at once", "crowd_change", "s", "<= 1.2x minimal page")
-    rows.append({"measure": "import mapclassify, fresh interpreter (s / MB)", "this build": f"{mc[0]:.2f} / {mc[1]:.0f}",
+    rows.append({"measure": "import mapclassify, fresh interpreter (s / MB)",
+                 "this build": f"{mc[0]:.2f} / {mc[1]:.0f}",
                  "baseline": "", "ratio": "",
                  "target": "app server loaded scipy: " + ("yes" if app.get("scipy_loaded") else "no")})
     return rows
@@ -410,9 +412,9 @@ def report(app: dict[str, float], base: dict[str, float], mc: tuple[float, float
 def print_table(rows: list[dict[str, str]]) -> None:
     header = list(rows[0])
     width = [max(len(header[i]), *(len(r[h]) for r in rows)) for i, h in enumerate(header)]
-    print("  ".join(h.ljust(w) for h, w in zip(header, width)))
+    print("  ".join(h.ljust(w) for h, w in zip(header, width, strict=True)))
     for r in rows:
-        print("  ".join(r[h].ljust(w) for h, w in zip(header, width)))
+        print("  ".join(r[h].ljust(w) for h, w in zip(header, width, strict=True)))
 
 
 def main() -> None:
@@ -430,7 +432,8 @@ def main() -> None:
     wards = ROOT.parent / "shared" / "data" / "ons" / "ward_population_census2021_wd23.csv"
     import pandas as pd
 
-    ward = pd.read_csv(wards, encoding="utf-8-sig").query("WD23NM == 'Ainsdale' and LAD23NM == 'Sefton'")["WD23CD"].iloc[0]
+    found = pd.read_csv(wards, encoding="utf-8-sig").query("WD23NM == 'Ainsdale' and LAD23NM == 'Sefton'")
+    ward = found["WD23CD"].iloc[0]
     sessions = [int(n) for n in args.sessions.split(",") if n.strip()]
     log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     started = time.perf_counter()

@@ -29,10 +29,10 @@ def main() -> None:
                         help="profile a new session's first run on a warm server (caches filled by one before)")
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
-    from streamlit.testing.v1 import AppTest
-
     import os
     import tempfile
+
+    from streamlit.testing.v1 import AppTest
 
     runs = Path(tempfile.mkdtemp(prefix="aam-profile-"))
     os.environ["AAM_PROFILE_DIR"] = str(runs)

@@ -37,17 +37,22 @@ MEASURE = """() => {
     if (!seen(e) || e.closest('[data-testid=stSidebar]')) continue;
     const style = getComputedStyle(e);
     const clips = style.overflowX !== 'visible' || style.textOverflow === 'ellipsis';
-    if (clips && e.scrollWidth > e.clientWidth + 1) cut.push([(e.innerText || '').trim().slice(0, 50), e.scrollWidth, e.clientWidth]);
+    if (clips && e.scrollWidth > e.clientWidth + 1) {
+      cut.push([(e.innerText || '').trim().slice(0, 50), e.scrollWidth, e.clientWidth]);
+    }
   }
   for (const e of document.querySelectorAll('[data-testid=stDataFrame] .dvn-scroller')) {
     if (e.scrollWidth > e.clientWidth + 1) cut.push(['table needs sideways scrolling', e.scrollWidth, e.clientWidth]);
   }
   const main = document.querySelector('[data-testid=stMain], .stMain');
-  const box = e => { const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, left: r.left, right: r.right,
-                                                                  width: r.width, height: r.height}; };
+  const box = e => {
+    const r = e.getBoundingClientRect();
+    return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, width: r.width, height: r.height};
+  };
   const all = s => [...document.querySelectorAll(s)].filter(seen).map(box);
   return {cut, scrolled: Math.max(window.scrollY, main ? main.scrollTop : 0), height: innerHeight, width: innerWidth,
-          title: all('h1').slice(0, 1), slider: all('[data-testid=stSlider]'), map: all('[data-testid=stDeckGlJsonChart]'),
+          title: all('h1').slice(0, 1), slider: all('[data-testid=stSlider]'),
+          map: all('[data-testid=stDeckGlJsonChart]'),
           numbers: all('[data-testid=stMetric], .aam-card'), over: all('.aam-over')};
 }"""
 
@@ -157,15 +162,16 @@ def test_presentation_mode_fills_the_screen(streamlit_app, browser, tmp_path, si
         wait_for_map(page, min_colours=4)
         _settled(page)
         found = _check(page, size, ("title", "slider", "map", "numbers", "over"))
-        shot = (ROOT / "docs" / f"presentation-{size[0]}x{size[1]}.png") if DOCS and size in {(1920, 1080), (1280, 720)} \
-            else tmp_path / "present.png"
+        for_readme = DOCS and size in {(1920, 1080), (1280, 720)}
+        shot = ROOT / "docs" / f"presentation-{size[0]}x{size[1]}.png" if for_readme else tmp_path / "present.png"
         _shoot(page, shot)
         assert shot.stat().st_size < 300_000
         the_map = found["map"][0]
         assert the_map["height"] >= 0.75 * size[1], f"the map is {the_map['height']:.0f} px tall of {size[1]}"
         assert the_map["width"] >= 0.3 * size[0], f"the map is {the_map['width']:.0f} px wide of {size[0]}"
         assert len(found["numbers"]) == 4
-        value_px = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.aam-card .value')).fontSize)")
+        value_px = page.evaluate(
+            "() => parseFloat(getComputedStyle(document.querySelector('.aam-card .value')).fontSize)")
         assert value_px >= 0.035 * size[1], f"numbers {value_px}px high: too small to read across a room"
         small = page.evaluate("""() => [...document.querySelectorAll('.aam-card *, .aam-over, .aam-present-source')]
             .filter(e => parseFloat(getComputedStyle(e).fontSize) < 13.5).map(e => e.innerText.slice(0, 40))""")

@@ -117,7 +117,8 @@ def _labels(web, table: pd.DataFrame, over_codes: list[str], named: list[str], s
         return None
     names = table.set_index("lad_code")["lad_name"]
     ring = int(size * 1.7)
-    where = dict(zip(web.loc[web["lad_code"].isin(codes), "lad_code"], L.label_points(web, "lad_code", codes, names)))
+    inside = web.loc[web["lad_code"].isin(codes), "lad_code"]
+    where = dict(zip(inside, L.label_points(web, "lad_code", codes, names), strict=True))
     points = [{**where[c], "offset": [0, ring if c in over_codes else 0]} for c in codes if c in where]
     return pdk.Layer(
         "TextLayer", data=declutter(points, view, size), id="labels", get_position="position", get_text="text",

@@ -65,7 +65,11 @@ PAGE_SCRIPT = """
   // Presentation mode frames the map for the window: redraw once at the window's real size.
   if (marker && marker.dataset.present === '1' && marker.dataset.screen !== size) {{
     const last = Number(w.sessionStorage.getItem('aam-reload') || 0);
-    if (Date.now() - last > 15000) {{ w.sessionStorage.setItem('aam-reload', String(Date.now())); w.location.reload(); return; }}
+    if (Date.now() - last > 15000) {{
+      w.sessionStorage.setItem('aam-reload', String(Date.now()));
+      w.location.reload();
+      return;
+    }}
   }}
   // Open a new page at its top (Streamlit follows the bottom while elements stream in) until the
   // person scrolls, clicks or types.
@@ -73,7 +77,9 @@ PAGE_SCRIPT = """
     w.__aamPath = w.location.pathname;
     let touched = false;
     const touch = () => {{ touched = true; }};
-    for (const ev of ['wheel', 'touchmove', 'mousedown', 'keydown']) w.addEventListener(ev, touch, {{capture: true, passive: true, once: true}});
+    for (const ev of ['wheel', 'touchmove', 'mousedown', 'keydown']) {{
+      w.addEventListener(ev, touch, {{capture: true, passive: true, once: true}});
+    }}
     const start = Date.now();
     const timer = w.setInterval(() => {{
       const main = d.querySelector('[data-testid="stMain"], section.stMain, .stMain');
@@ -89,8 +95,10 @@ PAGE_SCRIPT = """
       if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
       if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
       const t = e.target;
-      if (t && (t.closest('input, textarea, select, [role="slider"], [contenteditable="true"], [role="listbox"], canvas'))) return;
-      const button = d.querySelector(e.key === 'ArrowLeft' ? '.st-key-present_prev button' : '.st-key-present_next button');
+      const typing = 'input, textarea, select, [role="slider"], [contenteditable="true"], [role="listbox"], canvas';
+      if (t && t.closest(typing)) return;
+      const which = e.key === 'ArrowLeft' ? 'present_prev' : 'present_next';
+      const button = d.querySelector(`.st-key-${{which}} button`);
       if (button && !button.disabled) {{ e.preventDefault(); button.click(); }}
     }});
   }}
@@ -106,7 +114,8 @@ FIT_CSS = """<style>
 [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"],
 [data-testid="stMetricDelta"] * {white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; height: auto !important;}
-[data-testid="stMetric"] [data-testid="stCaptionContainer"], [data-testid="stMetric"] [data-testid="stCaptionContainer"] * {
+[data-testid="stMetric"] [data-testid="stCaptionContainer"],
+[data-testid="stMetric"] [data-testid="stCaptionContainer"] * {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;}
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {overflow: visible !important;
   text-overflow: clip !important;}
