@@ -169,3 +169,10 @@ def test_release_dates_from_file_names():
     assert str(releases.release_date("asylum-seekers-receipt-support-datasets-sep-2024.xlsx")) == "2024-09-30"
     assert str(releases.release_date("reg02_supported_asylum_by_la_2025-12-31.csv")) == "2025-12-31"
     assert str(releases.release_date("supported_asylum_by_la_quarterly_2014-2025.csv")) == "2025-12-31"
+
+
+def test_unreachable_api_is_one_line(tmp_path):
+    out = _run(["check", "--cache-dir", str(tmp_path)], "http://127.0.0.1:8649", tmp_path)  # nothing listens
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]  # retries are logged above
+    assert len(errors) == 1 and "127.0.0.1:8649" in errors[0]
