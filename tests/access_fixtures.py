@@ -40,7 +40,8 @@ def two_councils(tmp_path: Path) -> TwoCouncils:
     grant(db, first, HOST_ADMIN, HOST, "admin")
     host = member_for(db, HOST_ADMIN, has_provider=False)
     put_organisation(db, host, Organisation(SMP, "Test SMP", "smp", region="Midlands"))
-    for email, org, role in ((ADMIN_A, LAD_A, "admin"), (ADMIN_B, LAD_B, "admin"),(OFFICER_A, LAD_A, "officer"), (OFFICER_B, LAD_B, "officer"),
+    for email, org, role in ((ADMIN_A, LAD_A, "admin"), (ADMIN_B, LAD_B, "admin"),
+                             (OFFICER_A, LAD_A, "officer"), (OFFICER_B, LAD_B, "officer"),
                              (VIEWER_A, LAD_A, "viewer"), (ANALYST_A, LAD_A, "analyst"),
                              (SMP_OFFICER, SMP, "officer")):
         grant(db, host, email, org, role)

@@ -12,7 +12,7 @@ def test_the_role_table_is_monotonic_and_matches_the_issue() -> None:
     from geo.disclosure import Role
 
     order = [Role.VIEWER, Role.OFFICER, Role.ANALYST, Role.ADMIN]
-    for lower, higher in zip(order, order[1:]):
+    for lower, higher in zip(order, order[1:], strict=False):
         assert PERMISSIONS[lower] < PERMISSIONS[higher]
     assert Action.VIEW_SITES not in PERMISSIONS[Role.VIEWER]
     assert Action.EXPORT_SITES not in PERMISSIONS[Role.OFFICER]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +39,14 @@ class Verdict:
 
 
 def now_text() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def row_hash(prev_hash: str, row: dict[str, Any]) -> str:
     """SHA-256 over the previous hash and this row's content (canonical JSON)."""
     body = json.dumps([row["id"], row["at"], row["member"], row["organisation"], row["action"], row["detail"]],
                       ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(f"{prev_hash}\n{body}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
 def _store(db: str | Path | AccessStore) -> AccessStore:
@@ -59,14 +59,14 @@ def write_in(store: AccessStore, conn, member: Member | None, action: str, detai
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     last_id, last_hash = store.audit_head(conn)
-    row = {"id": last_id + 1, "at": now_text(),
+    row: dict[str, Any] = {"id": last_id + 1, "at": now_text(),
            "member": email or (member.email if member else "anonymous"),
            "organisation": organisation or (member.org_code if member else ""),
            "action": action, "detail": json.dumps(detail or {}, sort_keys=True, ensure_ascii=False, default=str)}
     row["prev_hash"] = last_hash
     row["row_hash"] = row_hash(last_hash, row)
     store.insert_audit(conn, row)
-    return row["id"]
+    return int(row["id"])
 
 
 def record(db: str | Path | AccessStore, member: Member | None, action: str,

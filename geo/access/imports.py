@@ -4,6 +4,7 @@ removed afterwards when it was a temporary upload.
 """
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,5 @@ def discard(path: str | Path) -> None:
     path = Path(path)
     path.unlink(missing_ok=True)
     if path.parent.name.startswith(("aam-upload-", "aam-sample-")):
-        try:
+        with contextlib.suppress(OSError):  # not empty: something else of the person's is there; leave it
             path.parent.rmdir()
-        except OSError:  # not empty: something else of the person's is there; leave it
-            pass

@@ -14,8 +14,7 @@ from urllib.parse import urlparse
 
 from geo.access import audit
 from geo.access.agreements import Agreement
-from geo.access.members import (AccessDenied, Action, Member, Organisation, looks_like_lad_code, normalise_email,
-                                require)
+from geo.access.members import AccessDenied, Action, Member, Organisation, looks_like_lad_code, normalise_email, require
 from geo.access.storage import AccessStore
 from geo.disclosure import Role
 from geo.errors import GeoError
@@ -165,5 +164,6 @@ def listing(db: str | Path | AccessStore, today: date | None = None) -> dict[str
         "organisations": [asdict(o) | {"lad_codes": list(o.lad_codes)} for o in store.organisations()],
         "members": store.members(),
         "agreements": [asdict(a) | {"valid_from": a.valid_from.isoformat(), "valid_until": a.valid_until.isoformat(),
-                                    "ended_on": a.ended_on.isoformat() if a.ended_on else None, "in_force": a.in_force(today)} for a in store.agreements()],
+                                    "ended_on": a.ended_on.isoformat() if a.ended_on else None,
+                                    "in_force": a.in_force(today)} for a in store.agreements()],
     }

@@ -20,7 +20,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _LAD = re.compile(r"^[ENSW]\d{8}$")
 
 
-class Action(str, Enum):
+class Action(str, Enum):  # noqa: UP042  (str values, like geo.disclosure.Role)
     """Things a member may be allowed to do."""
 
     VIEW_STATISTICS = "view published statistics and suppressed ward figures"

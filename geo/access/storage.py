@@ -204,7 +204,7 @@ class AccessStore:
                            " made_at, made_by) VALUES (?,?,?,?,?,?,?)",
                            (agreement.from_org, agreement.to_org, agreement.what, agreement.valid_from.isoformat(),
                             agreement.valid_until.isoformat(), at, by))
-        return int(cur.lastrowid)
+        return int(cur.lastrowid or 0)
 
     def end_agreement(self, conn: sqlite3.Connection, agreement_id: int, on_day: date) -> bool:
         """End an agreement from ``on_day`` (the record stays; the audit row says who)."""

@@ -22,7 +22,7 @@ import secrets
 import sqlite3
 import tempfile
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,7 @@ class ExportStamp:
 
 
 def new_stamp(member: Member, *, illustrative: bool = False, now: datetime | None = None) -> ExportStamp:
-    made = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds")
+    made = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
     return ExportStamp(f"AAM-{secrets.token_hex(6).upper()}", member.email, member.org_code, made, illustrative)
 
 
@@ -97,7 +97,7 @@ def embed(data: bytes, fmt: str, stamp: ExportStamp) -> bytes:
 
 def _csv(data: bytes, stamp: ExportStamp) -> bytes:
     bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
-    line = f"# aam-export {stamp.line()}\r\n".encode("utf-8")
+    line = f"# aam-export {stamp.line()}\r\n".encode()
     return bom + line + data[len(bom):]
 
 
@@ -282,13 +282,12 @@ def embedded_id(data: bytes, fmt: str | None = None) -> str | None:
     if found:
         return found.group().decode()
     try:
-        if fmt == "xlsx":
-            from openpyxl import load_workbook
+        if fmt == "xlsx":  # any Office file (Excel, Word): properties, footers and sheets are zipped XML
+            import zipfile
 
-            book = load_workbook(io.BytesIO(data), read_only=True)
-            props = book.properties
-            book.close()
-            text = " ".join(str(v or "") for v in (props.identifier, props.description, props.keywords))
+            with zipfile.ZipFile(io.BytesIO(data)) as book:
+                text = " ".join(book.read(n).decode("utf-8", "replace") for n in book.namelist()
+                                if n.endswith(".xml"))
         elif fmt == "pdf":
             from pypdf import PdfReader
 
@@ -344,8 +343,9 @@ def trace(data: bytes, db: str | Path | AccessStore) -> dict[str, Any]:
     store = db if isinstance(db, AccessStore) else AccessStore(db)
     fmt = sniff(data)
     export_id = embedded_id(data, fmt)
-    tries = [("id", {"export_id": export_id}), ("checksum", {"sha256": sha256(data)}),
-             ("content checksum", {"content_sha256": fingerprint(data, fmt)})]
+    tries: list[tuple[str, dict[str, str | None]]] = [
+        ("id", {"export_id": export_id}), ("checksum", {"sha256": sha256(data)}),
+        ("content checksum", {"content_sha256": fingerprint(data, fmt)})]
     for how, key in tries:
         found = store.find_trace(**key)
         if found is not None:
