@@ -100,10 +100,9 @@ with agreements_tab:
         if e2.button("End now", key="aam_end"):
             _done(manage.end_agreement, int(pick), ok=f"Agreement {pick} ended.")
 
-with settings_tab:
-    with st.form("aam_settings"):
-        url = st.text_input("Online postcode lookup address", value=manage.postcode_lookup(db),
-                            help="Postcodes are sent here only when an import allows online lookup. Must be https "
-                                 "(or on this computer).")
-        if st.form_submit_button("Save"):
-            _done(manage.set_postcode_lookup, url, ok="Saved.")
+with settings_tab, st.form("aam_settings"):
+    url = st.text_input("Online postcode lookup address", value=manage.postcode_lookup(db),
+                        help="Postcodes are sent here only when an import allows online lookup. Must be https "
+                             "(or on this computer).")
+    if st.form_submit_button("Save"):
+        _done(manage.set_postcode_lookup, url, ok="Saved.")

@@ -15,9 +15,9 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterator
 from urllib.parse import parse_qs, urlencode, urlparse
 
 CLIENT_ID = "aam-test-client"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from access_fixtures import (ADMIN_A, ADMIN_B, ANALYST_A, OFFICER_A, OFFICER_B, SMP, SMP_OFFICER, VIEWER_A, two_councils)
+from access_fixtures import ADMIN_A, ADMIN_B, ANALYST_A, OFFICER_A, OFFICER_B, SMP, SMP_OFFICER, VIEWER_A, two_councils
 from fixtures_sites import LAD_A, LAD_B
 
 

@@ -137,7 +137,7 @@ def _signed_in(db: Path, auth: Any) -> Member:
     email = str(st.user.get("email") or "")
     try:
         who = member_for(db, email, has_provider=True)
-    except AccessDenied:
+    except AccessDenied:  # st.stop() below ends the run
         st.session_state.pop(SESSION_KEY, None)
         if st.session_state.get("aam_refused_logged") != email:
             audit.record(db, None, "refused", {"what": "sign_in", "why": "not a member"}, email=email or "unknown",
@@ -146,7 +146,7 @@ def _signed_in(db: Path, auth: Any) -> Member:
         _stop("You do not have access yet",
               f"You are signed in as **{email or 'an account without an e-mail address'}**, which is not a member "
               "of any organisation here. Please ask your administrator to add you.", sign_out=True)
-        raise AssertionError("unreachable")  # pragma: no cover
+        raise AssertionError("unreachable") from None  # pragma: no cover
     st.session_state[SESSION_KEY] = who
     _record_sign_in(db, who)
     sign_out_control(db, who)
