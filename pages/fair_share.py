@@ -16,6 +16,7 @@ import streamlit as st
 
 from geo import fair_share as fs
 from geo import text
+from geo.period_table import measure_published
 from ui import export_panel as exports
 from ui import exports as ER
 from ui import fair_share as view
@@ -57,7 +58,8 @@ st.caption(
     "and between regions, and where is there headroom under the 2019 memorandum's limit of "
     "one supported asylum seeker in dispersed accommodation per 200 residents?")
 
-periods = model.periods
+# Quarters whose file gives people in dispersed accommodation (headroom needs them): not the totals-only ones.
+periods = [p for p in model.periods if measure_published(model.stats, "dispersed", p)]
 population_date = view.population_as_at(model.reg02)
 
 # ------------------------------------------------------------------- controls
@@ -68,7 +70,8 @@ linked = state.regions[0] if len(state.regions) == 1 and state.regions[0] in cho
 area_choice = c_area.selectbox("Region or nation", choices, key=seed("fs_area", linked),
                                help="Authorities are compared with others in their region; "
                                     "'UK: compare regions' compares every authority with the UK.")
-period = c_period.selectbox("Quarter", periods, key=seed("fs_quarter", pd.Timestamp(state.period)),
+wanted = pd.Timestamp(state.period)
+period = c_period.selectbox("Quarter", periods, key=seed("fs_quarter", wanted if wanted in periods else periods[-1]),
                             format_func=text.quarter_label)
 measure = c_measure.radio("Measure", list(view.MEASURES), format_func=view.MEASURES.get,
                           horizontal=True, key=seed("fs_measure", state.share))

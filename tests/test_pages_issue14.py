@@ -138,3 +138,20 @@ def test_a_gap_in_the_totals_series_reads_not_in_this_file(model):
     words = " ".join(m.value for m in page.markdown)
     assert "**not in this file** people supported" in words and "no estimate** people" not in words
     assert _metrics(page)["Council vs 1:200 limit"][0] == "Not published in this release"
+
+
+def test_fair_share_offers_only_quarters_with_dispersed_figures(model):
+    """The totals series gives no dispersed figures: fair shares and headroom there would read as 0."""
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+    from geo.period_table import measure_published
+
+    totals_only = min(p for p in model.periods if model.period_source(p) == "quarterly_totals")
+    at = AppTest.from_file(str(ROOT / "pages" / "fair_share.py"), default_timeout=300)
+    at.query_params.update({"period": totals_only.date().isoformat()})
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    offered = [pd.Timestamp(p) for p in at.selectbox(key="w_fs_quarter").options]
+    assert totals_only not in offered and model.latest_period in offered
+    assert all(measure_published(model.stats, "dispersed", p) for p in offered)
