@@ -68,7 +68,8 @@ class SiteSource:
         numbers: list[int] = []
         done = 0
         for number, row in self._data_records():
-            if _blank("".join(row)):
+            joined = "".join(row)
+            if not joined or joined.isspace():
                 continue
             data.append(row[:width] if len(row) >= width else row + [""] * (width - len(row)))
             numbers.append(number)
@@ -82,12 +83,9 @@ class SiteSource:
     def _frame(self, data: list[list[str]], numbers: list[int], names: list[str], start: int) -> pd.DataFrame:
         """Cells as read_table gives them, empty cells None. (A whitespace-only cell stays as
         read: every check strips it to blank, and a rejected row's copy shows it as null.)"""
-        columns = {}
-        for name, cells in zip(names, zip(*data)):   # rows to columns in C, then one array each
-            col = np.array(cells, dtype=object)
-            col[col == ""] = None
-            columns[name] = col
-        frame = pd.DataFrame(columns, columns=names)
+        cells = np.array(data, dtype=object).reshape(len(data), len(names))
+        cells[cells == ""] = None
+        frame = pd.DataFrame(cells, columns=names, dtype=object)
         frame.insert(0, ROW, np.asarray(numbers, dtype="int64"))
         frame.index = pd.RangeIndex(start, start + len(frame))
         frame.attrs.update(self.attrs)

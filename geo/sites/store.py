@@ -408,7 +408,7 @@ class SiteStore:
             ["status"] if not {"status", "opened", "closed"} & set(mapping) else [])
         with self._write() as conn:
             try:
-                conn.execute("PRAGMA temp_store = FILE")
+                conn.execute("PRAGMA temp_store = MEMORY")
                 conn.execute("PRAGMA temp.cache_size = -131072")   # 128 MB for the staged rows
                 conn.execute("PRAGMA main.cache_size = -65536")
                 writer = ImportWriter(conn, organisation, as_at, carried, {

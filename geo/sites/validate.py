@@ -94,7 +94,8 @@ def _all_text(values: pd.Series) -> bool:
 def per_unique(values: pd.Series, fn: Callable[[Any], Any], blank: Any = None) -> pd.Series:
     """``fn`` applied once per distinct cell and spread back (files repeat types, statuses, dates);
     only for all-text columns, where distinct means distinct text."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    # a numpy array, not the Series: pandas would turn the distinct cells into an Arrow string Index
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
     done = np.array([fn(u) for u in uniques] + [blank], dtype=object)
     return pd.Series(done[codes], index=values.index, dtype=object)
 
