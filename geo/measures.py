@@ -15,12 +15,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from geo import rules, text
 from geo.asylum_stats import ALL_SUPPORT, CONTINGENCY_ALL, DISPERSED, HOTEL, OTHER_CONTINGENCY, TOTAL_ONLY
 from geo.model import Model
-from geo.period_table import NOT_IN_FILE, NOT_PUBLISHED, SOURCE_NAMES, measure_published, period_source
+from geo.period_table import (
+    NOT_IN_FILE,
+    NOT_PUBLISHED,
+    SOURCE_NAMES,
+    measure_in,
+    measure_published,
+    period_source,
+)
 from geo.rules import CLUSTER_LIMIT  # noqa: F401  (re-exported for callers not yet on geo.rules)
 
 MEASURES = {
@@ -141,6 +149,7 @@ def _by_lad(model: Model, period: pd.Timestamp, filters: Filters) -> pd.DataFram
     """
     stats = model.stats
     rows = stats[(stats["period"] == period) & stats["allocated"]]
+    types = frozenset(rows["accommodation_type"].unique())  # what this quarter's file publishes
     selected = filters.rows(rows)
     typed = rows[rows["support_type"].isin(filters.support_types) | (rows["support_type"] == ALL_SUPPORT)] \
         if filters.support_types else rows
@@ -157,10 +166,10 @@ def _by_lad(model: Model, period: pd.Timestamp, filters: Filters) -> pd.DataFram
     all_dispersed = rows[rows["accommodation_type"] == DISPERSED].groupby("lad_code")["people"].sum()
     out["dispersed_all"] = all_dispersed.reindex(lads)
     in_file = lads.isin(rows["lad_code"].unique())
-    listed_all = period_source(stats, period) != "quarterly_totals"
+    listed_all = rows.empty or rows["source"].iloc[0] != "quarterly_totals"
     for col in out.columns:
         measure = "dispersed" if col == "dispersed_all" else _COUNT_MEASURES.get(col, col)
-        if not measure_published(stats, measure, period):
+        if not measure_in(types, measure):
             out[col] = float("nan")
         elif listed_all:
             out[col] = out[col].fillna(0)
@@ -172,9 +181,10 @@ def _by_lad(model: Model, period: pd.Timestamp, filters: Filters) -> pd.DataFram
 
 def _tidy_counts(frame: pd.DataFrame) -> pd.DataFrame:
     """Whole-number columns stay int64 when complete, so tables print people, not 1,386.0."""
-    for col in frame.columns:
-        if frame[col].dtype.kind == "f" and frame[col].notna().all() and (frame[col] % 1 == 0).all():
-            frame[col] = frame[col].astype("int64")
+    for col in (*_SHORT.values(), "supported", "contingency", "dispersed_all"):
+        values = frame[col].to_numpy()
+        if values.dtype.kind == "f" and not np.isnan(values).any() and (values % 1 == 0).all():
+            frame[col] = values.astype("int64")
     return frame
 
 

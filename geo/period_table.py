@@ -132,7 +132,11 @@ def published_types(stats: pd.DataFrame, period: pd.Timestamp | str | None) -> f
 
 def measure_published(stats: pd.DataFrame, measure: str, period: pd.Timestamp | str | None) -> bool:
     """Whether the quarter's source gives `measure` by authority ('supported' always is)."""
-    types = published_types(stats, period)
+    return measure_in(published_types(stats, period), measure)
+
+
+def measure_in(types: frozenset[str], measure: str) -> bool:
+    """Whether a quarter publishing these accommodation types gives `measure` (see measure_published)."""
     if not types:
         return False
     if measure == "supported":
