@@ -39,14 +39,24 @@ def sample_db(model) -> Path:
 
 
 def _build_sample_db(model) -> Path:
+    import os
+
+    saved = os.environ.pop("AAM_DATABASE_URL", None)  # the cached copy is always a SQLite file
+    try:
+        return import_sample(model, _folder() / "sites.sqlite")
+    finally:
+        if saved is not None:
+            os.environ["AAM_DATABASE_URL"] = saved
+
+
+def import_sample(model, db: Path) -> Path:
+    """Import the illustrative sample into the store at ``db`` (or AAM_DATABASE_URL's database)."""
     from geo.sites.importer import import_sites
     from geo.sites.sample import totals_from_asy_d11, write_sample
 
-    folder = _folder()
-    path = write_sample(folder, model.wards, totals_from_asy_d11(model.stats), lads=SAMPLE_LADS)
-    wards = model.wards.copy()
-    import_sites(path, folder / "sites.sqlite", wards, imported_by="test")
-    return folder / "sites.sqlite"
+    path = write_sample(db.parent, model.wards, totals_from_asy_d11(model.stats), lads=SAMPLE_LADS)
+    import_sites(path, db, model.wards.copy(), imported_by="test")
+    return db
 
 
 def sample_sites(model) -> gpd.GeoDataFrame:

@@ -197,3 +197,43 @@ def store_connection(db: str | Path) -> Iterator[Any]:
         yield conn
     finally:
         conn.close()
+
+
+@contextlib.contextmanager
+def owner_connection(db: str | Path) -> Iterator[Any]:
+    """What someone with the file (SQLite) or the tables' owner (PostgreSQL) could do: a plain
+    connection that is not the app's, for tests that tamper behind the app's back."""
+    from geo.db import database_url
+    from geo.db.pg import connect
+
+    url = database_url(db)
+    conn: Any = connect(url.replace(f"//{APP}:", f"//{OWNER}:", 1)) if url else sqlite3.connect(db)
+    try:
+        yield conn
+    finally:
+        if not url:
+            conn.commit()
+        conn.close()
+
+
+@pytest.fixture
+def switch_store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """For a test that builds a second store: on PostgreSQL, point AAM_DATABASE_URL at a fresh
+    database (a second path would otherwise open the same one); on SQLite nothing to do."""
+    def switch() -> None:
+        import os
+
+        if os.environ.get("AAM_DATABASE_URL"):
+            monkeypatch.setenv("AAM_DATABASE_URL", request.getfixturevalue("pg_server").new_database())
+    return switch
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def store_backend_module(request: pytest.FixtureRequest) -> Iterator[str]:
+    """``store_backend`` for a module whose store is built once (module-scoped fixtures): one fresh
+    PostgreSQL database for the whole module on the ``postgresql`` pass."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("AAM_DATABASE_URL", raising=False)
+        if request.param == "postgresql":
+            patch.setenv("AAM_DATABASE_URL", request.getfixturevalue("pg_server").new_database())
+        yield request.param

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from access_fixtures import ADMIN_A, HOST_ADMIN, two_councils
+from pg_server import owner_connection, store_connection
+
+pytestmark = pytest.mark.usefixtures("store_backend")  # on SQLite and on PostgreSQL (tests/pg_server.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,13 +22,14 @@ def _geo(*args: str) -> subprocess.CompletedProcess:
 
 
 def _tamper(db: Path, sql: str, *args) -> None:
-    """What someone with the file could do: drop the append-only triggers and edit."""
-    conn = sqlite3.connect(db)
-    conn.execute("DROP TRIGGER audit_log_no_update")
-    conn.execute("DROP TRIGGER audit_log_no_delete")
-    conn.execute(sql, args)
-    conn.commit()
-    conn.close()
+    """What someone with the file (or the tables' owner) could do: drop the append-only triggers and edit."""
+    with owner_connection(db) as conn:
+        if getattr(conn, "dialect", "sqlite") == "postgresql":
+            conn.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update")
+        else:
+            conn.execute("DROP TRIGGER audit_log_no_update")
+            conn.execute("DROP TRIGGER audit_log_no_delete")
+        conn.execute(sql, args)
 
 
 @pytest.fixture
@@ -41,19 +45,24 @@ def test_every_change_and_import_left_a_row_that_chains(store) -> None:
     assert actions.count("member_grant") == 8 and actions.count("import") == 2
     assert "organisation_put" in actions
     assert [r["id"] for r in rows] == list(range(1, len(rows) + 1))
-    assert all(r["prev_hash"] == p["row_hash"] for p, r in zip(rows, rows[1:]))
+    assert all(r["prev_hash"] == p["row_hash"] for p, r in zip(rows, rows[1:], strict=False))
     assert audit.verify(store.db).ok
     imports = audit.read(store.db, action="import", member=ADMIN_A)
     assert len(imports) == 1 and '"outcome": "imported"' in imports[0]["detail"]
 
 
 def test_the_log_refuses_update_and_delete(store) -> None:
-    conn = sqlite3.connect(store.db)
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        conn.execute("UPDATE audit_log SET member = 'x@y.z' WHERE id = 1")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        conn.execute("DELETE FROM audit_log WHERE id = 1")
-    conn.close()
+    # on PostgreSQL the app's role may not even try (no UPDATE/DELETE grant); the owner meets the trigger
+    with store_connection(store.db) as conn:
+        with pytest.raises(sqlite3.DatabaseError, match="append-only|permission denied"):
+            conn.execute("UPDATE audit_log SET member = 'x@y.z' WHERE id = 1")
+        with pytest.raises(sqlite3.DatabaseError, match="append-only|permission denied"):
+            conn.execute("DELETE FROM audit_log WHERE id = 1")
+    with owner_connection(store.db) as conn:
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            conn.execute("UPDATE audit_log SET member = 'x@y.z' WHERE id = 1")
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            conn.execute("DELETE FROM audit_log WHERE id = 1")
 
 
 def test_verify_names_a_changed_row(store) -> None:
@@ -66,13 +75,15 @@ def test_verify_names_a_changed_row(store) -> None:
     assert done.returncode == 1 and "row 3" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_verify_names_a_deleted_row_and_a_deleted_tail(store, tmp_path: Path) -> None:
+def test_verify_names_a_deleted_row_and_a_deleted_tail(store, tmp_path: Path, switch_store) -> None:
     from geo.access import audit
 
     _tamper(store.db, "DELETE FROM audit_log WHERE id = 4")
     verdict = audit.verify(store.db)
     assert not verdict.ok and verdict.bad_row == 4 and "missing" in verdict.reason
 
+    switch_store()  # a second, separate store
+    (tmp_path / "second").mkdir()
     other = two_councils(tmp_path / "second")
     last = audit.read(other.db)[-1]["id"]
     _tamper(other.db, "DELETE FROM audit_log WHERE id = ?", last)

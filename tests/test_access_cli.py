@@ -13,6 +13,8 @@ import pytest
 from access_fixtures import ADMIN_A, ADMIN_B, ANALYST_A, HOST_ADMIN, OFFICER_A, SMP, VIEWER_A, two_councils
 from fixtures_sites import LAD_A
 
+pytestmark = pytest.mark.usefixtures("store_backend_module")  # on SQLite and on PostgreSQL (pg_server.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -22,7 +24,7 @@ def geo(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
+def store(tmp_path_factory, store_backend_module):
     return two_councils(tmp_path_factory.mktemp("cli"))
 
 
@@ -80,7 +82,8 @@ def test_access_commands(store, tmp_path: Path) -> None:
     assert geo("audit", "verify", "--db", db).returncode == 0
 
 
-def test_a_fresh_store_lets_the_person_at_the_machine_add_the_first_admin(tmp_path: Path) -> None:
+def test_a_fresh_store_lets_the_person_at_the_machine_add_the_first_admin(tmp_path: Path, switch_store) -> None:
+    switch_store()  # on PostgreSQL, a fresh database rather than the module's
     db = str(tmp_path / "fresh.sqlite")
     done = geo("access", "grant", "first@a.gov.uk", "--org", LAD_A, "--role", "admin", "--db", db)
     assert done.returncode == 0, done.stderr

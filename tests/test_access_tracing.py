@@ -13,6 +13,8 @@ import pytest
 from access_fixtures import ANALYST_A, OFFICER_A, two_councils
 from fixtures_sites import LAD_A
 
+pytestmark = pytest.mark.usefixtures("store_backend_module")  # on SQLite and on PostgreSQL (pg_server.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -23,7 +25,7 @@ def _who(db: Path, email: str):
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
+def store(tmp_path_factory, store_backend_module):
     return two_councils(tmp_path_factory.mktemp("tracing"))
 
 
@@ -48,7 +50,7 @@ def _files(sites) -> dict[str, bytes]:
     book = Workbook()
     sheet = book.active
     sheet.append(["reference", "people"])
-    for ref, people in zip(sites["reference"], sites["people"]):
+    for ref, people in zip(sites["reference"], sites["people"], strict=True):
         sheet.append([ref, int(people)])
     buf = io.BytesIO()
     book.save(buf)

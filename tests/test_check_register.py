@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from check_fixtures import context, inside, sample_db, ward_people
+from check_fixtures import context, import_sample, inside, sample_db, ward_people
 from geo.check.evaluate import CONDITIONS, OBJECT, SUPPORT, build_context, check_proposals
 from geo.check.placement import PlacedProposals, single_proposal
 from geo.check.register import PROCURED_AFTER_OBJECTION, Register, site_flags
@@ -16,11 +16,15 @@ from geo.check.settings import CheckSettings
 from geo.errors import DataError
 from geo.sites.store import SiteStore
 
+pytestmark = pytest.mark.usefixtures("store_backend")  # on SQLite and on PostgreSQL (tests/pg_server.py)
+
 
 @pytest.fixture
-def db(model, tmp_path):
+def db(model, tmp_path, store_backend):
     """A private copy of the sample store, so procurements here touch no other test."""
     path = tmp_path / "sites.sqlite"
+    if store_backend == "postgresql":
+        return import_sample(model, path)  # into this test's fresh database
     shutil.copy(sample_db(model), path)
     return path
 

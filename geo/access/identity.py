@@ -13,6 +13,7 @@ from typing import Any
 
 from geo.access.members import AccessDenied, Member, local_admin, normalise_email
 from geo.access.storage import AccessStore
+from geo.db import store_exists
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = (ROOT / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml")
@@ -45,7 +46,7 @@ def desktop_mode(db: str | Path | AccessStore, has_provider: bool) -> bool:
     """No provider and no members (a store not created yet has none; asking does not create it)."""
     if has_provider:
         return False
-    if not isinstance(db, AccessStore) and not Path(db).exists():
+    if not isinstance(db, AccessStore) and not store_exists(db):  # PostgreSQL: the server is the store
         return True
     store = db if isinstance(db, AccessStore) else AccessStore(db)
     return store.member_count() == 0

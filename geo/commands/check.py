@@ -96,7 +96,9 @@ def _member(args: argparse.Namespace) -> Any:
 
 
 def _store_path(path: Path) -> Path:
-    if not path.is_file():
+    from geo.db import store_exists
+
+    if not store_exists(path):  # on PostgreSQL (AAM_DATABASE_URL) the server is the store
         raise DataError("no site store here (import the council's site records first)", file=path)
     return path
 

@@ -44,3 +44,9 @@ def redact(url: str) -> str:
 def display_name(url: str) -> str:
     """A short name for a PostgreSQL store in one-line errors: ``postgresql database NAME``."""
     return f"postgresql database {urlsplit(url).path.lstrip('/') or '?'}"
+
+
+def store_exists(location: str | Path) -> bool:
+    """Whether there is a store to open: always on PostgreSQL (the server is the store; opening
+    it checks the schema), else whether the SQLite file exists."""
+    return bool(database_url(location)) or Path(location).is_file()

@@ -208,15 +208,19 @@ CREATE INDEX check_settings_org ON check_settings(organisation, id);
 """
 
 
-def statements(script: str) -> list[str]:
-    """Split a script into whole statements (a trigger body's inner ';' does not end one)."""
+def statements(script: str, dialect: str) -> list[str]:
+    """Split a script into whole statements: on SQLite a trigger body's inner ';' does not end one
+    (sqlite3.complete_statement), on PostgreSQL a $$-quoted function body's does not."""
     out, pending = [], ""
     for piece in script.split(";"):
         pending += piece + ";"
-        if sqlite3.complete_statement(pending) and pending.count("$$") % 2 == 0:
+        done = pending.count("$$") % 2 == 0 if dialect == "postgresql" else sqlite3.complete_statement(pending)
+        if done:
             if pending.strip(" \n;"):
                 out.append(pending.strip())
             pending = ""
+    if pending.strip(" \n;"):
+        raise RuntimeError(f"unfinished statement in the migration: {pending[:80]!r}")
     return out
 
 
@@ -234,7 +238,7 @@ def sqlite_schema() -> str:
 def upgrade() -> None:
     bind = op.get_bind()
     script = POSTGRES if bind.dialect.name == "postgresql" else sqlite_schema()
-    for statement in statements(script):
+    for statement in statements(script, bind.dialect.name):
         bind.exec_driver_sql(statement)
 
 
