@@ -65,7 +65,18 @@ def member() -> Member | None:
     return st.session_state.get(SESSION_KEY)
 
 
+def _no_menu() -> None:
+    """Take over navigation before anyone is let in: otherwise Streamlit lists the pages/ folder in the
+    sidebar of the sign-in page (each page would still send the visitor back here)."""
+    st.navigation([st.Page(_nothing, title="Sign in", url_path="sign-in", default=True)], position="hidden")
+
+
+def _nothing() -> None:
+    """The only page before sign-in; never run (the gate stops first)."""
+
+
 def _stop(title: str, body: str, *, sign_out: bool = False) -> None:
+    _no_menu()
     st.markdown(f"## {title}")
     st.markdown(body)
     if sign_out and st.button("Sign out", key="aam_sign_out_refused"):
@@ -128,6 +139,7 @@ def _desktop(db: Path) -> Member:
 def _signed_in(db: Path, auth: Any) -> Member:
     if not st.user.is_logged_in:
         st.session_state.pop(SESSION_KEY, None)
+        _no_menu()
         st.markdown("## Asylum accommodation map")
         st.markdown("Sign in with your organisation's account to continue.")
         if st.button("Sign in", key="aam_sign_in", type="primary", icon=":material/login:"):
