@@ -81,11 +81,15 @@ PAGE_SCRIPT = """
       w.addEventListener(ev, touch, {{capture: true, passive: true, once: true}});
     }}
     const start = Date.now();
+    let quiet = 0;  // when the script was last seen finished: stop soon after the page has settled
     const timer = w.setInterval(() => {{
       const main = d.querySelector('[data-testid="stMain"], section.stMain, .stMain');
       if (!touched && main && main.scrollTop > 0) main.scrollTop = 0;
       if (!touched && w.scrollY > 0) w.scrollTo(0, 0);
-      if (touched || Date.now() - start > 45000) w.clearInterval(timer);
+      const app = d.querySelector('[data-test-script-state]');
+      const done = app && app.getAttribute('data-test-script-state') === 'notRunning';
+      quiet = done ? (quiet || Date.now()) : 0;
+      if (touched || (quiet && Date.now() - quiet > 1500) || Date.now() - start > 30000) w.clearInterval(timer);
     }}, 100);
   }}
   // Presentation mode: the left and right arrow keys step the quarter (the page's own buttons).
