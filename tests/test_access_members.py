@@ -33,7 +33,7 @@ def test_require_names_who_and_what() -> None:
 def test_desktop_mode_only_without_provider_and_members(tmp_path: Path) -> None:
     from geo.access.identity import member_for
     from geo.access.manage import grant
-    from geo.access.members import AccessDenied, LOCAL_EMAIL
+    from geo.access.members import LOCAL_EMAIL, AccessDenied
 
     db = tmp_path / "s.sqlite"
     assert member_for(db, None, has_provider=False).email == LOCAL_EMAIL
