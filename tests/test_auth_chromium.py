@@ -19,9 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from access_fixtures import (ADMIN_B, OFFICER_A, OFFICER_B, REAL_A, REAL_B, SMP, SMP_OFFICER, VIEWER_A,
-                             real_two_councils)
-from conftest import SHARED
+from access_fixtures import ADMIN_B, OFFICER_A, OFFICER_B, REAL_A, REAL_B, SMP, SMP_OFFICER, VIEWER_A, real_two_councils
+from conftest import REQUIRE_E2E, needs_shared
 from oidc_provider import running_provider, secrets_toml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,13 +29,13 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--no-first-run", "--disable-component-update", "--disable-sync"]
 APP_PORT, IDP_PORT = 8621, 9621
 WAIT_MS = 180_000
-REQUIRED = os.environ.get("AAM_REQUIRE_E2E") == "1"
+REQUIRED = REQUIRE_E2E  # CI=true or AAM_REQUIRE_E2E=1: a missing browser fails
 STRANGER = "stranger@elsewhere.example"
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason="Debian's /usr/bin/chromium is not installed"),
-    pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data (the official files) is not beside this checkout"),
+    needs_shared,  # skipped outside CI when ../shared/data is absent; a failure in CI (conftest)
 ]
 
 
@@ -112,7 +111,7 @@ class Session:
     def _keep(self, payload) -> None:
         self.frames.append(payload if isinstance(payload, bytes) else str(payload).encode())
 
-    def sign_in(self) -> "Session":
+    def sign_in(self) -> Session:
         self.page.goto(self.base + "/", timeout=WAIT_MS)
         self.page.get_by_role("button", name="Sign in").click(timeout=WAIT_MS)
         self.page.get_by_role("button", name=self.email).click(timeout=WAIT_MS)  # the provider's form
