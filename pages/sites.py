@@ -24,6 +24,7 @@ from geo.access.members import Action
 from geo.access.scope import visible_rejections
 from geo.errors import GeoError
 from geo.model import ward_vintage
+from geo.sites import measures as SM
 from geo.sites.readers import SUPPORTED
 from geo.sites.schema import FIELDS
 from geo.sites.store import SiteStore
@@ -68,7 +69,7 @@ def _mtime(path: Path) -> float:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _sites(path: str, mtime: float, day: date | None, orgs: tuple[str, ...] | None) -> pd.DataFrame:
-    frame = SV.sites_as_at(path, day, organisations=orgs)
+    frame = SM.sites_as_at(path, day, organisations=orgs)
     return pd.DataFrame(frame.drop(columns="geometry"))
 
 
@@ -178,10 +179,10 @@ if has_sites:
                     as_at=day.isoformat() if day else None)
     st.session_state["_sites_seed"] = (state.lad, state.as_at)
     sites_all = _sites(str(db), mtime, day, orgs)
-    sites = SV.in_authorities(sites_all, lads)
-    using = sites[SV.in_use(sites, as_at).to_numpy()] if len(sites) else sites
+    sites = SM.in_authorities(sites_all, lads)
+    using = sites[SM.in_use(sites, as_at).to_numpy()] if len(sites) else sites
     over_all = _over(str(db), mtime, key, orgs)
-    over = SV.in_authorities(over_all[over_all["acquired"] <= pd.Timestamp(as_at)], lads)
+    over = SM.in_authorities(over_all[over_all["acquired"] <= pd.Timestamp(as_at)], lads)
     head = SV.over_threshold_headline(over, sites_all, as_at, lads)
     wtable = _wards(str(db), mtime, key, day, tuple(lads), orgs)
     where = "all authorities in the records" if lad_pick == ALL else names[lad_pick]
@@ -316,7 +317,7 @@ if has_sites:
             st.caption(f"{int(monthly['acquisitions'].sum()):,} dispersed properties with an acquisition date, "
                        f"to {as_at.strftime('%d %b %Y')}. Months with none show as gaps.")
 
-        span = SV.acquisition_range(sites)
+        span = SM.acquisition_range(sites)
         if span is not None:
             st.markdown("### Where properties were acquired in a chosen window")
             lo, hi = span
@@ -325,7 +326,7 @@ if has_sites:
             window = (lo, hi) if lo >= hi else st.slider(
                 "Acquired between", min_value=lo, max_value=hi, value=(start_default, hi), format="DD MMM YYYY",
                 key="sites_acq_window")
-            inside = SV.acquisitions_in_window(sites, window[0], window[1])
+            inside = SM.acquisitions_in_window(sites, window[0], window[1])
             flagged = over[over["acquired"].between(pd.Timestamp(window[0]), pd.Timestamp(window[1]))]
             layers = _ward_context(lads, set()) + SL.site_map_layers(inside, flagged, heat=None)
             w1, w2 = st.columns([4, 1.3])
@@ -382,7 +383,7 @@ if has_sites:
                                     "Bed spaces": st.column_config.NumberColumn(format="localized")})
         if scope.may_export_sites:  # made, stamped with the export ID and logged only when clicked
             def _full():
-                full = SV.sites_as_at(db, day, organisations=orgs)
+                full = SM.sites_as_at(db, day, organisations=orgs)
                 return full[full["lad_code"].isin(lads)]
 
             picked = {"page": "sites", "authorities": lads, "as_at": as_at}

@@ -27,6 +27,7 @@ from fixtures_sites import (  # noqa: F401
     write_csv,
 )
 from geo.render.classify import OVER_THRESHOLD_OUTLINE, hex_to_rgba
+from geo.sites import measures as SM
 from geo.sites.importer import import_sites
 from geo.sites.store import SiteStore
 from ui import site_layers as SL
@@ -174,15 +175,15 @@ def test_over_threshold_marker_on_a_hand_made_case(tmp_path: Path) -> None:
     monthly = SV.monthly_acquisitions(current, "lad")
     assert monthly.groupby("area_code")["acquisitions"].sum().to_dict() == {LAD_A: 2, LAD_B: 4}
     assert len(monthly["month"].unique()) == 16                              # Dec 2022 .. Mar 2024, gaps filled
-    window = SV.acquisitions_in_window(current, date(2024, 1, 1), date(2024, 12, 31))
+    window = SM.acquisitions_in_window(current, date(2024, 1, 1), date(2024, 12, 31))
     assert sorted(window["reference"]) == ["N1", "N2", "N4"]
 
     # As at a day before the first import: each site's first record stands in, and only the
     # sites already housing people that day are in use.
-    past = SV.sites_as_at(db, date(2023, 6, 1))
+    past = SM.sites_as_at(db, date(2023, 6, 1))
     assert sorted(past["reference"]) == ["E1", "E2", "E4", "N1", "N2", "N4"]
-    assert sorted(past.loc[SV.in_use(past, date(2023, 6, 1)).to_numpy(), "reference"]) == ["E1", "E2", "E4"]
-    assert len(SV.sites_as_at(db, None)) == 6
+    assert sorted(past.loc[SM.in_use(past, date(2023, 6, 1)).to_numpy(), "reference"]) == ["E1", "E2", "E4"]
+    assert len(SM.sites_as_at(db, None)) == 6
 
 
 def test_mapping_overrides_and_export_permission() -> None:

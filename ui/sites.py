@@ -269,44 +269,6 @@ def batch_table(batches: pd.DataFrame) -> pd.DataFrame:
 
 # --- sites as at a date ----------------------------------------------------------------------------
 
-def sites_as_at(db: str | Path, day: date | None = None, organisations: Iterable[str] | None = None):
-    """Site records as the store knew them on ``day`` (None: the latest), as a GeoDataFrame.
-
-    ``store.current_sites(day)`` gives the versions in force that day. A site first imported
-    later is represented by its first record, as ``measures.acquisitions_over_threshold``
-    does, because it is the best knowledge of a site that existed before the council
-    started keeping records here. Whether a site housed people that day is a separate
-    question (``in_use``), answered from its own dates.
-    """
-    import geopandas as gpd
-
-    store = SiteStore(db)  # ``organisations``: the reader's scope (geo.access.scope), None for all
-    current = store.current_sites(day, organisations=organisations)
-    if day is None:
-        return current
-    history = store.site_history(organisations=organisations)
-    if history.empty:
-        return current
-    first_seen = history.groupby("reference")["valid_from"].transform("min")
-    first = history[(history["valid_from"] == first_seen) & (first_seen > pd.Timestamp(day))]
-    first = first.sort_values(["reference", "version_id"]).drop_duplicates("reference")
-    first = first[~first["reference"].isin(current["reference"])].assign(first_seen=first_seen)
-    if first.empty:
-        return current
-    geometry = gpd.points_from_xy(first["longitude"], first["latitude"], crs="EPSG:4326")
-    later = gpd.GeoDataFrame(first, geometry=geometry, crs="EPSG:4326")
-    out = pd.concat([current, later[current.columns]], ignore_index=True)
-    return gpd.GeoDataFrame(out.sort_values("reference").reset_index(drop=True), geometry="geometry",
-                            crs="EPSG:4326")
-
-
-def in_use(sites: pd.DataFrame, day: date | None = None) -> pd.Series:
-    """Per site: housing people on ``day`` (``measures.occupied``: open, started, not closed)."""
-    if sites.empty:
-        return pd.Series(False, index=sites.index, dtype=bool)
-    return measures.occupied(sites, day)
-
-
 def authorities(sites: pd.DataFrame) -> dict[str, str]:
     """lad_code -> lad_name of the authorities holding sites, sorted by name."""
     if sites.empty:
@@ -314,14 +276,6 @@ def authorities(sites: pd.DataFrame) -> dict[str, str]:
     pairs = sites.dropna(subset=["lad_code"]).drop_duplicates("lad_code")
     pairs = pairs.sort_values("lad_name")
     return dict(zip(pairs["lad_code"].astype(str), pairs["lad_name"].astype(str), strict=False))
-
-
-def in_authorities(frame: pd.DataFrame, lads: Iterable[str] | None) -> pd.DataFrame:
-    """Rows of ``frame`` in the given authorities (None or empty: all rows)."""
-    wanted = [str(c) for c in (lads or [])]
-    if not wanted or "lad_code" not in frame.columns:
-        return frame
-    return frame[frame["lad_code"].isin(wanted)]
 
 
 def type_counts(sites: pd.DataFrame) -> dict[str, int]:
@@ -428,7 +382,7 @@ def ward_measure_table(sites: pd.DataFrame, wards: pd.DataFrame, *, lads: Iterab
     wanted = list(lads or []) or sorted(frame["lad_code"].dropna().unique())
     base = pd.DataFrame(wards.drop(columns="geometry", errors="ignore"))
     base = base[base["lad_code"].isin(wanted)]
-    frame = in_authorities(frame, wanted)
+    frame = measures.in_authorities(frame, wanted)
     table = measures.ward_measures(frame, base, as_at=as_at, acquired_from=acquired_from,
                                    acquired_to=acquired_to)
     table = table[table["lad_code"].isin(wanted)]
@@ -459,7 +413,7 @@ def monthly_acquisitions(sites: pd.DataFrame, level: str = "lad", *, lads: Itera
     """Dispersed properties acquired per month per authority (``level='lad'``) or ward, with
     zero months filled in so a chart shows the gaps: month (first day, datetime), area_code,
     area_name, lad_name, acquisitions."""
-    frame = in_authorities(pd.DataFrame(sites), lads)
+    frame = measures.in_authorities(pd.DataFrame(sites), lads)
     cols = ["month", "area_code", "area_name", "lad_name", "acquisitions"]
     if frame.empty:
         return pd.DataFrame(columns=cols)
@@ -485,35 +439,9 @@ def monthly_acquisitions(sites: pd.DataFrame, level: str = "lad", *, lads: Itera
 
 def top_wards(sites: pd.DataFrame, lads: Iterable[str] | None = None, n: int = 6) -> list[str]:
     """The ``n`` wards with the most dispersed acquisitions (for the ward chart's default)."""
-    frame = in_authorities(pd.DataFrame(sites), lads)
+    frame = measures.in_authorities(pd.DataFrame(sites), lads)
     disp = frame[(frame["site_type"] == "dispersed") & frame["acquired"].notna() & frame["ward_code"].notna()]
     return disp["ward_code"].value_counts().head(n).index.astype(str).tolist()
-
-
-def acquisition_range(sites: pd.DataFrame) -> tuple[date, date] | None:
-    """First and last acquisition dates of dispersed properties (None if none has a date)."""
-    frame = pd.DataFrame(sites)
-    if frame.empty:
-        return None
-    when = pd.to_datetime(frame.loc[frame["site_type"] == "dispersed", "acquired"]).dropna()
-    if when.empty:
-        return None
-    return when.min().date(), when.max().date()
-
-
-def acquisitions_in_window(sites: pd.DataFrame, start: date | None, end: date | None, *,
-                           lads: Iterable[str] | None = None) -> pd.DataFrame:
-    """Dispersed properties acquired between ``start`` and ``end`` (inclusive), oldest first."""
-    frame = in_authorities(pd.DataFrame(sites), lads)
-    if frame.empty:
-        return frame
-    when = pd.to_datetime(frame["acquired"])
-    keep = (frame["site_type"] == "dispersed") & when.notna()
-    if start is not None:
-        keep &= when >= pd.Timestamp(start)
-    if end is not None:
-        keep &= when <= pd.Timestamp(end)
-    return frame[keep].sort_values(["acquired", "reference"]).reset_index(drop=True)
 
 
 def over_threshold_acquisitions(history: pd.DataFrame, wards: pd.DataFrame, *,
@@ -538,7 +466,7 @@ def over_threshold_acquisitions(history: pd.DataFrame, wards: pd.DataFrame, *,
     table = measures.acquisitions_over_threshold(history, population, lad_population=lad_population)
     if as_at is not None:
         table = table[table["acquired"] <= pd.Timestamp(as_at)]
-    table = in_authorities(table, lads)
+    table = measures.in_authorities(table, lads)
     ward_over = table["ward_over"].fillna(False).astype(bool)
     lad_over = table["lad_over"].fillna(False).astype(bool)
     table = table.assign(
@@ -571,7 +499,7 @@ def over_threshold_headline(table: pd.DataFrame, sites: pd.DataFrame | None = No
     either = int(len(table))
     total = 0
     if sites is not None and not pd.DataFrame(sites).empty:
-        window = acquisitions_in_window(sites, None, as_at, lads=lads)
+        window = measures.acquisitions_in_window(sites, None, as_at, lads=lads)
         total = int(len(window))
     return OverThresholdHeadline(ward, lad, either, total)
 

@@ -17,12 +17,16 @@ names the statistics' measure each one answers, for maps and exports.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from geo import rules
+from geo.sites.store import SiteStore
 
 NO_ESTIMATE = rules.NO_ESTIMATE
 OVER = rules.OVER
@@ -247,3 +251,75 @@ def acquisitions_over_threshold(history: pd.DataFrame, population: pd.DataFrame 
     acq["over_threshold_at_acquisition"] = flagged
     out = acq if include_all else acq[flagged]
     return out.drop(columns=["_day_before"]).sort_values(["acquired", "reference"]).reset_index(drop=True)
+
+
+# --- the records as a day saw them, and acquisitions in a window ------------------------------------
+
+def in_authorities(frame: pd.DataFrame, lads: Iterable[str] | None) -> pd.DataFrame:
+    """Rows of ``frame`` in the given authorities (None or empty: all rows)."""
+    wanted = [str(c) for c in (lads or [])]
+    if not wanted or "lad_code" not in frame.columns:
+        return frame
+    return frame[frame["lad_code"].isin(wanted)]
+
+
+def sites_as_at(db: str | Path, day: date | None = None, organisations: Iterable[str] | None = None):
+    """Site records as the store knew them on ``day`` (None: the latest), as a GeoDataFrame.
+
+    ``store.current_sites(day)`` gives the versions in force that day. A site first imported
+    later is represented by its first record, as ``measures.acquisitions_over_threshold``
+    does, because it is the best knowledge of a site that existed before the council
+    started keeping records here. Whether a site housed people that day is a separate
+    question (``in_use``), answered from its own dates.
+    """
+    store = SiteStore(db)  # ``organisations``: the reader's scope (geo.access.scope), None for all
+    current = store.current_sites(day, organisations=organisations)
+    if day is None:
+        return current
+    history = store.site_history(organisations=organisations)
+    if history.empty:
+        return current
+    first_seen = history.groupby("reference")["valid_from"].transform("min")
+    first = history[(history["valid_from"] == first_seen) & (first_seen > pd.Timestamp(day))]
+    first = first.sort_values(["reference", "version_id"]).drop_duplicates("reference")
+    first = first[~first["reference"].isin(current["reference"])].assign(first_seen=first_seen)
+    if first.empty:
+        return current
+    geometry = gpd.points_from_xy(first["longitude"], first["latitude"], crs="EPSG:4326")
+    later = gpd.GeoDataFrame(first, geometry=geometry, crs="EPSG:4326")
+    out = pd.concat([current, later[current.columns]], ignore_index=True)
+    return gpd.GeoDataFrame(out.sort_values("reference").reset_index(drop=True), geometry="geometry",
+                            crs="EPSG:4326")
+
+
+def in_use(sites: pd.DataFrame, day: date | None = None) -> pd.Series:
+    """Per site: housing people on ``day`` (``measures.occupied``: open, started, not closed)."""
+    if sites.empty:
+        return pd.Series(False, index=sites.index, dtype=bool)
+    return occupied(sites, day)
+
+
+def acquisition_range(sites: pd.DataFrame) -> tuple[date, date] | None:
+    """First and last acquisition dates of dispersed properties (None if none has a date)."""
+    frame = pd.DataFrame(sites)
+    if frame.empty:
+        return None
+    when = pd.to_datetime(frame.loc[frame["site_type"] == "dispersed", "acquired"]).dropna()
+    if when.empty:
+        return None
+    return when.min().date(), when.max().date()
+
+
+def acquisitions_in_window(sites: pd.DataFrame, start: date | None, end: date | None, *,
+                           lads: Iterable[str] | None = None) -> pd.DataFrame:
+    """Dispersed properties acquired between ``start`` and ``end`` (inclusive), oldest first."""
+    frame = in_authorities(pd.DataFrame(sites), lads)
+    if frame.empty:
+        return frame
+    when = pd.to_datetime(frame["acquired"])
+    keep = (frame["site_type"] == "dispersed") & when.notna()
+    if start is not None:
+        keep &= when >= pd.Timestamp(start)
+    if end is not None:
+        keep &= when <= pd.Timestamp(end)
+    return frame[keep].sort_values(["acquired", "reference"]).reset_index(drop=True)
