@@ -52,7 +52,7 @@ def test_reads_are_limited_to_the_organisations_asked_for(two_councils) -> None:
     db, a, b = two_councils
     store = SiteStore(db)
     every = store.current_sites()
-    assert sorted(zip(every["organisation"], every["reference"])) == sorted(
+    assert sorted(zip(every["organisation"], every["reference"], strict=True)) == sorted(
         [("A", r) for r in ("D1", "D2", "D3", "H1", "X1")] + [("B", "D1")])
     only_b = store.current_sites(organisations={"B"})
     assert only_b["reference"].tolist() == ["D1"] and only_b["name"].tolist() == ["B's hotel"]

@@ -41,7 +41,7 @@ class SiteSource:
     columns: list[str]
     attrs: dict[str, Any] = field(default_factory=dict)
     frame: pd.DataFrame | None = None            # the whole table, when read whole
-    plan: dict[str, Any] | None = None           # how to stream a CSV: delimiter, header, names
+    plan: dict[str, Any] = field(default_factory=dict)   # how to stream a CSV: delimiter, header, names
     rows: int | None = None
 
     def scan(self, column: str | None = None) -> tuple[pd.Series, pd.Series]:

@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 
 from geo.errors import DataError
-from geo.sites.geocode import make_geocoder
 from geo.sites.chunks import CHUNK_ROWS, open_source
+from geo.sites.geocode import make_geocoder
 from geo.sites.join import check_ward_layer, place
 from geo.sites.schema import match_headers
 from geo.sites.store import LOCAL_MEMBER, LOCAL_ORGANISATION, SiteStore
@@ -182,4 +182,4 @@ def rejections_csv(frame: pd.DataFrame) -> str:
     """The rejection download as CSV text (UTF-8 with BOM so Excel shows accents correctly)."""
     from geo.cells import safe_csv  # formula-safe: rejected cells are raw text from the file
 
-    return "\ufeff" + safe_csv(frame, index=False)
+    return "\ufeff" + (safe_csv(frame, index=False) or "")

@@ -84,7 +84,7 @@ def _exclusive(lad_wards, all_wards) -> list:
     geoms = all_wards.geometry.values
     codes = all_wards["ward_code"].to_numpy()
     out = []
-    for code, geom in zip(lad_wards["ward_code"], lad_wards.geometry.values):
+    for code, geom in zip(lad_wards["ward_code"], lad_wards.geometry.values, strict=True):
         near = [i for i in tree.query(geom, predicate="intersects") if codes[i] != code]
         others = [geoms[i] for i in near if shapely.area(shapely.intersection(geom, geoms[i])) > 0]
         exclusive = shapely.difference(geom, shapely.union_all(others)) if others else geom
@@ -132,7 +132,7 @@ def _lad_rows(lad_code: str, lad_name: str, wards: pd.DataFrame, areas: list, di
         for i in np.unique(picks):
             where = np.flatnonzero(picks == i)
             xy = _points_in(areas[i], len(where), rng)
-            for j, (x, y) in zip(where, xy):
+            for j, (x, y) in zip(where, xy, strict=True):
                 out[j] = (str(wards["ward_name"].iloc[i]), float(x), float(y))
         return out
 
@@ -142,7 +142,7 @@ def _lad_rows(lad_code: str, lad_name: str, wards: pd.DataFrame, areas: list, di
     statuses = ["open"] * len(sizes) + ["closed"] * n_closed + ["planned"] * n_planned
     people = list(sizes) + [0] * (n_closed + n_planned)
     spots = place(len(statuses), weights)
-    for i, (status, count, (ward, x, y)) in enumerate(zip(statuses, people, spots), start=1):
+    for i, (status, count, (ward, x, y)) in enumerate(zip(statuses, people, spots, strict=True), start=1):
         acquired = as_at - timedelta(days=int(rng.integers(0, three_years)))
         opened = min(acquired + timedelta(days=int(rng.integers(7, 60))), as_at)
         closed = None
@@ -180,7 +180,7 @@ def _row(ref: str, kind: str, name: str, address: str, lat: float | str, lon: fl
     return dict(zip(COLUMNS, (
         ref, kind, name, address, postcode, lat if isinstance(lat, str) else f"{lat:.6f}",
         lon if isinstance(lon, str) else f"{lon:.6f}", beds, people, provider, status.title(), _uk(opened),
-        _uk(closed), _uk(acquired), lad_name, ILLUSTRATIVE)))
+        _uk(closed), _uk(acquired), lad_name, ILLUSTRATIVE), strict=True))
 
 
 def _messy_rows(good: dict) -> list[dict]:

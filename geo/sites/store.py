@@ -26,10 +26,10 @@ import json
 import math
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -213,11 +213,11 @@ def _iso_dates(col: pd.Series) -> list[str | None]:
     if pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty"):   # ISO text from validate
         text = col.astype(object)
         if (text.dropna().str.len() == 10).all():
-            return text.where(text.notna(), None).tolist()
+            return list(text.where(text.notna(), None).tolist())
     if pd.api.types.is_datetime64_any_dtype(col):
         text = col.dt.strftime("%Y-%m-%d")
         return [None if _is_missing(v) else v for v in text.astype(object).tolist()]
-    out = []
+    out: list[str | None] = []
     for v in col.tolist():
         if _is_missing(v):
             out.append(None)
@@ -272,10 +272,8 @@ class SiteStore:
         from geo.db.migrate import stamp_sqlite
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
+        with suppress(FileExistsError):  # another process created it first
             os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        except FileExistsError:
-            pass  # another process created it first
         with self._write() as conn:
             try:
                 conn.execute("PRAGMA journal_mode = WAL")
@@ -315,10 +313,8 @@ class SiteStore:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise self._error(exc) from exc
-        try:
+        with suppress(OSError):  # not the owner: leave the mode as the owner set it
             os.chmod(self.path, 0o600)
-        except OSError:
-            pass  # not the owner: leave the mode as the owner set it
 
     def _error(self, exc: Exception) -> GeoError:
         if _is_busy(exc):
@@ -326,10 +322,11 @@ class SiteStore:
         return DataError(f"not a site store ({exc})", file=self.path)
 
     @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        """A read-only connection: never writes, and in WAL mode never waits for an import."""
+    def _read(self, organisations: Iterable[str] | None = None) -> Iterator[sqlite3.Connection]:
+        """A read-only connection: never writes, and in WAL mode never waits for an import.
+        On PostgreSQL ``organisations`` (None: all) is also the row-level security scope."""
         if self.url:
-            with self._pg() as conn:
+            with self._pg(organisations) as conn:
                 yield conn
             return
         uri = self.path.resolve().as_uri() + "?mode=ro"
@@ -346,12 +343,13 @@ class SiteStore:
             conn.close()
 
     @contextmanager
-    def _pg(self) -> Iterator[Any]:
-        """A PostgreSQL session (MVCC: its reads never wait for an import's transaction)."""
-        from geo.db.pg import connect
+    def _pg(self, organisations: Iterable[str] | None = None) -> Iterator[Any]:
+        """A PostgreSQL session (MVCC: its reads never wait for an import's transaction) whose
+        every transaction sets the row-level security scope: ``organisations``, None for all."""
+        from geo.db.pg import ALL, connect
 
         try:
-            conn = connect(self.url or "")
+            conn = connect(self.url or "", organisations=(ALL,) if organisations is None else organisations)
         except sqlite3.Error as exc:
             raise DataError(f"cannot open the site store ({exc})", file=self.path) from exc
         try:
@@ -362,9 +360,9 @@ class SiteStore:
             conn.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self, organisations: Iterable[str] | None = None) -> Iterator[sqlite3.Connection]:
         if self.url:
-            with self._pg() as conn:
+            with self._pg(organisations) as conn:
                 yield conn
             return
         try:
@@ -383,7 +381,7 @@ class SiteStore:
     def find_batch(self, sha256: str, mapping: dict[str, str],
                    organisation: str = LOCAL_ORGANISATION) -> dict[str, Any] | None:
         """The batch in which ``organisation`` already imported this file with this mapping, if any."""
-        with self._read() as conn:
+        with self._read([organisation]) as conn:
             row = conn.execute("SELECT * FROM batches WHERE organisation = ? AND sha256 = ? AND mapping_json = ?",
                                (organisation, sha256, _mapping_json(mapping))).fetchone()
         return dict(row) if row else None
@@ -406,7 +404,7 @@ class SiteStore:
         mapping_json = _mapping_json(mapping)
         carried = [f for f in CARRIED_FIELDS if f not in mapping] + (
             ["status"] if not {"status", "opened", "closed"} & set(mapping) else [])
-        with self._write() as conn:
+        with self._write([organisation]) as conn:
             try:
                 conn.execute("PRAGMA temp_store = MEMORY")
                 conn.execute("PRAGMA temp.cache_size = -131072")   # 128 MB for the staged rows
@@ -433,10 +431,8 @@ class SiteStore:
                     raise GeoError(f"could not save the import of {file_name}; nothing was saved ({exc})") from exc
                 raise
             if writer.duplicate is None:
-                try:
+                with suppress(sqlite3.Error):
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)")  # caches keyed on the file's mtime see it
-                except sqlite3.Error:
-                    pass
 
     def record_import(self, *, file_name: str, sha256: str, mapping: dict[str, str], sites: pd.DataFrame,
                       rejections: Iterable[Any], raw_rejected: pd.DataFrame, rows_read: int,
@@ -477,7 +473,7 @@ class SiteStore:
         """One batch with its lists of new, changed and not-in-file references (only if it belongs
         to one of ``organisations``: any other is 'no batch', so its existence is not disclosed)."""
         cond, args = _org_filter("organisation", organisations)
-        with self._read() as conn:
+        with self._read(organisations) as conn:
             row = conn.execute(f"SELECT * FROM batches WHERE id = ? AND {cond}", (int(batch_id), *args)).fetchone()
         if row is None:
             raise DataError(f"no batch {batch_id} in the site store", file=self.path)
@@ -489,7 +485,7 @@ class SiteStore:
     def list_batches(self, *, organisations: Iterable[str] | None = None) -> pd.DataFrame:
         """Every import (of ``organisations``), oldest first, with its counts, organisation and who ran it."""
         cond, args = _org_filter("organisation", organisations)
-        with self._read() as conn:
+        with self._read(organisations) as conn:
             rows = conn.execute(f"SELECT {', '.join(BATCH_COLUMNS)} FROM batches WHERE {cond} ORDER BY id",
                                 args).fetchall()
         return pd.DataFrame([dict(r) for r in rows], columns=list(BATCH_COLUMNS))
@@ -497,7 +493,7 @@ class SiteStore:
     def rejection_list(self, batch_id: int, *, organisations: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """Every problem in a batch as {row, column, reason}, in file order."""
         self.batch(batch_id, organisations=organisations)
-        with self._read() as conn:
+        with self._read(organisations) as conn:
             rows = conn.execute("SELECT row, column_name, reason FROM rejections WHERE batch_id = ? ORDER BY id",
                                 (int(batch_id),)).fetchall()
         return [{"row": r["row"], "column": r["column_name"], "reason": r["reason"]} for r in rows]
@@ -506,7 +502,7 @@ class SiteStore:
         """Rejected rows ready to download, fix and re-import: one line per row with
         ``row, column, reason`` (several problems joined by '; ') and then the original columns."""
         self.batch(batch_id, organisations=organisations)
-        with self._read() as conn:
+        with self._read(organisations) as conn:
             rows = conn.execute("SELECT row, column_name, reason, raw_json FROM rejections WHERE batch_id = ?"
                                 " ORDER BY row, id", (int(batch_id),)).fetchall()
         lines: dict[int, dict[str, Any]] = {}
@@ -535,7 +531,7 @@ class SiteStore:
         if reference is not None:
             sql += " AND reference = ?"
             args = (*args, reference)
-        with self._read() as conn:
+        with self._read(organisations) as conn:
             frame = read_frame(conn, sql + " ORDER BY reference, version_id", args)
         return _typed(frame.reindex(columns=_version_columns()))
 
@@ -550,8 +546,9 @@ class SiteStore:
 
         cond, org_args = _org_filter("v.organisation", organisations)
         inner, _ = _org_filter("organisation", organisations)
+        args: tuple[str, ...] = ()
         if as_at is None:
-            when, args = "v.valid_to_batch IS NULL", ()
+            when = "v.valid_to_batch IS NULL"
         else:
             day = as_at.isoformat()
             when, args = "v.valid_from <= ? AND (v.valid_to IS NULL OR v.valid_to > ?)", (day, day)
@@ -560,7 +557,7 @@ class SiteStore:
                f" WHERE {inner} GROUP BY organisation, reference) f"
                f" ON f.organisation = v.organisation AND f.reference = v.reference"
                f" WHERE {when} AND {cond} ORDER BY v.reference, v.organisation")
-        with self._read() as conn:
+        with self._read(organisations) as conn:
             frame = read_frame(conn, sql, (*org_args, *args, *org_args))
         frame = _typed(frame.reindex(columns=[*_version_columns(), "first_seen"]))
         frame["first_seen"] = pd.to_datetime(frame["first_seen"]).astype("datetime64[ns]")
@@ -625,7 +622,7 @@ class ImportWriter:
             raw_by_row = {int(r[ROW]): raw_row_json(r) for r in raw_rejected.to_dict("records")}
         conn.execute("BEGIN")   # one transaction per chunk, on temporary tables only: the store stays unlocked
         try:
-            conn.executemany(f"INSERT INTO staged VALUES ({marks})", zip(*columns))
+            conn.executemany(f"INSERT INTO staged VALUES ({marks})", zip(*columns, strict=True))
             conn.executemany("INSERT INTO staged_rejections VALUES (?,?,?,?)",
                              [(int(r.row), str(r.column), str(r.reason), raw_by_row.get(int(r.row), "{}"))
                               for r in rejections])
@@ -650,7 +647,9 @@ class ImportWriter:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise GeoError(BUSY) if _is_busy(exc) else exc
+            if _is_busy(exc):
+                raise GeoError(BUSY) from exc
+            raise
         existing = self.existing_batch()
         if existing is not None:            # the same file won the race while this one was staged
             conn.execute("ROLLBACK")
@@ -668,7 +667,7 @@ class ImportWriter:
     def _apply(self, rows_read: int) -> BatchSummary:
         conn, org, day = self.conn, self.organisation, self.as_at.isoformat()
         b = self.batch
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         accepted = int(conn.execute("SELECT COUNT(*) FROM staged").fetchone()[0])
         rejected = int(rows_read - accepted)
         cur = conn.execute(
@@ -676,7 +675,7 @@ class ImportWriter:
             " rows_read, accepted, rejected, imported_by, boundary_vintage) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (org, b["file_name"], b["sha256"], b["mapping_json"], now, day, rows_read, accepted, rejected,
              b["imported_by"], b["boundary_vintage"]))
-        batch = int(cur.lastrowid)
+        batch = int(cur.lastrowid or 0)
         conn.execute("INSERT INTO rejections (batch_id, row, column_name, reason, raw_json)"
                      " SELECT ?, row, column_name, reason, raw_json FROM staged_rejections ORDER BY rowid", (batch,))
         differs = " OR ".join(f"s.{f} IS NOT c.{f}" for f in VERSION_FIELDS if f not in self.carried) or "0"

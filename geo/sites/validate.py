@@ -22,8 +22,18 @@ import pandas as pd
 from geo.errors import DataError
 from geo.sites.geocode import GIVEN, POSTCODE_CENTROID, Geocoder, normalise_postcodes
 from geo.sites.grid import BNG_E, BNG_N, UK_LAT, bng_to_wgs84, in_uk, wgs84_to_bng
-from geo.sites.schema import (COUNT_FIELDS, DATE_FIELDS, FIELDS, GEOMETRY_PROBLEM, ROW, SITE_TYPES,
-                              STATUSES, TEXT_FIELDS, value_key, value_map)
+from geo.sites.schema import (
+    COUNT_FIELDS,
+    DATE_FIELDS,
+    FIELDS,
+    GEOMETRY_PROBLEM,
+    ROW,
+    SITE_TYPES,
+    STATUSES,
+    TEXT_FIELDS,
+    value_key,
+    value_map,
+)
 
 EXCEL_EPOCH = date(1899, 12, 30)
 SERIAL_RANGE = (20_000, 80_000)  # Excel day numbers for 1954-2119: anything else is not a date
@@ -424,7 +434,8 @@ def _ordered(found: pd.DataFrame, rows: pd.Series) -> list[Rejection]:
     if not len(found):
         return []
     found = found.assign(row=rows.loc[found["index"]].to_numpy()).sort_values(["row", "order"], kind="stable")
-    return [Rejection(int(r), str(c), str(m)) for r, c, m in zip(found["row"], found["column"], found["reason"])]
+    return [Rejection(int(r), str(c), str(m)) for r, c, m in zip(found["row"], found["column"], found["reason"],
+                                                               strict=True)]
 
 
 def _positions(raw: pd.DataFrame, mapping: Mapping[str, str], text: dict[str, pd.Series],
@@ -464,7 +475,8 @@ def _positions(raw: pd.DataFrame, mapping: Mapping[str, str], text: dict[str, pd
         col = pd.Series(np.where(lat_off, heading("latitude"), heading("longitude")), index=index)
         for column in col[out].unique():
             problems.add(out & ~swapped & (col == column), column,
-                         lambda at: (f"position {a:g}, {b:g} is outside the UK" for a, b in zip(la[at], lo[at])))
+                         lambda at: (f"position {a:g}, {b:g} is outside the UK"
+                                     for a, b in zip(la[at], lo[at], strict=True)))
         problems.add(out & swapped, heading("latitude"), "outside the UK: latitude and longitude look swapped")
         lat[ok_ll], lon[ok_ll] = la[ok_ll], lo[ok_ll]
         source[ok_ll] = GIVEN
@@ -478,7 +490,8 @@ def _positions(raw: pd.DataFrame, mapping: Mapping[str, str], text: dict[str, pd
         problems.add(ok_en & ~in_grid & looks_degrees, heading("easting"),
                      "easting/northing look like longitude/latitude: map them to longitude and latitude")
         problems.add(ok_en & ~in_grid & ~looks_degrees, heading("easting"), lambda at: (
-            f"easting/northing {a:g}, {b:g} are outside the British National Grid" for a, b in zip(e[at], n[at])))
+            f"easting/northing {a:g}, {b:g} are outside the British National Grid"
+            for a, b in zip(e[at], n[at], strict=True)))
         conv = ok_en & in_grid
         lo2, la2 = bng_to_wgs84(e[conv].to_numpy(), n[conv].to_numpy())
         lon[conv], lat[conv] = lo2, la2
