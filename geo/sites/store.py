@@ -406,7 +406,7 @@ class SiteStore:
             ["status"] if not {"status", "opened", "closed"} & set(mapping) else [])
         with self._write([organisation]) as conn:
             try:
-                conn.execute("PRAGMA temp_store = MEMORY")
+                conn.execute("PRAGMA temp_store = FILE")   # MEMORY measured +370 MB peak at 1M rows
                 conn.execute("PRAGMA temp.cache_size = -131072")   # 128 MB for the staged rows
                 conn.execute("PRAGMA main.cache_size = -65536")
                 writer = ImportWriter(conn, organisation, as_at, carried, {
@@ -716,9 +716,17 @@ class ImportWriter:
 
 def read_frame(conn: Any, sql: str, args: Iterable[Any] = ()) -> pd.DataFrame:
     """A query's rows as a frame, on either backend (pandas reads only SQLite's connection natively)."""
-    cur = conn.execute(sql, tuple(args))
+    if isinstance(conn, sqlite3.Connection):   # plain tuples: no Row object per row
+        cur = conn.cursor()
+        cur.row_factory = None
+        cur.execute(sql, tuple(args))
+        rows = cur.fetchall()
+    else:
+        cur = conn.execute(sql, tuple(args))
+        rows = [tuple(r) for r in cur.fetchall()]
     names = [d[0] for d in cur.description or ()]
-    return pd.DataFrame([tuple(r) for r in cur.fetchall()], columns=names)
+    # object columns: no type guessing per column (``_typed`` converts the ones that need it)
+    return pd.DataFrame(rows, columns=names, dtype=object)
 
 
 def _version_columns() -> list[str]:
@@ -730,6 +738,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     """SQLite values -> dates as datetime64, counts as Int64, in_boundary as bool."""
     for col in (*DATE_FIELDS, "valid_from", "valid_to"):
         frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
+    frame["version_id"] = pd.to_numeric(frame["version_id"]).astype("int64")
     for col in (*COUNT_FIELDS, "source_row", "valid_from_batch", "valid_to_batch"):
         frame[col] = pd.to_numeric(frame[col]).astype("Int64")
     for col in ("latitude", "longitude", "easting", "northing"):
