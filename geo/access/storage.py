@@ -120,10 +120,10 @@ class AccessStore:
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
         try:
-            if self.url:
-                from geo.db.pg import connect
+            if self.url:  # the access layer itself decides who reads the audit log: every organisation
+                from geo.db.pg import ALL, connect
 
-                conn: Any = connect(self.url)
+                conn: Any = connect(self.url, organisations=(ALL,))
             else:
                 conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         except sqlite3.Error as exc:

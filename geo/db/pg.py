@@ -18,9 +18,11 @@ What is translated (and only this):
 Errors come back as the DB-API classes the stores already catch (``sqlite3.IntegrityError``,
 ``sqlite3.OperationalError``, ``sqlite3.DatabaseError``), with PostgreSQL's own message.
 
-Row-level security: ``organisations`` (None: no scope set) is written with ``set_config(...,
-is_local => true)`` at the start of every transaction, i.e. ``SET LOCAL app.organisations``; a
-statement outside an explicit transaction gets its own one-statement transaction with it.
+Row-level security: ``organisations`` (None: no scope set, so the policies show no rows) is
+written with ``set_config(..., is_local => true)`` at the start of every transaction, i.e.
+``SET LOCAL app.organisations``; a statement outside an explicit transaction gets its own
+one-statement transaction with it. ``ALL`` (``*``) is every organisation: the store's callers use
+it where the access layer has already decided (``organisations=None`` in geo.sites.store).
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+ALL = "*"  # the scope of the app's own system work (imports of one's own file, the audit chain)
 WRITE_LOCK = 0x4141_4D00  # pg_advisory_xact_lock key: one writer at a time, as SQLite's write lock
 _PARAM = re.compile(r"'(?:[^']|'')*'|\?|%")
 _TEMP = re.compile(r"\btemp\.", re.IGNORECASE)
@@ -52,7 +55,7 @@ class Row(Sequence[Any]):
     def __init__(self, names: tuple[str, ...], values: tuple[Any, ...]) -> None:
         self._names, self._values = names, values
 
-    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+    def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
             try:
                 return self._values[self._names.index(key)]
