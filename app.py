@@ -59,7 +59,9 @@ def _page(name: str, title: str, icon: str, url_path: str, default: bool = False
 
 
 from ui import auth  # noqa: E402  (after set_page_config: its gate may draw)
+from ui.store_schema import require_current_schema  # noqa: E402
 
+require_current_schema()  # a shared PostgreSQL store older than this code: one line naming the command, then stop
 member = auth.gate()  # sign-in (or the desktop mode's local admin); stops here with a page saying why not
 admin = member.may(auth.Action.MANAGE)
 pages = [p for p in (
