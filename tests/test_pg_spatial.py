@@ -67,3 +67,31 @@ def test_the_real_ward_layer_places_the_same_in_postgis(pg_url, model) -> None:
     assert (expected != None).sum() > 1000  # noqa: E711  (elementwise) most random points fall in a ward
     mismatches = [(x, y, e, g) for x, y, e, g in zip(lon, lat, expected, got, strict=True) if e != g]
     assert mismatches == []
+
+
+def test_an_import_on_postgresql_places_sites_in_postgis(pg_url, monkeypatch, tmp_path) -> None:
+    """With the ward layer loaded (``geo db load-wards``), an import places its sites in the
+    database, with the same result as the in-process join on SQLite for the same file."""
+    import subprocess
+    import sys
+
+    from fixtures_sites import good_rows, write_csv, write_wards
+    from geo.sites.importer import import_sites
+    from geo.sites.store import SiteStore
+
+    source = write_csv(tmp_path / "sites.csv", good_rows())
+    monkeypatch.delenv("AAM_DATABASE_URL", raising=False)
+    import_sites(source, tmp_path / "sites.sqlite", ward_layer())
+    expected = SiteStore(tmp_path / "sites.sqlite").current_sites()
+
+    done = subprocess.run([sys.executable, "-m", "geo", "db", "load-wards", "--wards",
+                           str(write_wards(tmp_path / "wards.geojson"))], capture_output=True, text=True,
+                          timeout=300, env={**__import__("os").environ, "AAM_DATABASE_URL": pg_url})
+    assert done.returncode == 0 and "4 wards loaded" in done.stdout, done.stderr
+    monkeypatch.setenv("AAM_DATABASE_URL", pg_url)
+    decoy = ward_layer().iloc[0:0]  # the in-memory layer holds no ward: only the database's can place them
+    import_sites(source, tmp_path / "ignored.sqlite", decoy)
+    got = SiteStore(pg_url).current_sites()
+    cols = ["reference", "ward_code", "ward_name", "lad_code", "lad_name", "in_boundary"]
+    pd.testing.assert_frame_equal(got[cols].reset_index(drop=True), expected[cols].reset_index(drop=True))
+    assert got["in_boundary"].sum() == 4

@@ -26,6 +26,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                    help=f"PostgreSQL role the app connects as, granted row access (default: {APP_ROLE_ENV})")
     p.set_defaults(func=cmd_upgrade)
 
+    p = sub.add_parser("load-wards", help="load the ward layer into PostgreSQL (PostGIS): imports then place "
+                                          "sites in the database")
+    p.add_argument("--wards", type=Path, help="ward file with ward_code, ward_name, lad_code, lad_name "
+                                              "(default: the official boundaries)")
+    p.set_defaults(func=cmd_load_wards)
+
     p = sub.add_parser("current", help="print the store's schema revision and the code's")
     p.add_argument("--db", type=Path, help="SQLite store (default: AAM_SITES_DB); ignored when AAM_DATABASE_URL is set")
     p.set_defaults(func=cmd_current)
@@ -68,3 +74,31 @@ def cmd_current(args: argparse.Namespace) -> int:
     state = "up to date" if found == wanted else "run `python -m geo db upgrade`"
     print(f"{_where(location)}: schema at {found or 'none'}, code needs {wanted} ({state})")
     return 0 if found == wanted else 1
+
+
+def cmd_load_wards(args: argparse.Namespace) -> int:
+    from geo.db import database_url, redact
+    from geo.db.spatial import load_wards
+    from geo.errors import DataError, GeoError
+
+    url = database_url()
+    if not url:
+        raise GeoError("load-wards is for a PostgreSQL store: set AAM_DATABASE_URL (SQLite places in-process)")
+    if args.wards is not None:
+        import geopandas as gpd
+
+        if not args.wards.is_file():
+            raise DataError("ward file not found", file=args.wards)
+        try:
+            wards = gpd.read_file(args.wards)
+        except Exception as exc:  # pyogrio's errors
+            raise DataError(f"cannot read the ward file ({exc.__class__.__name__}: {exc})", file=args.wards) from exc
+        vintage = args.wards.name
+    else:
+        from geo.model import load_ward_layer
+
+        wards = load_ward_layer()
+        vintage = "official"
+    count = load_wards(url, wards, vintage=vintage)
+    print(f"{redact(url)}: {count:,} wards loaded (GiST-indexed); imports now place sites in the database")
+    return 0

@@ -11,6 +11,7 @@ both give the same ward for the same points.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -109,3 +110,26 @@ def place(url: str, sites: pd.DataFrame) -> pd.DataFrame:
         out[col] = pd.Series([names[c][k] if c is not None else None for c in codes], index=out.index, dtype=object)
     out["in_boundary"] = pd.Series([c is not None for c in codes], index=out.index, dtype=bool)
     return out
+
+
+def ward_count(url: str) -> int:
+    """How many wards the database holds (0: none loaded; placement stays in-process)."""
+    conn = connect(url)
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM wards").fetchone()[0])
+    except sqlite3.Error:
+        return 0  # no wards table (PostGIS not set up): place in-process
+    finally:
+        conn.close()
+
+
+def placer_for(location: Any, wards: Any) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """How an import places its sites: in PostGIS when the store is PostgreSQL and holds a ward
+    layer (``python -m geo db load-wards``), else in-process against ``wards`` (geo.sites.join)."""
+    from geo.db import database_url
+    from geo.sites import join
+
+    url = database_url(location)
+    if url and ward_count(url) > 0:
+        return lambda sites: place(url, sites)
+    return lambda sites: join.place(sites, wards)

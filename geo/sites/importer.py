@@ -17,10 +17,11 @@ from typing import Any
 
 import pandas as pd
 
+from geo.db.spatial import placer_for
 from geo.errors import DataError
 from geo.sites.chunks import CHUNK_ROWS, open_source
 from geo.sites.geocode import make_geocoder
-from geo.sites.join import check_ward_layer, place
+from geo.sites.join import check_ward_layer
 from geo.sites.schema import match_headers
 from geo.sites.store import LOCAL_MEMBER, LOCAL_ORGANISATION, SiteStore
 from geo.sites.validate import duplicate_references, require_columns, text_cells, validate
@@ -122,9 +123,10 @@ def import_sites(path: str | Path, db_path: str | Path, wards_gdf, *,
                          boundary_vintage=boundary_vintage or _vintage(wards_gdf)) as batch:
         if batch.duplicate is not None:   # another import of the same file won the race
             return _duplicate(store, store.batch(batch.duplicate.batch_id), path, digest, resolved)
+        placer = placer_for(db_path, wards)   # PostGIS when the PostgreSQL store holds the wards, else in-process
         for raw in source.chunks(chunk_rows):
             checked = validate(raw, resolved, geocoder=geocoder, today=as_at, duplicates=duplicates)
-            placed = place(checked.sites, wards)
+            placed = placer(checked.sites)
             rejected_raw = raw.loc[checked.rejected_index]
             refs = text_cells(rejected_raw[resolved["reference"]]) if "reference" in resolved else []
             batch.add(placed, checked.rejections, rejected_raw, [r for r in refs if r])
