@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.usefixtures("store_backend")  # on SQLite and on PostgreSQL (tests/pg_server.py)
+
 
 def test_the_role_table_is_monotonic_and_matches_the_issue() -> None:
     from geo.access.members import PERMISSIONS, Action
@@ -47,6 +49,7 @@ def test_desktop_mode_only_without_provider_and_members(tmp_path: Path) -> None:
     assert member_for(db, "BOSS@a.gov.uk", has_provider=False).role.value == "admin"
 
 
+@pytest.mark.sqlite_only
 def test_store_file_is_private(tmp_path: Path) -> None:
     from geo.access.storage import AccessStore
 

@@ -10,6 +10,8 @@ import pytest
 from access_fixtures import ADMIN_A, ADMIN_B, ANALYST_A, OFFICER_A, OFFICER_B, SMP, SMP_OFFICER, VIEWER_A, two_councils
 from fixtures_sites import LAD_A, LAD_B
 
+pytestmark = pytest.mark.usefixtures("store_backend")  # on SQLite and on PostgreSQL (tests/pg_server.py)
+
 
 def _who(db: Path, email: str):
     from geo.access.identity import member_for

@@ -13,6 +13,8 @@ from geo.errors import DataError
 from geo.sites.importer import import_sites
 from geo.sites.store import SiteStore
 
+pytestmark = pytest.mark.usefixtures("store_backend")  # on SQLite and on PostgreSQL (tests/pg_server.py)
+
 
 def test_geojson_geometry_wins_and_non_points_are_rejected(tmp_path: Path) -> None:
     gdf = gpd.GeoDataFrame(
