@@ -33,9 +33,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _existing(path: Path) -> Path:
-    from geo.errors import DataError
-
     from geo.db import store_exists
+    from geo.errors import DataError
 
     if not store_exists(path):  # on PostgreSQL (AAM_DATABASE_URL) the server is the store
         raise DataError("no store here", file=path)

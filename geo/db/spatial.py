@@ -116,7 +116,8 @@ def ward_count(url: str) -> int:
     """How many wards the database holds (0: none loaded; placement stays in-process)."""
     conn = connect(url)
     try:
-        return int(conn.execute("SELECT COUNT(*) FROM wards").fetchone()[0])
+        row = conn.execute("SELECT COUNT(*) FROM wards").fetchone()
+        return int(row[0]) if row else 0
     except sqlite3.Error:
         return 0  # no wards table (PostGIS not set up): place in-process
     finally:

@@ -118,9 +118,8 @@ def load_wards(path: Path | None, data_dir: Path | None = None):
 
 
 def _existing_store(path: Path):
-    from geo.sites.store import SiteStore
-
     from geo.db import store_exists
+    from geo.sites.store import SiteStore
 
     if not store_exists(path):  # on PostgreSQL (AAM_DATABASE_URL) the server is the store
         raise DataError("no site store here (import a file first)", file=path)
