@@ -64,6 +64,9 @@ def test_db_command_upgrades_and_reports_on_both_backends(pg_server, tmp_path) -
     owner = {"AAM_DATABASE_URL": pg_server.url(name, "aam_owner")}
     before = _geo("db", "current", env=owner)
     assert before.returncode == 1 and "run `python -m geo db upgrade`" in before.stdout
+    refused = _geo("db", "upgrade", "--app-role", "aam_app", env=owner)  # PostGIS needs a superuser first
+    assert refused.returncode == 2 and "could not upgrade" in refused.stderr and "Traceback" not in refused.stderr
+    pg_server.admin("CREATE EXTENSION postgis", database=name)  # as the README says, by the superuser
     done = _geo("db", "upgrade", "--app-role", "aam_app", env=owner)
     assert done.returncode == 0, done.stderr
     assert pg_server.password not in done.stdout  # the URL is shown without its password

@@ -65,6 +65,8 @@ def upgrade(location: str | Path, revision: str = "head", *, app_role: str | Non
 
             SiteStore(path)  # a new file: created 0600 by the store, at the head revision
         adopt_sqlite(path)
+    from sqlalchemy.exc import SQLAlchemyError
+
     engine = _engine(location)
     try:
         with engine.begin() as conn:
@@ -73,6 +75,10 @@ def upgrade(location: str | Path, revision: str = "head", *, app_role: str | Non
             grant(engine, app_role)
         with engine.connect() as conn:
             return _current(conn) or ""
+    except (SQLAlchemyError, RuntimeError) as exc:  # one line: the database's own reason, nothing changed
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        where = redact(url) if url else str(location)
+        raise GeoError(f"could not upgrade {where}; this step was rolled back ({reason})") from exc
     finally:
         engine.dispose()
 
