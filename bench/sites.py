@@ -32,9 +32,10 @@ FULL, QUICK = 1_000_000, 100_000
 
 def _status(key: str) -> float:
     """A /proc/self/status figure in MB (VmRSS now, VmHWM the peak so far)."""
-    for line in open("/proc/self/status"):
-        if line.startswith(key):
-            return int(line.split()[1]) / 1024
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(key):
+                return int(line.split()[1]) / 1024
     return float("nan")
 
 
@@ -56,9 +57,7 @@ def _wards():
 
 def worker(kind: str, n: int, work: Path) -> dict[str, Any]:
     """One measure in this (fresh) process; returns seconds and memory figures."""
-    import numpy as np
     import pandas as pd
-
     from site_data import site_points, write_site_csv
 
     wards = _wards()
@@ -75,8 +74,7 @@ def worker(kind: str, n: int, work: Path) -> dict[str, Any]:
         before = _status("VmRSS")
         start, cpu = time.perf_counter(), _cpu()
         if kind == "place":
-            out = place(pd.DataFrame({"longitude": lon, "latitude": lat}), wards)
-            found = out["ward_code"].to_numpy()
+            place(pd.DataFrame({"longitude": lon, "latitude": lat}), wards)
         else:
             points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=4326)
             joined = gpd.sjoin(points, wards[["ward_code", "geometry"]], predicate="within", how="left")
@@ -201,7 +199,7 @@ def main() -> None:
     header = ("measure", "this build", "baseline", "baseline is")
     width = [max(len(r[i]) for r in [*rows, header]) for i in range(4)]
     for row in [header, *rows]:
-        print("  ".join(c.ljust(w) for c, w in zip(row, width)))
+        print("  ".join(c.ljust(w) for c, w in zip(row, width, strict=True)))
 
 
 if __name__ == "__main__":
