@@ -30,11 +30,12 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from geo import rules
 from geo.errors import DataError
 
 PEOPLE_COLUMNS = ("supported", "dispersed", "hotel")
 ID_COLUMNS = ("lad_code", "lad_name", "region", "nation")
-DEFAULT_LIMIT_PER = 200
+DEFAULT_LIMIT_PER = rules.CLUSTER_LIMIT
 DEFAULT_TOLERANCE = 0.05
 UK_LABEL = "United Kingdom"
 
@@ -283,8 +284,7 @@ def headroom(lads: pd.DataFrame, *, limit_per: int = DEFAULT_LIMIT_PER,
     lads = lads.reset_index(drop=True)
     population = _population(lads)
     counted = _counted(lads, include_hotels)
-    # Whole people, rounded down as geo.rules.capacity does for 1:200 (the float guard keeps 600/200 at 3).
-    capacity = np.floor(population / limit_per + _EPS)
+    capacity = rules.capacity(population, per=limit_per)
     room = capacity - counted
 
     out = _ids(lads)

@@ -17,7 +17,7 @@ from typing import TypeVar
 import geopandas as gpd
 import pandas as pd
 
-from geo import period_table, sources
+from geo import period_table, sources, text
 from geo.asylum_stats import read_asy_d11, read_quarterly_totals, read_reg02
 from geo.boundaries import attach_lads, read_boundaries, read_ward_lad_lookup, simplify_for_web
 from geo.codes import CODE_CHANGES, align_to, nation_of
@@ -80,12 +80,7 @@ class Model:
 
     def source_line(self, *ids: str) -> str:
         """'Source: Home Office, Asy_D11 (file.xlsx, release ...)' for the named sources."""
-        parts = []
-        for sid in ids:
-            p = self.provenance.get(sid)
-            if p is not None:
-                parts.append(f"{p.publisher}, {p.title} ({p.file_name}; {p.release})")
-        return "Source: " + "; ".join(parts) if parts else ""
+        return text.source_line(self.provenance, ids)
 
 
 def _cached(cache: Path, name: str, inputs: list[str], build: Callable[[], Frame]) -> Frame:

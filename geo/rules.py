@@ -52,13 +52,18 @@ def _residents(residents: Any) -> Any:
 
 
 @overload
-def capacity(residents: pd.Series) -> pd.Series: ...
+def capacity(residents: pd.Series, per: int = CLUSTER_LIMIT) -> pd.Series: ...
 @overload
-def capacity(residents: Number | None) -> float: ...
-def capacity(residents: Any) -> Any:
-    """Most people in dispersed accommodation within 1:200: floor(residents / 200); NaN if unknown."""
+def capacity(residents: Number | None, per: int = CLUSTER_LIMIT) -> float: ...
+def capacity(residents: Any, per: int = CLUSTER_LIMIT) -> Any:
+    """Most people in dispersed accommodation within 1:per: floor(residents / per); NaN if unknown.
+
+    `per` is 200 by the memorandum; the fair-share page lets a partnership try another limit.
+    """
+    if not (isinstance(per, (int, np.integer)) and per > 0):
+        raise ValueError(f"the limit must be one person per a positive whole number of residents, got {per!r}")
     values = _residents(residents)
-    return np.floor(values / CLUSTER_LIMIT)
+    return np.floor(values / per)
 
 
 def limit_used(dispersed: Any, residents: Any) -> Any:

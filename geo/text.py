@@ -97,10 +97,14 @@ def share(value: Any, decimals: int = 1) -> str:
 
 
 class _Provenance(Protocol):
-    publisher: str
-    title: str
-    file_name: str
-    release: str
+    @property
+    def publisher(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def file_name(self) -> str: ...
+    @property
+    def release(self) -> str: ...
 
 
 def source_line(provenance: Mapping[str, _Provenance], ids: Iterable[str]) -> str:
