@@ -11,14 +11,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SHARED = ROOT.parent / "shared" / "data"
 D11 = SHARED / "homeoffice" / "asylum-seekers-receipt-support-datasets-sep-2024.xlsx"
+
+
+WARDS_FILE = SHARED / "ons" / "Wards_December_2023_Boundaries_UK_BSC.geojson"
 
 
 def timed(fn: Callable[[], object], repeat: int = 3) -> float:
@@ -53,7 +56,8 @@ def main() -> None:
 
     ours = timed(lambda: read_asy_d11(D11), repeat=3)
     base = timed(lambda: pd.read_excel(D11, sheet_name="Data - Asy_D11", header=1, engine="openpyxl"), repeat=1)
-    rows.append(("Read Asy_D11 workbook (s)", f"{ours:.2f}", f"{base:.2f}", "pandas.read_excel with openpyxl, no checks"))
+    rows.append(("Read Asy_D11 workbook (s)", f"{ours:.2f}", f"{base:.2f}",
+                 "pandas.read_excel with openpyxl, no checks"))
 
     with tempfile.TemporaryDirectory() as cache:
         cold = timed(lambda: load_model(cache=cache), repeat=1)
@@ -69,7 +73,7 @@ def main() -> None:
                      "the published ward GeoJSON as is"))
         rss_warm = peak_rss_mb(f"from geo.model import load_model; load_model(cache={cache!r})")
         rss_base = peak_rss_mb("import geopandas as gpd, pandas as pd; "
-                               f"gpd.read_file({str(SHARED / 'ons' / 'Wards_December_2023_Boundaries_UK_BSC.geojson')!r}); "
+                               f"gpd.read_file({str(WARDS_FILE)!r}); "
                                f"pd.read_excel({str(D11)!r}, sheet_name=1, engine='openpyxl')")
         rows.append(("Peak memory, load model (MB)", f"{rss_warm:.0f}", f"{rss_base:.0f}",
                      "reading the raw ward file and workbook"))
@@ -81,12 +85,12 @@ def main() -> None:
 
     width = [max(len(r[i]) for r in rows + [("measure", "this build", "baseline", "baseline is")]) for i in range(4)]
     header = ("measure", "this build", "baseline", "baseline is")
-    print("  ".join(h.ljust(w) for h, w in zip(header, width)))
+    print("  ".join(h.ljust(w) for h, w in zip(header, width, strict=False)))
     for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, width)))
+        print("  ".join(c.ljust(w) for c, w in zip(row, width, strict=False)))
     out = ROOT / "bench" / "last_run.json"
     if "--save" in sys.argv:
-        out.write_text(json.dumps([dict(zip(header, r)) for r in rows], indent=1))
+        out.write_text(json.dumps([dict(zip(header, r, strict=False)) for r in rows], indent=1))
 
 
 if __name__ == "__main__":

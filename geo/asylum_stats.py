@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 
@@ -245,7 +245,7 @@ def _tidy(raw: pd.DataFrame) -> pd.DataFrame:
         lambda c: successors.get(c, (c, None))[0] if isinstance(c, str) else None)
     raw["lad_name"] = [
         successors[c][1] if isinstance(c, str) and c in successors else n
-        for c, n in zip(raw["source_lad_code"], raw["source_lad_name"])
+        for c, n in zip(raw["source_lad_code"], raw["source_lad_name"], strict=False)
     ]
     # A current authority keeps the name it has in its most recent row.
     latest = (raw.dropna(subset=["lad_code"]).sort_values("period")

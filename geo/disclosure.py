@@ -29,9 +29,9 @@ Release of site-level records is role-based (``Role``, from the data-sharing agr
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable, Sequence
 
 import pandas as pd
 
@@ -63,7 +63,7 @@ NOTE = (f"[c] = suppressed: ward counts of 1 to {THRESHOLD - 1} people are not s
         "and export.")
 
 
-class Role(str, Enum):
+class Role(str, Enum):  # noqa: UP042 - a str subclass so roles compare equal to their names
     """What a user may take out, as set by the data-sharing agreement."""
 
     VIEWER = "viewer"      # published statistics only
@@ -72,7 +72,7 @@ class Role(str, Enum):
     ADMIN = "admin"        # everything, including managing the agreement
 
     @classmethod
-    def parse(cls, value: "str | Role") -> "Role":
+    def parse(cls, value: str | Role) -> Role:
         """Role from text such as 'Analyst', naming the valid roles when it is not one."""
         if isinstance(value, Role):
             return value
@@ -89,12 +89,12 @@ class DisclosureError(GeoError, PermissionError):
     """An export the user's role does not allow (a GeoError, so the CLI prints one line)."""
 
 
-def can_export_sites(role: "Role | str") -> bool:
+def can_export_sites(role: Role | str) -> bool:
     """Whether site-level records may leave the system for this role."""
     return Role.parse(role) in SITE_EXPORT_ROLES
 
 
-def require_site_export(role: "Role | str") -> None:
+def require_site_export(role: Role | str) -> None:
     """Raise DisclosureError unless the role may export site-level records."""
     parsed = Role.parse(role)
     if parsed not in SITE_EXPORT_ROLES:

@@ -20,18 +20,19 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, is_dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from geo import disclosure
-from geo.cells import safe_csv, write_safe_row
 from geo.caveats import CAVEATS
+from geo.cells import safe_csv, write_safe_row
 from geo.disclosure import Role, Suppression
 from geo.errors import GeoError
 from geo.render import marking as marking_rules
@@ -225,7 +226,7 @@ def _write_geojson(table: pd.DataFrame, geometry: gpd.GeoSeries, out: Path, meta
     from shapely.geometry import mapping
 
     features = []
-    for props, geom in zip(table.to_dict(orient="records"), geometry):
+    for props, geom in zip(table.to_dict(orient="records"), geometry, strict=False):
         features.append({"type": "Feature", "properties": {k: _clean(v) for k, v in props.items()},
                          "geometry": None if geom is None or geom.is_empty else mapping(geom)})
     # RFC 7946 allows foreign members: readers that do not know them ignore them.

@@ -24,9 +24,12 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geo.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MB = 1 << 20
 # Settings: name -> (default, what it bounds). Kinds of file have their own size caps because a
@@ -328,7 +331,7 @@ def xlsx_rows(path: Path, sheet: str | None = None) -> tuple[str, list[list[Any]
 
 # --------------------------------------------------------------------------- tables for pandas
 
-def read_csv_table(path: Path, kind: str = DATA, **pandas_kwargs: Any) -> "pd.DataFrame":
+def read_csv_table(path: Path, kind: str = DATA, **pandas_kwargs: Any) -> pd.DataFrame:
     """A whole CSV as a pandas frame, through the size cap, encoding detection and row cap.
 
     For the statistics and lookup files (Reg_02, the quarterly series, ward lookups and
@@ -355,7 +358,7 @@ def read_csv_table(path: Path, kind: str = DATA, **pandas_kwargs: Any) -> "pd.Da
     return frame
 
 
-def csv_chunks(path: Path, kind: str = DATA, **pandas_kwargs: Any) -> "Iterator[pd.DataFrame]":
+def csv_chunks(path: Path, kind: str = DATA, **pandas_kwargs: Any) -> Iterator[pd.DataFrame]:
     """pandas chunks of a large CSV (postcode directories) through the size cap and encoding
     detection; the file is closed when the chunks run out, and failures are DataErrors."""
     import pandas as pd

@@ -9,18 +9,16 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ui import exports as ER
-from ui import state as views
-from geo import rules
-from geo import text
-from geo import measures
+from geo import measures, rules, text
 from geo.measures import rank
 from geo.population import one_population_note
-from ui import layers as L
 from geo.render.classify import classify
 from geo.render.legend import choropleth_legend
 from ui import export_panel as ex
+from ui import exports as ER
+from ui import layers as L
 from ui import shell
+from ui import state as views
 
 PAGE = "council"
 model = shell.require_model()
@@ -33,7 +31,7 @@ state = shell.filter_controls(model, state, geographic=False)
 state = shell.presentation_toggle(state)
 
 lads = model.lads.sort_values("lad_name")
-names = dict(zip(lads["lad_code"], lads["lad_name"] + " (" + lads["region"].fillna("") + ")"))
+names = dict(zip(lads["lad_code"], lads["lad_name"] + " (" + lads["region"].fillna("") + ")", strict=False))
 if state.lad is not None and state.lad not in names:
     st.warning(f"No council has the code {state.lad} in the loaded boundaries "
                f"({model.provenance['lad_boundaries'].file_name}); choose one below.")
@@ -165,7 +163,8 @@ with left:
                      f"Rank in {region}": text.rank_text(*rank(ranked, lad, measure, within="region")),
                      "Rank in UK": text.rank_text(*rank(ranked, lad, measure))})
     st.table(pd.DataFrame(rows), hide_index=True)  # wraps at any width: no cut-off "Rank in UK" column
-    st.caption("Rank 1st = highest; '=' marks a place shared with another council. Councils with no population figure are left out of per-resident ranks.")
+    st.caption("Rank 1st = highest; '=' marks a place shared with another council. "
+               "Councils with no population figure are left out of per-resident ranks.")
 with right:
     st.markdown(f"### Share of {region}")
     reg_pop = in_region["population"].sum(min_count=1)
@@ -268,7 +267,7 @@ else:
     extra = None
     if measures_by_ward is not None:
         extra = {"l4": [f"Dispersed people (site records): {int(d):,}; {st_}" if pd.notna(d) else ""
-                        for d, st_ in zip(ward_frame["dispersed_people"], ward_frame["status"])]}
+                        for d, st_ in zip(ward_frame["dispersed_people"], ward_frame["status"], strict=False)]}
     props = L.ward_properties(ward_frame, classes, value=by, value_label=colour_options[by], extra=extra)
     ward_web = shell.web(key, "ward")
     shown = ward_web[ward_web["lad_code"] == lad]

@@ -12,17 +12,15 @@ from html import escape
 import pandas as pd
 import streamlit as st
 
-from ui import exports as ER
-from ui import state as views
-from geo import measures
+from geo import measures, rules, text
 from geo.asylum_stats import HOTEL
-from geo import rules
-from geo import text
-from ui import layers as L
 from geo.render.classify import classify
 from geo.render.legend import choropleth_legend
 from ui import export_panel as ex
+from ui import exports as ER
+from ui import layers as L
 from ui import present, screen, shell
+from ui import state as views
 
 PAGE = "overview"
 HEADLINES = ("supported", "hotel", "dispersed", "over")
@@ -107,7 +105,8 @@ tcol.markdown(f"<p class='aam-lede'>People seeking asylum housed with Home Offic
               + (f". Showing: {escape(where)}." if where != area else ".") + "</p>", unsafe_allow_html=True)
 if not state.present:
     choices = table.sort_values("lad_name")
-    names = dict(zip(choices["lad_code"], choices["lad_name"] + " (" + choices["region"].fillna("") + ")"))
+    labels = choices["lad_name"] + " (" + choices["region"].fillna("") + ")"
+    names = dict(zip(choices["lad_code"], labels, strict=True))
     chosen = scol.selectbox("Open a council", list(names), index=None, format_func=names.get,
                             placeholder="Type a council name...", key="find_council")
     if chosen:
@@ -117,7 +116,7 @@ if not state.present:
 # --- headline numbers -----------------------------------------------------------------------------
 with head_box:
     grid = [c for _ in range(2) for c in st.columns(2)]
-    for col, name in zip(grid, HEADLINES):
+    for col, name in zip(grid, HEADLINES, strict=False):
         h, label, line = heads[name], LABELS[name], name
         if name == "hotel" and pd.isna(h.value) and pd.notna(heads["contingency"].value):
             # Reg_02 gives hotels and other contingency sites together: that figure, labelled, never a 0.

@@ -7,9 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo import sources
-from geo import text
-from ui import state as views
+from geo import sources, text
 from geo.caveats import code_move_lines
 from geo.model import resolve_all
 from ui import releases as release_panel
@@ -74,7 +72,7 @@ else:
     st.success("None: every dataset in the registry was found.")
 
 st.markdown("### Where each dataset comes from")
-for sid, s in registry.items():
+for s in registry.values():
     where = s.landing_page or s.download_url or "the publisher"
     st.markdown(f"- **{s.title}** ({s.publisher}, {s.release}): [{where}]({where}). Licence: {s.licence}.")
 
@@ -84,7 +82,8 @@ st.markdown("### Things to know")
 for line in (model.caveats() if model is not None else shell.CAVEATS):
     st.markdown(f"- {line}")
 if model is not None and model.code_moves:
-    for line in code_move_lines(model.code_moves, dict(zip(model.lads["lad_code"], model.lads["lad_name"])),
+    lad_names = dict(zip(model.lads["lad_code"], model.lads["lad_name"], strict=True))
+    for line in code_move_lines(model.code_moves, lad_names,
                                 {sid: p.title for sid, p in model.provenance.items()},
                                 model.provenance["lad_boundaries"].file_name):
         st.markdown(f"- {line}")

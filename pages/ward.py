@@ -10,15 +10,14 @@ import pandas as pd
 import streamlit as st
 from shapely.geometry import box
 
-from ui import exports as ER
-from ui import state as views
-from geo import measures, rules
-from geo import text
-from ui import layers as L
+from geo import measures, rules, text
 from geo.render.classify import classify
 from geo.render.legend import choropleth_legend, outline_swatch
 from ui import export_panel as ex
+from ui import exports as ER
+from ui import layers as L
 from ui import shell
+from ui import state as views
 from ui.ward_search import ward_finder
 
 PAGE = "ward"
@@ -59,7 +58,8 @@ state = replace(state, ward=ward)
 # --- finder ---------------------------------------------------------------------------------------
 with st.expander("Find wards by council, 1:200 status or residents", expanded=ward is None):
     f1, f2, f3, f4 = st.columns([2, 2, 1, 1])
-    lad_names = dict(zip(model.lads.sort_values("lad_name")["lad_code"], model.lads.sort_values("lad_name")["lad_name"]))
+    by_name = model.lads.sort_values("lad_name")
+    lad_names = dict(zip(by_name["lad_code"], by_name["lad_name"], strict=True))
     lad_key = shell.bind("lad", state.lad if state.lad in lad_names else None)
     lad = f1.selectbox("Council", list(lad_names), format_func=lad_names.get, index=None, key=lad_key,
                        placeholder="All councils")

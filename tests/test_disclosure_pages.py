@@ -3,8 +3,6 @@ the exports' [c] cells; the desktop administrator sees the figures.
 """
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import pytest
 

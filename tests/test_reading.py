@@ -114,7 +114,7 @@ def test_utf16_import_accepts_all(tmp_path: Path) -> None:
 
 
 def test_decode_order() -> None:
-    assert reading.decode("Zoë".encode("utf-8")).encoding == "utf-8"
+    assert reading.decode("Zoë".encode()).encoding == "utf-8"
     assert reading.decode(b"\xef\xbb\xbfZo\xc3\xab").text == "Zoë"
     guess = reading.decode("Zoë £".encode("cp1252"))
     assert (guess.text, guess.encoding, guess.guessed) == ("Zoë £", "cp1252", True)
@@ -199,7 +199,8 @@ def test_huge_people_named_not_a_traceback(tmp_path: Path) -> None:
 def test_formula_cells_read_as_values(tmp_path: Path) -> None:
     frame = read_table(hostile.formula_cells_xlsx(tmp_path / "f.xlsx"))
     assert len(frame) == 2
-    assert frame["Name"].tolist()[1] == "@SUM(1+1)", frame.to_dict("records")  # text kept as text, to be made safe on the way out
+    # text kept as text, to be made safe on the way out
+    assert frame["Name"].tolist()[1] == "@SUM(1+1)", frame.to_dict("records")
 
 
 def test_ods_is_read(tmp_path: Path) -> None:

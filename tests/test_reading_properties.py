@@ -15,7 +15,6 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -76,7 +75,7 @@ def test_site_csv_reads_every_row_or_refuses(body: list[list[str]], encoding: st
         return
     wanted = [r for r in body if not all(_blank(c) for c in r)]
     assert len(frame) == len(wanted)
-    for got, row in zip(frame[HEADER].itertuples(index=False), wanted):
+    for got, row in zip(frame[HEADER].itertuples(index=False), wanted, strict=False):
         assert [None if _blank(c) else c for c in row] == [None if _blank(c) else c for c in got]
 
 
@@ -232,7 +231,7 @@ def test_quarterly_series_reads_or_names_the_cell(values: list[str], encoding: s
         assert "sites.csv" in str(exc)
         return
     assert len(frame) == len(values)
-    for got, text in zip(frame["supported"], values):
+    for got, text in zip(frame["supported"], values, strict=False):
         clean = text.replace(",", "").strip()
         assert (pd.isna(got) and clean == "") or int(got) == int(clean)
 
@@ -274,7 +273,8 @@ def test_boundaries_read_every_feature_or_refuse(n: int, names: list[str], bng: 
     else:
         geoms = [box(-1.9 + i * 0.01, 52.0, -1.895 + i * 0.01, 52.005) for i in range(n)]
     features = [{"type": "Feature", "properties": {"WD23CD": c, "WD23NM": names[i]},
-                 "geometry": json.loads(json.dumps(g.__geo_interface__))} for i, (c, g) in enumerate(zip(codes, geoms))]
+                 "geometry": json.loads(json.dumps(g.__geo_interface__))}
+                for i, (c, g) in enumerate(zip(codes, geoms, strict=True))]
     path = _tmp() / "wards.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
     try:

@@ -5,6 +5,7 @@ The logic lives in ``geo`` (no Streamlit there); this module only binds it to wi
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -19,8 +20,8 @@ from geo.errors import GeoError
 from geo.model import Model, load_model, web_layer
 from ui import routing
 from ui import state as views
-from ui.state import ViewState
 from ui.screen import page_script
+from ui.state import ViewState
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_FILES = {
@@ -141,7 +142,7 @@ def _options(key: str) -> dict[str, list]:
 # --- URL state ----------------------------------------------------------------------------------
 
 def _params() -> dict[str, Any]:
-    return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+    return {k: st.query_params.get_all(k) for k in st.query_params}
 
 
 def _page_changed() -> bool:
@@ -167,12 +168,12 @@ def load_state(model: Model) -> ViewState:
         ss["_view"] = state
         ss["_problems"] = problems
         ss["_url_sig"] = sig
-        for key in [k for k in ss.keys() if str(k).startswith("w_")]:
+        for key in [k for k in ss if str(k).startswith("w_")]:
             del ss[key]  # widgets take the link's values
     elif new_page:
         # A widget keeps its key but not its value across pages: a quarter slider drawn fresh on the
         # new page would start at its first option (March 2014) and write that back. Re-seed from the view.
-        for key in [k for k in ss.keys() if str(k).startswith("w_")]:
+        for key in [k for k in ss if str(k).startswith("w_")]:
             del ss[key]
     state = ss["_view"]
     if state.period is None:
@@ -222,10 +223,8 @@ def pick_row(table_key: str, codes_key: str, field: str) -> None:
     codes = st.session_state.get(codes_key) or []
     if rows and rows[0] < len(codes):
         set_view(**{field: codes[rows[0]]})
-        try:
+        with contextlib.suppress(KeyError, st.errors.StreamlitAPIException):
             del st.session_state[table_key]  # the next table starts with nothing ticked
-        except (KeyError, st.errors.StreamlitAPIException):
-            pass
 
 
 def map_key(name: str) -> str:
@@ -298,7 +297,8 @@ PRESENT_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
 header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stSidebarNav"] {display: none !important;}
-.block-container, [data-testid="stMainBlockContainer"] {padding-top: 0.8rem !important; padding-bottom: 0.5rem !important;
+.block-container, [data-testid="stMainBlockContainer"] {padding-top: 0.8rem !important;
+  padding-bottom: 0.5rem !important;
   max-width: 100% !important;}
 [data-testid="stMetricValue"] {font-size: 3.1rem !important; line-height: 1.1 !important;}
 [data-testid="stMetricLabel"] p {font-size: 1.25rem !important; font-weight: 700 !important;}

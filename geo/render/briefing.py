@@ -11,10 +11,11 @@ computed here from the model (geo.measures, geo.fair_share), never typed in.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import matplotlib
 import pandas as pd
@@ -313,7 +314,8 @@ def _over_page(model: Model, sel: Selection, ward_measures: pd.DataFrame | None,
             Paragraph(f"{_count_phrase(len(over))} in {sel.area} "
                       f"{'is' if len(over) <= 1 else 'are'} over the limit in the "
                       f"{period_phrase(sel.period)} ({uk_over} across the UK). The limit is "
-                      f"residents ÷ {rules.CLUSTER_LIMIT}, in whole people; 'limit used' 1.00 means exactly at it.", st["body"])]
+                      f"residents ÷ {rules.CLUSTER_LIMIT}, in whole people; 'limit used' 1.00 means exactly at it.",
+                      st["body"])]
     if len(over):
         flow.append(_table([head + ["Over by"]] + _threshold_rows(over, ["lad_name", "region"]), widths))
     flow.append(Paragraph(f"Close to the limit ({NEAR_LIMIT:.0%} or more of it used)", st["h2"]))
@@ -386,9 +388,8 @@ def hotel_rows(model: Model, sites: pd.DataFrame, sel: Selection) -> tuple[list[
     changes = [["Quarter ending", "Hotels opened", "Hotels closed", "Properties acquired"]]
     for end in quarters:
         start = end - pd.offsets.QuarterEnd(1)
-        def within(series: pd.Series) -> int:
-            return int(((series > start) & (series <= end)).sum())
-        changes.append([quarter_label(end.date()), str(within(opened)), str(within(closed)), str(within(acquired))])
+        counts = [int(((series > start) & (series <= end)).sum()) for series in (opened, closed, acquired)]
+        changes.append([quarter_label(end.date()), *map(str, counts)])
     return by_status, changes
 
 

@@ -3,8 +3,8 @@
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
-from typing import Iterable
 
 from geo.render.classify import OVER_THRESHOLD_OUTLINE, Classes
 
@@ -26,7 +26,7 @@ def choropleth_legend(classes: Classes, title: str, *, no_estimate: int | None =
     ``over`` None leaves out the outline entry; ``extra`` adds (swatch html, text) rows."""
     size = "1.15rem" if large else "0.9rem"
     rows = [_row(f"<span style='{_BOX.format(colour=c)}'></span>", escape(label), size)
-            for c, label in zip(classes.colours, classes.labels)]
+            for c, label in zip(classes.colours, classes.labels, strict=False)]
     if no_estimate is None or no_estimate > 0:  # a grey swatch for nothing on the map only confuses
         grey = "No estimate (no population figure)"
         if no_estimate:

@@ -7,7 +7,7 @@ means a snapshot, an export and a briefing of the same data always agree.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from geo.errors import GeoError
 

@@ -127,10 +127,9 @@ def _existing_store(path: Path):
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from geo.sites.importer import import_sites, progress_bar
-
     from geo.access.identity import member_for
     from geo.access.imports import import_as
+    from geo.sites.importer import import_sites, progress_bar
 
     member = member_for(args.db, args.as_member)  # the desktop mode's local admin on a store without members
     wards = load_wards(args.wards, getattr(args, "data_dir", None))

@@ -181,7 +181,7 @@ def _looks_like_grid_metres(gdf: Any) -> bool:
     if not usable.any():
         return False
     minx, miny, maxx, maxy = shapely.total_bounds(geoms[usable])
-    degrees = -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90
+    degrees = minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90
     return not degrees and minx >= 0 and maxx <= 700_000 and miny >= 0 and maxy <= 1_300_000
 
 

@@ -91,7 +91,8 @@ def bng_gpkg_without_crs(path: Path, n: int = 3) -> Path:
 
     east, north = wgs84_to_bng([LON] * n, [LAT] * n)
     gdf = gpd.GeoDataFrame({"Reference": [f"G{i}" for i in range(n)], "Type": ["Dispersed property"] * n,
-                            "People": [2] * n}, geometry=[Point(e, nn) for e, nn in zip(east, north)], crs=None)
+                            "People": [2] * n}, geometry=[Point(e, nn) for e, nn in zip(east, north, strict=True)],
+                            crs=None)
     gdf.to_file(path, driver="GPKG")
     return path
 
@@ -135,7 +136,8 @@ def ods_file(path: Path, table: list[list[object]] | None = None) -> Path:
 
     def cell(value: object) -> str:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return f'<table:table-cell office:value-type="float" office:value="{value}"><text:p>{value}</text:p></table:table-cell>'
+            return (f'<table:table-cell office:value-type="float" office:value="{value}">'
+                    f'<text:p>{value}</text:p></table:table-cell>')
         return f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}</text:p></table:table-cell>'
 
     body = "".join("<table:table-row>" + "".join(cell(v) for v in r) + "</table:table-row>"

@@ -4,5 +4,5 @@ from pathlib import Path
 
 from tests.hostile import build_all
 
-for name, path in build_all(Path(sys.argv[1] if len(sys.argv) > 1 else "hostile-files")).items():
+for path in build_all(Path(sys.argv[1] if len(sys.argv) > 1 else "hostile-files")).values():
     print(path)
