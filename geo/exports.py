@@ -61,7 +61,7 @@ TABLE_COLUMNS = {
 def _as_dict(item: Any) -> dict[str, Any]:
     if hasattr(item, "as_dict"):
         return dict(item.as_dict())
-    if is_dataclass(item):
+    if is_dataclass(item) and not isinstance(item, type):
         return asdict(item)
     return dict(item)
 

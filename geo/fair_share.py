@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -368,8 +369,8 @@ def movement(history: pd.DataFrame, *, periods: Sequence, quarters: Sequence[int
     hist = history.copy()
     hist["_quarter"] = _quarters(hist["period"])
     latest_q = _quarters(periods).max()
-    kwargs = dict(group=group, measure=measure, limit_per=limit_per,
-                  include_hotels=include_hotels, tolerance=tolerance)
+    kwargs: dict[str, Any] = dict(group=group, measure=measure, limit_per=limit_per,
+                                  include_hotels=include_hotels, tolerance=tolerance)
 
     now_rows = hist[hist["_quarter"] == latest_q]
     if now_rows.empty:

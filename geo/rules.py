@@ -15,7 +15,7 @@ for the divisor anywhere else should find nothing.
 """
 from __future__ import annotations
 
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,10 +51,6 @@ def _residents(residents: Any) -> Any:
     return value if value > 0 else float("nan")
 
 
-@overload
-def capacity(residents: pd.Series, per: int = CLUSTER_LIMIT) -> pd.Series: ...
-@overload
-def capacity(residents: Number | None, per: int = CLUSTER_LIMIT) -> float: ...
 def capacity(residents: Any, per: int = CLUSTER_LIMIT) -> Any:
     """Most people in dispersed accommodation within 1:per: floor(residents / per); NaN if unknown.
 

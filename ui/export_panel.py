@@ -261,22 +261,20 @@ def export_panel(model, *, key: str, snapshot: ER.MapRequest | None = None,
         return
     from ui import auth
 
-    role, role_problem = auth.acting_member().role, None  # the signed-in member's role (geo.access)
+    role = auth.acting_member().role  # the signed-in member's role (geo.access)
     made_on = snapshot.made_on if snapshot is not None else today()
     with st.expander(label, expanded=expanded, icon=":material/download:"):
         st.caption(f"Made from this view as it is shown: the same quarter, measure, colour classes, filters and "
                    f"area. Your role: **{role.value}**. Each file carries an export ID with your name and "
                    "organisation, and is written to the audit log.")
-        if role_problem:
-            st.warning(f"Role setting not recognised: {role_problem}.")
         if note:
             st.caption(note)
         cols = st.columns(len(parts), gap="large")
-        for col, part in zip(cols, parts, strict=False):
+        for col, part in zip(cols, parts, strict=True):
             with col:
-                if part == "map":
+                if part == "map" and snapshot is not None:
                     _snapshot_part(st, model, key, snapshot, ward_measures, snapshot_note)
                 elif part == "table":
                     _table_part(st, model, key, tables, made_on, role)
-                else:
+                elif briefing is not None:
                     _briefing_part(st, model, key, briefing, briefing_sites, briefing_ward_measures, briefing_note)

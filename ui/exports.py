@@ -79,7 +79,7 @@ def filter_slug(filters: Filters | None) -> str:
     return "-".join(slug(p) for p in parts)
 
 
-def _join(*parts: str) -> str:
+def _join(*parts: str | None) -> str:
     return "-".join(p for p in parts if p)
 
 
@@ -118,7 +118,7 @@ class MapRequest:
     """One map snapshot: what the screen shows plus format, resolution and aspect."""
 
     measure: str
-    period: str
+    period: str | None  # None: the latest quarter loaded
     made_on: date
     level: str = "lad"
     lad_code: str | None = None

@@ -252,7 +252,7 @@ def _colour_scale(tolerance: float) -> alt.Scale:
 
 def ranked_difference_chart(summary: pd.DataFrame, measure: str, *,
                             tolerance: float = fs.DEFAULT_TOLERANCE,
-                            max_rows: int = CHART_MAX_ROWS) -> tuple[alt.Chart, str]:
+                            max_rows: int = CHART_MAX_ROWS) -> tuple[alt.TopLevelMixin, str]:
     """Horizontal bars of difference from fair share in people, most above at the top.
 
     Authorities without a population estimate have no fair share and are left out (the
@@ -318,7 +318,7 @@ def region_display(regions: pd.DataFrame, measure: str) -> pd.DataFrame:
 
 
 def region_chart(regions: pd.DataFrame, measure: str, *, highlight: str | None = None,
-                 tolerance: float = fs.DEFAULT_TOLERANCE) -> alt.Chart:
+                 tolerance: float = fs.DEFAULT_TOLERANCE) -> alt.TopLevelMixin:
     """Bars of each region's difference from its fair share of the UK, chosen one outlined."""
     data = regions.dropna(subset=["difference_people"]).copy()
     data["fair_class"] = ratio_class_label(data["ratio_to_fair"], data["status"], tolerance)

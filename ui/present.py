@@ -158,7 +158,7 @@ def overview_screen(model, key: str, state: ViewState) -> ViewState:
     key_region = shell.bind("present_region", state.regions[0] if len(state.regions) == 1 else "United Kingdom")
     if st.session_state[key_region] not in region_choices:
         st.session_state[key_region] = "United Kingdom"
-    region = acol.selectbox("Area", region_choices, key=key_region)
+    region = str(acol.selectbox("Area", region_choices, key=key_region))
     state = replace(state, regions=() if region == "United Kingdom" else (region,), nations=())
     with pcol:
         back, slide, ahead = st.columns([0.16, 1, 0.16], vertical_alignment="bottom", gap="small")
@@ -171,11 +171,12 @@ def overview_screen(model, key: str, state: ViewState) -> ViewState:
     bcol.button("Leave", key="leave_present", help="Leave presentation mode", on_click=shell.set_view,
                 kwargs={"present": False}, width="stretch")
 
-    period = pd.Timestamp(state.period)
+    period_iso = state.period or choices[-1]  # period_control always sets one; the latest otherwise
+    period = pd.Timestamp(period_iso)
     filters = state.filters()
     fkey = shell.filters_key(filters)
-    table = shell.lad_table(key, state.period, fkey)
-    heads = shell.headline(key, state.period, fkey)
+    table = shell.lad_table(key, period_iso, fkey)
+    heads = shell.headline(key, period_iso, fkey)
     area = views.selection_label(state).split(";")[0]
     over = table[table["over_threshold"].astype("boolean").fillna(False).astype(bool)].sort_values(
         "limit_used", ascending=False)
@@ -221,11 +222,11 @@ def overview_screen(model, key: str, state: ViewState) -> ViewState:
                         f"Figures at {text.quarter_label(period)}, provisional.</div>", unsafe_allow_html=True)
 
     layers, _ = L.national_layers(shown, table, measure, classes, geometries=shell.geometries(key, "lad"))
-    over_codes, named = label_codes(table, over, state.lad)
+    over_codes, named_codes = label_codes(table, over, state.lad)
     text_px = max(17, size.height // 48)
     bounds = shown.total_bounds if len(shown) else web.total_bounds
     view = L.fit_view(bounds, width_px=width, height_px=height, padding=0.02)
-    labels = _labels(shown, table, over_codes, named, text_px, view)
+    labels = _labels(shown, table, over_codes, named_codes, text_px, view)
     if labels is not None:
         layers.append(labels)
     with map_col:

@@ -147,8 +147,8 @@ def overrides_from_choices(choices: Mapping[str, str], detected: Mapping[str, st
     which gives exactly the mapping the command line uses without ``--map``."""
     out: dict[str, str | None] = {}
     for name in FIELDS:
-        chosen = choices.get(name, detected.get(name, NOT_USED))
-        chosen = None if chosen in (None, "", NOT_USED) else chosen
+        picked = choices.get(name, detected.get(name, NOT_USED))
+        chosen = None if picked in (None, "", NOT_USED) else picked
         if chosen != detected.get(name):
             out[name] = chosen
     return out

@@ -192,11 +192,11 @@ def _match(values: list[str], options: Sequence[str] | None, code_of, label: str
         lookup[code_of(option).lower()] = option
     found: list[str] = []
     for value in values:
-        option = lookup.get(value.lower())
-        if option is None:
+        known = lookup.get(value.lower())
+        if known is None:
             problems.append(f"{label} {value!r} is not in the loaded data, so it was left out")
-        elif option not in found:
-            found.append(option)
+        elif known not in found:
+            found.append(known)
     return tuple(found)
 
 

@@ -47,5 +47,6 @@ def ward_finder(labels: dict[str, str], current: str | None) -> str | None:
         return current
     more = f" (the first {len(found)}; type more to narrow)" if total > len(found) else ""
     pick = pcol.pills(f"{total:,} matching ward{'s' if total != 1 else ''}{more}", list(found),
-                      format_func=found.get, selection_mode="single", key=f"ward_pick_{current}")
+                      format_func=lambda code: found.get(code, code), selection_mode="single",
+                      key=f"ward_pick_{current}")
     return pick or current

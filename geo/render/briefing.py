@@ -133,6 +133,8 @@ class Selection:
         self.period = sm.check_period(model, period)
         self.lad_code = sm.check_lad(model, lad_code) if lad_code else None
         lads = model.lads.set_index("lad_code")
+        self.lad_name: str | None
+        self.region: str | None
         if self.lad_code:
             self.lad_name = str(lads.at[self.lad_code, "lad_name"])
             self.region = str(lads.at[self.lad_code, "region"])
@@ -186,6 +188,7 @@ def _map_page(model: Model, sel: Selection, st: dict[str, Any]) -> list[Any]:
 
 def _council_content(model: Model, sel: Selection, ward_measures: pd.DataFrame | None) -> sm.MapContent:
     """The council by ward when site records give ward figures, else with its neighbours."""
+    assert sel.lad_code is not None, "a council page needs a council"
     if ward_measures is not None:
         return sm.map_content(model, level="ward", measure=COUNCIL_MEASURE, period=sel.period,
                               lad_code=sel.lad_code, ward_measures=ward_measures)
@@ -199,6 +202,7 @@ def _council_content(model: Model, sel: Selection, ward_measures: pd.DataFrame |
 
 def headline_rows(model: Model, sel: Selection) -> list[list[str]]:
     """Measure, value, change on the quarter and on the year, for the authority."""
+    assert sel.lad_code is not None, "headline rows are for one council"
     table = lad_table(model, sel.period)
     row = table.loc[table["lad_code"] == sel.lad_code].iloc[0]
     pop = row["population"]

@@ -17,7 +17,9 @@ def export_frame(sites: pd.DataFrame) -> pd.DataFrame:
 
 def sites_csv(sites: pd.DataFrame) -> str:
     """Formula-safe CSV (geo.cells): site names and addresses come from councils' files."""
-    return safe_csv(export_frame(sites), index=False, date_format="%Y-%m-%d")
+    text = safe_csv(export_frame(sites), index=False, date_format="%Y-%m-%d")
+    assert text is not None  # no path given, so the CSV comes back as text
+    return text
 
 
 def sites_geojson(sites) -> str:

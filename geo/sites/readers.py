@@ -239,9 +239,9 @@ def read_geo(path: Path, layer: str | None = None) -> pd.DataFrame:
     if ok.any():
         lon[ok] = shapely.get_x(points[ok])
         lat[ok] = shapely.get_y(points[ok])
-    problem = np.where(ok | shapely.is_missing(geoms) | shapely.is_empty(geoms), None,
-                       np.array([f"geometry is a {g.geom_type if g is not None else 'missing'}, not a point"
-                                 for g in geoms], dtype=object))
+    problem = np.array([f"geometry is a {g.geom_type if g is not None else 'missing'}, not a point"
+                        for g in geoms], dtype=object)
+    problem[np.asarray(ok | shapely.is_missing(geoms) | shapely.is_empty(geoms), dtype=bool)] = None
     attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(object)
     attrs = attrs.where(attrs.notna(), None)
     attrs.columns = _headers(list(attrs.columns))
