@@ -142,7 +142,6 @@ def site_store(model, tmp_path_factory):
 
 def test_council_ward_map_and_ward_table_from_site_records(site_store, monkeypatch):
     monkeypatch.setenv("AAM_SITES_DB", str(site_store))
-    monkeypatch.delenv("AAM_ROLE", raising=False)
     at = app("pages/council.py", lad=LIVERPOOL, period=PERIOD)
     at.radio(key="ward_colour").set_value("dispersal_ratio").run()
     click(at, "council_map_make")
@@ -163,13 +162,27 @@ def test_council_ward_map_and_ward_table_from_site_records(site_store, monkeypat
 
 
 def test_site_records_need_a_role_that_allows_them(site_store, monkeypatch):
+    """The role is the signed-in member's (geo.access), not a server setting: a viewer gets no site
+    rows on the Sites page and so nothing site-level to export; an officer sees them and may not export."""
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+    from geo.access.members import Member, local_organisation
+
     monkeypatch.setenv("AAM_SITES_DB", str(site_store))
-    monkeypatch.setenv("AAM_ROLE", "viewer")
-    at = app("pages/sites.py")
-    at.selectbox(key="sites_table_pick").select("sites").run()
-    assert not at.exception, [e.message for e in at.exception]
-    assert any("your role (viewer) may not export site-level records" in i.value for i in at.info)
-    assert not [b for b in at.button if b.key == "sites_table_make"]
+    monkeypatch.setenv("AAM_ROLE", "analyst")  # the retired server-wide setting must grant nothing
+    for role in ("viewer", "officer"):
+        at = AppTest.from_file(str(ROOT / "pages" / "sites.py"), default_timeout=240)
+        at.session_state["aam_member"] = Member(f"{role}@this-computer", local_organisation(), role)
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        picks = [s for s in at.selectbox if s.key == "sites_table_pick"]
+        if role == "viewer":  # no site rows reach a viewer, so there is no site table to export
+            assert not picks or "sites" not in picks[0].options
+            continue
+        picks[0].select("sites").run()
+        assert any(f"your role ({role}) may not export site-level records" in i.value for i in at.info)
+        assert not [b for b in at.button if b.key == "sites_table_make"], role
 
 
 def test_ward_finder_export_goes_stale_when_the_rows_change():

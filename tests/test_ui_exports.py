@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 from conftest import needs_shared
-from geo.disclosure import Role
 from geo.errors import GeoError
 from geo.measures import Filters
 from geo.render.marking import OFFICIAL, OFFICIAL_SENSITIVE
@@ -156,13 +155,6 @@ def test_markings():
 
 
 # ----------------------------------------------------------------------------- roles and disclosure
-
-def test_role_from_the_environment():
-    assert ER.role_from_env({}) == (Role.VIEWER, None)
-    assert ER.role_from_env({"AAM_ROLE": " Analyst "}) == (Role.ANALYST, None)
-    role, problem = ER.role_from_env({"AAM_ROLE": "boss"})
-    assert role is Role.VIEWER and "unknown role 'boss'" in problem and "treated as viewer" in problem
-
 
 def test_site_records_leave_only_for_allowed_roles():
     for role, allowed in (("viewer", False), ("officer", False), ("analyst", True), ("admin", True)):

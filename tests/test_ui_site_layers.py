@@ -186,7 +186,7 @@ def test_over_threshold_marker_on_a_hand_made_case(tmp_path: Path) -> None:
     assert len(SM.sites_as_at(db, None)) == 6
 
 
-def test_mapping_overrides_and_export_permission() -> None:
+def test_mapping_overrides() -> None:
     detected = {"reference": "Ref", "site_type": "Type", "notes": "Notes"}
     same = {"reference": "Ref", "site_type": "Type", "notes": "Notes", "name": SV.NOT_USED}
     assert SV.overrides_from_choices(same, detected) == {}                  # untouched: the CLI's mapping
@@ -194,7 +194,3 @@ def test_mapping_overrides_and_export_permission() -> None:
     assert SV.overrides_from_choices(changed, detected) == {"name": "Notes", "notes": None}
     assert SV.mapping_problems(dict(same, site_type=SV.NOT_USED)) == ["'Site type (required)' has no column"]
     assert "one column can feed one field" in SV.mapping_problems(dict(same, name="Ref"))[0]
-    assert SV.export_permission("viewer")[0] is False
-    assert SV.NOT_ALLOWED in SV.export_permission(None)[1]
-    assert SV.export_permission("analyst")[0] is True
-    assert SV.export_permission("no-such-role")[0] is False

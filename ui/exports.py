@@ -11,9 +11,8 @@ Requests are frozen dataclasses, so they can key a cache.
 """
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,7 +30,6 @@ from geo.text import quarter_label
 from ui import state as views
 
 PREFIX = "asylum-support"
-ROLE_ENV = "AAM_ROLE"
 DEFAULT_ROLE = Role.VIEWER
 
 SNAPSHOT_FORMATS: dict[str, str] = {"png": "PNG", "svg": "SVG", "pdf": "PDF"}
@@ -88,18 +86,6 @@ def _iso(period: Any) -> str | None:
 
 
 # ----------------------------------------------------------------------------- roles
-
-def role_from_env(environ: Mapping[str, str] | None = None) -> tuple[Role, str | None]:
-    """The user's role from AAM_ROLE (viewer when unset); an unknown name is a viewer, with why."""
-    env = os.environ if environ is None else environ
-    text = (env.get(ROLE_ENV) or "").strip()
-    if not text:
-        return DEFAULT_ROLE, None
-    try:
-        return Role.parse(text), None
-    except GeoError as exc:
-        return DEFAULT_ROLE, f"{exc}; treated as {DEFAULT_ROLE.value}"
-
 
 def site_export_reason(role: Role | str) -> tuple[bool, str]:
     """(allowed, why) for site-level records, in the words the panel shows."""

@@ -48,7 +48,25 @@ def suppressed_ward_table(table: pd.DataFrame) -> pd.DataFrame:
         for col in FROM_DISPERSED:
             if col in out.columns:
                 out[col] = out[col].astype(object).where(~hidden, disclosure.SUPPRESSED)
-    return out
+    return _text_columns(out)
+
+
+def _cell_text(value: object) -> str:
+    """One cell of a column that holds [c]: numbers written as the page writes them."""
+    if isinstance(value, str):
+        return value
+    if value is None or pd.isna(value):
+        return ""
+    number = float(value)  # type: ignore[arg-type]
+    return f"{int(number):,}" if number.is_integer() else f"{number:,.2f}"
+
+
+def _text_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """A column that mixes numbers and [c] goes to the browser as text (Arrow needs one type)."""
+    for col in frame.columns:
+        if frame[col].dtype == object and (frame[col] == disclosure.SUPPRESSED).any():
+            frame[col] = frame[col].map(_cell_text)
+    return frame
 
 
 def viewer_wards(member: Member, db: str | Path, wards: pd.DataFrame,

@@ -530,25 +530,7 @@ def over_threshold_display(table: pd.DataFrame) -> pd.DataFrame:
     return out[cols].rename(columns=OVER_TABLE_LABELS).reset_index(drop=True)
 
 
-# --- site-level export (role-controlled) ------------------------------------------------------------
-
-ROLE_ENV = "AAM_ROLE"
-DEFAULT_ROLE = "viewer"
-NOT_ALLOWED = "your role does not allow site-level exports under the data-sharing agreement"
-
-
-def export_permission(role: str | None) -> tuple[bool, str]:
-    """(allowed, why) for site-level downloads, from ``geo.disclosure``."""
-    from geo.disclosure import can_export_sites
-
-    role = (role or DEFAULT_ROLE).strip() or DEFAULT_ROLE
-    try:
-        allowed = bool(can_export_sites(role))
-    except Exception as exc:  # an unknown role name is a refusal, with the reason
-        return False, f"{NOT_ALLOWED} ({exc})"
-    return (True, f"role '{role}' may export site-level records") if allowed else \
-        (False, f"{NOT_ALLOWED} (role '{role}')")
-
+# --- site-level export files (who may take them is geo.access's decision) -------------------------
 
 def export_csv(sites: pd.DataFrame) -> bytes:
     """The CLI's CSV with a BOM, so Excel opens accented names correctly."""
