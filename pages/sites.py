@@ -372,6 +372,14 @@ if has_sites:
                                                          over_authority=authority_only,
                                                          over_wards=len(over_codes)),
                                        title="Acquired while over 1:200"), unsafe_allow_html=True)
+        procured = SV.procured_after_objection(db, over, sites_all)
+        st.markdown("### Procured after the council objected")
+        if procured.empty:
+            st.caption("No site in this selection was procured while the council's decision on its proposal "
+                       "was to object (from the proposals register on the Check page).")
+        else:
+            st.dataframe(procured, hide_index=True, key="sites_procured_table")
+            st.caption(f"{len(procured):,} site(s) procured while the council's objection stood.")
         _illustrative_note(over if "notes" in over.columns else pd.DataFrame())
 
 # --- site list and the role-controlled download -------------------------------------------------

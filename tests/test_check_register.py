@@ -114,6 +114,13 @@ def test_procured_proposal_becomes_a_site_and_objection_is_flagged(model, db) ->
     assert flags.at[supported.site_reference, "acquired_while_over"]
     assert [e for e in reg.history(a)["event"]] == ["decision", "procured", "procured"]
 
+    # The Sites page's table: only sites in the member's scope, and only those procured over an objection.
+    from ui.sites import procured_after_objection
+    in_scope = store.current_sites()
+    shown = procured_after_objection(db, pd.DataFrame(), in_scope)
+    assert shown["Reference"].tolist() == [first.site_reference]
+    assert procured_after_objection(db, pd.DataFrame(), in_scope[in_scope["reference"] != first.site_reference]).empty
+
 
 def test_settings_are_kept_per_organisation_with_history(model, db) -> None:
     reg = Register(db)

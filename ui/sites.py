@@ -553,3 +553,23 @@ def sources_note(db: str | Path, batches: pd.DataFrame, limit: int = 6) -> str:
     more = f" and {len(names) - limit} earlier" if len(names) > limit else ""
     return f"Site records: {path.name}, {len(batches):,} import batch(es): {shown}{more}."
 
+
+
+# --- procured after the council objected (the proposals register, geo.check) -----------------------
+
+PROCURED_LABELS = {"reference": "Reference", "proposal_id": "Proposal", "objected_at": "Council objected on",
+                   "objection": "Reason given", "procured_on": "Procured on",
+                   "acquired_while_over": "Also acquired while over 1:200"}
+
+
+def procured_after_objection(db: str | Path, over: pd.DataFrame, in_scope: pd.DataFrame) -> pd.DataFrame:
+    """Sites in the member's scope procured while the council's decision in force was to object,
+    with whether they were also acquired while the ward or authority was over 1:200."""
+    from geo.check.register import Register, site_flags
+
+    if in_scope.empty or "reference" not in in_scope.columns:
+        return pd.DataFrame(columns=list(PROCURED_LABELS.values()))
+    flags = site_flags(Register(db), over if not over.empty else None)
+    flags = flags[flags["procured_after_objection"] & flags["reference"].isin(set(in_scope["reference"]))]
+    cols = [c for c in PROCURED_LABELS if c in flags.columns]
+    return flags[cols].rename(columns=PROCURED_LABELS).reset_index(drop=True)
