@@ -510,12 +510,16 @@ with tabs[5]:
                     directory = pc_path_text.strip()
                 imported = False
                 try:
-                    with st.spinner(f"Importing {upload.name}..."):
-                        result = import_as(
-                            member, path, db, model.wards,
-                            mapping=SV.overrides_from_choices(choices, headers.mapping),
-                            postcode_directory=directory, online_lookup=online, sheet=sheet, as_at=file_date,
-                            boundary_vintage=vintage, remove_after=True)
+                    bar = st.progress(0.0, text=f"Importing {upload.name}...")
+                    result = import_as(
+                        member, path, db, model.wards,
+                        mapping=SV.overrides_from_choices(choices, headers.mapping),
+                        postcode_directory=directory, online_lookup=online, sheet=sheet, as_at=file_date,
+                        boundary_vintage=vintage, remove_after=True,
+                        on_progress=lambda done, total: bar.progress(
+                            min(1.0, done / total) if total else 1.0,
+                            text=f"Importing {upload.name}: {done:,} of {total:,} rows checked and placed"))
+                    bar.empty()
                     st.session_state["sites_last_import"] = result
                     imported = True
                 except GeoError as exc:
