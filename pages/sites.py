@@ -61,20 +61,17 @@ orgs = SA.scope_arg(scope)
 may_import = member.may(Action.IMPORT)
 
 
-# --- cached reads (keyed by the store file's modification time, so an import refreshes them) ------
-
-def _mtime(path: Path) -> float:
-    return path.stat().st_mtime if path.is_file() else 0.0
+# --- cached reads (keyed by the store's version, so an import refreshes them) ---------------------
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _sites(path: str, mtime: float, day: date | None, orgs: tuple[str, ...] | None) -> pd.DataFrame:
+def _sites(path: str, version: str, day: date | None, orgs: tuple[str, ...] | None) -> pd.DataFrame:
     frame = SM.sites_as_at(path, day, organisations=orgs)
     return pd.DataFrame(frame.drop(columns="geometry"))
 
 
 @st.cache_data(show_spinner="Judging every acquisition against its ward the day before...", max_entries=8)
-def _over(path: str, mtime: float, model_key: str, orgs: tuple[str, ...] | None) -> pd.DataFrame:
+def _over(path: str, version: str, model_key: str, orgs: tuple[str, ...] | None) -> pd.DataFrame:
     m = shell.get_model()
     store = SiteStore(path)
     current = pd.DataFrame(store.current_sites(organisations=orgs).drop(columns="geometry"))
@@ -84,9 +81,9 @@ def _over(path: str, mtime: float, model_key: str, orgs: tuple[str, ...] | None)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _wards(path: str, mtime: float, model_key: str, day: date | None, lads: tuple[str, ...],
+def _wards(path: str, version: str, model_key: str, day: date | None, lads: tuple[str, ...],
            orgs: tuple[str, ...] | None) -> pd.DataFrame:
-    return SV.ward_measure_table(_sites(path, mtime, day, orgs), shell.get_model().wards, lads=lads or None,
+    return SV.ward_measure_table(_sites(path, version, day, orgs), shell.get_model().wards, lads=lads or None,
                                  as_at=day, acquired_to=day)
 
 
@@ -153,8 +150,8 @@ if not scope.may_view_sites:  # viewers: suppressed ward figures only; no site r
     shell.save_state(state, PAGE)
     st.stop()
 
-mtime = _mtime(db)
-latest = _sites(str(db), mtime, None, orgs) if summary.exists else pd.DataFrame()
+version = shell.store_version(db)
+latest = _sites(str(db), version, None, orgs) if summary.exists else pd.DataFrame()
 has_sites = not latest.empty
 
 if has_sites:
@@ -178,13 +175,13 @@ if has_sites:
     state = replace(state, lad=lad_pick if lad_pick != ALL else (None if state.lad in names else state.lad),
                     as_at=day.isoformat() if day else None)
     st.session_state["_sites_seed"] = (state.lad, state.as_at)
-    sites_all = _sites(str(db), mtime, day, orgs)
+    sites_all = _sites(str(db), version, day, orgs)
     sites = SM.in_authorities(sites_all, lads)
     using = sites[SM.in_use(sites, as_at).to_numpy()] if len(sites) else sites
-    over_all = _over(str(db), mtime, key, orgs)
+    over_all = _over(str(db), version, key, orgs)
     over = SM.in_authorities(over_all[over_all["acquired"] <= pd.Timestamp(as_at)], lads)
     head = SV.over_threshold_headline(over, sites_all, as_at, lads)
-    wtable = _wards(str(db), mtime, key, day, tuple(lads), orgs)
+    wtable = _wards(str(db), version, key, day, tuple(lads), orgs)
     where = "all authorities in the records" if lad_pick == ALL else names[lad_pick]
     SA.record_view(member, db, {"page": "sites", "authorities": lads, "as_at": as_at}, len(sites))
     c4.markdown(f"Showing **{escape(where)}** as at **{as_at.strftime('%d %B %Y')}**.")

@@ -375,12 +375,25 @@ def sites_db(model: Model) -> Path:
 
 
 @st.cache_data(show_spinner=False, ttl=120)
-def _current_sites(path: str, mtime: float, orgs: tuple[str, ...] | None) -> pd.DataFrame | None:
+def _current_sites(path: str, version: str, orgs: tuple[str, ...] | None) -> pd.DataFrame | None:
     """Current sites of ``orgs`` (the member's scope, part of the cache key: caches are shared)."""
     from geo.sites.store import SiteStore
 
     frame = SiteStore(path).current_sites(organisations=orgs)
     return pd.DataFrame(frame.drop(columns="geometry"))
+
+
+def store_version(path: Path) -> str:
+    """A cache key that changes whenever an import lands: the store's own batch stamp (in WAL mode
+    the file's modification time can lag until a checkpoint), with the file's time beside it."""
+    from geo.sites.store import SiteStore
+
+    if not path.is_file():
+        return "none"
+    try:
+        return f"{SiteStore(path).stamp()}@{path.stat().st_mtime}"
+    except GeoError:
+        return f"unreadable@{path.stat().st_mtime}"
 
 
 def site_records(model: Model) -> tuple[pd.DataFrame | None, str]:
@@ -395,7 +408,7 @@ def site_records(model: Model) -> tuple[pd.DataFrame | None, str]:
         member = auth.acting_member(path)
         scope = site_access.scope_of(member, path)  # geo.access: only what this member may see
         which = "site_orgs" if scope.may_view_sites else "aggregate_orgs"
-        frame = _current_sites(str(path), path.stat().st_mtime, site_access.scope_arg(scope, which))
+        frame = _current_sites(str(path), store_version(path), site_access.scope_arg(scope, which))
         if not scope.may_view_sites:  # ward figures only: no site can be drawn, named or listed
             frame = site_access.aggregate_only(frame)
         elif frame is not None and len(frame):
