@@ -73,7 +73,7 @@ table = shell.lad_table(key, state.period, fkey)
 row = table.set_index("lad_code").loc[lad]
 region = row["region"]
 pop = row["population"]
-prev_q = text.quarter_label(period - pd.offsets.QuarterEnd(1))
+prev_q = text.quarter_short(period - pd.offsets.QuarterEnd(1))  # inside a metric card: short, never broken
 prev_y = text.quarter_label(period - pd.offsets.QuarterEnd(4))
 
 tcol.markdown(f"# {row['lad_name']}")

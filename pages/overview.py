@@ -88,7 +88,7 @@ table = shell.lad_table(key, state.period, fkey)
 heads = shell.headline(key, state.period, fkey)
 series = shell.national_series(key, fkey)
 series = series[series["period"] <= period]
-prev_q = text.quarter_label(period - pd.offsets.QuarterEnd(1))
+prev_q = text.quarter_short(period - pd.offsets.QuarterEnd(1))  # inside a metric card: short, never broken
 prev_y = text.quarter_label(period - pd.offsets.QuarterEnd(4))
 where = views.selection_label(state)
 area = where.split(";")[0]
@@ -185,7 +185,9 @@ if not state.present:
     listing = table.assign(status=table["threshold_status"].map(
         {"over 1:200": "Over 1:200", "within 1:200": "Within", "no estimate": "No estimate"})
     ).sort_values(measure, ascending=False, na_position="last")
-    cols = ["lad_name", "region", "population", "supported", "per_1000", "hotel", "dispersed", "limit_used",
+    # Hotels where the quarter's file gives them; else Reg_02's contingency (hotels and other), labelled.
+    hotel_col = "hotel" if table["hotel"].notna().any() or "contingency" not in table.columns else "contingency"
+    cols = ["lad_name", "region", "population", "supported", "per_1000", hotel_col, "dispersed", "limit_used",
             "status", "supported_change_q", "supported_change_y", "lad_code"]
 
     # --- export: the map, the table below and the briefing pack, exactly as shown ---------------------
@@ -217,6 +219,10 @@ if not state.present:
             "supported": st.column_config.NumberColumn("Supported", format="localized"),
             "per_1000": st.column_config.NumberColumn("Per 1,000", format="%.2f", help="Per 1,000 residents"),
             "hotel": st.column_config.NumberColumn("Hotels", format="localized", help="In contingency hotels"),
+            "contingency": st.column_config.NumberColumn(
+                "Contingency", format="localized",
+                help="In contingency accommodation, hotels and other sites together: this quarter's file "
+                     "does not give hotels alone"),
             "dispersed": st.column_config.NumberColumn("Dispersed", format="localized",
                                                        help="In dispersed accommodation"),
             "limit_used": st.column_config.NumberColumn("vs 1:200", format="%.2f",

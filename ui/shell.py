@@ -348,6 +348,22 @@ def footer(model: Model, ids: tuple[str, ...], period: Any | None, note: str | N
     st.markdown("<div class='aam-source'>" + "<br/>".join(lines) + "</div>", unsafe_allow_html=True)
 
 
+def delta_style(change: float | None, delta: str | None, *, inverse: bool = False) -> tuple[str, str]:
+    """(arrow, colour) for a metric's change, from the number itself.
+
+    Streamlit reads the direction from the delta's text, and geo.text writes a true minus sign
+    (U+2212) that it does not recognise: left to "auto", a fall would get an up arrow and, with
+    inverse colours, the colour of a rise. "no change" gets neither arrow nor colour.
+    """
+    if delta is None or delta == text.NO_CHANGE or change is None or pd.isna(change):
+        return "off", "off"
+    falling = float(change) < 0
+    arrow = "down" if falling else "up"
+    if not inverse:
+        return arrow, "off"
+    return arrow, "green" if falling else "red"
+
+
 def metric(col, label: str, value: str, change_q: float | None, change_y: float | None, *,
            previous_q: str, previous_y: str, inverse: bool = False, chart: list | None = None,
            help: str | None = None, digits: int = 0) -> None:
@@ -356,9 +372,8 @@ def metric(col, label: str, value: str, change_q: float | None, change_y: float 
     Changes carry a sign and words; colour only repeats them.
     """
     delta = None if change_q is None or pd.isna(change_q) else text.signed(change_q, digits)
-    colour = "inverse" if inverse and delta not in (None, "no change") else "off"  # "no change" is not bad news
-    col.metric(label, value, delta=delta, delta_color=colour,
-               delta_arrow="off" if delta in (None, "no change") else "auto",
+    arrow, colour = delta_style(change_q, delta, inverse=inverse)
+    col.metric(label, value, delta=delta, delta_color=colour, delta_arrow=arrow,
                delta_description=f"on {previous_q}" if delta is not None else None,
                border=True, chart_data=chart, chart_type="line", help=help)
     if change_y is None or pd.isna(change_y):
