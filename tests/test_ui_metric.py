@@ -1,7 +1,7 @@
 """Metric cards: a fall points down, whatever minus sign geo.text writes (found in a screenshot:
 '↑ −3,064' for 107,003 people at 31 December 2025, a fall shown with a rising arrow)."""
 from geo import text
-from ui.shell import delta_style
+from ui.metrics import delta_style
 
 
 def test_a_fall_points_down_and_a_rise_up():

@@ -20,6 +20,7 @@ from geo.errors import GeoError
 from geo.model import Model, load_model, web_layer
 from ui import routing
 from ui import state as views
+from ui.metrics import delta_style
 from ui.screen import page_script
 from ui.state import ViewState
 
@@ -346,22 +347,6 @@ def footer(model: Model, ids: tuple[str, ...], period: Any | None, note: str | N
         lines.append(note)
     lines.append(text.LICENCE_LINE)
     st.markdown("<div class='aam-source'>" + "<br/>".join(lines) + "</div>", unsafe_allow_html=True)
-
-
-def delta_style(change: float | None, delta: str | None, *, inverse: bool = False) -> tuple[str, str]:
-    """(arrow, colour) for a metric's change, from the number itself.
-
-    Streamlit reads the direction from the delta's text, and geo.text writes a true minus sign
-    (U+2212) that it does not recognise: left to "auto", a fall would get an up arrow and, with
-    inverse colours, the colour of a rise. "no change" gets neither arrow nor colour.
-    """
-    if delta is None or delta == text.NO_CHANGE or change is None or pd.isna(change):
-        return "off", "off"
-    falling = float(change) < 0
-    arrow = "down" if falling else "up"
-    if not inverse:
-        return arrow, "off"
-    return arrow, "green" if falling else "red"
 
 
 def metric(col, label: str, value: str, change_q: float | None, change_y: float | None, *,
