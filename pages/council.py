@@ -151,12 +151,18 @@ with left:
     st.markdown("### How it compares")
     rows = []
     in_region = table[table["region"] == region]
+    # Hotels where the quarter's file gives them, else Reg_02's contingency (hotels and other), labelled.
+    contingency_only = pd.isna(row["hotel"]) and "contingency" in table.columns and pd.notna(row["contingency"])
+    housing = (("contingency", "In contingency (hotels and other)") if contingency_only
+               else ("hotel", "In contingency hotels"))
     for measure, label in (("per_1000", "People supported per 1,000 residents"), ("supported", "People supported"),
-                           ("hotel", "In contingency hotels"), ("dispersed", "In dispersed accommodation"),
+                           housing, ("dispersed", "In dispersed accommodation"),
                            ("limit_used", "Against the 1:200 limit")):
         value = row[measure]
         if pd.isna(value):
-            rows.append({"Measure": label, "Value": "no estimate", f"Rank in {region}": "-", "Rank in UK": "-"})
+            why = "not published in this release" if table[measure].isna().all() else text.NO_ESTIMATE
+            # an em dash: a lone hyphen in a table cell is read as a Markdown list bullet
+            rows.append({"Measure": label, "Value": why, f"Rank in {region}": "—", "Rank in UK": "—"})
             continue
         ranked = table.dropna(subset=[measure])
         rows.append({"Measure": label, "Value": L.measure_text(measure, value),

@@ -35,6 +35,18 @@ def test_council_at_the_latest_quarter_shows_reg02_contingency_labelled(model):
     assert "In hotels" not in shown
 
 
+def test_council_comparison_table_names_what_the_quarter_does_not_publish(model):
+    """Seen in a screenshot at 31 December 2025: the 'How it compares' table read 'In contingency
+    hotels: no estimate' with '•' bullets for ranks (a lone '-' in a Markdown cell is a list)."""
+    at = run_app("pages/council.py", lad=BIRMINGHAM)
+    table = next(t.value for t in at.table if "Measure" in t.value.columns)
+    housing = table[table["Measure"].str.startswith("In contingency")].iloc[0]
+    assert housing["Measure"] == "In contingency (hotels and other)"
+    assert housing["Value"] not in ("no estimate", "not published in this release")
+    cells = table.drop(columns=["Measure", "Value"]).astype(str).to_numpy().ravel()
+    assert not any(c.strip() in ("-", "•") for c in cells)
+
+
 def test_overview_opens_at_the_latest_quarter_with_reg02_totals(model):
     """Done-when: the overview opens at 31 December 2025 with Reg_02's 107,003 people supported."""
     reg02 = pd.read_csv(next((SHARED / "homeoffice").glob("reg02_supported_asylum_by_la_*.csv")))
