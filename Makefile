@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-lock
 LOCK_CMD := $(VENV)/bin/uv pip compile pyproject.toml --extra test --extra dev --generate-hashes \
 	--universal --python-version 3.11 --quiet -o requirements.lock
 
-.PHONY: run test test-lowest install lint typecheck check lock lock-upgrade bench build clean
+.PHONY: run test test-lowest install lint typecheck check lock lock-upgrade bench bench-quick build clean
 
 $(STAMP): requirements.lock pyproject.toml
 	sh scripts/system-deps.sh venv $(PYTHON) $(VENV)
@@ -51,8 +51,15 @@ test-lowest: $(STAMP)
 	.venv-lowest/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	.venv-lowest/bin/python -m pytest
 
+# Every speed and memory figure beside its baseline, measured in the same run: the data layer and
+# site pipeline (bench/run.py; --quick for 100,000 rows instead of 1,000,000), then the pages
+# against a minimal Streamlit page in headless Chromium (bench/pages.py, about 15 minutes).
 bench: $(STAMP)
 	$(PY) bench/run.py
+	$(PY) bench/pages.py
+
+bench-quick: $(STAMP)
+	$(PY) bench/run.py --quick
 
 build: $(STAMP)
 	$(PY) -m geo build
