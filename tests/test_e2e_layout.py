@@ -84,8 +84,11 @@ def _open(browser, url: str, size: tuple[int, int]):
     page.goto(url, wait_until="domcontentloaded")
     _settled(page)
     page.opened_scroll = _scrolled(page)
+    # Wholly in view: Playwright scrolls a canvas that is only partly in view to screenshot it, and
+    # that scroll is the test's, not the page's.
     in_view = page.evaluate("() => { const m = document.querySelector('[data-testid=stDeckGlJsonChart]');"
-                            " return !!m && m.getBoundingClientRect().top < innerHeight; }")
+                            " if (!m) return false; const r = m.getBoundingClientRect();"
+                            " return r.top >= 0 && r.bottom <= innerHeight; }")
     wait_for_map(page, min_colours=4)  # a screenshot of a map below the fold scrolls to it
     _settled(page)
     if in_view:  # so only a map already in view can show a late scroll (the page following its bottom)

@@ -81,15 +81,21 @@ PAGE_SCRIPT = """
       w.addEventListener(ev, touch, {{capture: true, passive: true, once: true}});
     }}
     const start = Date.now();
-    let quiet = 0;  // when the script was last seen finished: stop soon after the page has settled
+    let quiet = 0;  // when the script was last seen finished
     const timer = w.setInterval(() => {{
       const main = d.querySelector('[data-testid="stMain"], section.stMain, .stMain');
-      if (!touched && main && main.scrollTop > 0) main.scrollTop = 0;
-      if (!touched && w.scrollY > 0) w.scrollTo(0, 0);
       const app = d.querySelector('[data-test-script-state]');
       const done = app && app.getAttribute('data-test-script-state') === 'notRunning';
       quiet = done ? (quiet || Date.now()) : 0;
-      if (touched || (quiet && Date.now() - quiet > 1500) || Date.now() - start > 30000) w.clearInterval(timer);
+      const settling = !quiet || Date.now() - quiet < 1500;
+      // Streamlit sticks to the bottom of a page that first fits the window, and follows it down as
+      // late elements (a map drawn by WebGL) grow it: undo that while nobody has touched the page.
+      // Any other scroll is undone only while the page is still arriving (a link to a map below
+      // the fold, say, is left alone once it has settled).
+      const atBottom = main && main.scrollTop > 0 && main.scrollTop + main.clientHeight >= main.scrollHeight - 2;
+      if (!touched && main && main.scrollTop > 0 && (settling || atBottom)) main.scrollTop = 0;
+      if (!touched && settling && w.scrollY > 0) w.scrollTo(0, 0);
+      if (touched || Date.now() - start > 60000) w.clearInterval(timer);
     }}, 100);
   }}
   // Presentation mode: the left and right arrow keys step the quarter (the page's own buttons).
