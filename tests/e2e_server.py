@@ -21,6 +21,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 120
+# Debian's Chromium, driven by Playwright's Python package (no browser download). The flags keep it
+# off the network: this machine reaches nothing but the package registries.
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def free_port() -> int:
@@ -73,3 +78,14 @@ def streamlit_app() -> Iterator[str]:
     """One served app for every browser test module: it starts, and loads the model, once."""
     with running_app() as base:
         yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

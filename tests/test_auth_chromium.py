@@ -21,12 +21,10 @@ import pytest
 
 from access_fixtures import ADMIN_B, OFFICER_A, OFFICER_B, REAL_A, REAL_B, SMP, SMP_OFFICER, VIEWER_A, real_two_councils
 from conftest import REQUIRE_E2E, needs_shared
+from e2e_server import CHROMIUM
 from oidc_provider import running_provider, secrets_toml
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
-        "--no-first-run", "--disable-component-update", "--disable-sync"]
 APP_PORT, IDP_PORT = 8621, 9621
 WAIT_MS = 180_000
 REQUIRED = REQUIRE_E2E  # CI=true or AAM_REQUIRE_E2E=1: a missing browser fails
@@ -87,15 +85,6 @@ def world(model, tmp_path_factory):
             yield {"db": db, "refs": refs, "base": base, "provider": provider}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 class Session:

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, SHARED, needs_shared
-from test_e2e_chromium import ARGS, CHROMIUM, REQUIRED, WAIT_MS, wait_for_map
+from e2e_server import CHROMIUM
+from test_e2e_chromium import REQUIRED, WAIT_MS, wait_for_map
 
 pytestmark = [
     pytest.mark.e2e,
@@ -57,15 +58,6 @@ MEASURE = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def _settled(page) -> None:

@@ -8,7 +8,7 @@ first request is ``/council?lad=...``.
 from __future__ import annotations
 
 from e2e_server import running_app
-from test_e2e_chromium import WAIT_MS, browser, pytestmark  # noqa: F401  (the browser fixture and skips)
+from test_e2e_chromium import WAIT_MS, pytestmark  # noqa: F401  (the skips)
 
 LIVERPOOL = "E08000012"
 
