@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from geo.access.agreements import Agreement
 from geo.access.members import Member, Organisation
-from geo.db import database_url, display_name
+from geo.db import open_location
 from geo.errors import DataError, GeoError
 
 T = TypeVar("T")
@@ -99,14 +99,9 @@ class AccessStore:
     """The access tables in one SQLite file (created on first use, 0600)."""
 
     def __init__(self, path: str | Path) -> None:
-        self.url = database_url(path)
-        if self.url:  # PostgreSQL (AAM_DATABASE_URL): tables made by `python -m geo db upgrade`
-            from geo.db.migrate import require_current
-
-            self.path = Path(display_name(self.url))
-            require_current(self.url)
+        self.url, self.path = open_location(path)
+        if self.url:  # PostgreSQL: the tables are the migrations' (`python -m geo db upgrade`)
             return
-        self.path = Path(path)
         if not self.path.exists():
             from geo.sites.store import SiteStore
 

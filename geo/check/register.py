@@ -28,7 +28,7 @@ import pandas as pd
 from geo.check.evaluate import DECISIONS, OBJECT
 from geo.check.placement import has_own_reference
 from geo.check.settings import CheckSettings
-from geo.db import database_url, display_name
+from geo.db import open_location
 from geo.errors import DataError, GeoError
 
 DEFAULT_RESPONSE_DAYS = 10  # working practice: providers ask for an answer within two weeks
@@ -134,14 +134,9 @@ class Register:
     """Proposals, decisions, procurements and settings in the site store's SQLite file."""
 
     def __init__(self, path: str | Path) -> None:
-        self.url = database_url(path)
-        if self.url:  # PostgreSQL (AAM_DATABASE_URL): tables made by `python -m geo db upgrade`
-            from geo.db.migrate import require_current
-
-            self.path = Path(display_name(self.url))
-            require_current(self.url)
+        self.url, self.path = open_location(path)
+        if self.url:  # PostgreSQL: the tables are the migrations' (`python -m geo db upgrade`)
             return
-        self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
             try:

@@ -50,3 +50,19 @@ def store_exists(location: str | Path) -> bool:
     """Whether there is a store to open: always on PostgreSQL (the server is the store; opening
     it checks the schema), else whether the SQLite file exists."""
     return bool(database_url(location)) or Path(location).is_file()
+
+
+def open_location(path: str | Path) -> tuple[str | None, Path]:
+    """Where a store lives: (the PostgreSQL URL, a name to show) when ``AAM_DATABASE_URL`` is set,
+    after refusing a schema older than the code; else (None, the SQLite file's path).
+
+    The site store, the access tables and the register all open through here, so the choice of
+    backend and the schema check are made once.
+    """
+    url = database_url(path)
+    if not url:
+        return None, Path(path)
+    from geo.db.migrate import require_current
+
+    require_current(url)
+    return url, Path(display_name(url))

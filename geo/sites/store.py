@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo.db import database_url, display_name
+from geo.db import open_location
 from geo.errors import DataError, GeoError
 from geo.sites.schema import COUNT_FIELDS, DATE_FIELDS, FIELDS, ROW, SITE_TYPES, STATUSES
 
@@ -249,14 +249,9 @@ class SiteStore:
     PostgreSQL database named by ``AAM_DATABASE_URL`` (migrated by ``python -m geo db upgrade``)."""
 
     def __init__(self, path: str | Path) -> None:
-        self.url = database_url(path)
-        if self.url:  # PostgreSQL: the schema is the migrations' job; refuse one older than the code
-            from geo.db.migrate import require_current
-
-            self.path = Path(display_name(self.url))
-            require_current(self.url)
+        self.url, self.path = open_location(path)
+        if self.url:  # PostgreSQL: the tables are the migrations' (`python -m geo db upgrade`)
             return
-        self.path = Path(path)
         if not self.path.exists():
             self._create()
         found = self._schema_version()
