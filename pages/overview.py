@@ -155,10 +155,12 @@ side_col.caption(f"{model.source_line(model.period_source(period) or 'asy_d11')}
 if not measures.published(model.stats, HOTEL, period):
     # Asy_D11 splits hotels out by council only from Dec 2022: "not published", never zero.
     table = table.assign(hotel=float("nan"), hotel_change_q=float("nan"), hotel_change_y=float("nan"))
-    key_col.caption(f"Contingency hotels are not published by council for {text.quarter_label(period)} "
-                 f"({model.source_line(model.period_source(period) or 'asy_d11').removeprefix('Source: ')}); "
-                 f"Asy_D11 has them from {text.quarter_label(measures.first_published(model.stats)[HOTEL])} "
-                 "to its last quarter.")
+    why = {"reg02": "Reg_02 gives contingency hotels and other sites together",
+           "asy_d11": "Asy_D11 splits them out by council only from December 2022"}.get(
+        model.period_source(period) or "", "the quarterly totals file gives total supported only")
+    key_col.caption(f"Hotels alone are not published by council for {text.quarter_label(period)} ({why}). "
+                    f"Asy_D11 gives them from {text.quarter_label(measures.first_published(model.stats)[HOTEL])} "
+                    "to its last quarter.")
 values = table[measure]
 classes = classify(values, method=state.classes, k=5, measure=measure)
 web = shell.web(key, "lad")
