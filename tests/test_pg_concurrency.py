@@ -5,8 +5,11 @@ for an import that holds the write lock (on SQLite a reader once waited 17.6 s b
 from __future__ import annotations
 
 import multiprocessing
+import os
+import queue
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -33,6 +36,22 @@ def _scalar(url: str, sql: str, args=()):
         conn.close()
 
 
+def _collect(results, servers, deadline_s: float) -> list[dict]:
+    """Each server's report; a server that dies without one fails the test at once, never a hang."""
+    reports: list[dict] = []
+    end = time.monotonic() + deadline_s
+    while len(reports) < len(servers):
+        try:
+            reports.append(results.get(timeout=2))
+            continue
+        except queue.Empty:
+            pass
+        dead = [p for p in servers if not p.is_alive() and p.exitcode not in (0, None)]
+        assert not dead, f"app server process(es) died without a report: exit codes {[p.exitcode for p in dead]}"
+        assert time.monotonic() < end, "the app server processes did not finish in time"
+    return reports
+
+
 def test_two_servers_eight_imports_sixteen_readers(region, tmp_path) -> None:
     from geo.access import audit
 
@@ -45,9 +64,20 @@ def test_two_servers_eight_imports_sixteen_readers(region, tmp_path) -> None:
     results = ctx.Queue()
     servers = [ctx.Process(target=run_server, args=(url, str(tmp_path), s, imports[s], readers[s], READS_EACH,
                                                      results)) for s in (0, 1)]
-    for p in servers:
-        p.start()
-    reports = [results.get(timeout=900) for _ in servers]
+    # A spawned process is a new interpreter: give it the test helpers and the project by absolute
+    # path, whatever an earlier test did to the working folder or sys.path.
+    here = Path(__file__).resolve().parent
+    saved = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(here), str(here.parent), *([saved] if saved else [])])
+    try:
+        for p in servers:
+            p.start()
+    finally:
+        if saved is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = saved
+    reports = _collect(results, servers, deadline_s=900)
     for p in servers:
         p.join(timeout=60)
     assert len({r["pid"] for r in reports}) == 2
