@@ -7,8 +7,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import sys
 import threading
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -69,10 +71,15 @@ def test_two_servers_eight_imports_sixteen_readers(region, tmp_path) -> None:
     here = Path(__file__).resolve().parent
     saved = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join([str(here), str(here.parent), *([saved] if saved else [])])
+    # Spawn re-runs the parent's __main__ in each child; after a page test (streamlit.testing runs
+    # app.py as __main__) that would be the app itself, sign-in gate and all. Start from a blank one.
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
     try:
         for p in servers:
             p.start()
     finally:
+        sys.modules["__main__"] = main
         if saved is None:
             os.environ.pop("PYTHONPATH", None)
         else:
