@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from geo.access.agreements import Agreement
 from geo.access.members import Member, Organisation
-from geo.db import open_location
+from geo.db import open_connection, open_location
 from geo.errors import DataError, GeoError
 
 T = TypeVar("T")
@@ -114,21 +114,11 @@ class AccessStore:
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
-        try:
-            if self.url:  # the access layer itself decides who reads the audit log: every organisation
-                from geo.db.pg import ALL, connect
+        from geo.db.pg import ALL
 
-                conn: Any = connect(self.url, organisations=(ALL,))
-            else:
-                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise DataError(f"cannot open the store ({exc})", file=self.path) from exc
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA foreign_keys = ON")
-        try:
+        # the access layer itself decides who reads the audit log: every organisation
+        with open_connection(self.url, self.path, what="store", organisations=(ALL,)) as conn:
             yield conn
-        finally:
-            conn.close()
 
     def transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` in one write transaction: all of it lands or none does."""

@@ -28,7 +28,7 @@ import pandas as pd
 from geo.check.evaluate import DECISIONS, OBJECT
 from geo.check.placement import has_own_reference
 from geo.check.settings import CheckSettings
-from geo.db import open_location
+from geo.db import open_connection, open_location
 from geo.errors import DataError, GeoError
 
 DEFAULT_RESPONSE_DAYS = 10  # working practice: providers ask for an answer within two weeks
@@ -146,21 +146,8 @@ class Register:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        try:
-            if self.url:
-                from geo.db.pg import connect
-
-                conn: Any = connect(self.url)
-            else:
-                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise DataError(f"cannot open the register ({exc})", file=self.path) from exc
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA foreign_keys = ON")
-        try:
+        with open_connection(self.url, self.path, what="register") as conn:
             yield conn
-        finally:
-            conn.close()
 
     @contextmanager
     def _transaction(self, what: str) -> Iterator[sqlite3.Connection]:

@@ -9,7 +9,11 @@ spelling of the few SQL forms the stores use (``geo.db.pg``).
 from __future__ import annotations
 
 import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 URL_ENV = "AAM_DATABASE_URL"
@@ -66,3 +70,27 @@ def open_location(path: str | Path) -> tuple[str | None, Path]:
 
     require_current(url)
     return url, Path(display_name(url))
+
+
+@contextmanager
+def open_connection(url: str | None, path: Path, *, what: str,
+                    organisations: Iterable[str] | None = None) -> Iterator[Any]:
+    """One connection to a store on either backend, rows by name and foreign keys on; a failure to
+    open is one line naming ``what`` (the access tables and the register share this)."""
+    from geo.errors import DataError
+
+    try:
+        if url:
+            from geo.db.pg import connect
+
+            conn: Any = connect(url, organisations=organisations)
+        else:
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise DataError(f"cannot open the {what} ({exc})", file=path) from exc
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    try:
+        yield conn
+    finally:
+        conn.close()
