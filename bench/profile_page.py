@@ -48,7 +48,7 @@ def main() -> None:
     for k, v in LINKS[args.page].items():
         at.query_params[k] = v
     if PAGES[args.page]:
-        at.switch_page(PAGES[args.page])
+        at.switch_page(f"../{PAGES[args.page]}")  # pages are found beside the main script, here bench/
     t0 = time.perf_counter()
     at.run()
     print(f"first run {time.perf_counter() - t0:.2f} s", [e.message for e in at.exception][:1])

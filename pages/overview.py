@@ -46,35 +46,23 @@ if state.present:  # the whole screen is presentation mode's own (ui.present): m
 
 # --- controls (read first; the boxes above them are filled afterwards) ----------------------------
 title_box = st.container()
-if state.present:
-    tcol, acol, pcol = title_box.columns([2.2, 1, 1.5], vertical_alignment="bottom")
-    region_choices = ["United Kingdom"] + opts["regions"]
-    current = state.regions[0] if len(state.regions) == 1 else "United Kingdom"
-    key_region = shell.bind("present_region", current)
-    if st.session_state[key_region] not in region_choices:
-        st.session_state[key_region] = "United Kingdom"
-    region = acol.selectbox("Area", region_choices, key=key_region)
-    state = replace(state, regions=() if region == "United Kingdom" else (region,), nations=())
-    state = shell.period_control(model, state, where=pcol)
-    measure = state.measure
-else:
-    tcol, scol = title_box.columns([3, 1], vertical_alignment="bottom")
-    state = shell.filter_controls(model, state)
-    st.sidebar.markdown("### Map")
-    method = st.sidebar.radio("Colour classes", list(views.CLASS_METHODS), key=shell.bind("classes", state.classes),
-                              format_func=views.CLASS_METHODS.get,
-                              help="Quantiles put the same number of councils in each colour; natural "
-                                   "breaks group similar values together.")
-    state = replace(state, classes=method)
-    state = shell.presentation_toggle(state)
-    controls = st.container()
-    mcol, pcol = controls.columns([1.25, 1], vertical_alignment="bottom", gap="large")
-    measure = mcol.segmented_control("Colour the map by", list(views.MAP_MEASURES),
-                                     key=shell.bind("measure", state.measure),
-                                     format_func=views.SHORT_MEASURE_LABELS.get, selection_mode="single")
-    measure = measure or state.measure
-    state = replace(state, measure=measure)
-    state = shell.period_control(model, state, where=pcol)
+tcol, scol = title_box.columns([3, 1], vertical_alignment="bottom")
+state = shell.filter_controls(model, state)
+st.sidebar.markdown("### Map")
+method = st.sidebar.radio("Colour classes", list(views.CLASS_METHODS), key=shell.bind("classes", state.classes),
+                          format_func=views.CLASS_METHODS.get,
+                          help="Quantiles put the same number of councils in each colour; natural "
+                               "breaks group similar values together.")
+state = replace(state, classes=method)
+state = shell.presentation_toggle(state)
+controls = st.container()
+mcol, pcol = controls.columns([1.25, 1], vertical_alignment="bottom", gap="large")
+measure = mcol.segmented_control("Colour the map by", list(views.MAP_MEASURES),
+                                 key=shell.bind("measure", state.measure),
+                                 format_func=views.SHORT_MEASURE_LABELS.get, selection_mode="single")
+measure = measure or state.measure
+state = replace(state, measure=measure)
+state = shell.period_control(model, state, where=pcol)
 body_col, side_col = st.columns([1.5, 1], gap="medium")
 map_col, key_col = body_col.columns([2.5, 1], gap="small")
 over_box = side_col.container()  # the over-limit box first: on a laptop screen it must not fall below the fold
@@ -96,10 +84,7 @@ over = table[table["over_threshold"].astype("boolean").fillna(False).astype(bool
     "limit_used", ascending=False)
 no_pop = int(table["population"].isna().sum())
 
-if state.present:
-    tcol.markdown(f"# {escape(area)}")
-else:
-    tcol.markdown(f"# Asylum support in {'the ' if area == 'United Kingdom' else ''}{escape(area)}")
+tcol.markdown(f"# Asylum support in {'the ' if area == 'United Kingdom' else ''}{escape(area)}")
 tcol.markdown(f"<p class='aam-lede'>People seeking asylum housed with Home Office support, by council, at "
               f"<b>{text.quarter_label(period)}</b>"
               + (f". Showing: {escape(where)}." if where != area else ".") + "</p>", unsafe_allow_html=True)
@@ -112,6 +97,37 @@ if not state.present:
     if chosen:
         shell.save_state(state, PAGE)
         shell.switch_to("council", replace(state, lad=chosen))
+
+# --- map and legend (sent first: the browser starts fetching the map's code while the rest arrives) ---
+if not measures.published(model.stats, HOTEL, period):
+    # Asy_D11 splits hotels out by council only from Dec 2022: "not published", never zero.
+    table = table.assign(hotel=float("nan"), hotel_change_q=float("nan"), hotel_change_y=float("nan"))
+    why = {"reg02": "Reg_02 gives contingency hotels and other sites together",
+           "asy_d11": "Asy_D11 splits them out by council only from December 2022"}.get(
+        model.period_source(period) or "", "the quarterly totals file gives total supported only")
+    key_col.caption(f"Hotels alone are not published by council for {text.quarter_label(period)} ({why}). "
+                    f"Asy_D11 gives them from {text.quarter_label(measures.first_published(model.stats)[HOTEL])} "
+                    "to its last quarter.")
+values = table[measure]
+classes = classify(values, method=state.classes, k=5, measure=measure)
+web = shell.web(key, "lad")
+shown = web[web["lad_code"].isin(table["lad_code"])]
+deck_layers, _ = L.national_layers(shown, table, measure, classes, label_codes=list(over["lad_code"]),
+                                   geometries=shell.geometries(key, "lad"))
+height = screen.map_height(screen.screen(), state.present)  # fits under the title at 1366x768 and up
+bounds = shown.total_bounds if len(shown) else web.total_bounds
+view = L.fit_view(bounds, width_px=600 if state.present else 560, height_px=height, padding=0.03)
+deck = L.make_deck(deck_layers, view, L.LAD_TOOLTIP)
+with map_col:
+    st.pydeck_chart(deck, height=height, key="national_map",
+                    alt=f"Map of councils coloured by {views.MAP_MEASURES[measure].lower()}; "
+                        f"councils over the 1:200 limit have a thick red outline.")
+key_col.markdown(choropleth_legend(classes, views.MAP_MEASURES[measure], no_estimate=no_pop, over=len(over),
+                                   unit=f"Councils, {text.quarter_label(period)}", large=state.present),
+                 unsafe_allow_html=True)
+if not state.present:
+    key_col.caption("Hover over a council for its figures. Open one with the search box above or a row "
+                    "of the table below.")
 
 # --- headline numbers -----------------------------------------------------------------------------
 with head_box:
@@ -150,37 +166,6 @@ side_col.caption(f"{model.source_line(model.period_source(period) or 'asy_d11')}
                  f"{text.quarter_label(period)}. Provisional. "
                  + ("" if state.present else "Each box: change on the previous quarter, the last three years "
                                              "as a line, and the change on a year earlier beneath."))
-
-# --- map and legend ------------------------------------------------------------------------------
-if not measures.published(model.stats, HOTEL, period):
-    # Asy_D11 splits hotels out by council only from Dec 2022: "not published", never zero.
-    table = table.assign(hotel=float("nan"), hotel_change_q=float("nan"), hotel_change_y=float("nan"))
-    why = {"reg02": "Reg_02 gives contingency hotels and other sites together",
-           "asy_d11": "Asy_D11 splits them out by council only from December 2022"}.get(
-        model.period_source(period) or "", "the quarterly totals file gives total supported only")
-    key_col.caption(f"Hotels alone are not published by council for {text.quarter_label(period)} ({why}). "
-                    f"Asy_D11 gives them from {text.quarter_label(measures.first_published(model.stats)[HOTEL])} "
-                    "to its last quarter.")
-values = table[measure]
-classes = classify(values, method=state.classes, k=5, measure=measure)
-web = shell.web(key, "lad")
-shown = web[web["lad_code"].isin(table["lad_code"])]
-deck_layers, _ = L.national_layers(shown, table, measure, classes, label_codes=list(over["lad_code"]),
-                                   geometries=shell.geometries(key, "lad"))
-height = screen.map_height(screen.screen(), state.present)  # fits under the title at 1366x768 and up
-bounds = shown.total_bounds if len(shown) else web.total_bounds
-view = L.fit_view(bounds, width_px=600 if state.present else 560, height_px=height, padding=0.03)
-deck = L.make_deck(deck_layers, view, L.LAD_TOOLTIP)
-with map_col:
-    st.pydeck_chart(deck, height=height, key="national_map",
-                    alt=f"Map of councils coloured by {views.MAP_MEASURES[measure].lower()}; "
-                        f"councils over the 1:200 limit have a thick red outline.")
-key_col.markdown(choropleth_legend(classes, views.MAP_MEASURES[measure], no_estimate=no_pop, over=len(over),
-                                   unit=f"Councils, {text.quarter_label(period)}", large=state.present),
-                 unsafe_allow_html=True)
-if not state.present:
-    key_col.caption("Hover over a council for its figures. Open one with the search box above or a row "
-                    "of the table below.")
 
 # --- table ----------------------------------------------------------------------------------------
 if not state.present:
