@@ -54,6 +54,89 @@ def map_height(s: Screen, present: bool) -> int:
     return max(440, min(s.height - 235, 760))
 
 
+SHORT = 1000  # px: under this, metric cards drop their sparklines so the map fits under them
+
+
+def short(s: Screen) -> bool:
+    """A laptop-height window (1440x900, 1366x768): metric cards go without sparklines.
+
+    Why: a sparkline makes a card about 110 px taller, which on a laptop pushes the map (council
+    and ward views) or the over-limit box (overview) below the fold; the trend is on the page anyway.
+    """
+    return s.height < SHORT
+
+
+def content_width(s: Screen, present: bool = False) -> int:
+    """The width of the page's main column: the window less the sidebar (300 px, hidden in
+    presentation mode) and Streamlit's side padding. Used to frame a map for the width it gets."""
+    return max(480, s.width - (0 if present else 300) - 160)
+
+
+def map_height_under(s: Screen, above: int, least: int = 300, most: int = 760) -> int:
+    """A map's height that ends at the window's bottom edge when ``above`` px of the page (title,
+    controls, numbers) sit over it, between ``least`` and ``most``.
+
+    Why: the council and ward views used a fixed 520/500 px map under their title and numbers,
+    which ran far below the fold at 1440x900 and 1366x768 (issue 17: title, controls, numbers,
+    the 1:200 status box and the map on one laptop screen). ``above`` is measured in headless
+    Chromium for each page (tests/test_e2e_layout.py checks the map's bottom at both sizes).
+    """
+    return max(least, min(s.height - above, most))
+
+
+# A page title (h1, 2.3rem bold) and the place line under it (``aam-lede``, 1.15rem), as measured in
+# headless Chromium: average glyph width and line height in px.
+H1_CHAR_PX, H1_LINE_PX = 20, 44
+LEDE_CHAR_PX, LEDE_LINE_PX = 7.5, 25
+
+
+def _lines(text: str, width_px: float, char_px: float) -> int:
+    """Lines ``text`` wraps to, word by word, at ``char_px`` a character (a word longer than a line
+    takes the lines it needs)."""
+    per_line = max(int(width_px // char_px), 1)
+    lines, used = 1, 0
+    for word in text.split():
+        if used and used + 1 + len(word) > per_line:
+            lines, used = lines + 1, 0
+        if used:
+            used += 1
+        used += len(word)
+        while used > per_line:  # a word longer than the line
+            lines, used = lines + 1, used - per_line
+    return lines
+
+
+def title_px(title: str, lede: str, width_px: float, *, beside: bool = False) -> int:
+    """About how tall a page's title and its place line stand in ``width_px`` (``beside``: the line
+    follows the title on the same line when both fit, as on the ward view).
+
+    Why: a map sized to end at the window's bottom edge must start lower under a title that wraps
+    (a long council or ward name, or its place line, on a laptop), or its bottom falls off the screen.
+    """
+    lines = _lines(title, width_px, H1_CHAR_PX)
+    one_line = len(title) * H1_CHAR_PX + 20 + len(lede) * LEDE_CHAR_PX <= width_px
+    lede_lines = 0 if beside and one_line else _lines(lede, width_px, LEDE_CHAR_PX)
+    return max(68, 62 + LEDE_LINE_PX * lede_lines) + H1_LINE_PX * (lines - 1)
+
+
+# In the sums below: 35 px of padding over the page, 16 between rows, 8 left under the map, and
+# the rows between the title and the map as measured at 1366x768 and 1440x900 (their captions wrap
+# to two lines in the cards' width there).
+
+
+def council_map_height(s: Screen, compact: bool, title: int) -> int:
+    """The council view's ward map, under the title row (``title`` px: see ``title_px``; the council
+    picker and quarter slider beside it take 75) and the row of five metric cards with their
+    captions (taller with sparklines, on screens of ``SHORT`` px and more)."""
+    return map_height_under(s, above=35 + max(title, 75) + 16 + (290 if compact else 330) + 8)
+
+
+def ward_map_height(s: Screen, title: int) -> int:
+    """The ward view's map, under the ward's name (``title`` px: see ``title_px``), the finder, the
+    closed finder panel and the row of four metric cards with their captions (no sparklines)."""
+    return map_height_under(s, above=35 + title + 336 + 8)
+
+
 PAGE_SCRIPT = """
 <span id="aam-page-js" data-present="{present}" data-screen="{screen}"></span>
 <script>
