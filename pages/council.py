@@ -17,7 +17,7 @@ from geo.render.legend import choropleth_legend
 from ui import export_panel as ex
 from ui import exports as ER
 from ui import layers as L
-from ui import shell
+from ui import screen, shell
 from ui import state as views
 
 PAGE = "council"
@@ -37,17 +37,22 @@ if state.lad is not None and state.lad not in names:
                f"({model.provenance['lad_boundaries'].file_name}); choose one below.")
     state = replace(state, lad=None)
 
-title_box = st.container()
-tcol, scol = title_box.columns([3, 1.4], vertical_alignment="bottom")
+title_box = st.container()  # title, council and quarter on one row: room for the ward map on a laptop
+TITLE_SHARE = (2.1, 1.4, 1.5)
+tcol, scol, qcol = title_box.columns(TITLE_SHARE, vertical_alignment="bottom")
 lad_key = shell.bind("lad", state.lad)
 lad = scol.selectbox("Council", list(names), format_func=names.get, key=lad_key,
                      placeholder="Type a council name...", index=None)
 state = replace(state, lad=lad)
-state = shell.period_control(model, state)
+state = shell.period_control(model, state, where=qcol)
 period = pd.Timestamp(state.period)
 
 if lad is None:
     tcol.markdown("# Council view")
+    # a line under the title, as with a council chosen: the row then stands tall enough that the
+    # labels of the picker and the slider beside it clear Streamlit's header
+    tcol.markdown(f"<p class='aam-lede'>One council's figures, trend and wards at "
+                  f"<b>{text.quarter_label(period)}</b></p>", unsafe_allow_html=True)
     st.info("Choose a council with the box above to see its figures, its trend against the 1:200 limit and "
             "its wards, or tick one of the councils nearest the limit below.")
     nearest = shell.lad_table(key, state.period, shell.filters_key(state.filters(geographic=False)))
@@ -61,7 +66,10 @@ if lad is None:
         column_config={"lad_name": st.column_config.TextColumn("Council", pinned=True), "region": "Region",
                        "dispersed": st.column_config.NumberColumn("In dispersed", format="localized"),
                        "limit_used": st.column_config.NumberColumn("Against 1:200 (1.0 = limit)", format="%.2f"),
-                       "headroom": st.column_config.NumberColumn("Room under the limit (people)", format="%d"),
+                       "headroom": st.column_config.NumberColumn(
+                           "Room under 1:200", format="%d",  # short: the table fits 1280 px without scrolling
+                           help="People who could still be placed in dispersed accommodation within the "
+                                "1:200 limit (negative: over it)"),
                        "lad_code": "Code"})
     shell.footer(model, ("asy_d11", "reg02"), period)
     shell.save_state(state, PAGE)
@@ -80,10 +88,21 @@ tcol.markdown(f"# {row['lad_name']}")
 place = str(region) if str(region) == str(row["nation"]) else f"{region}, {row['nation']}"
 tcol.markdown(f"<p class='aam-lede'>{escape(place)} · code {lad} · "
               f"figures at <b>{text.quarter_label(period)}</b></p>", unsafe_allow_html=True)
+window = screen.screen()
+compact = screen.short(window)  # a laptop: no sparklines, so the ward map fits under the cards
+title_h = screen.title_px(row["lad_name"], f"{place} · code {lad} · figures at {text.quarter_label(period)}",
+                          screen.content_width(window, state.present) * TITLE_SHARE[0] / sum(TITLE_SHARE) - 16)
 
 # --- headline figures -----------------------------------------------------------------------------
 trend = shell.lad_trend(key, lad, fkey)
 upto = trend[trend["period"] <= period]
+
+
+def spark(values: pd.Series) -> list | None:
+    """The last three years as a card's sparkline; none on a short screen (the trend charts below show them)."""
+    return None if compact else values.tolist()[-12:]
+
+
 cols = st.columns(5)
 
 
@@ -97,11 +116,11 @@ def _count(column: str) -> str:
 hotel_col = "hotel" if pd.notna(row["hotel"]) or pd.isna(row["contingency"]) else "contingency"
 hotel_label = "In hotels" if hotel_col == "hotel" else "In contingency (hotels and other)"
 shell.metric(cols[0], "People supported", _count("supported"), row["supported_change_q"],
-          row["supported_change_y"], previous_q=prev_q, previous_y=prev_y, chart=upto["supported"].tolist()[-12:])
+          row["supported_change_y"], previous_q=prev_q, previous_y=prev_y, chart=spark(upto["supported"]))
 shell.metric(cols[1], hotel_label, _count(hotel_col), row[f"{hotel_col}_change_q"], row[f"{hotel_col}_change_y"],
-          previous_q=prev_q, previous_y=prev_y, chart=upto[hotel_col].tolist()[-12:])
+          previous_q=prev_q, previous_y=prev_y, chart=spark(upto[hotel_col]))
 shell.metric(cols[2], "In dispersed", _count("dispersed"), row["dispersed_change_q"],
-          row["dispersed_change_y"], previous_q=prev_q, previous_y=prev_y, chart=upto["dispersed"].tolist()[-12:])
+          row["dispersed_change_y"], previous_q=prev_q, previous_y=prev_y, chart=spark(upto["dispersed"]))
 for note in measures.filter_notes(model, period, filters):
     st.info(note)
 if filters.support_types:
@@ -113,7 +132,7 @@ if pd.notna(pop):
     shell.metric(cols[3], "Against 1:200 limit",
               text.number(row["limit_used"], 2, missing=measures.not_shown(model, period, "dispersed").capitalize()),
               change_q, change_y, previous_q=prev_q,
-              previous_y=prev_y, inverse=True, chart=upto["limit_used"].round(3).tolist()[-12:], digits=2,
+              previous_y=prev_y, inverse=True, chart=spark(upto["limit_used"].round(3)), digits=2,
               help="People in dispersed accommodation divided by (residents ÷ 200): 1.00 is exactly at the limit.")
     cols[3].caption("1.00 = at the limit.")
     cols[4].metric("Residents", f"{int(pop):,}", border=True,
@@ -124,23 +143,96 @@ else:
     cols[3].caption("There is no population figure for this council, so the 1:200 check cannot be made.")
     cols[4].metric("Residents", "No estimate", border=True)
 
+# --- one laptop screen: the 1:200 status and the map's key beside the ward map ---------------------
+status = None  # the 1:200 status box (none without a population figure: the cards say why)
 if pd.notna(pop):
     limit = rules.capacity(pop)
     every = row["dispersed_all"]  # the status is judged on every support type, whatever the filter
     if pd.isna(every):
-        st.markdown(f"<div class='aam-over' style='border-color:#505a5f;background:#f3f2f1'><b>1:200 status not "
-                    f"known for {text.quarter_label(period)}.</b> People in dispersed accommodation: "
-                    f"{measures.not_shown(model, period, 'dispersed')}.</div>", unsafe_allow_html=True)
+        status = (f"<div class='aam-over' style='border-color:#505a5f;background:#f3f2f1'><b>1:200 status not "
+                  f"known for {text.quarter_label(period)}.</b> People in dispersed accommodation: "
+                  f"{measures.not_shown(model, period, 'dispersed')}.</div>")
     elif bool(row["over_threshold"]):
-        st.markdown(f"<div class='aam-over'><b>Over the 1:200 limit.</b> {text.people(every)} people in "
-                    f"dispersed accommodation against a limit of {text.people(limit)} ({text.people(pop)} residents "
-                    f"÷ {rules.CLUSTER_LIMIT}): {text.people(rules.over_by(every, pop))} over.</div>",
-                    unsafe_allow_html=True)
+        status = (f"<div class='aam-over'><b>Over the 1:200 limit.</b> {text.people(every)} people in "
+                  f"dispersed accommodation against a limit of {text.people(limit)} ({text.people(pop)} residents "
+                  f"÷ {rules.CLUSTER_LIMIT}): {text.people(rules.over_by(every, pop))} over.</div>")
     else:
-        st.markdown(f"<div class='aam-over' style='border-color:#00703c;background:#f3faf6'><b>Within the 1:200 "
-                    f"limit.</b> {text.people(every)} people in dispersed accommodation against a limit of "
-                    f"{text.people(limit)} ({text.people(pop)} residents ÷ {rules.CLUSTER_LIMIT}): room for "
-                    f"{text.people(rules.headroom(every, pop))} more.</div>", unsafe_allow_html=True)
+        status = (f"<div class='aam-over' style='border-color:#00703c;background:#f3faf6'><b>Within the 1:200 "
+                  f"limit.</b> {text.people(every)} people in dispersed accommodation against a limit of "
+                  f"{text.people(limit)} ({text.people(pop)} residents ÷ {rules.CLUSTER_LIMIT}): room for "
+                  f"{text.people(rules.headroom(every, pop))} more.</div>")
+MAP_SHARE = 2.9  # of 4.5: the map on the left, the status box and the key on the right
+mcol, kcol = st.columns([MAP_SHARE, 4.5 - MAP_SHARE], gap="medium")
+if status:
+    kcol.markdown(status, unsafe_allow_html=True)
+wards = model.wards[model.wards["lad_code"] == lad] if model.wards is not None else None
+lad_sites = measures_by_ward = ward_listing = None
+by = "population"
+if wards is None or wards.empty:
+    mcol.info("No ward boundaries are loaded for this council.")
+else:
+    sites, site_note = shell.site_records(model)
+    lad_sites = sites[sites["lad_code"] == lad] if sites is not None and "lad_code" in sites.columns else None
+    ward_frame = pd.DataFrame(wards.drop(columns="geometry"))
+    measures_by_ward = None
+    if lad_sites is not None and not lad_sites.empty:
+        measures_by_ward = shell.ward_site_measures(model, lad_sites, ward_frame)
+        from ui.disclosure import session_may_view_sites, ward_values  # [c] without site access (issue 13)
+
+        measures_by_ward = ward_values(measures_by_ward, may_view_sites=session_may_view_sites())
+    colour_options = {"population": "Residents"}
+    if measures_by_ward is not None:
+        colour_options["dispersal_ratio"] = "Dispersed people per resident (site records)"
+    by = kcol.radio("Colour wards by", list(colour_options), format_func=colour_options.get,
+                    key="ward_colour") if len(colour_options) > 1 else "population"
+    if measures_by_ward is not None:
+        ward_frame = ward_frame.merge(
+            measures_by_ward[["ward_code", "dispersed_people", "dispersal_ratio", "over_threshold", "status"]],
+            on="ward_code", how="left")
+    values = ward_frame[by]
+    classes = classify(values, method=state.classes, k=5, measure=by)
+    extra = None
+    if measures_by_ward is not None:
+        extra = {"l4": [f"Dispersed people (site records): {int(d):,}; {st_}" if pd.notna(d) else ""
+                        for d, st_ in zip(ward_frame["dispersed_people"], ward_frame["status"], strict=False)]}
+    props = L.ward_properties(ward_frame, classes, value=by, value_label=colour_options[by], extra=extra)
+    ward_web = shell.web(key, "ward")
+    shown = ward_web[ward_web["lad_code"] == lad]
+    lad_geom = model.lads.loc[model.lads["lad_code"] == lad, "geometry"].iloc[0]
+    points = L.site_points(lad_sites) if lad_sites is not None else []
+    deck_layers = L.ward_layers(shown, props, authority_outline=L.outline_of(lad_geom), sites=points)
+    height = screen.council_map_height(window, compact, title_h)  # ends at the window's bottom on a laptop
+    view = L.fit_view(shown.total_bounds, height_px=height,
+                      width_px=int(screen.content_width(window, state.present) * MAP_SHARE / 4.5))
+    mcol.pydeck_chart(L.make_deck(deck_layers, view, L.WARD_TOOLTIP), height=height,
+                      alt=f"Map of the wards of {row['lad_name']} coloured by {colour_options[by].lower()}")
+    no_est = int(values.isna().sum())
+    over_wards = None
+    if measures_by_ward is not None:
+        over_wards = int(ward_frame["over_threshold"].astype("boolean").fillna(False).sum())
+    kcol.markdown(choropleth_legend(classes, colour_options[by], no_estimate=no_est, over=over_wards,
+                                    over_text="Ward over the 1:200 limit (site records)",
+                                    unit=f"{len(ward_frame):,} wards"), unsafe_allow_html=True)
+    if points:
+        kcol.markdown(L.sites_legend(lad_sites), unsafe_allow_html=True)
+    shell.site_note(kcol, site_note)
+    if no_est:
+        kcol.caption(f"{no_est} ward{'s' if no_est != 1 else ''} ha{'ve' if no_est != 1 else 's'} no Census 2021 "
+                     "residents figure (the ward is new or too small for the LSOA match, or outside England "
+                     "and Wales) and show grey.")
+    kcol.caption("Hover over a ward for its figures; tick one in the table of wards below to open it.")
+
+    listing = ward_frame.assign(limit=rules.capacity(ward_frame["population"])).sort_values("ward_name")
+    ward_cols = ["ward_name", "population", "limit", "ward_code"]
+    config = {"ward_name": st.column_config.TextColumn("Ward", pinned=True),
+              "population": st.column_config.NumberColumn("Residents", format="localized"),
+              "limit": st.column_config.NumberColumn("1:200 limit (people)", format="localized"),
+              "ward_code": "Code"}
+    if measures_by_ward is not None:
+        ward_cols[3:3] = ["dispersed_people", "status"]
+        config["dispersed_people"] = st.column_config.NumberColumn("Dispersed (site records)", format="localized")
+        config["status"] = "1:200 status"
+    ward_listing = listing[ward_cols]
 st.caption(f"{model.source_line(model.period_source(period) or 'asy_d11')}. As at {text.quarter_label(period)}. "
            f"Residents: {model.population_label()} ({model.source_line('reg02').removeprefix('Source: ')}), "
            f"applied to every quarter. {text.PEOPLE_ROUNDING}")
@@ -242,82 +334,16 @@ st.caption("Section 98 support has local geography only from December 2022; subs
            "Quarters from the totals series give only people supported; Reg_02's quarter gives hotels and other "
            "contingency together. " + one_population_note(model.population_label().split(",")[0]))
 
-# --- wards ----------------------------------------------------------------------------------------
-st.markdown("### Wards")
-wards = model.wards[model.wards["lad_code"] == lad] if model.wards is not None else None
-lad_sites = measures_by_ward = ward_listing = None
-by = "population"
-if wards is None or wards.empty:
-    st.info("No ward boundaries are loaded for this council.")
-else:
-    sites, site_note = shell.site_records(model)
-    lad_sites = sites[sites["lad_code"] == lad] if sites is not None and "lad_code" in sites.columns else None
-    ward_frame = pd.DataFrame(wards.drop(columns="geometry"))
-    measures_by_ward = None
-    if lad_sites is not None and not lad_sites.empty:
-        measures_by_ward = shell.ward_site_measures(model, lad_sites, ward_frame)
-        from ui.disclosure import session_may_view_sites, ward_values  # [c] without site access (issue 13)
-
-        measures_by_ward = ward_values(measures_by_ward, may_view_sites=session_may_view_sites())
-    colour_options = {"population": "Residents"}
-    if measures_by_ward is not None:
-        colour_options["dispersal_ratio"] = "Dispersed people per resident (site records)"
-    by = st.radio("Colour wards by", list(colour_options), format_func=colour_options.get, horizontal=True,
-                  key="ward_colour") if len(colour_options) > 1 else "population"
-    if measures_by_ward is not None:
-        ward_frame = ward_frame.merge(
-            measures_by_ward[["ward_code", "dispersed_people", "dispersal_ratio", "over_threshold", "status"]],
-            on="ward_code", how="left")
-    values = ward_frame[by]
-    classes = classify(values, method=state.classes, k=5, measure=by)
-    extra = None
-    if measures_by_ward is not None:
-        extra = {"l4": [f"Dispersed people (site records): {int(d):,}; {st_}" if pd.notna(d) else ""
-                        for d, st_ in zip(ward_frame["dispersed_people"], ward_frame["status"], strict=False)]}
-    props = L.ward_properties(ward_frame, classes, value=by, value_label=colour_options[by], extra=extra)
-    ward_web = shell.web(key, "ward")
-    shown = ward_web[ward_web["lad_code"] == lad]
-    lad_geom = model.lads.loc[model.lads["lad_code"] == lad, "geometry"].iloc[0]
-    points = L.site_points(lad_sites) if lad_sites is not None else []
-    deck_layers = L.ward_layers(shown, props, authority_outline=L.outline_of(lad_geom), sites=points)
-    view = L.fit_view(shown.total_bounds, width_px=880, height_px=520)
-    mcol, kcol = st.columns([4, 1.3])
-    mcol.pydeck_chart(L.make_deck(deck_layers, view, L.WARD_TOOLTIP), height=520,
-                      alt=f"Map of the wards of {row['lad_name']} coloured by {colour_options[by].lower()}")
-    no_est = int(values.isna().sum())
-    over_wards = None
-    if measures_by_ward is not None:
-        over_wards = int(ward_frame["over_threshold"].astype("boolean").fillna(False).sum())
-    kcol.markdown(choropleth_legend(classes, colour_options[by], no_estimate=no_est, over=over_wards,
-                                    over_text="Ward over the 1:200 limit (site records)",
-                                    unit=f"{len(ward_frame):,} wards"), unsafe_allow_html=True)
-    if points:
-        kcol.markdown(L.sites_legend(lad_sites), unsafe_allow_html=True)
-    shell.site_note(kcol, site_note)
-    if no_est:
-        kcol.caption(f"{no_est} ward{'s' if no_est != 1 else ''} ha{'ve' if no_est != 1 else 's'} no Census 2021 "
-                     "residents figure (the ward is new or too small for the LSOA match, or outside England "
-                     "and Wales) and show grey.")
-
-    listing = ward_frame.assign(limit=rules.capacity(ward_frame["population"]))
-    cols = ["ward_name", "population", "limit", "ward_code"]
-    config = {"ward_name": st.column_config.TextColumn("Ward", pinned=True),
-              "population": st.column_config.NumberColumn("Residents", format="localized"),
-              "limit": st.column_config.NumberColumn("1:200 limit (people)", format="localized"),
-              "ward_code": "Code"}
-    if measures_by_ward is not None:
-        cols[3:3] = ["dispersed_people", "status"]
-        config["dispersed_people"] = st.column_config.NumberColumn("Dispersed (site records)", format="localized")
-        config["status"] = "1:200 status"
+# --- wards: the table under the map's fold (tick one to open the ward view) ------------------------
+if ward_listing is not None:
+    st.markdown("### Wards")
     st.caption("Tick a ward to open the ward view. " + views.NO_ESTIMATE_NOTE)
-    ward_listing = listing.sort_values("ward_name")[cols]
     pick = st.dataframe(ward_listing, hide_index=True, height=300, key="ward_table",
                         on_select="rerun", selection_mode="single-row", column_config=config)
     picked = pick.selection.rows if pick is not None else []
     if picked:
-        code = listing.sort_values("ward_name").iloc[picked[0]]["ward_code"]
         shell.save_state(state, PAGE)
-        shell.switch_to("ward", replace(state, ward=code))
+        shell.switch_to("ward", replace(state, ward=ward_listing.iloc[picked[0]]["ward_code"]))
 
 # --- export: the council's map, its wards table and its briefing pack ------------------------------
 if not state.present:
