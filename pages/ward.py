@@ -16,7 +16,7 @@ from geo.render.legend import choropleth_legend, outline_swatch
 from ui import export_panel as ex
 from ui import exports as ER
 from ui import layers as L
-from ui import shell
+from ui import screen, shell
 from ui import state as views
 from ui.ward_search import ward_finder
 
@@ -46,7 +46,7 @@ if site_measures is not None:  # members without site access see the exports' [c
 
     site_measures = ward_figures(site_measures, may_view_sites=session_may_view_sites())
 
-st.markdown("# Ward view")
+title_box = st.container()  # the ward's name once the finder has said which ward
 labels = shell.ward_options(key)
 if state.ward is not None and state.ward not in labels:
     st.warning(f"No ward has the code {state.ward} in the loaded boundaries "
@@ -117,6 +117,7 @@ def finder_table() -> ex.ExportTable:
 
 
 if ward is None:
+    title_box.markdown("# Ward view")
     if not state.present:
         ex.export_panel(model, key="ward", tables=[finder_table()], label="Export: wards found")
     shell.footer(model, ("ward_boundaries", "ward_population", "ward_lad_lookup", "asy_d11"), period)
@@ -128,9 +129,15 @@ me = ward_frame.set_index("ward_code").loc[ward]
 pop = me["population"]
 lad_code = me["lad_code"]
 council = lad_rows.loc[lad_code] if lad_code in lad_rows.index else None
-st.markdown(f"## {escape(str(me['ward_name']))}")
-st.markdown(f"<p class='aam-lede'>Ward in <b>{escape(str(me['lad_name']))}</b>, {escape(str(me['region']))} · "
-            f"code {ward}</p>", unsafe_allow_html=True)
+# The ward's name is the page's title (as a council's is its view's); where it is follows on the same
+# line, or under it when the name is long: a line of the laptop screen saved for the map.
+title_box.markdown(f"<div style='display:flex;flex-wrap:wrap;align-items:baseline;column-gap:1.2rem'>"
+                   f"<h1>{escape(str(me['ward_name']))}</h1><p class='aam-lede'>Ward in "
+                   f"<b>{escape(str(me['lad_name']))}</b>, {escape(str(me['region']))} · code {ward}</p></div>",
+                   unsafe_allow_html=True)
+window = screen.screen()
+title_h = screen.title_px(str(me["ward_name"]), f"Ward in {me['lad_name']}, {me['region']} · code {ward}",
+                          screen.content_width(window, state.present), beside=True)
 
 mine = site_measures.set_index("ward_code").loc[ward] if (
     site_measures is not None and ward in set(site_measures["ward_code"])) else None
@@ -166,6 +173,39 @@ else:
         measures.not_shown(model, period, "dispersed").capitalize()
     cols[3].metric("Council vs 1:200 limit", why, border=True)
 
+
+
+def status_box() -> str:
+    """The 1:200 status in words, in the box the overview and council views use (``aam-over``): the
+    ward's own from site records, else its council's, since the Home Office publishes by council."""
+    grey, green = "border-color:#505a5f;background:#f3f2f1", "border-color:#00703c;background:#f3faf6"
+    quarter = text.quarter_label(period)
+    if mine is not None:
+        status, here = str(mine["status"]), mine["dispersed_people"]  # '[c]' when withheld from this member
+        style = "" if status == rules.OVER else green if status == rules.WITHIN else grey
+        words = {rules.OVER: "Ward over the 1:200 limit", rules.WITHIN: "Ward within the 1:200 limit"}.get(
+            status, f"Ward 1:200 status: {status}")
+        if isinstance(here, str) or pd.isna(pop):
+            why = ("Small counts are withheld ([c]) from members who may not view site records."
+                   if isinstance(here, str) else "There is no residents figure, so no limit can be set.")
+            return f"<div class='aam-over' style='{style}'><b>{escape(words)}</b> (site records). {why}</div>"
+        limit = rules.capacity(pop)
+        gap = (f"{text.people(rules.over_by(here, pop))} over" if status == rules.OVER else
+               f"room for {text.people(rules.headroom(here, pop))} more")
+        return (f"<div class='aam-over' style='{style}'><b>{words}</b> (site records). {text.people(here)} people in "
+                f"dispersed sites against a limit of {text.people(limit)} ({text.people(pop)} residents ÷ "
+                f"{rules.CLUSTER_LIMIT}): {gap}.</div>")
+    unknown = ("This ward's own status is not known: the Home Office publishes figures by council, and a "
+               "ward's check needs the council's site list.")
+    lad_name = escape(str(me["lad_name"]))
+    if council is None or pd.isna(council["limit_used"]):
+        return f"<div class='aam-over' style='{grey}'><b>Ward 1:200 status not known.</b> {unknown}</div>"
+    status = str(council["threshold_status"])
+    style = "" if status == rules.OVER else green if status == rules.WITHIN else grey
+    return (f"<div class='aam-over' style='{style}'><b>{lad_name}: {escape(status)}</b> at {quarter} "
+            f"({council['limit_used']:.2f} of the limit). {unknown}</div>")
+
+
 # --- map: the ward and its neighbours -------------------------------------------------------------
 near = shell.neighbours(key, ward)
 codes = [ward, *near["ward_code"].tolist()]
@@ -185,9 +225,13 @@ around = ward_web.iloc[ward_web.sindex.query(box(minx - padx, miny - pady, maxx 
                                              predicate="intersects")]
 deck_layers = L.ward_layers(shown, props, focus=ward, neighbours=near["ward_code"], label_codes=codes,
                             sites=ward_sites, context=around)
-view = L.fit_view(shown.total_bounds, width_px=880, height_px=500, padding=0.12)
-mcol, kcol = st.columns([4, 1.3])
-mcol.pydeck_chart(L.make_deck(deck_layers, view, L.WARD_TOOLTIP), height=500, key=shell.map_key("ward_map"),
+height = screen.ward_map_height(window, title_h)  # ends at the window's bottom on a laptop
+MAP_SHARE = 2.9  # of 4.5: the map on the left, the 1:200 status box and the key on the right
+view = L.fit_view(shown.total_bounds, height_px=height, padding=0.12,
+                  width_px=int(screen.content_width(window, state.present) * MAP_SHARE / 4.5))
+mcol, kcol = st.columns([MAP_SHARE, 4.5 - MAP_SHARE], gap="medium")
+kcol.markdown(status_box(), unsafe_allow_html=True)
+mcol.pydeck_chart(L.make_deck(deck_layers, view, L.WARD_TOOLTIP), height=height, key=shell.map_key("ward_map"),
                   on_select=partial(shell.pick_area, "ward_map", "wards", "ward_code", "ward"),
                   selection_mode="single-object",
                   alt=f"Map of {me['ward_name']} and its {len(near)} neighbouring wards; click a ward to open it")
@@ -243,16 +287,17 @@ with right:
         if st.button(f"Open the council view for {me['lad_name']}", key="open_council"):
             shell.save_state(state, PAGE)
             shell.switch_to("council", replace(state, lad=lad_code))
-    if sites is not None and "ward_code" in sites.columns and not sites.attrs.get("aggregate_only"):
-        here = sites[sites["ward_code"] == ward]  # members who may view site records (geo.access) only
-        st.markdown(f"**Site records in this ward: {len(here):,}**")
-        shell.site_note(st, site_note)
-        if len(here):
-            show = [c for c in ("reference", "site_type", "name", "people", "status") if c in here.columns]
-            st.dataframe(here[show], hide_index=True,
-                         column_config={"reference": "Reference", "site_type": "Type", "name": "Name",
-                                        "people": st.column_config.NumberColumn("People", format="localized"),
-                                        "status": "Status"})
+# Across the page: beside the council's figures its five columns needed sideways scrolling.
+if sites is not None and "ward_code" in sites.columns and not sites.attrs.get("aggregate_only"):
+    here = sites[sites["ward_code"] == ward]  # members who may view site records (geo.access) only
+    st.markdown(f"**Site records in this ward: {len(here):,}**")
+    shell.site_note(st, site_note)
+    if len(here):
+        show = [c for c in ("reference", "site_type", "name", "people", "status") if c in here.columns]
+        st.dataframe(here[show], hide_index=True,
+                     column_config={"reference": "Reference", "site_type": "Type", "name": "Name",
+                                    "people": st.column_config.NumberColumn("People", format="localized"),
+                                    "status": "Status"})
 
 # --- export: the wards found, the neighbours table and the council's briefing pack ----------------
 if not state.present:
