@@ -148,3 +148,32 @@ def test_fair_share_csv_has_no_formula() -> None:
     text = csv_with_sources(frame, ["Source: Home Office"]).decode("utf-8")
     body = "\n".join(line for line in text.splitlines() if not line.startswith("# "))
     _assert_no_formula_in_csv(body)
+
+
+def test_column_wise_guard_gives_the_cell_by_cell_answer() -> None:
+    """safe_frame tests whole columns at once (for speed); every cell must come out exactly as
+    safe_cell would have made it, in text, mixed, categorical and string columns, gaps kept."""
+    cells = [*HOSTILE, "Hotel", "", None, float("nan"), 3, -3, -2.5, "-", "\uff1dx", b"=bytes", pd.NA, "O'Brien"]
+    frame = pd.DataFrame({"mixed": cells,
+                          "text": pd.Series([c if isinstance(c, str) else None for c in cells], dtype="string"),
+                          "category": pd.Categorical([c if isinstance(c, str) else None for c in cells])})
+    out = safe_frame(frame)
+    for col in frame.columns:
+        for before, after in zip(frame[col].astype(object), out[col].astype(object), strict=True):
+            if isinstance(before, str):
+                assert after == safe_cell(before), (col, before, after)
+            elif before is None or before is pd.NA or (isinstance(before, float) and before != before):
+                assert pd.isna(after), (col, before, after)
+            else:
+                assert after is before or after == before, (col, before, after)
+
+
+def test_site_csv_dates_read_as_before() -> None:
+    """The export formats dates column-wise; the text must be what to_csv's date_format gave."""
+    from geo.sites.export import export_frame, iso_dates
+
+    frame = _site_frame().assign(valid_from=pd.to_datetime(["2025-01-01", None, "1999-12-31", "2025-06-30",
+                                                            "2024-02-29", None, "2030-01-01"]))
+    expected = safe_csv(export_frame(frame), index=False, date_format="%Y-%m-%d")
+    assert sites_csv(frame) == expected
+    assert iso_dates(frame)["valid_from"].tolist()[:2] == ["2025-01-01", None]

@@ -1,6 +1,7 @@
 """Current sites as CSV or GeoJSON text: one serialisation for the command line and the app."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from geo.cells import safe_csv
@@ -15,9 +16,25 @@ def export_frame(sites: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(sites)[cols].copy()
 
 
+def iso_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Date columns as ``YYYY-MM-DD`` text, a missing date as a gap.
+
+    Why: ``to_csv(date_format=...)`` formats every date cell one by one, about a tenth of a
+    million-site export; NumPy formats a whole column at once, with the same text.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype.kind == "M":  # naive datetime64 (the store's dates carry no time zone)
+            days = out[col].to_numpy(dtype="datetime64[D]")
+            text = np.datetime_as_string(days, unit="D").astype(object)
+            text[np.isnat(days)] = None
+            out[col] = pd.Series(text, index=out.index, dtype=object)  # not inferred as str: no copy
+    return out
+
+
 def sites_csv(sites: pd.DataFrame) -> str:
     """Formula-safe CSV (geo.cells): site names and addresses come from councils' files."""
-    text = safe_csv(export_frame(sites), index=False, date_format="%Y-%m-%d")
+    text = safe_csv(iso_dates(export_frame(sites)), index=False, date_format="%Y-%m-%d")
     assert text is not None  # no path given, so the CSV comes back as text
     return text
 
