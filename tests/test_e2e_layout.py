@@ -35,7 +35,8 @@ ONE_SCREEN = ("title", "map", "numbers", "over")
 MEASURE = """() => {
   const cut = [];
   const seen = e => e.offsetParent !== null || getComputedStyle(e).position === 'fixed';
-  const sel = ['[data-testid=stMetric] *', '.aam-card *', '[data-testid=stCaptionContainer]', 'h1', 'h2', 'h3',
+  const sel = ['[data-testid=stMetric]', '[data-testid=stMetric] *', '.aam-card *', '[data-testid=stCaptionContainer]',
+               'h1', 'h2', 'h3',
                'button', 'label', 'td', 'th', '.aam-over', '.aam-legend *'].join(',');
   for (const e of document.querySelectorAll(sel)) {
     if (!seen(e) || e.closest('[data-testid=stSidebar]')) continue;
@@ -235,5 +236,17 @@ def test_arrow_keys_step_the_quarter_in_presentation_mode(streamlit_app, browser
         page.wait_for_function("p => new URLSearchParams(location.search).get('period') === p", arg=before,
                                timeout=WAIT_MS)
         assert not page.errors, page.errors
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)], ids=["1366x768", "1920x1080"])
+def test_council_presentation_mode_has_no_cut_off_number(streamlit_app, browser, tmp_path, size) -> None:
+    """Regression: in presentation mode the five council cards forced 3.1rem numbers, and Birmingham's
+    residents read "1,183,6" at 1366 px."""
+    context, page = _open(browser, f"{streamlit_app}/council?lad={BIRMINGHAM}&period={FULL_QUARTER}&present=1", size)
+    try:
+        _shoot(page, tmp_path / "council-present.png")
+        _check(page, size, ())
     finally:
         context.close()

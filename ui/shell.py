@@ -301,7 +301,8 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stSideb
 .block-container, [data-testid="stMainBlockContainer"] {padding-top: 0.8rem !important;
   padding-bottom: 0.5rem !important;
   max-width: 100% !important;}
-[data-testid="stMetricValue"] {font-size: 3.1rem !important; line-height: 1.1 !important;}
+/* shrinks with the window: five council cards in a row still show 1,183,618 whole at 1366 px */
+[data-testid="stMetricValue"] {font-size: clamp(1.9rem, 2.5vw, 3.1rem) !important; line-height: 1.1 !important;}
 [data-testid="stMetricLabel"] p {font-size: 1.25rem !important; font-weight: 700 !important;}
 [data-testid="stMetricDelta"] {font-size: 1.1rem !important;}
 h1 {font-size: 2.6rem !important;}
