@@ -138,7 +138,7 @@ with head_box:
             # Reg_02 gives hotels and other contingency sites together: that figure, labelled, never a 0.
             h, label, line = heads["contingency"], "Contingency (hotels and other)", "contingency"
         value = measures.not_shown(model, period, line).capitalize() if pd.isna(h.value) else text.people(h.value)
-        compact = screen.screen().height < 1000  # no sparklines, so numbers and the over box fit one screen
+        compact = screen.short(screen.screen())  # no sparklines, so numbers and the over box fit one screen
         shell.metric(col, label, value, h.change_q, h.change_y, previous_q=prev_q,
                   previous_y=prev_y, inverse=(name == "over"),
                   chart=None if state.present or compact or line not in series else series[line].tolist()[-12:],
