@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,10 +101,18 @@ def _cached(cache: Path, name: str, inputs: list[str], build: Callable[[], Frame
     started = monotonic()
     frame = build()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    frame.to_parquet(tmp)
-    tmp.replace(path)
-    path.with_suffix(".json").write_text(json.dumps({"geo": isinstance(frame, gpd.GeoDataFrame), "inputs": inputs}))
+    # A name of this process's own: two servers building the same entry must not write one file.
+    tmp = path.with_suffix(f".{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        frame.to_parquet(tmp)
+        meta = path.with_suffix(".json")
+        meta_tmp = tmp.with_suffix(".json.tmp")
+        meta_tmp.write_text(json.dumps({"geo": isinstance(frame, gpd.GeoDataFrame), "inputs": inputs}))
+        meta_tmp.replace(meta)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmp.with_suffix(".json.tmp").unlink(missing_ok=True)
     log.info("built %s in %.1f s: %s rows, cached at %s", name, monotonic() - started, f"{len(frame):,}", path)
     return frame
 
