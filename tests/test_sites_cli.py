@@ -100,3 +100,26 @@ def test_python_m_geo_sites_import_matches(tmp_path: Path, wards_file: Path, nsp
     assert done.returncode == 0, done.stderr
     direct = import_sites(path, tmp_path / "lib.sqlite", ward_layer(), postcode_directory=nspl).to_dict()
     assert json.loads(done.stdout) == direct
+
+
+def test_what_the_reader_guessed_reaches_the_person(tmp_path: Path, wards_file: Path, capsys) -> None:
+    """Regression: a file in Windows-1252 was read as a guess and the guess was kept in the frame's
+    attrs, where no one saw it; a streamed CSV did not even record it. Now the import result, the
+    command line (on stderr, so --json stays the contract) and the app's message all say it."""
+    from ui.sites import import_message
+
+    rows = good_rows()
+    rows[1][2] = "Hôtel Café"
+    path = write_csv(tmp_path / "latin.csv", rows, encoding="cp1252")
+    result = import_sites(path, tmp_path / "lib.sqlite", ward_layer())
+    assert result.accepted == 5
+    assert len(result.warnings) == 1 and "cp1252" in result.warnings[0] and "latin.csv" in result.warnings[0]
+    kind, sentence = import_message(result)
+    assert kind == "warning" and "a guess" in sentence
+    assert cli.main(["sites", "import", str(path), "--db", str(tmp_path / "cli.sqlite"), "--json",
+                     "--wards", str(wards_file)]) == 0
+    out = capsys.readouterr()
+    assert set(json.loads(out.out)) == {"read", "accepted", "rejected", "batch", "duplicate", "rejections"}
+    assert "warning: latin.csv is not UTF-8 or UTF-16; read as cp1252" in out.err
+    clean = import_sites(write_csv(tmp_path / "utf8.csv", good_rows()), tmp_path / "lib2.sqlite", ward_layer())
+    assert clean.warnings == [] and import_message(clean)[0] == "success"

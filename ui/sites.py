@@ -199,6 +199,9 @@ def import_message(result: ImportResult) -> tuple[str, str]:
                  f"{len(result.not_in_file):,} earlier sites not in this file are kept.")
     if result.outside_boundaries:
         extra += f" {len(result.outside_boundaries):,} placed outside every ward boundary."
+    if result.warnings:  # what the reader had to assume: worth a look before the figures are used
+        kind = "warning"
+        extra += " " + " ".join(w.rstrip(".") + "." for w in result.warnings)
     return kind, (f"{result.file_name}: {result.read:,} rows read, {result.accepted:,} accepted, "
                   f"{result.rejected:,} rejected (batch {result.batch}).{extra}")
 

@@ -176,4 +176,6 @@ def _open_csv(path: Path) -> SiteSource:
     h = readers._header_row(head)
     names = readers._headers(list(head[h]))
     attrs = {"file": path.name, "encoding": probe.encoding, "encoding_guessed": probe.guessed, "header_row": h + 1}
+    if probe.guessed:
+        attrs["warnings"] = [readers.guessed_encoding_warning(path.name, probe.encoding)]
     return SiteSource(path, names, attrs, plan={"delimiter": delimiter, "header_index": h, "names": names})

@@ -148,6 +148,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             result = import_as(member, args.path, args.db, wards, mapping=_mapping(args.map),
                                postcode_directory=args.postcodes, online_lookup_url=args.online_lookup,
                                sheet=args.sheet, as_at=args.as_at, on_progress=on_progress)
+    for warning in result.warnings:   # what the reader assumed: on stderr, so --json stays the contract
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
         return 0

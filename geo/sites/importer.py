@@ -47,6 +47,7 @@ class ImportResult:
     unchanged: int = 0
     not_in_file: list[str] = field(default_factory=list)
     outside_boundaries: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what the reader had to assume (encoding, CRS)
 
     def to_dict(self) -> dict[str, Any]:
         """The import contract: read, accepted, rejected, batch, duplicate, rejections."""
@@ -146,7 +147,8 @@ def import_sites(path: str | Path, db_path: str | Path, wards_gdf, *,
         read=summary.rows_read, accepted=summary.accepted, rejected=summary.rejected, batch=summary.batch_id,
         duplicate=False, rejections=rejections, file_name=path.name,
         sha256=digest, mapping=resolved, new=summary.new, changed=summary.changed,
-        unchanged=summary.unchanged, not_in_file=summary.not_in_file, outside_boundaries=outside)
+        unchanged=summary.unchanged, not_in_file=summary.not_in_file, outside_boundaries=outside,
+        warnings=list(source.attrs.get("warnings", [])))
 
 
 @contextmanager

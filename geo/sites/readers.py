@@ -66,9 +66,13 @@ def read_csv(path: Path) -> pd.DataFrame:
     frame.attrs["encoding"] = decoded.encoding
     frame.attrs["encoding_guessed"] = decoded.guessed
     if decoded.guessed:
-        frame.attrs.setdefault("warnings", []).append(
-            f"{path.name} is not UTF-8 or UTF-16; read as {decoded.encoding}, a guess: check accented names")
+        frame.attrs.setdefault("warnings", []).append(guessed_encoding_warning(path.name, decoded.encoding))
     return frame
+
+
+def guessed_encoding_warning(file_name: str, encoding: str) -> str:
+    """The one sentence for a file whose encoding had to be guessed (read whole or streamed)."""
+    return f"{file_name} is not UTF-8 or UTF-16; read as {encoding}, a guess: check accented names"
 
 
 def read_excel(path: Path, sheet: str | None = None) -> pd.DataFrame:
