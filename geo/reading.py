@@ -35,7 +35,8 @@ MB = 1 << 20
 # Settings: name -> (default, what it bounds). Kinds of file have their own size caps because a
 # council's site file and the 2.7-million-row postcode directory differ by orders of magnitude.
 SETTINGS: dict[str, tuple[float, str]] = {
-    "AAM_MAX_SITE_FILE_MB": (50, "size of a site file (also the app's upload limit)"),
+    # a 1,000,000-row CSV of sites is about 140 MB, and a CSV is streamed in chunks (geo.sites.chunks)
+    "AAM_MAX_SITE_FILE_MB": (200, "size of a site file (also the app's upload limit)"),
     "AAM_MAX_DATA_FILE_MB": (2048, "size of an official data file or postcode directory"),
     "AAM_MAX_ROWS": (1_000_000, "rows read from a site file or statistics table"),
     "AAM_MAX_UNZIPPED_MB": (1024, "declared uncompressed size of an .xlsx, .ods or zipped Shapefile"),
