@@ -103,16 +103,15 @@ def _cached(cache: Path, name: str, inputs: list[str], build: Callable[[], Frame
     path.parent.mkdir(parents=True, exist_ok=True)
     # A name of this process's own: two servers building the same entry must not write one file.
     tmp = path.with_suffix(f".{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    meta_tmp = tmp.with_suffix(".json.tmp")
     try:
         frame.to_parquet(tmp)
-        meta = path.with_suffix(".json")
-        meta_tmp = tmp.with_suffix(".json.tmp")
         meta_tmp.write_text(json.dumps({"geo": isinstance(frame, gpd.GeoDataFrame), "inputs": inputs}))
-        meta_tmp.replace(meta)
+        meta_tmp.replace(path.with_suffix(".json"))  # before the table: a reader that finds it finds both
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
-        tmp.with_suffix(".json.tmp").unlink(missing_ok=True)
+        meta_tmp.unlink(missing_ok=True)
     log.info("built %s in %.1f s: %s rows, cached at %s", name, monotonic() - started, f"{len(frame):,}", path)
     return frame
 

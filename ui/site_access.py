@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo import disclosure
+from geo import disclosure, text
 from geo.access import tracing
 from geo.access.members import Member
 from geo.access.scope import SiteScope, aggregate_sites, site_scope
@@ -55,10 +55,8 @@ def _cell_text(value: object) -> str:
     """One cell of a column that holds [c]: numbers written as the page writes them."""
     if isinstance(value, str):
         return value
-    if value is None or pd.isna(value):
-        return ""
-    number = float(value)  # type: ignore[arg-type]
-    return f"{int(number):,}" if number.is_integer() else f"{number:,.2f}"
+    whole = value is not None and not pd.isna(value) and float(value).is_integer()  # type: ignore[arg-type]
+    return text.number(value, 0 if whole else 2, missing="")
 
 
 def _text_columns(frame: pd.DataFrame) -> pd.DataFrame:

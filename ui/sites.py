@@ -557,7 +557,6 @@ def sources_note(db: str | Path, batches: pd.DataFrame, limit: int = 6) -> str:
     return f"Site records: {path.name}, {len(batches):,} import batch(es): {shown}{more}."
 
 
-
 # --- procured after the council objected (the proposals register, geo.check) -----------------------
 
 PROCURED_LABELS = {"reference": "Reference", "proposal_id": "Proposal", "objected_at": "Council objected on",

@@ -68,8 +68,7 @@ class SiteSource:
         numbers: list[int] = []
         done = 0
         for number, row in self._data_records():
-            joined = "".join(row)
-            if not joined or joined.isspace():
+            if _blank("".join(row)):
                 continue
             data.append(row[:width] if len(row) >= width else row + [""] * (width - len(row)))
             numbers.append(number)
