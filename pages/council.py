@@ -19,6 +19,7 @@ from ui import exports as ER
 from ui import layers as L
 from ui import screen, shell
 from ui import state as views
+from ui.status import status_box
 
 PAGE = "council"
 model = shell.require_model()
@@ -86,11 +87,11 @@ prev_y = text.quarter_label(period - pd.offsets.QuarterEnd(4))
 
 tcol.markdown(f"# {row['lad_name']}")
 place = str(region) if str(region) == str(row["nation"]) else f"{region}, {row['nation']}"
-tcol.markdown(f"<p class='aam-lede'>{escape(place)} · code {lad} · "
-              f"figures at <b>{text.quarter_label(period)}</b></p>", unsafe_allow_html=True)
+lede = f"{place} · code {lad} · figures at "
+tcol.markdown(f"<p class='aam-lede'>{escape(lede)}<b>{text.quarter_label(period)}</b></p>", unsafe_allow_html=True)
 window = screen.screen()
 compact = screen.short(window)  # a laptop: no sparklines, so the ward map fits under the cards
-title_h = screen.title_px(row["lad_name"], f"{place} · code {lad} · figures at {text.quarter_label(period)}",
+title_h = screen.title_px(row["lad_name"], lede + text.quarter_label(period),
                           screen.content_width(window, state.present) * TITLE_SHARE[0] / sum(TITLE_SHARE) - 16)
 
 # --- headline figures -----------------------------------------------------------------------------
@@ -149,20 +150,20 @@ if pd.notna(pop):
     limit = rules.capacity(pop)
     every = row["dispersed_all"]  # the status is judged on every support type, whatever the filter
     if pd.isna(every):
-        status = (f"<div class='aam-over' style='border-color:#505a5f;background:#f3f2f1'><b>1:200 status not "
-                  f"known for {text.quarter_label(period)}.</b> People in dispersed accommodation: "
-                  f"{measures.not_shown(model, period, 'dispersed')}.</div>")
+        status = status_box(f"<b>1:200 status not known for {text.quarter_label(period)}.</b> People in "
+                                  f"dispersed accommodation: {measures.not_shown(model, period, 'dispersed')}.",
+                                  rules.NO_ESTIMATE)
     elif bool(row["over_threshold"]):
-        status = (f"<div class='aam-over'><b>Over the 1:200 limit.</b> {text.people(every)} people in "
-                  f"dispersed accommodation against a limit of {text.people(limit)} ({text.people(pop)} residents "
-                  f"÷ {rules.CLUSTER_LIMIT}): {text.people(rules.over_by(every, pop))} over.</div>")
+        status = status_box(f"<b>Over the 1:200 limit.</b> {text.people(every)} people in dispersed "
+                                  f"accommodation against a limit of {text.people(limit)} ({text.people(pop)} "
+                                  f"residents ÷ {rules.CLUSTER_LIMIT}): {text.people(rules.over_by(every, pop))} "
+                                  "over.", rules.OVER)
     else:
-        status = (f"<div class='aam-over' style='border-color:#00703c;background:#f3faf6'><b>Within the 1:200 "
-                  f"limit.</b> {text.people(every)} people in dispersed accommodation against a limit of "
-                  f"{text.people(limit)} ({text.people(pop)} residents ÷ {rules.CLUSTER_LIMIT}): room for "
-                  f"{text.people(rules.headroom(every, pop))} more.</div>")
-MAP_SHARE = 2.9  # of 4.5: the map on the left, the status box and the key on the right
-mcol, kcol = st.columns([MAP_SHARE, 4.5 - MAP_SHARE], gap="medium")
+        status = status_box(f"<b>Within the 1:200 limit.</b> {text.people(every)} people in dispersed "
+                                  f"accommodation against a limit of {text.people(limit)} ({text.people(pop)} "
+                                  f"residents ÷ {rules.CLUSTER_LIMIT}): room for "
+                                  f"{text.people(rules.headroom(every, pop))} more.", rules.WITHIN)
+mcol, kcol = st.columns(screen.MAP_COLUMNS, gap="medium")  # the map; the status box and the key beside it
 if status:
     kcol.markdown(status, unsafe_allow_html=True)
 wards = model.wards[model.wards["lad_code"] == lad] if model.wards is not None else None
@@ -202,8 +203,7 @@ else:
     points = L.site_points(lad_sites) if lad_sites is not None else []
     deck_layers = L.ward_layers(shown, props, authority_outline=L.outline_of(lad_geom), sites=points)
     height = screen.council_map_height(window, compact, title_h)  # ends at the window's bottom on a laptop
-    view = L.fit_view(shown.total_bounds, height_px=height,
-                      width_px=int(screen.content_width(window, state.present) * MAP_SHARE / 4.5))
+    view = L.fit_view(shown.total_bounds, height_px=height, width_px=screen.map_width(window, state.present))
     mcol.pydeck_chart(L.make_deck(deck_layers, view, L.WARD_TOOLTIP), height=height,
                       alt=f"Map of the wards of {row['lad_name']} coloured by {colour_options[by].lower()}")
     no_est = int(values.isna().sum())

@@ -16,7 +16,6 @@ import streamlit as st
 
 from geo import fair_share as fs
 from geo import text
-from geo.period_table import measure_published
 from ui import export_panel as exports
 from ui import exports as ER
 from ui import fair_share as view
@@ -59,7 +58,7 @@ st.caption(
     "one supported asylum seeker in dispersed accommodation per 200 residents?")
 
 # Quarters whose file gives people in dispersed accommodation (headroom needs them): not the totals-only ones.
-periods = [p for p in model.periods if measure_published(model.stats, "dispersed", p)]
+periods = shell.periods_publishing(model, "dispersed")
 population_date = view.population_as_at(model.reg02)
 
 # ------------------------------------------------------------------- controls

@@ -21,6 +21,7 @@ from ui import exports as ER
 from ui import layers as L
 from ui import present, screen, shell
 from ui import state as views
+from ui.status import status_box
 
 PAGE = "overview"
 HEADLINES = ("supported", "hotel", "dispersed", "over")
@@ -154,13 +155,12 @@ if len(over):
              for r in over.head(5).itertuples()]
     more = f", and {len(over) - 5} more" if len(over) > 5 else ""
     verb = "is" if len(over) == 1 else "are"
-    over_box.markdown(f"<div class='aam-over'><b>{len(over)} council{'s' if len(over) != 1 else ''} {verb} over the "
-                   f"1:200 limit</b> (red outline on the map): " + "; ".join(names) + more + ".</div>",
-                   unsafe_allow_html=True)
+    over_box.markdown(status_box(f"<b>{len(over)} council{'s' if len(over) != 1 else ''} {verb} over the "
+                                       f"1:200 limit</b> (red outline on the map): " + "; ".join(names) + more + ".",
+                                       rules.OVER), unsafe_allow_html=True)
 else:
-    over_box.markdown(f"<div class='aam-over' style='border-color:#00703c;background:#f3faf6'>No council in this "
-                   f"selection is over the 1:200 limit at {text.quarter_label(period)}.</div>",
-                   unsafe_allow_html=True)
+    over_box.markdown(status_box(f"No council in this selection is over the 1:200 limit at "
+                                       f"{text.quarter_label(period)}.", rules.WITHIN), unsafe_allow_html=True)
 
 side_col.caption(f"{model.source_line(model.period_source(period) or 'asy_d11')}. As at "
                  f"{text.quarter_label(period)}. Provisional. "

@@ -18,6 +18,7 @@ from ui import exports as ER
 from ui import layers as L
 from ui import screen, shell
 from ui import state as views
+from ui.status import status_box
 from ui.ward_search import ward_finder
 
 PAGE = "ward"
@@ -131,12 +132,12 @@ lad_code = me["lad_code"]
 council = lad_rows.loc[lad_code] if lad_code in lad_rows.index else None
 # The ward's name is the page's title (as a council's is its view's); where it is follows on the same
 # line, or under it when the name is long: a line of the laptop screen saved for the map.
+where = f", {me['region']} · code {ward}"
 title_box.markdown(f"<div style='display:flex;flex-wrap:wrap;align-items:baseline;column-gap:1.2rem'>"
                    f"<h1>{escape(str(me['ward_name']))}</h1><p class='aam-lede'>Ward in "
-                   f"<b>{escape(str(me['lad_name']))}</b>, {escape(str(me['region']))} · code {ward}</p></div>",
-                   unsafe_allow_html=True)
+                   f"<b>{escape(str(me['lad_name']))}</b>{escape(where)}</p></div>", unsafe_allow_html=True)
 window = screen.screen()
-title_h = screen.title_px(str(me["ward_name"]), f"Ward in {me['lad_name']}, {me['region']} · code {ward}",
+title_h = screen.title_px(str(me["ward_name"]), f"Ward in {me['lad_name']}{where}",
                           screen.content_width(window, state.present), beside=True)
 
 mine = site_measures.set_index("ward_code").loc[ward] if (
@@ -174,36 +175,30 @@ else:
     cols[3].metric("Council vs 1:200 limit", why, border=True)
 
 
-
-def status_box() -> str:
+def ward_status() -> str:
     """The 1:200 status in words, in the box the overview and council views use (``aam-over``): the
     ward's own from site records, else its council's, since the Home Office publishes by council."""
-    grey, green = "border-color:#505a5f;background:#f3f2f1", "border-color:#00703c;background:#f3faf6"
-    quarter = text.quarter_label(period)
     if mine is not None:
         status, here = str(mine["status"]), mine["dispersed_people"]  # '[c]' when withheld from this member
-        style = "" if status == rules.OVER else green if status == rules.WITHIN else grey
         words = {rules.OVER: "Ward over the 1:200 limit", rules.WITHIN: "Ward within the 1:200 limit"}.get(
             status, f"Ward 1:200 status: {status}")
         if isinstance(here, str) or pd.isna(pop):
             why = ("Small counts are withheld ([c]) from members who may not view site records."
                    if isinstance(here, str) else "There is no residents figure, so no limit can be set.")
-            return f"<div class='aam-over' style='{style}'><b>{escape(words)}</b> (site records). {why}</div>"
+            return status_box(f"<b>{escape(words)}</b> (site records). {why}", status)
         limit = rules.capacity(pop)
         gap = (f"{text.people(rules.over_by(here, pop))} over" if status == rules.OVER else
                f"room for {text.people(rules.headroom(here, pop))} more")
-        return (f"<div class='aam-over' style='{style}'><b>{words}</b> (site records). {text.people(here)} people in "
-                f"dispersed sites against a limit of {text.people(limit)} ({text.people(pop)} residents ÷ "
-                f"{rules.CLUSTER_LIMIT}): {gap}.</div>")
+        return status_box(f"<b>{words}</b> (site records). {text.people(here)} people in dispersed sites "
+                                f"against a limit of {text.people(limit)} ({text.people(pop)} residents ÷ "
+                                f"{rules.CLUSTER_LIMIT}): {gap}.", status)
     unknown = ("This ward's own status is not known: the Home Office publishes figures by council, and a "
                "ward's check needs the council's site list.")
-    lad_name = escape(str(me["lad_name"]))
     if council is None or pd.isna(council["limit_used"]):
-        return f"<div class='aam-over' style='{grey}'><b>Ward 1:200 status not known.</b> {unknown}</div>"
+        return status_box(f"<b>Ward 1:200 status not known.</b> {unknown}", rules.NO_ESTIMATE)
     status = str(council["threshold_status"])
-    style = "" if status == rules.OVER else green if status == rules.WITHIN else grey
-    return (f"<div class='aam-over' style='{style}'><b>{lad_name}: {escape(status)}</b> at {quarter} "
-            f"({council['limit_used']:.2f} of the limit). {unknown}</div>")
+    return status_box(f"<b>{escape(str(me['lad_name']))}: {escape(status)}</b> at {text.quarter_label(period)} "
+                            f"({council['limit_used']:.2f} of the limit). {unknown}", status)
 
 
 # --- map: the ward and its neighbours -------------------------------------------------------------
@@ -226,11 +221,10 @@ around = ward_web.iloc[ward_web.sindex.query(box(minx - padx, miny - pady, maxx 
 deck_layers = L.ward_layers(shown, props, focus=ward, neighbours=near["ward_code"], label_codes=codes,
                             sites=ward_sites, context=around)
 height = screen.ward_map_height(window, title_h)  # ends at the window's bottom on a laptop
-MAP_SHARE = 2.9  # of 4.5: the map on the left, the 1:200 status box and the key on the right
 view = L.fit_view(shown.total_bounds, height_px=height, padding=0.12,
-                  width_px=int(screen.content_width(window, state.present) * MAP_SHARE / 4.5))
-mcol, kcol = st.columns([MAP_SHARE, 4.5 - MAP_SHARE], gap="medium")
-kcol.markdown(status_box(), unsafe_allow_html=True)
+                  width_px=screen.map_width(window, state.present))
+mcol, kcol = st.columns(screen.MAP_COLUMNS, gap="medium")  # the map; the 1:200 box and the key beside it
+kcol.markdown(ward_status(), unsafe_allow_html=True)
 mcol.pydeck_chart(L.make_deck(deck_layers, view, L.WARD_TOOLTIP), height=height, key=shell.map_key("ward_map"),
                   on_select=partial(shell.pick_area, "ward_map", "wards", "ward_code", "ward"),
                   selection_mode="single-object",

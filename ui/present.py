@@ -16,13 +16,14 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from geo import measures, text
+from geo import measures, rules, text
 from geo.render.classify import classify
 from geo.render.legend import choropleth_legend
 from ui import layers as L
 from ui import screen
 from ui import state as views
 from ui.state import ViewState
+from ui.status import status_box
 
 LARGEST = 5  # councils named for their size, besides those over the limit and the one chosen
 CARDS = (("supported", "People supported"), ("hotel", "In contingency hotels"),
@@ -205,11 +206,11 @@ def overview_screen(model, key: str, state: ViewState) -> ViewState:
         named = "; ".join(f"<b>{escape(r.lad_name)}</b> ({r.limit_used:.2f} times the limit)"
                           for r in over.head(4).itertuples())
         more = f", and {len(over) - 4} more" if len(over) > 4 else ""
-        side.markdown(f"<div class='aam-over'><b>{len(over)} council{'s' if len(over) != 1 else ''} over the 1:200 "
-                      f"limit</b> (red outline): {named}{more}.</div>", unsafe_allow_html=True)
+        side.markdown(status_box(f"<b>{len(over)} council{'s' if len(over) != 1 else ''} over the 1:200 "
+                                       f"limit</b> (red outline): {named}{more}.", rules.OVER), unsafe_allow_html=True)
     else:
-        side.markdown("<div class='aam-over' style='border-color:#00703c;background:#f3faf6'><b>No council "
-                      "is over the 1:200 limit</b> in this area.</div>", unsafe_allow_html=True)
+        side.markdown(status_box("<b>No council is over the 1:200 limit</b> in this area.", rules.WITHIN),
+                      unsafe_allow_html=True)
 
     measure = state.measure
     values = table[measure]

@@ -72,6 +72,14 @@ def content_width(s: Screen, present: bool = False) -> int:
     return max(480, s.width - (0 if present else 300) - 160)
 
 
+MAP_COLUMNS = (2.9, 1.6)  # council and ward views: the map, then its 1:200 box and key beside it
+
+
+def map_width(s: Screen, present: bool = False) -> int:
+    """The width of the map in the council and ward views (its share of ``MAP_COLUMNS``), to frame it."""
+    return int(content_width(s, present) * MAP_COLUMNS[0] / sum(MAP_COLUMNS))
+
+
 def map_height_under(s: Screen, above: int, least: int = 300, most: int = 760) -> int:
     """A map's height that ends at the window's bottom edge when ``above`` px of the page (title,
     controls, numbers) sit over it, between ``least`` and ``most``.

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo import measures, series, text, wards
+from geo import measures, period_table, series, text, wards
 from geo.caveats import CAVEATS  # noqa: F401  (pages read shell.CAVEATS)
 from geo.errors import GeoError
 from geo.model import Model, load_model, web_layer
@@ -23,6 +23,7 @@ from ui import state as views
 from ui.metrics import delta_style
 from ui.screen import page_script
 from ui.state import ViewState
+from ui.status import CSS as STATUS_CSS
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_FILES = {
@@ -138,6 +139,18 @@ def _options(key: str) -> dict[str, list]:
         "regions": sorted(model.lads["region"].dropna().unique()),
         **measures.filter_choices(model.stats),  # Asy_D11's detail only: coarser sources cannot be split
     }
+
+
+def periods_publishing(model: Model, measure: str) -> list:
+    """The quarters whose file gives ``measure`` by council (fair share needs dispersed people, which
+    the totals-only quarters lack): worked out once per data version, not on every rerun."""
+    return _periods_publishing(model_key(model), measure)
+
+
+@st.cache_data(show_spinner=False)
+def _periods_publishing(key: str, measure: str) -> list:
+    model = get_model()
+    return [p for p in model.periods if period_table.measure_published(model.stats, measure, p)]
 
 
 # --- URL state ----------------------------------------------------------------------------------
@@ -317,7 +330,7 @@ BASE_CSS = """
 .aam-source {font-size: 0.85rem; color: #505a5f; border-top: 2px solid #1d70b8; padding-top: 6px; margin-top: 18px;}
 .aam-lede {font-size: 1.15rem; margin: 0.2rem 0 0.6rem 0;}
 h1 {font-size: 2.3rem !important; padding-bottom: 0.2rem !important;}
-.aam-over {border-left: 6px solid #d4351c; padding: 4px 10px; background: #fff5f3; margin: 6px 0;}
+""" + STATUS_CSS + """
 /* deck.gl clips its tooltip at the map's edge; let it spill over the key beside the map instead. */
 [data-testid="stDeckGlJsonChart"] {z-index: 10;}
 [data-testid="stDeckGlJsonChart"] div {overflow: visible !important;}
