@@ -19,6 +19,7 @@ from ui import exports as ER
 from ui import layers as L
 from ui import screen, shell
 from ui import state as views
+from ui.deck_component import deck_map
 from ui.status import status_box
 
 PAGE = "council"
@@ -204,8 +205,10 @@ else:
     deck_layers = L.ward_layers(shown, props, authority_outline=L.outline_of(lad_geom), sites=points)
     height = screen.council_map_height(window, compact, title_h)  # ends at the window's bottom on a laptop
     view = L.fit_view(shown.total_bounds, height_px=height, width_px=screen.map_width(window, state.present))
-    mcol.pydeck_chart(L.make_deck(deck_layers, view, L.WARD_TOOLTIP), height=height,
-                      alt=f"Map of the wards of {row['lad_name']} coloured by {colour_options[by].lower()}")
+    with mcol:
+        deck_map(L.make_deck(deck_layers, view, L.WARD_TOOLTIP), height=height, key="council_map",
+                 public_geometry=True,
+                 alt=f"Map of the wards of {row['lad_name']} coloured by {colour_options[by].lower()}")
     no_est = int(values.isna().sum())
     over_wards = None
     if measures_by_ward is not None:

@@ -21,6 +21,7 @@ from ui import exports as ER
 from ui import layers as L
 from ui import present, screen, shell
 from ui import state as views
+from ui.deck_component import deck_map
 from ui.status import status_box
 
 PAGE = "overview"
@@ -120,9 +121,9 @@ bounds = shown.total_bounds if len(shown) else web.total_bounds
 view = L.fit_view(bounds, width_px=600 if state.present else 560, height_px=height, padding=0.03)
 deck = L.make_deck(deck_layers, view, L.LAD_TOOLTIP)
 with map_col:
-    st.pydeck_chart(deck, height=height, key="national_map",
-                    alt=f"Map of councils coloured by {views.MAP_MEASURES[measure].lower()}; "
-                        f"councils over the 1:200 limit have a thick red outline.")
+    deck_map(deck, height=height, key="national_map", public_geometry=True,
+             alt=f"Map of councils coloured by {views.MAP_MEASURES[measure].lower()}; "
+                 f"councils over the 1:200 limit have a thick red outline.")
 key_col.markdown(choropleth_legend(classes, views.MAP_MEASURES[measure], no_estimate=no_pop, over=len(over),
                                    unit=f"Councils, {text.quarter_label(period)}", large=state.present),
                  unsafe_allow_html=True)

@@ -18,6 +18,7 @@ from ui import exports as ER
 from ui import layers as L
 from ui import screen, shell
 from ui import state as views
+from ui.deck_component import deck_map
 from ui.status import status_box
 from ui.ward_search import ward_finder
 
@@ -225,10 +226,10 @@ view = L.fit_view(shown.total_bounds, height_px=height, padding=0.12,
                   width_px=screen.map_width(window, state.present))
 mcol, kcol = st.columns(screen.MAP_COLUMNS, gap="medium")  # the map; the 1:200 box and the key beside it
 kcol.markdown(ward_status(), unsafe_allow_html=True)
-mcol.pydeck_chart(L.make_deck(deck_layers, view, L.WARD_TOOLTIP), height=height, key=shell.map_key("ward_map"),
-                  on_select=partial(shell.pick_area, "ward_map", "wards", "ward_code", "ward"),
-                  selection_mode="single-object",
-                  alt=f"Map of {me['ward_name']} and its {len(near)} neighbouring wards; click a ward to open it")
+with mcol:
+    deck_map(L.make_deck(deck_layers, view, L.WARD_TOOLTIP), height=height, key=shell.map_key("ward_map"),
+             on_select=partial(shell.pick_area, "ward_map", "wards", "ward_code", "ward"), public_geometry=True,
+             alt=f"Map of {me['ward_name']} and its {len(near)} neighbouring wards; click a ward to open it")
 kcol.markdown(choropleth_legend(classes, "Residents", no_estimate=int(subset["population"].isna().sum()),
                                 unit=f"{me['ward_name']} and its neighbours",
                                 extra=[(outline_swatch("#0b0c0c", 4), f"<b>{escape(str(me['ward_name']))}</b> "

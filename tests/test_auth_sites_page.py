@@ -14,6 +14,7 @@ import pytest
 from access_fixtures import REAL_A as A
 from access_fixtures import REAL_B as B
 from access_fixtures import SMP, real_two_councils
+from apptest import deck_texts
 from conftest import needs_shared
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +45,7 @@ def _sent_text(at) -> str:
     """Everything the page sent that could carry a site reference: tables, markdown, captions, maps."""
     parts = [e.value.to_csv() for e in at.dataframe]
     parts += [str(e.value) for e in (*at.markdown, *at.caption, *at.info)]
-    parts += [str(e.proto) for e in at.get("deck_gl_json_chart")]
+    parts += deck_texts(at)
     return "\n".join(parts)
 
 
@@ -72,7 +73,7 @@ def test_officers_see_their_own_council_and_may_not_download(store, monkeypatch)
     for email, lad, other in (("officer@a.gov.uk", A, B), ("officer@b.gov.uk", B, A)):
         at = _open(db, email, monkeypatch)
         assert _references(at) == refs[lad]
-        maps = "\n".join(str(e.proto) for e in at.get("deck_gl_json_chart"))
+        maps = "\n".join(deck_texts(at))
         assert not any(ref in maps for ref in refs[other])  # tooltips and heat layer data too
         assert not [b for b in at.get("download_button") if "sites" in str(b.proto.label).lower()]
         assert audit.read(db, member=email, action="view_sites")

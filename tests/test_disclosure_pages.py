@@ -77,9 +77,9 @@ def test_council_ward_table_and_tooltips_hide_small_counts(store_and_measures, m
     shown = table.set_index("ward_code")["dispersed_people"]
     assert shown[shown.index.isin(hidden_codes)].isna().all()  # hidden cells never reach the browser
     assert shown[~shown.index.isin(hidden_codes)].notna().all()
-    deck = next(c for c in page.get("deck_gl_json_chart"))
-    spec = deck.proto.json
-    import json
+    from apptest import deck_specs
+
+    spec = deck_specs(page)[0]
 
     lines: dict[str, set[str]] = {}
 
@@ -94,7 +94,7 @@ def test_council_ward_table_and_tooltips_hide_small_counts(store_and_measures, m
             for value in node:
                 walk(value)
 
-    walk(json.loads(spec))
+    walk(spec)
     assert lines, "no ward tooltips found in the map"
     for code in hidden_codes & set(lines):  # no count in a hidden ward's tooltip
         assert not any("Dispersed people (site records):" in line for line in lines[code]), (code, lines[code])

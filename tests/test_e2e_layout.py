@@ -15,7 +15,7 @@ import pytest
 
 from conftest import ROOT, SHARED, needs_shared
 from e2e_server import CHROMIUM
-from test_e2e_chromium import REQUIRED, WAIT_MS, wait_for_map
+from test_e2e_chromium import MAP, REQUIRED, WAIT_MS, wait_for_map
 
 pytestmark = [
     pytest.mark.e2e,
@@ -46,6 +46,19 @@ MEASURE = """() => {
       cut.push([(e.innerText || '').trim().slice(0, 50), e.scrollWidth, e.clientWidth]);
     }
   }
+  // A number or word that overflows visibly can still be cut by its card: measure the text itself.
+  for (const e of document.querySelectorAll('[data-testid=stMetricValue], .aam-card .value')) {
+    if (!seen(e)) continue;
+    const card = e.closest('[data-testid=stMetric], .aam-card').getBoundingClientRect();
+    const range = document.createRange();
+    range.selectNodeContents(e);
+    const text = range.getBoundingClientRect();
+    if (text.right > card.right + 1 || text.left < card.left - 1) {
+      cut.push([(e.innerText || '').trim().slice(0, 50), Math.round(text.right), Math.round(card.right)]);
+    }
+    const px = parseFloat(getComputedStyle(e).fontSize);  // one line is 1.1-1.3 of it, two lines over 2
+    if (/[0-9]/.test(e.innerText) && text.height > 1.8 * px) cut.push(['number broken across lines', e.innerText.trim()]);
+  }
   for (const e of document.querySelectorAll('[data-testid=stDataFrame] .dvn-scroller')) {
     if (e.scrollWidth > e.clientWidth + 1) cut.push(['table needs sideways scrolling', e.scrollWidth, e.clientWidth]);
   }
@@ -57,7 +70,7 @@ MEASURE = """() => {
   const all = s => [...document.querySelectorAll(s)].filter(seen).map(box);
   return {cut, scrolled: Math.max(window.scrollY, main ? main.scrollTop : 0), height: innerHeight, width: innerWidth,
           title: all('h1').slice(0, 1), slider: all('[data-testid=stSlider]'),
-          map: all('[data-testid=stDeckGlJsonChart]'),
+          map: all('[data-testid=stDeckGlJsonChart], [data-testid=stCustomComponentV1]'),
           numbers: all('[data-testid=stMetric], .aam-card'), over: all('.aam-over')};
 }"""
 
@@ -82,7 +95,7 @@ def _open(browser, url: str, size: tuple[int, int]):
     page.opened_scroll = _scrolled(page)
     # Wholly in view: Playwright scrolls a canvas that is only partly in view to screenshot it, and
     # that scroll is the test's, not the page's.
-    in_view = page.evaluate("() => { const m = document.querySelector('[data-testid=stDeckGlJsonChart]');"
+    in_view = page.evaluate("() => { const m = document.querySelector(" + repr(MAP) + ");"
                             " if (!m) return false; const r = m.getBoundingClientRect();"
                             " return r.top >= 0 && r.bottom <= innerHeight; }")
     wait_for_map(page, min_colours=4)  # a screenshot of a map below the fold scrolls to it
@@ -101,7 +114,7 @@ def _reload(page) -> None:
     page.reload(wait_until="domcontentloaded")
     _settled(page)
     page.opened_scroll = _scrolled(page)
-    in_view = page.evaluate("() => { const m = document.querySelector('[data-testid=stDeckGlJsonChart]');"
+    in_view = page.evaluate("() => { const m = document.querySelector(" + repr(MAP) + ");"
                             " if (!m) return false; const r = m.getBoundingClientRect();"
                             " return r.top >= 0 && r.bottom <= innerHeight; }")
     wait_for_map(page, min_colours=4)
@@ -154,6 +167,19 @@ def test_overview_fits_and_nothing_is_cut_off(streamlit_app, browser, tmp_path, 
     try:
         _shoot(page, tmp_path / "overview.png")
         _check(page, size, ("title", "slider", "map", "numbers", "over") if size in LAPTOPS else ())
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1366, 768)], ids=["1440x900", "1366x768"])
+def test_overview_words_in_a_metric_card_are_not_cut_off(streamlit_app, browser, tmp_path, size) -> None:
+    """Regression: at a quarter only the totals file covers (September 2025), three cards say "Not
+    published"; the words ran past their card and read "Not publish" at 1440 px."""
+    context, page = _open(browser, streamlit_app + "/?period=2025-09-30", size)
+    try:
+        values = [v.strip() for v in page.get_by_test_id("stMetricValue").all_inner_texts()]
+        assert any(not any(ch.isdigit() for ch in v) for v in values), values  # a card in words
+        _check(page, size, ())
     finally:
         context.close()
 

@@ -2,11 +2,9 @@
 named, so a regional map such as the North West had no names at all), and names never overlap."""
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 
-from apptest import run_app
+from apptest import deck_specs, run_app
 from conftest import needs_shared
 from ui.present import LARGEST, declutter, label_codes
 
@@ -37,7 +35,7 @@ def test_a_name_that_would_cover_an_earlier_one_is_left_off() -> None:
 
 
 def _deck_labels(at) -> list[str]:
-    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    spec = deck_specs(at)[0]
     layers = [layer for layer in spec["layers"] if layer.get("id") == "labels"]
     return [p["text"] for p in layers[0]["data"]] if layers else []
 

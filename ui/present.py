@@ -22,6 +22,7 @@ from geo.render.legend import choropleth_legend
 from ui import layers as L
 from ui import screen
 from ui import state as views
+from ui.deck_component import deck_map
 from ui.state import ViewState
 from ui.status import status_box
 
@@ -231,7 +232,7 @@ def overview_screen(model, key: str, state: ViewState) -> ViewState:
     if labels is not None:
         layers.append(labels)
     with map_col:
-        st.pydeck_chart(L.make_deck(layers, view, L.LAD_TOOLTIP), height=height, key="present_map",
-                        alt=f"Map of councils in {area} coloured by {views.MAP_MEASURES[measure].lower()}; "
+        deck_map(L.make_deck(layers, view, L.LAD_TOOLTIP), height=height, key="present_map", public_geometry=True,
+                 alt=f"Map of councils in {area} coloured by {views.MAP_MEASURES[measure].lower()}; "
                             "councils over the 1:200 limit have a thick red outline and are named.")
     return state

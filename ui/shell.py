@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -326,6 +327,11 @@ BASE_CSS = """
 <style>
 .block-container, [data-testid="stMainBlockContainer"] {padding-top: 2.2rem !important;}
 [data-testid="stMetricValue"] {font-weight: 700;}
+/* a value in words ("Not published") wraps between its words inside its card; a number never breaks */
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {white-space: normal !important;
+  word-break: normal !important; overflow-wrap: normal !important;}
+[class*="st-key-aam_words_"] [data-testid="stMetricValue"] {font-size: 1.3rem !important; line-height: 1.3 !important;
+  padding: 0.2rem 0;}
 [data-testid="stMetricLabel"] p {font-weight: 600; color: #0b0c0c;}
 .aam-source {font-size: 0.85rem; color: #505a5f; border-top: 2px solid #1d70b8; padding-top: 6px; margin-top: 18px;}
 .aam-lede {font-size: 1.15rem; margin: 0.2rem 0 0.6rem 0;}
@@ -372,6 +378,8 @@ def metric(col, label: str, value: str, change_q: float | None, change_y: float 
     """
     delta = None if change_q is None or pd.isna(change_q) else text.signed(change_q, digits)
     arrow, colour = delta_style(change_q, delta, inverse=inverse)
+    if not any(ch.isdigit() for ch in value):  # words ("Not published..."): smaller, so the card stays small
+        col = col.container(key="aam_words_" + re.sub(r"[^a-z0-9]+", "_", label.lower()))
     col.metric(label, value, delta=delta, delta_color=colour, delta_arrow=arrow,
                delta_description=f"on {previous_q}" if delta is not None else None,
                border=True, chart_data=chart, chart_type="line", help=help)

@@ -1,0 +1,179 @@
+"""The app's own map element: a pydeck deck drawn by deck.gl in a Streamlit component that keeps
+each layer's geometry in the browser between reruns.
+
+Why not ``st.pydeck_chart``: on every rerun it rebuilds the whole deck from its JSON, so a quarter
+change re-tessellates all 361 council boundaries (on a laptop without a GPU that is most of the
+redraw). This component takes the same deck JSON, but when a layer's geometry is unchanged it
+swaps in the new properties and asks deck.gl to refresh only the colours and tooltips
+(``ui/map_component/deck_map.js``).
+
+deck.gl itself is the bundle pydeck ships (``pydeck/nbextension/static/index.js``, deck.gl 9), so
+nothing is fetched from a CDN and nothing is built at install. Streamlit serves a component's
+files from one folder and refuses symlinks out of it, so the bundle and our two files are copied
+into the cache folder once per server process (``served_folder``).
+
+Boundary geometry is sent once, not on every rerun. With ``public_geometry=True`` a layer of
+50 or more ONS boundary polygons has its geometry written to a file named by its content hash in
+the served folder (``geometry/<hash>.json``), and the deck JSON carries only the hash and each
+feature's properties; the browser fetches the file once and caches it. Only polygons of published
+boundaries go that way, never points or figures: what a member may see (the properties, site
+points, anything from site records) still travels only over the signed-in session's websocket, as
+it does with ``st.pydeck_chart``. Pages whose polygons are not public (a proposed property's
+buffer) leave ``public_geometry`` off and send everything inline.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pydeck as pdk
+
+from geo.sources import cache_dir
+
+NAME = "deck_map"
+SOURCE = Path(__file__).resolve().parent / "map_component"
+OWN_FILES = ("index.html", "deck_map.js")
+MIN_SHARED = 50  # features: below this a layer's geometry stays inline (no extra request)
+POLYGONS = frozenset({"Polygon", "MultiPolygon"})
+_KEYS: OrderedDict[tuple[int, ...], tuple[str, list[Any]]] = OrderedDict()  # geometry ids -> (hash, pinned)
+_KEYS_LOCK = threading.Lock()
+
+
+def deck_bundle() -> Path:
+    """deck.gl as pydeck ships it: a UMD bundle that sets ``window.deck`` (deck.gl 9)."""
+    return Path(pdk.__file__).resolve().parent / "nbextension" / "static" / "index.js"
+
+
+def _same(source: Path, target: Path) -> bool:
+    try:
+        return target.stat().st_size == source.stat().st_size and target.read_bytes() == source.read_bytes()
+    except OSError:
+        return False
+
+
+def _write(target: Path, body: bytes) -> None:
+    """Write under a temporary name of its own, then rename: another server process, or a
+    browser fetching the file, never sees it half-written."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(body)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def served_folder(root: Path | None = None) -> Path:
+    """The folder Streamlit serves the component from, made or refreshed: our page and script, and
+    pydeck's deck.gl bundle as ``deck.js``."""
+    folder = (root or cache_dir()) / "components" / NAME
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = {name: SOURCE / name for name in OWN_FILES} | {"deck.js": deck_bundle()}
+    for name, source in wanted.items():
+        if not _same(source, folder / name):
+            _write(folder / name, source.read_bytes())
+    return folder
+
+
+def _geometry_key(geometries: list[Any]) -> tuple[str, str | None]:
+    """(content hash, JSON text or None if the hash was remembered). Geometries come from the
+    per-server geometry index, so the same objects recur every rerun: their ids are remembered
+    (and the objects pinned, so an id cannot be reused) to skip re-serialising 450 KB a run."""
+    ids = tuple(id(g) for g in geometries)
+    with _KEYS_LOCK:
+        hit = _KEYS.get(ids)
+        if hit is not None:
+            _KEYS.move_to_end(ids)
+            return hit[0], None
+    body = json.dumps(geometries, separators=(",", ":"))
+    key = hashlib.sha256(body.encode()).hexdigest()[:32]
+    with _KEYS_LOCK:
+        _KEYS[ids] = (key, geometries)
+        while len(_KEYS) > 64:
+            _KEYS.popitem(last=False)
+    return key, body
+
+
+def _shared(data: Any) -> bool:
+    """A FeatureCollection of boundary polygons big enough to be worth a file of its own."""
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        return False
+    features = data.get("features") or []
+    return len(features) >= MIN_SHARED and all(
+        isinstance(f.get("geometry"), dict) and f["geometry"].get("type") in POLYGONS for f in features)
+
+
+def share_geometry(deck: pdk.Deck, folder: Path) -> pdk.Deck:
+    """A copy of ``deck`` whose big boundary layers carry ``geometryKey`` and properties only; each
+    key's geometries are written once to ``folder/geometry/<key>.json`` (the browser's copy is
+    keyed by content, so it is never stale)."""
+    layers = []
+    for layer in deck.layers:
+        data = getattr(layer, "data", None)
+        if data is None or not _shared(data):
+            layers.append(layer)
+            continue
+        features = data["features"]
+        key, body = _geometry_key([f["geometry"] for f in features])
+        target = folder / "geometry" / f"{key}.json"
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            text = body if body is not None else json.dumps([f["geometry"] for f in features], separators=(",", ":"))
+            _write(target, text.encode())
+        slim = copy.copy(layer)
+        slim.data = {"type": "FeatureCollection", "geometryKey": key,
+                     "features": [{"type": "Feature", "properties": f.get("properties", {})} for f in features]}
+        layers.append(slim)
+    out = copy.copy(deck)
+    out.layers = layers
+    return out
+
+
+@functools.cache
+def _declared() -> tuple[Any, Path]:
+    """The component and its served folder, made once per server process."""
+    import streamlit.components.v1 as components
+
+    folder = served_folder()
+    return components.declare_component(NAME, path=str(folder)), folder
+
+
+def deck_args(deck: pdk.Deck, *, height: int, alt: str = "", folder: Path | None = None,
+              selectable: bool = False) -> dict[str, Any]:
+    """What the component receives: the deck's JSON, its tooltip template, the height, the map's
+    description for screen readers and whether a click selects. With ``folder``, boundary
+    geometry goes to files there (``share_geometry``) instead of into the JSON."""
+    if folder is not None:
+        deck = share_geometry(deck, folder)
+    tooltip = getattr(deck, "_tooltip", None)
+    return {"spec": deck.to_json(), "tooltip": json.dumps(tooltip) if tooltip else "", "height": int(height),
+            "alt": alt, "selectable": selectable}
+
+
+def deck_map(deck: pdk.Deck, *, height: int, key: str, alt: str = "", public_geometry: bool = False,
+             on_select: Callable[[], None] | None = None) -> None:
+    """Draw ``deck`` in the current Streamlit container (a column's ``with`` block works), ``height``
+    pixels tall. ``key`` keeps the same browser map across reruns. ``public_geometry``: the big
+    polygon layers are published boundaries, so their geometry may be fetched as a file.
+    ``on_select``: called after a click on a pickable object; the value under ``key`` is then
+    ``{"selection": {"objects": {layer id: [{"properties": ...}]}}}``, the shape
+    ``st.pydeck_chart`` gives, so the same callbacks read it."""
+    import streamlit as st
+
+    component, folder = _declared()
+    # The frame is as tall as the map from the first paint (it would start at 0 px and grow when its
+    # page reports its height, moving everything below it once the map's code has loaded).
+    st.html(f"<style>.st-key-{key} iframe {{height: {int(height)}px !important}}</style>")
+    component(**deck_args(deck, height=height, alt=alt, folder=folder if public_geometry else None,
+                          selectable=on_select is not None),
+              key=key, default=None, on_change=on_select)
