@@ -13,10 +13,10 @@ Debian's headless Chromium through Playwright. Every figure is printed beside th
   a quarter change in all 10 at once;
 * the cost of ``import mapclassify`` in a fresh interpreter, and whether the app server loaded scipy.
 
-"Map drawn" is the moment the browser could first show the frame that the map's screenshot then
-showed: screenshots are polled until the canvas changes, and the time is that of the last frame
-WebGL drew before that screenshot (``DRAW_LOGGER``, the same hook on both pages). Polling alone
-adds its own delay, as a screenshot waits for the page's next frames; that figure is printed too.
+"Map drawn" is when a screenshot of the map's canvas (polled, the same way on both pages) first
+shows the drawn map: what a person would see. (Timing WebGL's draw calls instead was tried and
+dropped: on the minimal page they come 2 s before the map can be seen, while the software
+renderer is still at work.)
 
 Run: ``.venv/bin/python bench/pages.py [--repeat N] [--sessions 1,5,10] [--save]``. Each wait is
 capped (``--timeout``), so a broken page fails the run instead of hanging it.
@@ -66,32 +66,6 @@ new MutationObserver(() => {
 }).observe(document, {subtree: true, childList: true, attributes: true,
                       attributeFilter: ['data-test-script-state']});
 """
-
-# In every frame (the app's map draws inside its component's frame): when WebGL was last asked to
-# draw, and when the browser next began a frame after it, in epoch ms. A frame begins only once the
-# drawn one is done (in software WebGL that wait is the drawing itself), so the second time is
-# when the drawn map could first be seen. The same hook runs on both pages.
-DRAW_LOGGER = """
-(() => {
-  const log = [];
-  window.__aamDraws = log;
-  let waiting = false;
-  const mark = () => {
-    if (waiting) return;
-    waiting = true;
-    const asked = performance.timeOrigin + performance.now();
-    requestAnimationFrame(() => { log.push([asked, performance.timeOrigin + performance.now()]); waiting = false; });
-  };
-  for (const C of [window.WebGL2RenderingContext, window.WebGLRenderingContext]) {
-    if (!C) continue;
-    for (const name of ['drawArrays', 'drawElements', 'drawArraysInstanced', 'drawElementsInstanced']) {
-      const f = C.prototype[name];
-      if (f) C.prototype[name] = function (...a) { mark(); return f.apply(this, a); };
-    }
-  }
-})();
-"""
-
 
 # --- servers ------------------------------------------------------------------------------------
 
@@ -232,7 +206,6 @@ class Session:
 def open_session(browser, viewport: dict[str, int] = VIEWPORT) -> Session:
     context = browser.new_context(viewport=viewport)
     context.add_init_script(STATE_LOGGER)
-    context.add_init_script(DRAW_LOGGER)
     page = context.new_page()
     wire = Wire()
     page.on("websocket", lambda ws: ws.on("framereceived", wire.on_frame))
@@ -268,28 +241,6 @@ def map_canvas(page) -> Any:
     return page.frame_locator("[data-testid='stCustomComponentV1']").first.locator("canvas").first
 
 
-def shown_since(page, since_epoch_ms: float, until_epoch_ms: float) -> float | None:
-    """Epoch ms at which the last frame drawn between the two times could be seen (``DRAW_LOGGER``,
-    every frame of the page), or None if nothing was drawn."""
-    shown = []
-    for frame in page.frames:
-        try:
-            draws = frame.evaluate("window.__aamDraws || []")
-        except Exception:  # noqa: BLE001 - a frame that went away meanwhile
-            continue
-        shown += [seen for asked, seen in draws if asked >= since_epoch_ms and seen <= until_epoch_ms]
-    return max(shown) if shown else None
-
-
-def frame_shown(page, t0: float, drawn: float) -> float:
-    """Seconds from perf_counter ``t0`` to the frame that the screenshot at ``drawn`` showed: the
-    last one drawn before it. Screenshot polling alone adds its own delay (a screenshot waits for
-    the page's next frames)."""
-    offset = time.time() - time.perf_counter()  # perf_counter -> epoch seconds
-    seen = shown_since(page, (t0 + offset) * 1000, (drawn + offset) * 1000)
-    return (seen / 1000 - offset - t0) if seen is not None else drawn - t0
-
-
 def map_drawn(page, timeout_s: float, before: bytes | None = None, min_colours: int = 4) -> tuple[float, bytes]:
     """Poll the deck.gl canvas until it shows a drawn map (at least ``min_colours`` colours) that
     differs from ``before``; return (perf_counter time, the screenshot)."""
@@ -314,10 +265,9 @@ def load(session: Session, url: str, timeout_s: float) -> dict[str, float]:
     t0 = time.perf_counter()
     page.goto(url, wait_until="commit")
     drawn, _ = map_drawn(page, timeout_s)
-    shown = frame_shown(page, t0, drawn)
     first, last = settled(page, timeout_s)
     done = time.perf_counter() - (page.evaluate("performance.now()") - last) / 1000
-    return {"map": shown, "map_polled": drawn - t0, "complete": max(done, t0) - t0, "script": (last - first) / 1000,
+    return {"map": drawn - t0, "complete": max(done, t0) - t0, "script": (last - first) / 1000,
             "bytes": session.wire.since(t0)[0]}
 
 
@@ -335,10 +285,9 @@ def quarter_change(session: Session, timeout_s: float, key: str = "ArrowLeft", p
     t0 = time.perf_counter()
     page.keyboard.press(key)
     drawn, _ = map_drawn(page, timeout_s, before=before)
-    shown = frame_shown(page, t0, drawn)
     _, last = settled(page, timeout_s, since_ms=since)
     total, deck = session.wire.since(t0)
-    return {"map": shown, "map_polled": drawn - t0, "complete": (last - since) / 1000, "bytes": total,
+    return {"map": drawn - t0, "complete": (last - since) / 1000, "bytes": total,
             "deck_bytes": deck, "wire_bytes": wrote_since(wrote, written(port)) if port else float("nan")}
 
 
@@ -357,10 +306,9 @@ def open_from_search(session: Session, timeout_s: float, name: str = "Birmingham
     page.keyboard.press("Enter")
     page.wait_for_url("**/council?**", timeout=timeout_s * 1000)
     drawn, _ = map_drawn(page, timeout_s, before=before)
-    shown = frame_shown(page, t0, drawn)
     _, last = settled(page, timeout_s, since_ms=since)
     done = time.perf_counter() - (page.evaluate("performance.now()") - last) / 1000
-    return {"map": shown, "complete": max(done, t0) - t0}
+    return {"map": drawn - t0, "complete": max(done, t0) - t0}
 
 
 # --- the runs -----------------------------------------------------------------------------------
@@ -400,7 +348,6 @@ def measure_page(script: Path, browser, repeat: int, timeout_s: float, links: di
             w = open_session(browser)
             warm = load(w, server.base + "/", timeout_s)
             add("warm_map", warm["map"])
-            add("warm_map_polled", warm["map_polled"])
             add("warm_complete", warm["complete"])
             add("warm_script", warm["script"])
             add("first_bytes", warm["bytes"])
@@ -481,7 +428,6 @@ def report(app: dict[str, float], base: dict[str, float], mc: tuple[float, float
     kb = "{:,.0f}"
     row("Start to first map, cold", "cold_map", "s", "<= 1.2x minimal page")
     row("Start to first map, warm (new session)", "warm_map", "s", "<= 1.2x minimal page")
-    row("  the same, seen by screenshot polling", "warm_map_polled", "s", "")
     row("First page complete, warm", "warm_complete", "s", "")
     row("First script run, cold", "cold_script", "s", "")
     row("First script run, warm", "warm_script", "s", "")
@@ -490,7 +436,6 @@ def report(app: dict[str, float], base: dict[str, float], mc: tuple[float, float
     base["first_bytes"] = base.get("first_bytes", float("nan")) / 1e3
     rows[-1]["this build"], rows[-1]["baseline"] = kb.format(app["first_bytes"]), kb.format(base["first_bytes"])
     row("Quarter change: map redrawn", "q_map", "s", "< 1 s idle; <= 1.2x")
-    row("  the same, seen by screenshot polling", "q_map_polled", "s", "")
     row("Quarter change: page complete", "q_complete", "s", "<= 1.2x minimal page")
     for k in ("q_bytes", "q_deck_bytes", "q_wire_bytes", "council_bytes", "ward_bytes"):
         app[k] = app.get(k, float("nan")) / 1e3

@@ -57,7 +57,9 @@ MEASURE = """() => {
       cut.push([(e.innerText || '').trim().slice(0, 50), Math.round(text.right), Math.round(card.right)]);
     }
     const px = parseFloat(getComputedStyle(e).fontSize);  // one line is 1.1-1.3 of it, two lines over 2
-    if (/[0-9]/.test(e.innerText) && text.height > 1.8 * px) cut.push(['number broken across lines', e.innerText.trim()]);
+    if (/[0-9]/.test(e.innerText) && text.height > 1.8 * px) {
+      cut.push(['number broken across lines', e.innerText.trim()]);
+    }
   }
   for (const e of document.querySelectorAll('[data-testid=stDataFrame] .dvn-scroller')) {
     if (e.scrollWidth > e.clientWidth + 1) cut.push(['table needs sideways scrolling', e.scrollWidth, e.clientWidth]);
