@@ -61,6 +61,18 @@ def test_the_same_geometry_keeps_its_key_and_other_geometry_gets_another(tmp_pat
     assert len(list((tmp_path / "geometry").iterdir())) == 2
 
 
+def test_a_key_cannot_be_worked_out_from_public_shapes(tmp_path) -> None:
+    """The files are served without sign-in: a key must not be the plain hash of the shapes, or a
+    guessed set of wards could be checked for by asking for its file."""
+    import hashlib
+
+    data = _areas(60)
+    spec = json.loads(D.deck_args(_deck(pdk.Layer("GeoJsonLayer", data=data, id="a")), height=1,
+                                  folder=tmp_path)["spec"])
+    body = json.dumps([f["geometry"] for f in data["features"]], separators=(",", ":")).encode()
+    assert spec["layers"][0]["data"]["geometryKey"] not in hashlib.sha256(body).hexdigest()
+
+
 def test_points_small_layers_and_private_maps_stay_inline(tmp_path) -> None:
     sites = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(i), 0.0]}, "properties": {"ref": i}}

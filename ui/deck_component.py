@@ -13,9 +13,9 @@ files from one folder and refuses symlinks out of it, so the bundle and our two 
 into the cache folder once per server process (``served_folder``).
 
 Boundary geometry is sent once, not on every rerun. With ``public_geometry=True`` a layer of
-50 or more ONS boundary polygons has its geometry written to a file named by its content hash in
-the served folder (``geometry/<hash>.json``), and the deck JSON carries only the hash and each
-feature's properties; the browser fetches the file once and caches it. Only polygons of published
+50 or more ONS boundary polygons has its geometry written to a file in the served folder named by
+a keyed hash of its content (``geometry/<key>.json``), and the deck JSON carries only the key and
+each feature's properties; the browser fetches the file once and caches it. Only polygons of published
 boundaries go that way, never points or figures: what a member may see (the properties, site
 points, anything from site records) still travels only over the signed-in session's websocket, as
 it does with ``st.pydeck_chart``. Pages whose polygons are not public (a proposed property's
@@ -26,8 +26,10 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import tempfile
 import threading
 from collections import OrderedDict
@@ -46,6 +48,10 @@ MIN_SHARED = 50  # features: below this a layer's geometry stays inline (no extr
 POLYGONS = frozenset({"Polygon", "MultiPolygon"})
 _KEYS: OrderedDict[tuple[int, ...], tuple[str, list[Any]]] = OrderedDict()  # geometry ids -> (hash, pinned)
 _KEYS_LOCK = threading.Lock()
+# Keys are keyed hashes: with a plain hash, anyone could hash a guessed set of public ward shapes
+# (say, the wards a council's site records put over 1:200) and ask the server whether that file
+# exists. With a secret of the server process's own, only a signed-in page learns a key.
+_SECRET = secrets.token_bytes(32)
 
 
 def deck_bundle() -> Path:
@@ -96,7 +102,7 @@ def _geometry_key(geometries: list[Any]) -> tuple[str, str | None]:
             _KEYS.move_to_end(ids)
             return hit[0], None
     body = json.dumps(geometries, separators=(",", ":"))
-    key = hashlib.sha256(body.encode()).hexdigest()[:32]
+    key = hmac.new(_SECRET, body.encode(), hashlib.sha256).hexdigest()[:32]
     with _KEYS_LOCK:
         _KEYS[ids] = (key, geometries)
         while len(_KEYS) > 64:
