@@ -73,6 +73,33 @@ def test_a_key_cannot_be_worked_out_from_public_shapes(tmp_path) -> None:
     assert spec["layers"][0]["data"]["geometryKey"] not in hashlib.sha256(body).hexdigest()
 
 
+def test_unused_geometry_files_are_swept_and_files_in_use_renewed(tmp_path) -> None:
+    """Keys change with each server's secret: old files must not pile up across restarts."""
+    import os
+    import time
+
+    geometry = tmp_path / "geometry"
+    geometry.mkdir()
+    old, new = geometry / "old.json", geometry / "new.json"
+    for path in (old, new):
+        path.write_text("[]")
+    week_ago = time.time() - 7 * 24 * 3600
+    os.utime(old, (week_ago, week_ago))
+    assert D.sweep(geometry) == 1
+    assert not old.exists() and new.exists()
+
+    data = _areas(60)
+    spec = json.loads(D.deck_args(_deck(pdk.Layer("GeoJsonLayer", data=data, id="a")), height=1,
+                                  folder=tmp_path)["spec"])
+    used = geometry / f"{spec['layers'][0]['data']['geometryKey']}.json"
+    os.utime(used, (week_ago, week_ago))
+    D.deck_args(_deck(pdk.Layer("GeoJsonLayer", data=data, id="a")), height=1, folder=tmp_path)
+    assert used.stat().st_mtime > week_ago + 3600  # drawn again: renewed, so the next sweep keeps it
+    used.unlink()
+    D.deck_args(_deck(pdk.Layer("GeoJsonLayer", data=data, id="a")), height=1, folder=tmp_path)
+    assert used.exists()  # removed by another server's sweep: written again
+
+
 def test_points_small_layers_and_private_maps_stay_inline(tmp_path) -> None:
     sites = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(i), 0.0]}, "properties": {"ref": i}}

@@ -23,6 +23,7 @@ buffer) leave ``public_geometry`` off and send everything inline.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import hashlib
@@ -32,6 +33,7 @@ import os
 import secrets
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +46,8 @@ from geo.sources import cache_dir
 NAME = "deck_map"
 SOURCE = Path(__file__).resolve().parent / "map_component"
 OWN_FILES = ("index.html", "deck_map.js")
+KEEP_S = 24 * 3600  # a geometry file unused this long is removed when a server starts
+TOUCH_S = 3600  # a file in use has its time renewed at most this often
 MIN_SHARED = 50  # features: below this a layer's geometry stays inline (no extra request)
 POLYGONS = frozenset({"Polygon", "MultiPolygon"})
 _KEYS: OrderedDict[tuple[int, ...], tuple[str, list[Any]]] = OrderedDict()  # geometry ids -> (hash, pinned)
@@ -88,7 +92,24 @@ def served_folder(root: Path | None = None) -> Path:
     for name, source in wanted.items():
         if not _same(source, folder / name):
             _write(folder / name, source.read_bytes())
+    sweep(folder / "geometry")
     return folder
+
+
+def sweep(geometry: Path, keep_s: float = KEEP_S) -> int:
+    """Remove geometry files unused for ``keep_s`` seconds; returns how many. Keys change with each
+    server process's secret, so without this every restart would leave its files behind. A file
+    another process still uses is renewed as it is used, and rewritten if it was removed."""
+    if not geometry.is_dir():
+        return 0
+    cutoff = time.time() - keep_s
+    gone = 0
+    for path in geometry.glob("*.json"):
+        with contextlib.suppress(OSError):  # removed by another process meanwhile
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                gone += 1
+    return gone
 
 
 def _geometry_key(geometries: list[Any]) -> tuple[str, str | None]:
@@ -132,7 +153,10 @@ def share_geometry(deck: pdk.Deck, folder: Path) -> pdk.Deck:
         features = data["features"]
         key, body = _geometry_key([f["geometry"] for f in features])
         target = folder / "geometry" / f"{key}.json"
-        if not target.exists():
+        try:
+            if target.stat().st_mtime < time.time() - TOUCH_S:
+                os.utime(target)  # in use: kept by the next sweep
+        except FileNotFoundError:
             target.parent.mkdir(parents=True, exist_ok=True)
             text = body if body is not None else json.dumps([f["geometry"] for f in features], separators=(",", ":"))
             _write(target, text.encode())
