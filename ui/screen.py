@@ -178,7 +178,14 @@ PAGE_SCRIPT = """
       const app = d.querySelector('[data-test-script-state]');
       const done = app && app.getAttribute('data-test-script-state') === 'notRunning';
       quiet = done ? (quiet || Date.now()) : 0;
-      const settling = !quiet || Date.now() - quiet < 1500;
+      // A map drawn in its component's frame (ui/deck_component.py) arrives after the script has
+      // finished: the page is still arriving until every such map has drawn.
+      const maps = [...d.querySelectorAll('iframe[data-testid="stCustomComponentV1"]')];
+      const drawing = maps.some((f) => {{
+        try {{ return !(f.contentWindow.aamMapLog || []).some((e) => e[0] === 'drawn'); }}
+        catch (err) {{ return false; }}
+      }});
+      const settling = !quiet || Date.now() - quiet < 1500 || drawing;
       // Streamlit sticks to the bottom of a page that first fits the window, and follows it down as
       // late elements (a map drawn by WebGL) grow it: undo that while nobody has touched the page.
       // Any other scroll is undone only while the page is still arriving (a link to a map below
