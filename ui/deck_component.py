@@ -113,7 +113,7 @@ def sweep(geometry: Path, keep_s: float = KEEP_S) -> int:
 
 
 def _geometry_key(geometries: list[Any]) -> tuple[str, str | None]:
-    """(content hash, JSON text or None if the hash was remembered). Geometries come from the
+    """(keyed hash, JSON text or None if the key was remembered). Geometries come from the
     per-server geometry index, so the same objects recur every rerun: their ids are remembered
     (and the objects pinned, so an id cannot be reused) to skip re-serialising 450 KB a run."""
     ids = tuple(id(g) for g in geometries)
@@ -142,8 +142,8 @@ def _shared(data: Any) -> bool:
 
 def share_geometry(deck: pdk.Deck, folder: Path) -> pdk.Deck:
     """A copy of ``deck`` whose big boundary layers carry ``geometryKey`` and properties only; each
-    key's geometries are written once to ``folder/geometry/<key>.json`` (the browser's copy is
-    keyed by content, so it is never stale)."""
+    key's geometries are written once to ``folder/geometry/<key>.json`` (the key follows the
+    content, so the browser's cached copy is never stale)."""
     layers = []
     for layer in deck.layers:
         data = getattr(layer, "data", None)
@@ -151,14 +151,15 @@ def share_geometry(deck: pdk.Deck, folder: Path) -> pdk.Deck:
             layers.append(layer)
             continue
         features = data["features"]
-        key, body = _geometry_key([f["geometry"] for f in features])
+        geometries = [f["geometry"] for f in features]
+        key, body = _geometry_key(geometries)
         target = folder / "geometry" / f"{key}.json"
         try:
             if target.stat().st_mtime < time.time() - TOUCH_S:
                 os.utime(target)  # in use: kept by the next sweep
         except FileNotFoundError:
             target.parent.mkdir(parents=True, exist_ok=True)
-            text = body if body is not None else json.dumps([f["geometry"] for f in features], separators=(",", ":"))
+            text = body if body is not None else json.dumps(geometries, separators=(",", ":"))
             _write(target, text.encode())
         slim = copy.copy(layer)
         slim.data = {"type": "FeatureCollection", "geometryKey": key,

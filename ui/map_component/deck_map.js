@@ -105,7 +105,7 @@ void main(void) {
   let selectable = false;  // a click on an object selects it (the ward map opens the clicked ward)
   let clicks = 0;
   let version = 0;         // bumps every render: the update trigger for every accessor
-  const kept = new Map();  // layer id -> {geometry: JSON text, data: the FeatureCollection drawn}
+  const kept = new Map();  // layer id -> {signature: its geometry key or JSON, data: the FeatureCollection drawn}
 
   // The same substitution as Streamlit's own pydeck chart: {field} from the object, else its properties.
   function fill(object, body) {
@@ -147,7 +147,7 @@ void main(void) {
     tip.style.top = Math.max(0, below ? info.y + gap : info.y - gap - h) + "px";
   }
 
-  // Boundary geometry the server wrote to a file named by its content (ui/deck_component.py):
+  // Boundary geometry the server wrote to a file named by a keyed hash of it (ui/deck_component.py):
   // fetched once per key and kept, so a rerun sends only properties.
   const fetched = new Map();  // key -> Promise of the geometries, in feature order
   function geometries(key) {
@@ -209,8 +209,8 @@ void main(void) {
     return layers;
   }
 
-  // When each render arrived and when deck.gl next drew (wall-clock ms): read by the tests and
-  // bench/pages.py to tell the map's own redraw from Streamlit's rerun.
+  // When each render arrived and when deck.gl next drew (wall-clock ms): the page script
+  // (ui/screen.py) keeps a new page at its top until every map has drawn.
   window.aamMapLog = [];
   let drawnFor = 0;
 
@@ -235,7 +235,7 @@ void main(void) {
     if (!map) {
       const views = converter.convert({views: spec.views || []}).views;
       box.innerHTML = "";
-      map = window.aamMap = new window.deck.Deck(Object.assign(props, {
+      map = new window.deck.Deck(Object.assign(props, {
         parent: box, width: "100%", height: "100%", views: views && views.length ? views : undefined,
         initialViewState: spec.initialViewState, controller: true, onHover: onHover, onClick: onClick,
         getCursor: ({isDragging, isHovering}) => (isDragging ? "grabbing" : isHovering && selectable ? "pointer" : "grab"),
