@@ -152,18 +152,18 @@ if pd.notna(pop):
     every = row["dispersed_all"]  # the status is judged on every support type, whatever the filter
     if pd.isna(every):
         status = status_box(f"<b>1:200 status not known for {text.quarter_label(period)}.</b> People in "
-                                  f"dispersed accommodation: {measures.not_shown(model, period, 'dispersed')}.",
-                                  rules.NO_ESTIMATE)
+                            f"dispersed accommodation: {measures.not_shown(model, period, 'dispersed')}.",
+                            rules.NO_ESTIMATE)
     elif bool(row["over_threshold"]):
         status = status_box(f"<b>Over the 1:200 limit.</b> {text.people(every)} people in dispersed "
-                                  f"accommodation against a limit of {text.people(limit)} ({text.people(pop)} "
-                                  f"residents ÷ {rules.CLUSTER_LIMIT}): {text.people(rules.over_by(every, pop))} "
-                                  "over.", rules.OVER)
+                            f"accommodation against a limit of {text.people(limit)} ({text.people(pop)} "
+                            f"residents ÷ {rules.CLUSTER_LIMIT}): {text.people(rules.over_by(every, pop))} "
+                            "over.", rules.OVER)
     else:
         status = status_box(f"<b>Within the 1:200 limit.</b> {text.people(every)} people in dispersed "
-                                  f"accommodation against a limit of {text.people(limit)} ({text.people(pop)} "
-                                  f"residents ÷ {rules.CLUSTER_LIMIT}): room for "
-                                  f"{text.people(rules.headroom(every, pop))} more.", rules.WITHIN)
+                            f"accommodation against a limit of {text.people(limit)} ({text.people(pop)} "
+                            f"residents ÷ {rules.CLUSTER_LIMIT}): room for "
+                            f"{text.people(rules.headroom(every, pop))} more.", rules.WITHIN)
 mcol, kcol = st.columns(screen.MAP_COLUMNS, gap="medium")  # the map; the status box and the key beside it
 if status:
     kcol.markdown(status, unsafe_allow_html=True)

@@ -157,11 +157,11 @@ if len(over):
     more = f", and {len(over) - 5} more" if len(over) > 5 else ""
     verb = "is" if len(over) == 1 else "are"
     over_box.markdown(status_box(f"<b>{len(over)} council{'s' if len(over) != 1 else ''} {verb} over the "
-                                       f"1:200 limit</b> (red outline on the map): " + "; ".join(names) + more + ".",
-                                       rules.OVER), unsafe_allow_html=True)
+                                 f"1:200 limit</b> (red outline on the map): " + "; ".join(names) + more + ".",
+                                 rules.OVER), unsafe_allow_html=True)
 else:
     over_box.markdown(status_box(f"No council in this selection is over the 1:200 limit at "
-                                       f"{text.quarter_label(period)}.", rules.WITHIN), unsafe_allow_html=True)
+                                 f"{text.quarter_label(period)}.", rules.WITHIN), unsafe_allow_html=True)
 
 side_col.caption(f"{model.source_line(model.period_source(period) or 'asy_d11')}. As at "
                  f"{text.quarter_label(period)}. Provisional. "

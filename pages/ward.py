@@ -191,15 +191,15 @@ def ward_status() -> str:
         gap = (f"{text.people(rules.over_by(here, pop))} over" if status == rules.OVER else
                f"room for {text.people(rules.headroom(here, pop))} more")
         return status_box(f"<b>{words}</b> (site records). {text.people(here)} people in dispersed sites "
-                                f"against a limit of {text.people(limit)} ({text.people(pop)} residents ÷ "
-                                f"{rules.CLUSTER_LIMIT}): {gap}.", status)
+                          f"against a limit of {text.people(limit)} ({text.people(pop)} residents ÷ "
+                          f"{rules.CLUSTER_LIMIT}): {gap}.", status)
     unknown = ("This ward's own status is not known: the Home Office publishes figures by council, and a "
                "ward's check needs the council's site list.")
     if council is None or pd.isna(council["limit_used"]):
         return status_box(f"<b>Ward 1:200 status not known.</b> {unknown}", rules.NO_ESTIMATE)
     status = str(council["threshold_status"])
     return status_box(f"<b>{escape(str(me['lad_name']))}: {escape(status)}</b> at {text.quarter_label(period)} "
-                            f"({council['limit_used']:.2f} of the limit). {unknown}", status)
+                      f"({council['limit_used']:.2f} of the limit). {unknown}", status)
 
 
 # --- map: the ward and its neighbours -------------------------------------------------------------

@@ -208,7 +208,7 @@ def overview_screen(model, key: str, state: ViewState) -> ViewState:
                           for r in over.head(4).itertuples())
         more = f", and {len(over) - 4} more" if len(over) > 4 else ""
         side.markdown(status_box(f"<b>{len(over)} council{'s' if len(over) != 1 else ''} over the 1:200 "
-                                       f"limit</b> (red outline): {named}{more}.", rules.OVER), unsafe_allow_html=True)
+                                 f"limit</b> (red outline): {named}{more}.", rules.OVER), unsafe_allow_html=True)
     else:
         side.markdown(status_box("<b>No council is over the 1:200 limit</b> in this area.", rules.WITHIN),
                       unsafe_allow_html=True)
