@@ -5,6 +5,10 @@
 (function () {
   "use strict";
   const box = document.getElementById("map");
+  // Nothing in the map's frame may scroll the page around it: luma.gl scrolls its shader
+  // compiler log into view, which scrolls the host page until the whole frame shows (a page
+  // was found opened scrolled by exactly the part of the map below the window).
+  Element.prototype.scrollIntoView = function () {};
   const send = (type, extra) =>
     window.parent.postMessage(Object.assign({isStreamlitMessage: true, type: type}, extra || {}), "*");
 
