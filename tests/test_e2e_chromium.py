@@ -59,6 +59,23 @@ def map_tooltip(page):
     return page.frame_locator("[data-testid=stCustomComponentV1]").first.locator("#tip")
 
 
+MAPS_DRAWN = """() => {
+  const frames = [...document.querySelectorAll('iframe[data-testid=stCustomComponentV1]')];
+  const charts = [...document.querySelectorAll('[data-testid=stDeckGlJsonChart] canvas')];
+  const shown = (e) => e.getBoundingClientRect().height > 0;
+  const drawn = (f) => { try { return (f.contentWindow.aamMapLog || []).some((e) => e[0] === 'drawn'); }
+                         catch (err) { return false; } };
+  return frames.length + charts.length > 0 && frames.every((f) => shown(f) && drawn(f)) && charts.every(shown);
+}"""
+
+
+def wait_for_maps_drawn(page) -> None:
+    """Every map on the page shown and (the app's own) drawn, waited for without scrolling: to screenshot
+    a canvas partly below the window Playwright scrolls it into view, which is the test's scroll, not
+    the page's. Under load a map's frame can still be 0 px tall when the script has finished."""
+    page.wait_for_function(MAPS_DRAWN, timeout=WAIT_MS)
+
+
 def wait_for_map(page, min_colours: int) -> bytes:
     """The deck.gl canvas, once WebGL has drawn into it (a blank canvas has one colour)."""
     canvas = map_canvas(page)

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import ROOT, SHARED, needs_shared
 from e2e_server import CHROMIUM
-from test_e2e_chromium import MAP, REQUIRED, WAIT_MS, wait_for_map
+from test_e2e_chromium import REQUIRED, WAIT_MS, wait_for_map, wait_for_maps_drawn
 
 pytestmark = [
     pytest.mark.e2e,
@@ -93,19 +93,7 @@ def _open(browser, url: str, size: tuple[int, int]):
     page.errors = []
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
     page.goto(url, wait_until="domcontentloaded")
-    _settled(page)
-    page.opened_scroll = _scrolled(page)
-    # Wholly in view: Playwright scrolls a canvas that is only partly in view to screenshot it, and
-    # that scroll is the test's, not the page's.
-    in_view = page.evaluate("() => { const m = document.querySelector(" + repr(MAP) + ");"
-                            " if (!m) return false; const r = m.getBoundingClientRect();"
-                            " return r.top >= 0 && r.bottom <= innerHeight; }")
-    wait_for_map(page, min_colours=4)  # a screenshot of a map below the fold scrolls to it
-    _settled(page)
-    if in_view:  # so only a map already in view can show a late scroll (the page following its bottom)
-        page.opened_scroll = max(page.opened_scroll, _scrolled(page))
-    page.evaluate("() => { const m = document.querySelector('[data-testid=stMain], .stMain');"
-                  " if (m) m.scrollTop = 0; window.scrollTo(0, 0); }")  # back to where it opened, to measure
+    _arrive(page)
     return context, page
 
 
@@ -114,15 +102,21 @@ def _reload(page) -> None:
     (the server has not yet seen the window); by now the page script has stored the window's size
     in a cookie, so this one is laid out for the window itself, as every later run is."""
     page.reload(wait_until="domcontentloaded")
+    _arrive(page)
+
+
+def _arrive(page) -> None:
+    """Wait for the page to arrive, noting in ``page.opened_scroll`` any scroll it made on its own:
+    once its script has finished, and again once its maps have drawn (a late map can make the page
+    follow its bottom). Then wait for the map's pixels, for the screenshots, and go back to the top:
+    that wait screenshots the canvas, which scrolls a map partly below the window into view (the
+    test's scroll, not the page's; 49-51 px in CI when the maps were not yet shown)."""
     _settled(page)
-    page.opened_scroll = _scrolled(page)
-    in_view = page.evaluate("() => { const m = document.querySelector(" + repr(MAP) + ");"
-                            " if (!m) return false; const r = m.getBoundingClientRect();"
-                            " return r.top >= 0 && r.bottom <= innerHeight; }")
+    scrolled = _scrolled(page)
+    wait_for_maps_drawn(page)
+    _settled(page)
+    page.opened_scroll = max(scrolled, _scrolled(page))
     wait_for_map(page, min_colours=4)
-    _settled(page)
-    if in_view:  # as in _open: a screenshot of a map partly below the fold is the test's scroll
-        page.opened_scroll = max(page.opened_scroll, _scrolled(page))
     page.evaluate("() => { const m = document.querySelector('[data-testid=stMain], .stMain');"
                   " if (m) m.scrollTop = 0; window.scrollTo(0, 0); }")
 
@@ -225,9 +219,10 @@ def test_presentation_mode_fills_the_screen(streamlit_app, browser, tmp_path, si
         # The page stores the window size and redraws once for it; wait until the map is framed for it.
         page.wait_for_function("s => document.getElementById('aam-page-js')?.dataset.screen === s",
                                arg=f"{size[0]}x{size[1]}", timeout=WAIT_MS)
-        wait_for_map(page, min_colours=4)
+        wait_for_maps_drawn(page)
         _settled(page)
         page.opened_scroll = max(page.opened_scroll, _scrolled(page))  # after the redraw too
+        wait_for_map(page, min_colours=4)
         found = _check(page, size, ("title", "slider", "map", "numbers", "over"))
         for_readme = DOCS and size in {(1920, 1080), (1280, 720)}
         shot = ROOT / "docs" / f"presentation-{size[0]}x{size[1]}.png" if for_readme else tmp_path / "present.png"

@@ -5,9 +5,8 @@
 (function () {
   "use strict";
   const box = document.getElementById("map");
-  // Nothing in the map's frame may scroll the page around it: luma.gl scrolls its shader
-  // compiler log into view, which scrolls the host page until the whole frame shows (a page
-  // was found opened scrolled by exactly the part of the map below the window).
+  // Nothing in the map's frame may scroll the page around it: on a shader compile error luma.gl
+  // scrolls its log into view, which would scroll the host page too.
   Element.prototype.scrollIntoView = function () {};
   const send = (type, extra) =>
     window.parent.postMessage(Object.assign({isStreamlitMessage: true, type: type}, extra || {}), "*");
