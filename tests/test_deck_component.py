@@ -3,7 +3,10 @@ and deck.gl re-tessellated every boundary): geometry goes to a content-named fil
 JSON carries properties only, and only boundary polygons ever leave that way."""
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import time
 
 import pydeck as pdk
 
@@ -64,7 +67,6 @@ def test_the_same_geometry_keeps_its_key_and_other_geometry_gets_another(tmp_pat
 def test_a_key_cannot_be_worked_out_from_public_shapes(tmp_path) -> None:
     """The files are served without sign-in: a key must not be the plain hash of the shapes, or a
     guessed set of wards could be checked for by asking for its file."""
-    import hashlib
 
     data = _areas(60)
     spec = json.loads(D.deck_args(_deck(pdk.Layer("GeoJsonLayer", data=data, id="a")), height=1,
@@ -75,9 +77,6 @@ def test_a_key_cannot_be_worked_out_from_public_shapes(tmp_path) -> None:
 
 def test_unused_geometry_files_are_swept_and_files_in_use_renewed(tmp_path) -> None:
     """Keys change with each server's secret: old files must not pile up across restarts."""
-    import os
-    import time
-
     geometry = tmp_path / "geometry"
     geometry.mkdir()
     old, new = geometry / "old.json", geometry / "new.json"

@@ -219,10 +219,9 @@ def test_presentation_mode_fills_the_screen(streamlit_app, browser, tmp_path, si
         # The page stores the window size and redraws once for it; wait until the map is framed for it.
         page.wait_for_function("s => document.getElementById('aam-page-js')?.dataset.screen === s",
                                arg=f"{size[0]}x{size[1]}", timeout=WAIT_MS)
-        wait_for_maps_drawn(page)
-        _settled(page)
-        page.opened_scroll = max(page.opened_scroll, _scrolled(page))  # after the redraw too
-        wait_for_map(page, min_colours=4)
+        opened = page.opened_scroll
+        _arrive(page)  # the redrawn page
+        page.opened_scroll = max(opened, page.opened_scroll)
         found = _check(page, size, ("title", "slider", "map", "numbers", "over"))
         for_readme = DOCS and size in {(1920, 1080), (1280, 720)}
         shot = ROOT / "docs" / f"presentation-{size[0]}x{size[1]}.png" if for_readme else tmp_path / "present.png"
