@@ -132,6 +132,14 @@ def test_ci_script_lints_types_and_runs_the_readme_command() -> None:
     assert "make test" in readme and "make run" in readme
 
 
+def test_readme_stays_a_newcomers_page() -> None:
+    """Detail lives in docs/; the README stays short enough to read at one sitting."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) < 300
+    for link in re.findall(r"\]\((docs/[^)#]+)", readme):
+        assert (ROOT / link).exists(), link
+
+
 def test_only_conftest_decides_about_missing_data() -> None:
     """A module-level skipif on ../shared/data would skip silently in CI too; use conftest.needs_shared."""
     own = [str(p.relative_to(ROOT)) for p in TESTS if p.name not in {"conftest.py", "test_tooling.py"}
