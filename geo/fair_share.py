@@ -449,7 +449,7 @@ def allocation_rule(limit_per: int = DEFAULT_LIMIT_PER, include_hotels: bool = F
     )
 
 
-def _water_fill(population: np.ndarray, places: np.ndarray, additional: int
+def _water_fill(population: np.ndarray, places: np.ndarray, additional: float
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Proportional shares with caps, passing the excess on until it is all placed.
 

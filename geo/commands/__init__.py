@@ -11,7 +11,8 @@ from geo.errors import GeoError
 
 # Modules that provide `register(subparsers)`; optional ones may be absent in a partial install.
 COMMAND_MODULES = ("geo.commands.data", "geo.sites.cli", "geo.render.cli", "geo.commands.access",
-                   "geo.commands.audit", "geo.commands.check", "geo.commands.releases", "geo.commands.db")
+                   "geo.commands.audit", "geo.commands.check", "geo.commands.releases", "geo.commands.db",
+                   "geo.commands.fair_share")
 
 
 def build_parser() -> argparse.ArgumentParser:
