@@ -531,10 +531,11 @@ def allocate(lads: pd.DataFrame, additional: int, *, limit_per: int = DEFAULT_LI
     population = _population(lads).to_numpy()
     counted = _counted(lads, include_hotels).to_numpy()
     eligible = ~np.isnan(population)
-    capacity = np.where(eligible, population / limit_per, np.nan)
+    # The limit in whole people, rounded down by the one rule (geo.rules), as every other table shows it.
+    capacity = np.asarray(rules.capacity(pd.Series(population), per=limit_per), dtype=float)
     room = capacity - counted
-    # Whole places that fit under the limit: counted + places <= population / limit_per.
-    places = np.where(eligible, np.floor(np.nan_to_num(room, nan=0.0) + _EPS), 0.0)
+    # Whole places that fit under the limit: counted + places <= floor(population / limit_per).
+    places = np.where(eligible, np.nan_to_num(room, nan=0.0), 0.0)
     places = np.maximum(places, 0.0).astype(np.int64)
 
     codes = lads["lad_code"].to_numpy()

@@ -328,7 +328,8 @@ def test_allocate_whole_places_under_fractional_capacity():
     # 10,100 residents → capacity 50.5; a 51st person would break the limit, so 50 places.
     r = allocate(alloc_frame([("A", 10100, 0, 0)]), 60)
     assert (r.placed, r.unplaced) == (50, 10)
-    assert r.table["headroom_before"].iloc[0] == 50.5
+    assert r.table["headroom_before"].iloc[0] == 50
+    assert r.table["capacity_at_limit"].iloc[0] == 50  # rounded down, as geo.rules.capacity
 
 
 def test_allocate_no_population_excluded_with_reason():

@@ -1,0 +1,42 @@
+"""Issue 23 findings 3 and 4: the fair-share page and briefing on the same councils and the same limit.
+
+Built from small frames at test time (the shape ``geo.measures.lad_table`` gives), so nothing here
+needs the hand-made totals file the findings were made with.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo import fair_share as fs
+from geo import rules
+from ui import fair_share as view
+
+LIVERPOOL_RESIDENTS = 508_961  # 2,544.8 people at 1:200: the limit is 2,544, never 2,545
+GLASGOW_RESIDENTS = 650_300    # 3,251.5 people at 1:200: the limit is 3,251, never 3,252
+
+
+def _frame(rows: list[tuple[str, str, float, float, bool]]) -> pd.DataFrame:
+    """lad_table-shaped rows: code, region, residents, supported (NaN = a gap), in_file."""
+    return pd.DataFrame({
+        "lad_code": [r[0] for r in rows], "lad_name": [r[0] for r in rows],
+        "region": [r[1] for r in rows], "nation": "England",
+        "population": [r[2] for r in rows], "supported": [r[3] for r in rows],
+        "dispersed": [0.0 if not np.isnan(r[3]) else np.nan for r in rows],
+        "hotel": [0.0 if not np.isnan(r[3]) else np.nan for r in rows],
+        "in_file": [r[4] for r in rows]})
+
+
+@pytest.mark.parametrize("residents", [LIVERPOOL_RESIDENTS, GLASGOW_RESIDENTS])
+def test_allocation_table_limit_is_rounded_down_as_everywhere_else(residents):
+    """Finding 3: the allocation table showed Liverpool 2,545 (and Glasgow 3,252) against 2,544 (3,251)."""
+    area = pd.DataFrame({"lad_code": ["X"], "lad_name": ["X"], "population": [float(residents)],
+                         "dispersed": [100.0], "hotel": [0.0], "supported": [100.0]})
+    result = fs.allocate(area, 10)
+    shown = view.allocation_display(result, area)
+    limit_col = next(c for c in shown.columns if c.startswith("Limit (residents"))
+    expected = int(rules.capacity(residents))
+    assert int(shown[limit_col].iloc[0]) == expected
+    room = view.headroom_display(view.authority_summary(area, group=None))
+    assert int(room[limit_col].iloc[0]) == expected  # the headroom table on the same page agrees
