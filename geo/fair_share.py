@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo import rules
+from geo import gaps, rules
 from geo.errors import DataError
 
 PEOPLE_COLUMNS = ("supported", "dispersed", "hotel")
@@ -44,7 +44,11 @@ ABOVE = "above fair share"
 BELOW = "below fair share"
 AT = "at fair share"
 NO_POPULATION = "no population estimate"
-STATUSES = (ABOVE, BELOW, AT, NO_POPULATION)
+NOT_IN_FILE = gaps.NOT_IN_FILE
+NOT_PUBLISHED = gaps.NOT_PUBLISHED
+STATUSES = (ABOVE, BELOW, AT, NO_POPULATION, NOT_IN_FILE, NOT_PUBLISHED)
+# Statuses of an authority left out of both sides of every ratio (no comparison possible).
+NOT_COMPARED = (NO_POPULATION, NOT_IN_FILE, NOT_PUBLISHED)
 
 # Float guard for "population / limit - counted": 600 / 200 must give 3 places, not 2.
 _EPS = 1e-9
@@ -75,6 +79,27 @@ def _population(frame: pd.DataFrame) -> pd.Series:
     cannot be a denominator, so it is treated as no estimate too)."""
     pop = pd.to_numeric(frame["population"], errors="coerce").astype(float)
     return pop.where(pop > 0)
+
+
+def _people_gap(frame: pd.DataFrame, measure: str) -> pd.Series:
+    """Per row: why the file does not give this authority's people ('' when it does).
+
+    A frame that carries ``in_file`` (``geo.measures.lad_table``) has already written 0 for an
+    authority a full listing leaves out, so a NaN there is a real gap: "not in this file" when
+    the quarter's file has no row for the authority (the totals series before Barnsley's and
+    Sheffield's rows), else "not published in this release". Such an authority must leave BOTH
+    sides of a ratio, its residents as well as its people, or its region reads below fair share
+    because it is credited with residents and no people. Frames without ``in_file`` keep the
+    old reading: NaN is an authority the table leaves out for supporting nobody.
+    """
+    gap = pd.Series("", index=frame.index, dtype=object)
+    if "in_file" not in frame.columns:
+        return gap
+    values = pd.to_numeric(frame[measure], errors="coerce")
+    in_file = frame["in_file"].astype("boolean").fillna(False).astype(bool)
+    gap[values.isna() & in_file] = NOT_PUBLISHED
+    gap[values.isna() & ~in_file] = NOT_IN_FILE
+    return gap
 
 
 def _group_keys(frame: pd.DataFrame, group: str | None) -> pd.Series:
@@ -196,20 +221,24 @@ def fair_shares(lads: pd.DataFrame, *, group: str | None = "region", measure: st
     keys = _group_keys(lads, group)
     people = _people(lads, measure)
     population = _population(lads)
+    gap = _people_gap(lads, measure)
+    known = gap == ""
 
     out = _ids(lads)
     out["group"] = keys
     out["population"] = pd.to_numeric(lads["population"], errors="coerce").astype(float)
-    out[measure] = people
-    out = out.join(_share_columns(keys, people, population, tolerance))
+    out[measure] = people.where(known)
+    out = out.join(_share_columns(keys, people, population.where(known), tolerance))
+    out.loc[~known, "status"] = gap[~known]
 
-    missing = population.isna()
+    missing = population.isna() & known
     out.attrs.update({
         "measure": measure,
         "group": group or UK_LABEL,
         "tolerance": tolerance,
         "people_without_population": float(people[missing].sum()),
         "authorities_without_population": lads.loc[missing, "lad_code"].tolist(),
+        "authorities_not_compared": dict(zip(lads.loc[~known, "lad_code"], gap[~known], strict=True)),
     })
     return out.reset_index(drop=True)
 
@@ -222,29 +251,36 @@ def region_shares(lads: pd.DataFrame, *, measure: str = "supported",
     authorities with an estimate, and only those authorities' people are compared, so a
     region is not made to look over-loaded by people whose area has no population figure;
     those people are shown in ``people_without_population``. Shares sum to 1 across regions.
+    An authority the quarter's file does not give (see ``_people_gap``) leaves its region's
+    people and residents alike; ``authorities_not_compared`` counts them.
     """
     _check_measure(measure)
     _check_tolerance(tolerance)
     _require(lads, ["lad_code", "population", measure], "region_shares")
     lads = lads.reset_index(drop=True)
     keys = _group_keys(lads, "region")
-    people = _people(lads, measure)
-    population = _population(lads)
-    has_pop = population.notna()
+    gap = _people_gap(lads, measure)
+    known = gap == ""
+    # An authority whose people the file does not give leaves the region's residents too.
+    people = _people(lads, measure).where(known, 0.0)
+    population = _population(lads).where(known)
+    no_pop = population.isna() & known
 
     grouped = pd.DataFrame({
         "region": keys,
         "nation": lads["nation"].astype(object) if "nation" in lads else None,
         "authorities": 1,
-        "authorities_without_population": (~has_pop).astype(int),
+        "authorities_without_population": no_pop.astype(int),
+        "authorities_not_compared": (~known).astype(int),
         "population": population,
         measure: people,
-        "people_without_population": people.where(~has_pop, 0.0),
+        "people_without_population": people.where(no_pop, 0.0),
     }).groupby("region", sort=True, dropna=False)
     regions = grouped.agg(
         nation=("nation", lambda s: ", ".join(sorted({str(v) for v in s.dropna()})) or None),
         authorities=("authorities", "sum"),
         authorities_without_population=("authorities_without_population", "sum"),
+        authorities_not_compared=("authorities_not_compared", "sum"),
         population=("population", lambda s: s.sum(min_count=1)),
         **{measure: (measure, "sum")},
         people_without_population=("people_without_population", "sum"),
@@ -261,7 +297,8 @@ def region_shares(lads: pd.DataFrame, *, measure: str = "supported",
         "group": UK_LABEL,
         "tolerance": tolerance,
         "people_without_population": float(regions["people_without_population"].sum()),
-        "authorities_without_population": lads.loc[~has_pop, "lad_code"].tolist(),
+        "authorities_without_population": lads.loc[no_pop, "lad_code"].tolist(),
+        "authorities_not_compared": dict(zip(lads.loc[~known, "lad_code"], gap[~known], strict=True)),
     })
     return out
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from geo import gaps
 from geo.asylum_stats import (
     ALL_SUPPORT,
     CONTINGENCY_ALL,
@@ -50,8 +51,8 @@ MEASURE_LABELS: dict[str, str] = {
     "other_accommodation": "other accommodation",
     "subsistence_only": "subsistence only",
 }
-NOT_PUBLISHED = "not published in this release"
-NOT_IN_FILE = "not in this file"
+NOT_PUBLISHED = gaps.NOT_PUBLISHED  # the words are geo.gaps', so every surface says a gap the same way
+NOT_IN_FILE = gaps.NOT_IN_FILE
 
 _REG02_TYPES: dict[str, str] = {
     "dispersal_accommodation": DISPERSED,

@@ -78,6 +78,14 @@ def change_on(value: Any, period: Any, decimals: int = 0) -> str:
     return text if text == NOT_AVAILABLE else f"{text} on {quarter_label(period)}"
 
 
+def joined(names: Iterable[str]) -> str:
+    """'Barnsley', 'Barnsley and Sheffield', 'Barnsley, Leeds and Sheffield': a list in a sentence."""
+    items = [str(n) for n in names]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def ordinal(n: int) -> str:
     """'1st', '22nd', '113th'."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")

@@ -40,3 +40,39 @@ def test_allocation_table_limit_is_rounded_down_as_everywhere_else(residents):
     assert int(shown[limit_col].iloc[0]) == expected
     room = view.headroom_display(view.authority_summary(area, group=None))
     assert int(room[limit_col].iloc[0]) == expected  # the headroom table on the same page agrees
+
+
+def test_region_not_credited_with_residents_of_councils_the_file_lacks():
+    """Finding 4: Yorkshire read 0.94 'below' because Barnsley's residents counted and its people did not."""
+    frame = _frame([("Leeds", "Yorkshire", 1_000_000, 2600, True),
+                    ("Barnsley", "Yorkshire", 500_000, np.nan, False),
+                    ("Bristol", "South West", 1_000_000, 2000, True)])
+    regions = fs.region_shares(frame).set_index("region")
+    yorkshire = regions.loc["Yorkshire"]
+    # Like for like: 4,600 people over 2,000,000 residents; Yorkshire's 1,000,000 -> fair share 2,300.
+    assert yorkshire["population"] == 1_000_000
+    assert yorkshire["fair_share_people"] == pytest.approx(2300)
+    assert yorkshire["ratio_to_fair"] == pytest.approx(2600 / 2300)
+    assert yorkshire["status"] == fs.ABOVE
+    assert yorkshire["authorities_not_compared"] == 1
+    assert regions.attrs["authorities_not_compared"] == {"Barnsley": fs.NOT_IN_FILE}
+
+
+def test_council_not_in_file_is_out_of_its_regions_base_and_says_why():
+    frame = _frame([("Leeds", "Yorkshire", 1_000_000, 2000, True),
+                    ("Barnsley", "Yorkshire", 500_000, np.nan, False),
+                    ("York", "Yorkshire", 1_000_000, 2000, True)])
+    shares = fs.fair_shares(frame).set_index("lad_code")
+    assert shares.loc["Leeds", "status"] == fs.AT  # 2,000 of 4,000 people, half the compared residents
+    assert shares.loc["Barnsley", "status"] == fs.NOT_IN_FILE
+    assert np.isnan(shares.loc["Barnsley", "supported"])  # never read as 0 people
+    assert np.isnan(shares.loc["Barnsley", "fair_share_people"])
+    summary = view.authority_summary(frame.reset_index(drop=True), group="region")
+    assert "1 cannot be compared (not in this file)" in view.status_sentence(summary, "Yorkshire", "supported")
+
+
+def test_frames_without_in_file_still_read_nan_as_nobody():
+    """Other callers (the property check) pass frames where a missing count means nobody there."""
+    frame = _frame([("A", "R", 1000, 10, True), ("B", "R", 1000, np.nan, True)]).drop(columns="in_file")
+    shares = fs.fair_shares(frame).set_index("lad_code")
+    assert shares.loc["B", "supported"] == 0 and shares.loc["B", "status"] == fs.BELOW

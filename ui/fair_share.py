@@ -125,7 +125,7 @@ def ratio_class_index(ratio: pd.Series, status: pd.Series,
     idx[missing & (status == fs.AT)] = 3
     idx[missing & (status == fs.ABOVE)] = 6
     idx[missing & (status == fs.BELOW)] = 0
-    idx[status == fs.NO_POPULATION] = -1
+    idx[np.isin(status, fs.NOT_COMPARED)] = -1
     return idx
 
 
@@ -134,7 +134,8 @@ def ratio_class_label(ratio: pd.Series, status: pd.Series,
     classes = fair_classes(tolerance)
     labels = [c.label for c in classes]
     idx = ratio_class_index(ratio, status, tolerance)
-    out = [labels[i] if i >= 0 else NO_POPULATION_CLASS.label for i in idx]
+    # Not compared: say why in the status's own words ('not in this file', 'no population estimate').
+    out = [labels[i] if i >= 0 else str(s) for i, s in zip(idx, np.asarray(status, dtype=object), strict=True)]
     return pd.Series(out, index=ratio.index, dtype=object)
 
 
@@ -207,8 +208,9 @@ def status_sentence(summary: pd.DataFrame, area: str, measure: str) -> str:
     parts = [f"{n[fs.ABOVE]} above", f"{n[fs.BELOW]} below", f"{n[fs.AT]} about at"]
     text = (f"Of {total} authorities in {area}, {', '.join(parts)} their fair share of "
             f"{MEASURE_SHORT[measure]}")
-    if n[fs.NO_POPULATION]:
-        text += f"; {n[fs.NO_POPULATION]} cannot be compared (no population estimate)"
+    for gap in fs.NOT_COMPARED:
+        if n[gap]:
+            text += f"; {n[gap]} cannot be compared ({gap})"
     return text + "."
 
 

@@ -23,12 +23,12 @@ import pandas as pd
 from geo import disclosure, rules
 from geo.errors import GeoError
 from geo.exports import CAVEATS, source_rows
-from geo.fair_share import fair_shares, region_shares
+from geo.fair_share import NOT_COMPARED, fair_shares, region_shares
 from geo.measures import Filters, headline, lad_table, not_shown, rank
 from geo.model import Model
 from geo.render import marking as marking_rules
 from geo.render import static_map as sm
-from geo.text import number, quarter_label, rank_text, signed
+from geo.text import joined, number, quarter_label, rank_text, signed
 
 PAGE_MARGIN_MM = 14
 MAP_MEASURE = "per_1000"
@@ -435,10 +435,26 @@ def fair_share_rows(model: Model, sel: Selection) -> tuple[str, list[list[str]],
     for _, r in shares.iterrows():
         if r["lad_code"] == sel.lad_code:
             bold.append(len(rows))
-        rows.append([str(r["lad_name"]), number(r["population"]), number(r["supported"]),
-                     number(r["fair_share_people"]), signed(r["difference_people"]),
-                     number(r["ratio_to_fair"], 2), str(r["status"])])
+        gap = str(r["status"]) if r["status"] in NOT_COMPARED else "not available"
+        rows.append([str(r["lad_name"]), number(r["population"]), number(r["supported"], missing=gap),
+                     number(r["fair_share_people"], missing=gap), signed(r["difference_people"]),
+                     number(r["ratio_to_fair"], 2, missing=gap), str(r["status"])])
     return f"Fair share within {sel.region}", rows, bold
+
+
+def not_compared_sentence(model: Model, period: pd.Timestamp) -> str:
+    """' Barnsley and Sheffield: not in this file, so their residents are left out too.' or ''."""
+    table = lad_table(model, period)
+    gaps = fair_shares(table, group=None, measure="supported").attrs["authorities_not_compared"]
+    if not gaps:
+        return ""
+    names = table.set_index("lad_code")["lad_name"]
+    by_state: dict[str, list[str]] = {}
+    for code, state in gaps.items():
+        by_state.setdefault(state, []).append(str(names.get(code, code)))
+    parts = [f"{joined(sorted(found))}: {state}" for state, found in by_state.items()]
+    return (" " + "; ".join(parts) + ", so their residents are left out of every fair share too "
+            "(the same councils on both sides of each ratio).")
 
 
 def _fair_share_page(model: Model, sel: Selection, st: dict[str, Any]) -> list[Any]:
@@ -450,8 +466,8 @@ def _fair_share_page(model: Model, sel: Selection, st: dict[str, Any]) -> list[A
     return [Paragraph(heading, st["h1"]),
             Paragraph(f"Fair share = people supported in {group} × the area's share of {group}'s "
                       f"residents. Ratio above 1 means more than its population share; 'at fair share' "
-                      f"is within 5%. Areas without a population estimate are listed but not compared.",
-                      st["small"]),
+                      f"is within 5%. Areas without a population estimate are listed but not compared."
+                      f"{not_compared_sentence(model, sel.period)}", st["small"]),
             _table(rows, [2.6 * inch, 1.05 * inch, 1.0 * inch, 1.0 * inch, 1.0 * inch, 0.7 * inch, 1.8 * inch],
                    bold_rows=bold, compact=len(rows) > 25)]
 
