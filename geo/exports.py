@@ -275,13 +275,15 @@ def export_table(frame: pd.DataFrame, out: Path, *, provenance: Mapping[str, Any
                  columns: Sequence[str] | None = None, layer: gpd.GeoDataFrame | None = None,
                  role: Role | str = Role.VIEWER, site_derived: bool | None = None,
                  caveats: Sequence[str] = CAVEATS, title: str | None = None,
-                 full: pd.DataFrame | None = None) -> Path:
+                 full: pd.DataFrame | None = None, notes: Sequence[str] = ()) -> Path:
     """Write the table in the format its extension names (.csv, .xlsx, .geojson, .gpkg).
 
     level: "lad", "ward" or "site". Ward figures are suppressed; site-level rows need a role
     allowed by the data-sharing agreement (else DisclosureError). The marking defaults to what the
     content needs and may be raised, never lowered. layer supplies geometry (joined on the code)
-    when the frame has none. full: the unfiltered ward table (see ``prepare``).
+    when the frame has none. full: the unfiltered ward table (see ``prepare``). notes: lines the
+    file must carry about how its figures were made (a rule, a formula, weights), written with the
+    sources (the CSV's sidecar, the Excel Sources sheet).
     """
     out = Path(out)
     fmt = out.suffix.lower()
@@ -294,7 +296,7 @@ def export_table(frame: pd.DataFrame, out: Path, *, provenance: Mapping[str, Any
     chosen = marking_rules.check_marking(marking, marking_rules.marking_for(site_level=site_level,
                                                                            site_derived=derived))
     table, suppression = prepare(frame, level, columns, full=full)
-    notes = [suppression.note] if suppression is not None and suppression.any else []
+    notes = [*notes, *([suppression.note] if suppression is not None and suppression.any else [])]
     meta = export_metadata(provenance=provenance, level=level, marking=chosen, made_on=made_on,
                            rows=len(table), notes=notes, caveats=caveats, title=title)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -471,16 +471,23 @@ class AllocationResult:
     include_hotels: bool = False
 
 
-def allocation_rule(limit_per: int = DEFAULT_LIMIT_PER, include_hotels: bool = False) -> str:
-    """The allocation rule in one plain-English paragraph, for display beside the result."""
+POPULATION_BASIS = "population"
+
+
+def allocation_rule(limit_per: int = DEFAULT_LIMIT_PER, include_hotels: bool = False,
+                    basis: str = POPULATION_BASIS) -> str:
+    """The allocation rule in one plain-English paragraph, for display beside the result.
+
+    ``basis`` names what places are shared in proportion to: population, or (the place-based
+    fair share) population adjusted for local pressures."""
     counted = ("people in dispersed accommodation and contingency hotels" if include_hotels
                else "people in dispersed accommodation")
     return (
-        f"New places are shared in proportion to each authority's population. No authority is "
+        f"New places are shared in proportion to each authority's {basis}. No authority is "
         f"given places that would take it above one person per {limit_per:,} residents "
         f"(counting {counted}); authorities already at or over that limit get none. Places an "
         f"authority cannot take are passed on to those with room, again in proportion to "
-        f"population, until every place is given or no room is left; anything left over is "
+        f"{basis}, until every place is given or no room is left; anything left over is "
         f"reported as not placed. Places are whole people, rounded by the largest-remainder "
         f"method so the total is exact. Authorities with no population estimate get none."
     )
@@ -541,7 +548,8 @@ def _largest_remainder(shares: np.ndarray, places: np.ndarray, total: int,
 
 
 def allocate(lads: pd.DataFrame, additional: int, *, limit_per: int = DEFAULT_LIMIT_PER,
-             include_hotels: bool = False) -> AllocationResult:
+             include_hotels: bool = False, weights: Sequence[float] | None = None,
+             basis: str = POPULATION_BASIS) -> AllocationResult:
     """Share ``additional`` new places across ``lads`` by population, capped at the limit.
 
     Rule (also returned as ``rule`` for display): share in proportion to population;
@@ -550,7 +558,9 @@ def allocate(lads: pd.DataFrame, additional: int, *, limit_per: int = DEFAULT_LI
     repeat until all are placed or no room remains; round to whole people by largest
     remainder so the total is exact. Places that cannot fit under the limit are returned as
     ``unplaced``, never dropped. Authorities with no population estimate get 0 and are
-    listed in ``excluded`` with the reason.
+    listed in ``excluded`` with the reason. ``weights`` (one per row, e.g. the place-based fair
+    share's population × exp(−pressure index)) replace population as what places are shared in
+    proportion to; ``basis`` names them in the rule.
     """
     _check_limit(limit_per)
     if isinstance(additional, bool) or not isinstance(additional, (int, np.integer)):
@@ -577,10 +587,11 @@ def allocate(lads: pd.DataFrame, additional: int, *, limit_per: int = DEFAULT_LI
 
     codes = lads["lad_code"].to_numpy()
     pop_e = np.where(eligible, population, 0.0)
+    basis_e = pop_e if weights is None else np.where(eligible, np.nan_to_num(np.asarray(weights, dtype=float)), 0.0)
     shares = np.zeros(len(lads))
     capped = np.zeros(len(lads), dtype=bool)
     if eligible.any():
-        s, c = _water_fill(pop_e[eligible], places[eligible].astype(float), additional)
+        s, c = _water_fill(basis_e[eligible], places[eligible].astype(float), additional)
         shares[eligible], capped[eligible] = s, c
     placed = int(min(additional, places.sum()))
     allocated = _largest_remainder(shares, places, placed, pop_e, codes)
@@ -606,7 +617,7 @@ def allocate(lads: pd.DataFrame, additional: int, *, limit_per: int = DEFAULT_LI
         table=table,
         placed=int(allocated.sum()),
         unplaced=additional - int(allocated.sum()),
-        rule=allocation_rule(limit_per, include_hotels),
+        rule=allocation_rule(limit_per, include_hotels, basis),
         excluded=excluded.reset_index(drop=True),
         limit_per=limit_per,
         include_hotels=include_hotels,

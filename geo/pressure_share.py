@@ -54,6 +54,8 @@ STATUSES = (*fs.STATUSES, MISSING_FIGURE)
 MEMORANDUM_WEIGHTS: dict[str, float] = {"deprivation": 0.15, "homelessness": 0.15, "affordability": 0.05,
                                         "rents": 0.05, "uasc": 0.1}
 PRESETS: dict[str, dict[str, float]] = {"population only": {}, "the memorandum's pressures": MEMORANDUM_WEIGHTS}
+ALLOCATION_BASIS = "population adjusted for local pressures (its place-based weight)"
+
 
 
 @dataclass(frozen=True)
@@ -325,6 +327,7 @@ def pressure_shares(area: pd.DataFrame, indicators: Sequence[Indicator], weights
     fair, capped, unplaced = _fair(total, weight, limit, eligible)
     pop_fair, _, _ = _fair(total, np.where(eligible, population.fillna(0.0).to_numpy(), 0.0), limit, eligible)
     uncapped = pd.Series(weight, index=area.index)
+    out["share_weight"] = uncapped.where(has_pop)
     out["fair_share_uncapped"] = (total * uncapped / uncapped[eligible].sum()).where(has_pop) \
         if eligible.any() and uncapped[eligible].sum() > 0 else np.nan
     out["fair_share"] = fair
@@ -359,6 +362,11 @@ def status_changes(result: PressureShare) -> pd.DataFrame:
         "rank_population": moved["rank_population"], "rank": moved["rank"],
     }).reset_index(drop=True)
 
+
+def allocate(result: PressureShare, additional: int) -> fs.AllocationResult:
+    """Extra places shared on the place-based weights, capped at the limit (``geo.fair_share.allocate``)."""
+    return fs.allocate(result.table, additional, limit_per=result.limit_per,
+                       weights=result.table["share_weight"].fillna(0.0).to_numpy(), basis=ALLOCATION_BASIS)
 
 def council_records(result: PressureShare) -> list[dict[str, object]]:
     """One plain dict per council in the shape the command line prints (keys may be added, not renamed)."""

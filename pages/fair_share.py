@@ -15,10 +15,13 @@ import pandas as pd
 import streamlit as st
 
 from geo import fair_share as fs
-from geo import text
+from geo import place_share, text
+from geo import pressure_share as ps
+from geo.errors import GeoError
 from ui import export_panel as exports
 from ui import exports as ER
 from ui import fair_share as view
+from ui import pressure_share as pview
 from ui import shell
 from ui.layers import fit_view
 
@@ -42,6 +45,24 @@ def show_table(frame: pd.DataFrame, key: str, **kwargs) -> None:
 def seed(name: str, value: object) -> str:
     """Widget key seeded from the view (``ui.shell.bind``): a new link re-seeds it."""
     return shell.bind(name, value)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def place_based(key: str, request: place_share.Request) -> ps.PressureShare:
+    """The place-based fair share: the one call the command line and the exports make too."""
+    return place_share.compute(shell.get_model(), request)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def loaded_indicators(key: str, codes: tuple[str, ...]) -> tuple[list, dict[str, str]]:
+    return place_share.indicators(shell.get_model(), list(codes))
+
+
+def preset(weights: dict[str, float], keys: list[str]) -> None:
+    """Callback: set every slider to a preset (the link then carries it)."""
+    shell.set_view(weights=pview.weights_for_state({k: weights.get(k, 0.0) for k in keys}))
+    for k in keys:
+        st.session_state.pop(f"w_fsw_{k}", None)
 
 
 model = shell.require_model()
@@ -222,6 +243,82 @@ with alloc_chart_col:
         st.caption(caption + " Grey: counted now; blue: new places (authorities given most, "
                    "up to 25).")
 
+# ------------------------------------------------------------ place-based fair share
+
+st.header(f"Place-based fair share: {place}, {text.quarter_label(period)}")
+st.caption("The 2019 memorandum asks for dispersal that takes account of local pressures and other Home Office "
+           "programmes. Here each council's population share is adjusted by the pressures you weigh: more pressure, "
+           "smaller share; nobody's fair share goes above 1:200. All weights 0 gives the population shares above.")
+scheme_quarters = ps.scheme_periods(place_share.scheme_table(model))
+schemes_here = period in set(scheme_quarters)
+s_col, w_col = st.columns([2, 3])
+with s_col:
+    chosen_schemes = st.multiselect(
+        "Burden shared", list(pview.SCHEME_LABELS), format_func=pview.SCHEME_LABELS.get,
+        key=seed("fs_schemes", [s for s in state.schemes if s == "asylum" or schemes_here]),
+        disabled=not schemes_here and state.schemes == ("asylum",),
+        help="Supported asylum is people at the date; Homes for Ukraine is cumulative arrivals; the Afghan "
+             "programme is people at the date. They measure different things.")
+    if not schemes_here:
+        st.caption("Homes for Ukraine and the Afghan programme come from Reg_02, loaded for "
+                   + (", ".join(text.quarter_label(q) for q in scheme_quarters) or "no quarter") + ".")
+    places_asked = int(st.number_input("Extra places to allocate on these shares", min_value=0, max_value=1_000_000,
+                                       step=50, key=seed("fs_places", state.places)))
+codes = tuple(area["lad_code"])
+found, absent = loaded_indicators(key, codes)
+keys = [i.key for i in found]
+with w_col:
+    start = pview.weights_from_state(state.weights, keys)
+    b1, b2 = st.columns(2)
+    b1.button("Preset: population only", on_click=preset, args=({}, keys), key="fs_preset_pop")
+    b2.button("Preset: the memorandum's pressures (defaults)", on_click=preset, args=(ps.MEMORANDUM_WEIGHTS, keys),
+              key="fs_preset_memo")
+    weights = {}
+    for ind in found:
+        weights[ind.key] = st.slider(
+            ind.label, 0.0, pview.SLIDER_MAX, step=pview.SLIDER_STEP, key=seed(f"fsw_{ind.key}", start[ind.key]),
+            help=f"{ind.meaning}. {ind.period}. Source: {ind.source}. Default "
+                 f"{ps.MEMORANDUM_WEIGHTS.get(ind.key, 0.0):g}. A weight w multiplies the share of a council one "
+                 f"standard deviation above the mean by exp(−w).")
+    for why in absent.values():
+        st.caption(f"Not available: {why}.")
+state = replace(state, weights=pview.weights_for_state(weights), schemes=tuple(chosen_schemes) or ("asylum",),
+                places=places_asked)
+request = place_share.Request(area=place_share.UK if area_choice == view.UK_CHOICE else area_choice,
+                              period=period, measure=measure, schemes=state.schemes,
+                              weights=tuple(sorted(weights.items())))
+try:
+    weighted = place_based(key, request)
+except GeoError as exc:
+    st.error(str(exc))
+    weighted = None
+if weighted is not None:
+    with st.expander("The rule, in words and as a formula", expanded=False):
+        st.markdown(weighted.rule.words)
+        st.code(weighted.rule.formula, language=None)
+        show_table(pview.weights_display(weighted), "fs_weights")
+    st.markdown(pview.change_sentence(weighted, place) + " " + pview.missing_sentence(weighted))
+    pmap_col, plegend_col = st.columns([3, 1])
+    with pmap_col:
+        features = view.map_features(chosen, pview.summary_frame(weighted, TOLERANCE), "burden", tolerance=TOLERANCE)
+        st.pydeck_chart(view.build_deck(features, frame, measure, label=pview.burden_label(weighted)), height=480)
+        st.caption(view.figure_caption(text.source_line(model.provenance, (*SOURCES, "lad_boundaries")), period,
+                                       "Colour shows the burden against the pressure-weighted fair share."))
+    with plegend_col:
+        st.markdown("**Against the pressure-weighted fair share**")
+        st.markdown(view.legend_html(TOLERANCE), unsafe_allow_html=True)
+    st.subheader("What if: councils whose status changes from population only")
+    show_table(pview.changes_display(weighted), "fs_changes")
+    st.subheader("Each council's factors and fair share")
+    show_table(pview.factors_display(weighted), "fs_factors", height=460)
+    st.caption(f"{caption} Total shared: {weighted.total:,.0f}"
+               + (f"; {weighted.unplaced:,.0f} cannot fit under the limit." if weighted.unplaced else "."))
+    st.subheader(f"Allocating {places_asked:,} extra places on the pressure-weighted shares")
+    weighted_alloc = ps.allocate(weighted, places_asked)
+    st.markdown(view.allocation_sentence(weighted_alloc, places_asked, place) + f" **The rule.** {weighted_alloc.rule}")
+    weighted_alloc_table = view.allocation_display(weighted_alloc, area)
+    show_table(weighted_alloc_table, "fs_weighted_allocation", height=360)
+
 # --------------------------------------------------------------------- export
 
 if not state.present:
@@ -239,7 +336,13 @@ if not state.present:
                                     columns=tuple(alloc_frame.columns),
                                     title=f"Allocation of {additional:,} places in {place} (one per {limit:,} "
                                           f"residents{', hotels counted' if hotels else ''}): "
-                                          f"{view.PLANNING_AID}")],
+                                          f"{view.PLANNING_AID}")]
+        + ([] if weighted is None else [
+            exports.ExportTable("fair-share-place-based", f"Place-based fair share ({len(weighted.table):,})",
+                                pview.export_frame(weighted, period), "lad", period=period, area=fs_area,
+                                columns=tuple(pview.export_frame(weighted, period).columns),
+                                title=f"Place-based fair share: {place}, {text.quarter_label(period)}",
+                                notes=tuple(pview.method_lines(weighted)))]),
         briefing=ER.BriefingRequest(period=period, made_on=exports.today(),
                                     region=None if area_choice == view.UK_CHOICE else area_choice),
         label="Export: fair-share and allocation tables, briefing pack")

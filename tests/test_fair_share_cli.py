@@ -28,7 +28,7 @@ def test_json_shape_and_same_numbers_as_the_model(capsys: pytest.CaptureFixture[
     out = _run(capsys, "--region", "North West", "--pressures", WEIGHTS)
     assert {"rule", "weights", "total", "councils"} <= set(out)
     assert out["weights"]["deprivation"] == 0.15
-    assert all(COUNCIL_KEYS <= set(c) for c in out["councils"])
+    assert all(set(c) >= COUNCIL_KEYS for c in out["councils"])
     request = place_share.Request(area="North West", period=model.latest_period,
                                   weights=tuple(ps.parse_weights(WEIGHTS).items()))
     expected = place_share.compute(model, request).table.set_index("lad_code")

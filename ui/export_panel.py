@@ -44,11 +44,12 @@ class ExportTable:
     site_derived: bool = False
     title: str | None = None
     geo: bool = True                  # offer GeoJSON and GeoPackage when the rows have codes
+    notes: tuple[str, ...] = ()       # how the figures were made, written with the sources
 
     def request(self, *, fmt: str, made_on, role: str) -> ER.TableRequest:
         return ER.TableRequest(name=self.name, level=self.level, made_on=made_on, fmt=fmt, period=self.period,
                                area=self.area, columns=self.columns, site_derived=self.site_derived,
-                               role=role, title=self.title)
+                               role=role, title=self.title, notes=self.notes)
 
 
 # --- cached makers (keyed by the model's checksums and the request) -----------------------------

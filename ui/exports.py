@@ -223,6 +223,7 @@ class TableRequest:
     site_derived: bool = False
     role: str = DEFAULT_ROLE.value
     title: str | None = None
+    notes: tuple[str, ...] = ()     # how the figures were made (e.g. the fair share's rule and weights)
 
     def __post_init__(self) -> None:
         if self.fmt not in TABLE_FORMATS:
@@ -271,7 +272,7 @@ class TableRequest:
         return {"out": Path(out), "provenance": provenance, "level": self.level, "made_on": self.made_on,
                 "columns": list(self.columns) if self.columns is not None else None,
                 "layer": layer if self.fmt in GEO_FORMATS else None, "role": self.role,
-                "site_derived": self.site_derived, "title": self.title}
+                "site_derived": self.site_derived, "title": self.title, "notes": self.notes}
 
 
 def table_formats(frame: pd.DataFrame, level: str, *, geo: bool = True) -> list[str]:

@@ -548,11 +548,14 @@ def map_features(layer, summary: pd.DataFrame, measure: str, *,
     return {"type": "FeatureCollection", "features": features}
 
 
-def build_deck(features: dict, view: dict[str, float], measure: str):
-    """The fair-share map: the app's one deck builder (no basemap tiles, so it works offline)."""
+def build_deck(features: dict, view: dict[str, float], measure: str, label: str | None = None):
+    """The fair-share map: the app's one deck builder (no basemap tiles, so it works offline).
+
+    ``label`` names what is compared when it is not one of the page's measures (the place-based
+    fair share may share several schemes)."""
     layer = L.area_layer(features, "fair-share", line_rgba=(90, 90, 90, 255), line_px=0.6)
     tooltip = {
-        "html": ("<b>{lad_name}</b><br/>{class}<br/>" + MEASURE_SHORT[measure].capitalize()
+        "html": ("<b>{lad_name}</b><br/>{class}<br/>" + (label or MEASURE_SHORT[measure].capitalize())
                  + ": {people}<br/>Fair share: {fair} (difference {difference})<br/>"
                  "Times fair share: {ratio}<br/>Headroom to 1:200: {headroom}"),
         "style": {"backgroundColor": "white", "color": "black", "fontSize": "12px"},

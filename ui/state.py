@@ -25,6 +25,9 @@ popmax     ward finder: most residents                            ``popmax=20000
 present    presentation mode                                      ``present=1``
 share      Fair share page: supported or dispersed                ``share=dispersed``
 asat       Sites page: the day the records are shown as at        ``asat=2025-06-30``
+w          Fair share page: pressure weights (``none`` = none)    ``w=deprivation:0.15,uasc:0.1``
+schemes    Fair share page: schemes shared                        ``schemes=asylum,ukraine``
+places     Fair share page: extra places to allocate              ``places=500``
 =========  =====================================================  ===========================
 """
 from __future__ import annotations
@@ -64,6 +67,11 @@ DEFAULT_CLASSES = "quantiles"
 SHARE_MEASURES: dict[str, str] = {"supported": "People supported (all accommodation)",
                                   "dispersed": "People in dispersed accommodation"}
 DEFAULT_SHARE = "supported"
+# The place-based fair share (geo.pressure_share): schemes it can share, and how a weight key may look.
+SCHEME_KEYS = ("asylum", "ukraine", "afghan")
+DEFAULT_SCHEMES = ("asylum",)
+DEFAULT_PLACES = 500
+_WEIGHT_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 STATUSES: dict[str, str] = {"over": "over 1:200", "within": "within 1:200", "no-estimate": "no estimate"}
 
 # Short, stable codes for accommodation types in links; anything else gets a slug of its name.
@@ -98,6 +106,10 @@ class ViewState:
     present: bool = False
     share: str = DEFAULT_SHARE  # Fair share page: key of SHARE_MEASURES
     as_at: str | None = None  # Sites page: ISO day the records are shown as at; None means today
+    # Fair share page, place-based part: (key, weight) pairs; None = the documented defaults, () = none.
+    weights: tuple[tuple[str, float], ...] | None = None
+    schemes: tuple[str, ...] = DEFAULT_SCHEMES
+    places: int = DEFAULT_PLACES
 
     def filters(self, geographic: bool = True) -> Filters:
         """The measures' Filters; geographic=False drops nation and region (single-area views)."""
@@ -112,14 +124,14 @@ PARAM: dict[str, str] = {
     "measure": "measure", "period": "period", "nations": "nation", "regions": "region",
     "accommodation": "acc", "support": "support", "classes": "classes", "lad": "lad", "ward": "ward",
     "status": "status", "popmin": "popmin", "popmax": "popmax", "present": "present",
-    "share": "share", "as_at": "asat",
+    "share": "share", "as_at": "asat", "weights": "w", "schemes": "schemes", "places": "places",
 }
 # Which fields each screen puts in its link (others keep their value in the session).
 PAGE_FIELDS: dict[str, tuple[str, ...]] = {
     "overview": ("measure", "period", "nations", "regions", "accommodation", "support", "classes", "present"),
     "council": ("lad", "period", "accommodation", "support", "measure", "present"),
     "ward": ("ward", "lad", "period", "status", "popmin", "popmax", "present"),
-    "fair-share": ("regions", "period", "share", "present"),
+    "fair-share": ("regions", "period", "share", "present", "weights", "schemes", "places"),
     "sites": ("lad", "as_at", "present"),
     "sources": (),
 }
@@ -167,7 +179,9 @@ def encode(state: ViewState, keep: Iterable[str] | None = None) -> dict[str, str
         value = getattr(state, name)
         if value == getattr(default, name):
             continue
-        if name == "accommodation":
+        if name == "weights":
+            text = ",".join(f"{k}:{w:g}" for k, w in value) or "none"
+        elif name == "accommodation":
             text = ",".join(accommodation_code(v) for v in value)
         elif name == "support":
             text = ",".join(support_code(v) for v in value)
@@ -298,9 +312,44 @@ def decode(params: Mapping[str, Any], *, periods: Sequence[pd.Timestamp] | None 
         except (ValueError, TypeError):
             problems.append(f"asat {as_at!r} is not a date, so today's records are shown")
 
+    weights = _weights(_last(params.get("w")), problems)
+    if weights is not None:
+        values["weights"] = weights
+    schemes = [s.lower() for s in _split(params.get("schemes"))]
+    unknown = [s for s in schemes if s not in SCHEME_KEYS]
+    if unknown:
+        problems.append(f"schemes {', '.join(map(repr, unknown))} unknown (use {', '.join(SCHEME_KEYS)}), so left out")
+    chosen = tuple(s for s in SCHEME_KEYS if s in schemes)
+    if chosen:
+        values["schemes"] = chosen
+    places = _count(params.get("places"), "places", problems)
+    if places is not None:
+        values["places"] = places
+
     present = (_last(params.get("present")) or "").strip().lower()
     values["present"] = present in {"1", "true", "yes", "on"}
     return replace(ViewState(), **values), problems
+
+
+def _weights(text: str | None, problems: list[str]) -> tuple[tuple[str, float], ...] | None:
+    """'deprivation:0.15,uasc:0.1' (or 'none') from a link; bad pairs are left out and described."""
+    if text is None or not text.strip():
+        return None
+    if text.strip().lower() == "none":
+        return ()
+    found: dict[str, float] = {}
+    for part in text.split(","):
+        key, _, value = part.strip().partition(":")
+        key = key.strip().lower()
+        try:
+            number = float(value)
+        except ValueError:
+            number = float("nan")
+        if not _WEIGHT_KEY.match(key) or not math.isfinite(number) or number < 0:
+            problems.append(f"weight {part.strip()!r} is not key:number (0 or more), so it was left out")
+            continue
+        found[key] = number
+    return tuple(sorted(found.items()))
 
 
 def signature(params: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:

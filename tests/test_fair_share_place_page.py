@@ -1,0 +1,88 @@
+"""The place-based fair share on the Fair share page (issue 25): weights from the link, the same
+numbers as the command line and the export, the what-if table and the allocation on weighted shares."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from apptest import run_app
+from conftest import needs_shared
+from geo import place_share
+from geo import pressure_share as ps
+from geo.commands import main
+
+pytestmark = needs_shared
+
+REGION = "North West"
+LINK_WEIGHTS = "affordability:0.05,deprivation:0.3,homelessness:0.15,rents:0.05,uasc:0.1"
+
+
+def _frame_with(at, column: str, last: bool = False) -> pd.DataFrame:
+    """The first (or last) table on the page with that column."""
+    tables = [e.value for e in at.dataframe if column in e.value.columns]
+    assert tables, f"no table with column {column!r}"
+    return tables[-1] if last else tables[0]
+
+
+@pytest.fixture(scope="module")
+def page():
+    return run_app("pages/fair_share.py", region=REGION, w=LINK_WEIGHTS, places="300")
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    assert main(["fair-share", "--offline", "--json", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_page_export_and_command_line_give_the_same_numbers(page, model, capsys, tmp_path) -> None:
+    weights = LINK_WEIGHTS.replace(":", "=")
+    cli = {c["lad_code"]: c for c in _cli(capsys, "--region", REGION, "--pressures", weights)["councils"]}
+    shown = _frame_with(page, "Fair share, pressure-weighted (people)").set_index("Code")
+    assert set(shown.index) == set(cli)
+    for code, row in shown.iterrows():
+        fair = cli[code]["fair_share"]
+        assert row["Fair share, pressure-weighted (people)"] == int(fair + 0.5), code  # whole people on screen
+        assert row["Status (pressure-weighted)"] == cli[code]["status"], code
+        assert row["Pressure index"] == pytest.approx(cli[code]["pressure_index"], abs=0.005)
+    # The export writes the same figures, unrounded, with the rule and weights in its sidecar.
+    from ui import exports as ER
+    from ui import pressure_share as pview
+
+    request = place_share.Request(area=REGION, period=model.latest_period,
+                                  weights=tuple(ps.parse_weights(weights).items()))
+    result = place_share.compute(model, request)
+    frame = pview.export_frame(result, model.latest_period)
+    table = ER.TableRequest(name="fair-share-place-based", level="lad", made_on=date(2026, 1, 5),
+                            columns=tuple(frame.columns), notes=tuple(pview.method_lines(result)))
+    written = ER.make_table(model, table, frame, tmp_path)
+    exported = pd.read_csv(written[0]).set_index("lad_code")
+    for code, c in cli.items():
+        assert exported.loc[code, "fair_share"] == pytest.approx(c["fair_share"], rel=1e-9)
+        assert exported.loc[code, "status"] == c["status"]
+    meta = json.loads(written[1].read_text())
+    assert any(n.startswith("Formula: P_i") for n in meta["notes"])
+    assert any("deprivation=0.3" in n for n in meta["notes"])
+
+
+def test_link_weights_reach_the_sliders_and_stay_in_the_link(page) -> None:
+    assert page.slider(key="w_fsw_deprivation").value == 0.3
+    assert page.query_params["w"] == [LINK_WEIGHTS] or page.query_params["w"] == LINK_WEIGHTS
+    changes = _frame_with(page, "Pressure-weighted")
+    factors = _frame_with(page, "Status (pressure-weighted)")
+    moved = factors[factors["Status (pressure-weighted)"] != factors["Status (population only)"]]
+    assert sorted(changes["Code"]) == sorted(moved["Code"])
+    alloc = _frame_with(page, "New places allocated", last=True)  # the one on the weighted shares
+    assert alloc["New places allocated"].sum() == 300
+
+
+def test_population_only_preset_gives_the_population_shares(page) -> None:
+    page.button(key="fs_preset_pop").click().run()
+    assert not page.exception, page.exception
+    assert page.slider(key="w_fsw_deprivation").value == 0.0
+    factors = _frame_with(page, "Status (pressure-weighted)")
+    assert (factors["Status (pressure-weighted)"] == factors["Status (population only)"]).all()
+    assert (factors["Fair share, pressure-weighted (people)"] == factors["Fair share, population only (people)"]).all()
+    assert page.query_params["w"] in ("none", ["none"])
