@@ -1,4 +1,4 @@
-"""The ``sites`` command line gives what the library gives (geo.sites.cli, python -m geo sites)."""
+"""The ``sites`` command line gives what the library gives (geo.commands.sites, python -m geo sites)."""
 from __future__ import annotations
 
 import io
@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from fixtures_sites import LAD_A, ROOT, good_rows, ward_layer, write_csv
+from geo.commands import sites as cli
 from geo.errors import DataError
-from geo.sites import cli
 from geo.sites.importer import import_sites
 from geo.sites.sample import ILLUSTRATIVE
 

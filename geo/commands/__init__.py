@@ -10,7 +10,7 @@ from geo import logs
 from geo.errors import GeoError
 
 # Modules that provide `register(subparsers)`; optional ones may be absent in a partial install.
-COMMAND_MODULES = ("geo.commands.data", "geo.sites.cli", "geo.render.cli", "geo.commands.access",
+COMMAND_MODULES = ("geo.commands.data", "geo.commands.sites", "geo.commands.render", "geo.commands.access",
                    "geo.commands.audit", "geo.commands.check", "geo.commands.releases", "geo.commands.db",
                    "geo.commands.fair_share")
 
