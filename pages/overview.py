@@ -114,11 +114,12 @@ values = table[measure]
 classes = classify(values, method=state.classes, k=5, measure=measure)
 web = shell.web(key, "lad")
 shown = web[web["lad_code"].isin(table["lad_code"])]
-deck_layers, _ = L.national_layers(shown, table, measure, classes, label_codes=list(over["lad_code"]),
-                                   geometries=shell.geometries(key, "lad"))
 height = screen.map_height(screen.screen(), state.present)  # fits under the title at 1366x768 and up
 bounds = shown.total_bounds if len(shown) else web.total_bounds
-view = L.fit_view(bounds, width_px=600 if state.present else 560, height_px=height, padding=0.03)
+width = 600 if state.present else 560
+view = L.fit_view(bounds, width_px=width, height_px=height, padding=0.03)
+deck_layers, _ = L.national_layers(shown, table, measure, classes, label_codes=list(over["lad_code"]),
+                                   geometries=shell.geometries(key, "lad"), view=view, frame=(width, height))
 deck = L.make_deck(deck_layers, view, L.LAD_TOOLTIP)
 with map_col:
     deck_map(deck, height=height, key="national_map", public_geometry=True,

@@ -219,11 +219,11 @@ minx, miny, maxx, maxy = shown.total_bounds
 padx = pady = max(maxx - minx, maxy - miny) * 1.2  # past the map's edges at any window shape
 around = ward_web.iloc[ward_web.sindex.query(box(minx - padx, miny - pady, maxx + padx, maxy + pady),
                                              predicate="intersects")]
-deck_layers = L.ward_layers(shown, props, focus=ward, neighbours=near["ward_code"], label_codes=codes,
-                            sites=ward_sites, context=around)
 height = screen.ward_map_height(window, title_h)  # ends at the window's bottom on a laptop
-view = L.fit_view(shown.total_bounds, height_px=height, padding=0.12,
-                  width_px=screen.map_width(window, state.present))
+map_w = screen.map_width(window, state.present)
+view = L.fit_view(shown.total_bounds, height_px=height, padding=0.12, width_px=map_w)
+deck_layers = L.ward_layers(shown, props, focus=ward, neighbours=near["ward_code"], label_codes=codes,
+                            sites=ward_sites, context=around, view=view, frame=(map_w, height))
 mcol, kcol = st.columns(screen.MAP_COLUMNS, gap="medium")  # the map; the 1:200 box and the key beside it
 kcol.markdown(ward_status(), unsafe_allow_html=True)
 with mcol:

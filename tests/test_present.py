@@ -6,7 +6,7 @@ import pandas as pd
 
 from apptest import deck_specs, run_app
 from conftest import needs_shared
-from ui.present import LARGEST, declutter, label_codes
+from ui.present import LARGEST, label_codes
 
 
 def _table() -> pd.DataFrame:
@@ -21,17 +21,6 @@ def test_names_over_the_limit_then_the_largest_then_the_one_chosen() -> None:
     assert named[:LARGEST] == ["B", "G", "D", "F", "H"][:LARGEST]  # by people supported, over-limit left out
     assert named[-1] == "A" and len(named) == LARGEST + 1
     assert label_codes(table, table.iloc[:0], chosen="B")[1] == ["B", "G", "D", "F", "C"][:LARGEST]
-
-
-def test_a_name_that_would_cover_an_earlier_one_is_left_off() -> None:
-    view = {"longitude": -2.0, "latitude": 54.0, "zoom": 6.0}
-    points = [{"position": [-2.0, 54.0], "text": "Manchester", "offset": [0, 0]},
-              {"position": [-2.01, 54.0], "text": "Liverpool", "offset": [0, 0]},  # a few pixels away
-              {"position": [0.0, 52.0], "text": "Norwich", "offset": [0, 0]}]
-    kept = declutter(points, view, size=20)
-    assert [p["text"] for p in kept] == ["Manchester", "Norwich"]
-    assert [p["text"] for p in declutter(points, {**view, "zoom": 14.0}, size=20)] == ["Manchester", "Liverpool",
-                                                                                          "Norwich"]
 
 
 def _deck_labels(at) -> list[str]:

@@ -63,7 +63,8 @@ def test_fill_colour_is_the_class_colour_and_missing_is_grey(table) -> None:
 @pytest.mark.parametrize("measure", ["per_1000", "hotel", "dispersed", "limit_used"])
 def test_over_threshold_outline_whatever_the_measure(web, table, measure) -> None:
     classes = classify(table[measure], k=4)
-    layers, features = L.national_layers(web, table, measure, classes, label_codes=["E06000001"])
+    layers, features = L.national_layers(web, table, measure, classes, label_codes=["E06000001"],
+                                         view=L.fit_view(web.total_bounds))
     by_id = {layer.id: layer for layer in layers}
     outline = by_id["over-threshold"]
     codes = sorted(f["properties"]["lad_code"] for f in outline.data["features"])
@@ -129,7 +130,7 @@ def test_ward_layers_outline_focus_and_neighbours() -> None:
     assert props.set_index("ward_code").loc["E05000002", "fill"][:3] == hex_to_rgba(NO_DATA)[:3]
     assert props.set_index("ward_code").loc["E05000001", "l3"] == "1:200 limit: 25 people in dispersed accommodation"
     layers = L.ward_layers(wards, props, focus="E05000001", neighbours=["E05000002"], label_codes=codes,
-                           context=wards)
+                           context=wards, view=L.fit_view(wards.total_bounds))
     by_id = {layer.id: layer for layer in layers}
     assert [f["properties"]["ward_code"] for f in by_id["focus"].data["features"]] == ["E05000001"]
     assert [f["properties"]["ward_code"] for f in by_id["neighbours"].data["features"]] == ["E05000002"]
@@ -139,6 +140,7 @@ def test_ward_layers_outline_focus_and_neighbours() -> None:
     sites = pd.DataFrame({"reference": ["S1"], "site_type": ["dispersed"], "people": [4],
                           "latitude": [0.05], "longitude": [0.05]})
     order = [layer.id for layer in L.ward_layers(wards, props, focus="E05000001", label_codes=codes,
+                                                 view=L.fit_view(wards.total_bounds),
                                                  sites=L.site_points(sites))]
     assert order.index("sites") < order.index("focus") < order.index("ward-labels")
 

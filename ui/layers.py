@@ -18,6 +18,7 @@ import pydeck as pdk
 import shapely
 
 from geo import rules, text
+from geo.render import labels
 from geo.render.classify import OVER_THRESHOLD_OUTLINE, Classes, hex_to_rgba
 from ui import site_layers as SL
 
@@ -30,6 +31,8 @@ NEIGHBOUR_RGBA = [29, 112, 184, 255]  # GOV.UK blue
 LABEL_RGBA = [11, 12, 12, 255]
 CONTEXT_RGBA = [232, 232, 230, 255]
 LABEL_BACKGROUND = [255, 255, 255, 215]
+LABEL_PADDING = (3.0, 1.0)  # a name's background beyond its text, x and y px
+RING_PX = 16  # the red ring round an over-limit council, radius px
 TOOLTIP_STYLE = {"backgroundColor": "#ffffff", "color": "#0b0c0c", "fontSize": "13px",
                  "border": "1px solid #b1b4b6", "padding": "6px 8px", "maxWidth": "250px", "lineHeight": "1.35"}
 
@@ -96,14 +99,71 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def label_points(layer, key: str, codes: Iterable[str], labels: pd.Series | dict[str, str]) -> list[dict[str, Any]]:
-    """One label position per area (a point inside it), for a TextLayer."""
-    wanted = set(codes)
-    rows = layer[layer[key].isin(wanted)]
+def anchors(layer, key: str, codes: Iterable[str]) -> dict[str, tuple[float, float]]:
+    """Code -> (longitude, latitude) of a point inside each area: where its name or ring goes."""
+    wanted = list(dict.fromkeys(codes))
+    rows = layer[layer[key].isin(set(wanted))]
     points = shapely.point_on_surface(rows.geometry.to_numpy())
-    lookup = dict(labels)
-    return [{"position": [round(p.x, 4), round(p.y, 4)], "text": str(lookup.get(c, c))}
-            for c, p in zip(rows[key], points, strict=False)]
+    return {str(c): (round(p.x, 4), round(p.y, 4)) for c, p in zip(rows[key], points, strict=False)}
+
+
+def placed_layer(placed: Sequence[labels.Placed], layer_id: str, size: int, *, weight: int = 600,
+                 padding: tuple[float, float] = LABEL_PADDING,
+                 background: Sequence[int] = LABEL_BACKGROUND) -> pdk.Layer:
+    """A TextLayer of the names ``geo.render.labels.place_labels`` kept, each at its own offset."""
+    data = [{"position": [p.label.lon, p.label.lat], "text": p.label.text,
+             "offset": [round(p.offset[0], 1), round(p.offset[1], 1)]} for p in placed]
+    pad = [padding[0], padding[1], padding[0], padding[1]]
+    return pdk.Layer(
+        "TextLayer", data=data, id=layer_id, get_position="position", get_text="text",
+        get_pixel_offset="offset", get_size=size, size_units="'pixels'", get_color=LABEL_RGBA,
+        get_text_anchor="'middle'", get_alignment_baseline="'center'", background=True,
+        get_background_color=list(background), background_padding=pad,
+        font_family="`Helvetica Neue, Arial, sans-serif`", font_weight=weight, pickable=False,
+    )
+
+
+def council_labels(web, names: pd.Series | dict[str, str], codes: Sequence[str], view: dict[str, float],
+                   size: int, *, ringed: Iterable[str] = (), ring_px: float = RING_PX,
+                   padding: tuple[float, float] = LABEL_PADDING, frame: tuple[float, float] | None = None,
+                   weight: int = 600, background: Sequence[int] = LABEL_BACKGROUND,
+                   layer_id: str = "labels") -> pdk.Layer | None:
+    """Council names in priority order (``codes``), none over another name, a red ring or a small
+    named council: a ringed council's name goes beside its ring, another on its area when it fits
+    there and beside it when not (``geo.render.labels``)."""
+    ring_set = set(ringed)
+    where = anchors(web, "lad_code", [*codes, *ring_set])
+    bounds = dict(zip(web["lad_code"].astype(str), web.geometry.bounds.to_numpy(), strict=False))
+    lookup = dict(names)
+    blocked = [labels.marker_box(*where[c], view, ring_px + 2) for c in ring_set if c in where]
+    todo = []
+    for c in codes:
+        if c not in where:
+            continue
+        name = str(lookup.get(c, c))
+        if c in ring_set:
+            offsets = labels.beside(name, size, ring_px, padding)
+        else:
+            offsets = labels.on_or_beside(name, *where[c], bounds[c], view, size, padding)
+            if offsets[0] != (0.0, 0.0):  # a small area named beside itself: no other name over it
+                radius = labels.area_radius(*where[c], bounds[c], view)
+                blocked.append(labels.marker_box(*where[c], view, min(radius, 8.0)))
+        todo.append(labels.Label(c, name, *where[c], offsets=offsets))
+    placed = labels.place_labels(todo, view, size, padding=padding, obstacles=blocked, frame=frame)
+    if not placed:
+        return None
+    return placed_layer(placed, layer_id, size, weight=weight, padding=padding, background=background)
+
+
+def ward_labels(layer, names: pd.Series | dict[str, str], codes: Sequence[str], view: dict[str, float],
+                size: int = 12, frame: tuple[float, float] | None = None) -> pdk.Layer | None:
+    """Ward names, the first (the selected ward) always, the others in order where they fit."""
+    where = anchors(layer, "ward_code", codes)
+    lookup = dict(names)
+    todo = [labels.Label(c, str(lookup.get(c, c)), *where[c], offsets=labels.nudged(size))
+            for c in codes if c in where]
+    placed = labels.place_labels(todo, view, size, padding=LABEL_PADDING, frame=frame)
+    return placed_layer(placed, "ward-labels", size) if placed else None
 
 
 # --- authority choropleth -----------------------------------------------------------------------
@@ -185,19 +245,7 @@ def over_threshold_rings(layer, codes: Sequence[str], key: str = "lad_code") -> 
     return pdk.Layer("ScatterplotLayer", data=data, id="over-threshold-rings", get_position="position",
                      filled=False, stroked=True, get_line_color=hex_to_rgba(OVER_THRESHOLD_OUTLINE, 255),
                      line_width_units="'pixels'", get_line_width=3, line_width_min_pixels=3,
-                     get_radius=16, radius_units="'pixels'", pickable=False)
-
-
-def text_layer(points: list[dict[str, Any]], layer_id: str, size: int = 13,
-               offset: Sequence[int] = (0, 0)) -> pdk.Layer:
-    return pdk.Layer(
-        "TextLayer", data=points, id=layer_id, get_position="position", get_text="text",
-        get_pixel_offset=list(offset),
-        get_size=size, size_units="'pixels'", get_color=LABEL_RGBA, get_text_anchor="'middle'",
-        get_alignment_baseline="'center'", background=True, get_background_color=LABEL_BACKGROUND,
-        background_padding=[3, 1, 3, 1], font_family="`Helvetica Neue, Arial, sans-serif`",
-        font_weight=600, pickable=False,
-    )
+                     get_radius=RING_PX, radius_units="'pixels'", pickable=False)
 
 
 def fit_view(bounds: Sequence[float], width_px: int = 900, height_px: int = 560,
@@ -245,20 +293,27 @@ def make_deck(layers: list[pdk.Layer], view: dict[str, float], tooltip: dict[str
 
 
 def national_layers(web, table: pd.DataFrame, measure: str, classes: Classes,
-                    label_codes: Iterable[str] = (), geometries: dict[str, dict[str, Any]] | None = None
+                    label_codes: Iterable[str] = (), geometries: dict[str, dict[str, Any]] | None = None,
+                    view: dict[str, float] | None = None, frame: tuple[float, float] | None = None
                     ) -> tuple[list[pdk.Layer], dict[str, Any]]:
-    """Authority fill layer, over-threshold outline layer and labels; returns (layers, features)."""
+    """Authority fill layer, over-threshold outline layer and labels; returns (layers, features).
+    Names (``label_codes``, most important first) are placed for ``view`` without overlapping."""
     props = lad_properties(table, measure, classes)
     features = feature_collection(web, props, "lad_code", geometries=geometries)
     over = over_threshold_features(features)
     layers = [area_layer(features, "authorities"), outline_layer(over, "over-threshold")]
-    rings = over_threshold_rings(web, [f["properties"]["lad_code"] for f in over["features"]])
+    ringed = [f["properties"]["lad_code"] for f in over["features"]]
+    rings = over_threshold_rings(web, ringed)
     if rings is not None:
         layers.append(rings)
-    labels = list(label_codes)
-    if labels:
+    codes = list(label_codes)
+    if codes:
+        if view is None:
+            raise ValueError("labels need the map's view to be placed without overlapping")
         names = table.set_index("lad_code")["lad_name"]
-        layers.append(text_layer(label_points(web, "lad_code", labels, names), "labels", size=14, offset=(0, 28)))
+        named = council_labels(web, names, codes, view, 14, ringed=ringed, frame=frame)
+        if named is not None:
+            layers.append(named)
     return layers, features
 
 
@@ -336,9 +391,11 @@ def context_layer(layer, key: str, exclude: Iterable[str] = ()) -> pdk.Layer | N
 
 def ward_layers(layer, props: pd.DataFrame, *, focus: str | None = None, neighbours: Iterable[str] = (),
                 authority_outline=None, label_codes: Iterable[str] = (),
-                sites: list[dict[str, Any]] | None = None, context=None) -> list[pdk.Layer]:
+                sites: list[dict[str, Any]] | None = None, context=None, view: dict[str, float] | None = None,
+                frame: tuple[float, float] | None = None) -> list[pdk.Layer]:
     """Ward fills (over optional pale ``context`` areas), authority and neighbour outlines, sites,
-    then the focus outline and labels on top, so dense site dots never hide which ward is which."""
+    then the focus outline and labels on top, so dense site dots never hide which ward is which.
+    Names (``label_codes``, the selected ward first) are placed for ``view`` without overlapping."""
     features = feature_collection(layer, props, "ward_code")
     layers = []
     if context is not None:
@@ -361,10 +418,13 @@ def ward_layers(layer, props: pd.DataFrame, *, focus: str | None = None, neighbo
         ffeat = {"type": "FeatureCollection",
                  "features": [f for f in features["features"] if f["properties"]["ward_code"] == focus]}
         layers.append(outline_layer(ffeat, "focus", FOCUS_RGBA, 5))
-    labels = list(label_codes)
-    if labels:
-        names = props.set_index("ward_code")["name"]
-        layers.append(text_layer(label_points(layer, "ward_code", labels, names), "ward-labels", size=12))
+    codes = list(label_codes)
+    if codes:
+        if view is None:
+            raise ValueError("labels need the map's view to be placed without overlapping")
+        named = ward_labels(layer, props.set_index("ward_code")["name"], codes, view, frame=frame)
+        if named is not None:
+            layers.append(named)
     return layers
 
 

@@ -29,7 +29,6 @@ from ui.status import status_box
 LARGEST = 5  # councils named for their size, besides those over the limit and the one chosen
 CARDS = (("supported", "People supported"), ("hotel", "In contingency hotels"),
          ("dispersed", "In dispersed housing"), ("over", "Councils over 1:200"))
-LABEL_RGBA = [11, 12, 12, 255]
 
 CSS = """
 <style>
@@ -91,43 +90,17 @@ def label_codes(table: pd.DataFrame, over: pd.DataFrame, chosen: str | None) -> 
     return over_codes, largest
 
 
-def declutter(points: list[dict], view: dict[str, float], size: int) -> list[dict]:
-    """The labels that can be drawn without overlapping, taken in the order given (the most
-    important first): each name's box is placed in screen pixels for the map's own view (Web
-    Mercator at its zoom) and dropped if it would cover a name already kept."""
-    scale = 512 * 2 ** view["zoom"]
-    merc = lambda lat: math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))  # noqa: E731
-    kept: list[dict] = []
-    boxes: list[tuple[float, float, float, float]] = []
-    for p in points:
-        x = (p["position"][0] - view["longitude"]) / 360 * scale
-        y = (merc(view["latitude"]) - merc(p["position"][1])) / (2 * math.pi) * scale + p["offset"][1]
-        half_w, half_h = len(p["text"]) * size * 0.31 + 6, size * 0.7 + 3
-        box = (x - half_w, y - half_h, x + half_w, y + half_h)
-        if all(box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3] for b in boxes):
-            kept.append(p)
-            boxes.append(box)
-    return kept
-
-
-def _labels(web, table: pd.DataFrame, over_codes: list[str], named: list[str], size: int,
-            view: dict[str, float]) -> pdk.Layer | None:
-    """Council names: those over the limit first (under their red ring), then the others in order;
-    a name that would overlap one before it is left off (``declutter``)."""
-    codes = over_codes + named
+def _labels(web, table: pd.DataFrame, over_codes: list[str], named: list[str], chosen: str | None, size: int,
+            view: dict[str, float], frame: tuple[float, float]) -> pdk.Layer | None:
+    """Council names: the chosen one first, then those over the limit (beside their red ring), then
+    the others in order; a name that would cover one placed before it, or a ring, is left off
+    (``geo.render.labels.place_labels``)."""
+    codes = list(dict.fromkeys([*([chosen] if chosen in set(over_codes + named) else []), *over_codes, *named]))
     if not codes:
         return None
     names = table.set_index("lad_code")["lad_name"]
-    ring = int(size * 1.7)
-    inside = web.loc[web["lad_code"].isin(codes), "lad_code"]
-    where = dict(zip(inside, L.label_points(web, "lad_code", codes, names), strict=True))
-    points = [{**where[c], "offset": [0, ring if c in over_codes else 0]} for c in codes if c in where]
-    return pdk.Layer(
-        "TextLayer", data=declutter(points, view, size), id="labels", get_position="position", get_text="text",
-        get_pixel_offset="offset", get_size=size, size_units="'pixels'",
-        get_color=LABEL_RGBA, get_text_anchor="'middle'", get_alignment_baseline="'center'", background=True,
-        get_background_color=[255, 255, 255, 235], background_padding=[5, 2, 5, 2],
-        font_family="`Helvetica Neue, Arial, sans-serif`", font_weight=700, pickable=False)
+    return L.council_labels(web, names, codes, view, size, ringed=over_codes, padding=(5, 2), frame=frame,
+                            weight=700, background=[255, 255, 255, 235])
 
 
 def map_width(bounds, height: int, room: int) -> int:
@@ -228,7 +201,7 @@ def overview_screen(model, key: str, state: ViewState) -> ViewState:
     text_px = max(17, size.height // 48)
     bounds = shown.total_bounds if len(shown) else web.total_bounds
     view = L.fit_view(bounds, width_px=width, height_px=height, padding=0.02)
-    labels = _labels(shown, table, over_codes, named_codes, text_px, view)
+    labels = _labels(shown, table, over_codes, named_codes, state.lad, text_px, view, (width, height))
     if labels is not None:
         layers.append(labels)
     with map_col:
