@@ -289,6 +289,9 @@ with right:
                     + (f": {ratio:.1f} times its population share." if ratio else "."))
 
 # --- trend ----------------------------------------------------------------------------------------
+# A quarter whose file does not publish a measure is a null in the chart's data, and Vega-Lite breaks
+# the line there, rather than drawing a straight line across quarters nobody published (issue 27).
+BREAK_AT_GAPS = "break-paths-show-domains"
 st.markdown("### Over time")
 series = trend.copy()
 series["quarter"] = series["period"]
@@ -297,7 +300,8 @@ long = series.melt(id_vars=["quarter"], value_vars=["supported", "hotel", "dispe
 NAMES = {"supported": "All supported", "hotel": "Hotels", "dispersed": "Dispersed"}
 long["series"] = long["series"].map(NAMES)
 now = pd.DataFrame({"quarter": [period], "label": [text.quarter_label(period)]})
-lines = alt.Chart(long).mark_line(strokeWidth=2.5).encode(
+lines = alt.Chart(long).mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=14),
+                                  invalid=BREAK_AT_GAPS).encode(
     x=alt.X("quarter:T", title=None),
     y=alt.Y("people:Q", title="People"),
     color=alt.Color("series:N", title=None, scale=alt.Scale(domain=list(NAMES.values()),
@@ -313,8 +317,9 @@ c1, c2 = st.columns(2)
 c1.markdown("**People by accommodation type**")
 c1.altair_chart((lines + marker).properties(height=280), width="stretch")
 if pd.notna(pop):
-    lim = series[["quarter", "limit_used"]].dropna()
-    line = alt.Chart(lim).mark_line(color="#1d70b8", strokeWidth=2.5, point=alt.OverlayMarkDef(size=18)).encode(
+    lim = series[["quarter", "limit_used"]]  # a quarter without dispersal stays, as a null: the line breaks there
+    line = alt.Chart(lim).mark_line(color="#1d70b8", strokeWidth=2.5, point=alt.OverlayMarkDef(size=18),
+                                    invalid=BREAK_AT_GAPS).encode(
         x=alt.X("quarter:T", title=None),
         y=alt.Y("limit_used:Q", title="Dispersed ÷ (residents ÷ 200)",
                 scale=alt.Scale(domainMin=0, domainMax=max(1.2, float(lim["limit_used"].max()) * 1.1))),
