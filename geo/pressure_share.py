@@ -246,11 +246,13 @@ def _fair(total: float, weight: np.ndarray, limit: np.ndarray, eligible: np.ndar
     return fair, capped, float(max(total - shares.sum(), 0.0))
 
 
-def _status(actual: pd.Series, fair: pd.Series, has_pop: pd.Series, tolerance: float) -> pd.Series:
+def _status(actual: pd.Series, fair: pd.Series, has_pop: pd.Series, gap: pd.Series, tolerance: float
+            ) -> pd.Series:
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = (actual / fair).where(fair > 0)
     status = fs._status(actual, fair, ratio, has_pop, tolerance)
-    return status.where(~(has_pop & actual.isna()), MISSING_FIGURE)
+    status = status.where(~(has_pop & actual.isna()), MISSING_FIGURE)
+    return status.where(gap == "", gap)
 
 
 def pressure_shares(area: pd.DataFrame, indicators: Sequence[Indicator], weights: Mapping[str, float], *,
@@ -281,7 +283,10 @@ def pressure_shares(area: pd.DataFrame, indicators: Sequence[Indicator], weights
     weights = {k: float(w) for k, w in weights.items() if k in known}
     codes = area["lad_code"].astype(str)
     population = fs._population(area)
-    has_pop = population.notna()
+    # A council whose asylum figure the quarter's file does not give leaves both sides (people and
+    # residents), as in geo.fair_share: its status says which gap it is.
+    gap = fs._people_gap(area, measure) if "asylum" in schemes else pd.Series("", index=area.index, dtype=object)
+    has_pop = population.notna() & (gap == "")
     actual, missing_schemes = _burden(area, measure, schemes)
 
     # Indicators on one scale, over the councils that are compared (those with a population).
@@ -337,8 +342,8 @@ def pressure_shares(area: pd.DataFrame, indicators: Sequence[Indicator], weights
     with np.errstate(divide="ignore", invalid="ignore"):
         out["ratio"] = (actual / out["fair_share"]).where(out["fair_share"] > 0)
         out["ratio_population"] = (actual / out["fair_share_population"]).where(out["fair_share_population"] > 0)
-    out["status"] = _status(actual, out["fair_share"], has_pop, tolerance)
-    out["status_population"] = _status(actual, out["fair_share_population"], has_pop, tolerance)
+    out["status"] = _status(actual, out["fair_share"], has_pop, gap, tolerance)
+    out["status_population"] = _status(actual, out["fair_share_population"], has_pop, gap, tolerance)
     out["rank"] = out["ratio"].rank(ascending=False, method="min").astype("Int64")
     out["rank_population"] = out["ratio_population"].rank(ascending=False, method="min").astype("Int64")
     out["limit"] = limit

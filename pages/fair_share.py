@@ -344,7 +344,8 @@ if not state.present:
                                 title=f"Place-based fair share: {place}, {text.quarter_label(period)}",
                                 notes=tuple(pview.method_lines(weighted)))]),
         briefing=ER.BriefingRequest(period=period, made_on=exports.today(),
-                                    region=None if area_choice == view.UK_CHOICE else area_choice),
+                                    region=None if area_choice == view.UK_CHOICE else area_choice,
+                                    place_weights=tuple(sorted(weights.items())), place_schemes=state.schemes),
         label="Export: fair-share and allocation tables, briefing pack")
 
 # ------------------------------------------------------------------ method

@@ -86,3 +86,22 @@ def test_population_only_preset_gives_the_population_shares(page) -> None:
     assert (factors["Status (pressure-weighted)"] == factors["Status (population only)"]).all()
     assert (factors["Fair share, pressure-weighted (people)"] == factors["Fair share, population only (people)"]).all()
     assert page.query_params["w"] in ("none", ["none"])
+
+
+def test_briefing_pack_has_the_method_page_with_the_same_weights(model, tmp_path) -> None:
+    from geo.render.briefing import briefing_pack
+    from pdf_tools import pdf_text
+    from ui import exports as ER
+
+    weights = ps.parse_weights(LINK_WEIGHTS.replace(":", "="))
+    request = ER.BriefingRequest(period=model.latest_period, made_on=date(2026, 1, 5), region=REGION,
+                                 place_weights=tuple(sorted(weights.items())))
+    out = briefing_pack(model, **request.briefing_kwargs(tmp_path / "nw.pdf"))
+    text = " ".join(pdf_text(out).split())
+    assert "Place-based fair share: method" in text
+    assert "Formula: P_i" in text and "z_deprivation" in text
+    result = place_share.compute(model, place_share.Request(area=REGION, period=model.latest_period,
+                                                            weights=tuple(sorted(weights.items()))))
+    for _, r in ps.status_changes(result).iterrows():
+        assert str(r["lad_name"]) in text
+    assert "homelessness_ta_rate_lad.csv" in text.replace(" ", "")

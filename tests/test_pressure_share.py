@@ -188,3 +188,17 @@ def test_scheme_figures_take_the_quarter_only() -> None:
     got = ps.scheme_figures(schemes, "2025-12-31")
     assert got["ukraine"].tolist() == [12.0] and pd.isna(got["afghan"].iloc[0])
     assert ps.scheme_figures(schemes, "2024-12-31").empty
+
+
+def test_a_council_the_quarters_file_lacks_leaves_both_sides() -> None:
+    """As geo.fair_share does (issue 23): no people figure, so its residents leave the base too."""
+    area = _area(3).assign(in_file=[True, False, True])
+    area.loc[1, ["supported", "dispersed"]] = np.nan
+    result = ps.pressure_shares(area, [], {})
+    t = result.table.set_index("lad_code")
+    today = fs.fair_shares(area, group="region").set_index("lad_code")
+    assert t.loc["E06000002", "status"] == today.loc["E06000002", "status"] == fs.NOT_IN_FILE
+    assert pd.isna(t.loc["E06000002", "fair_share"])
+    for code in ("E06000001", "E06000003"):
+        assert t.loc[code, "fair_share"] == pytest.approx(today.loc[code, "fair_share_people"], rel=1e-12)
+    assert result.total == 900 + 310

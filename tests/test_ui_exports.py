@@ -140,7 +140,7 @@ def test_briefing_kwargs_are_exactly_what_briefing_pack_takes():
     kwargs = request.briefing_kwargs(Path("b.pdf"))
     assert set(kwargs) | {"sites", "ward_measures"} <= params(briefing_pack)
     assert kwargs == {"lad_code": None, "region": "Wales", "period": "2024-06-30", "out": Path("b.pdf"),
-                      "made_on": MADE}
+                      "made_on": MADE, "place_weights": None, "place_schemes": ("asylum",)}
 
 
 def test_markings():

@@ -347,6 +347,9 @@ class BriefingRequest:
     region: str | None = None
     with_sites: bool = False       # site records (hotel page): only for roles allowed site exports
     ward_figures: bool = False     # ward figures built from site records
+    # The place-based fair share's method page: weights (None = the documented defaults) and schemes.
+    place_weights: tuple[tuple[str, float], ...] | None = None
+    place_schemes: tuple[str, ...] = ("asylum",)
 
     def __post_init__(self) -> None:
         if self.lad_code and self.region:
@@ -379,7 +382,8 @@ class BriefingRequest:
         """Keyword arguments for ``geo.render.briefing.briefing_pack`` (model, site records and
         ward measures are passed beside them)."""
         return {"lad_code": self.lad_code, "region": self.region, "period": self.period, "out": Path(out),
-                "made_on": self.made_on}
+                "made_on": self.made_on, "place_schemes": self.place_schemes,
+                "place_weights": None if self.place_weights is None else dict(self.place_weights)}
 
 
 def briefing_area(state: views.ViewState, regions: Iterable[str]) -> tuple[bool, str | None]:

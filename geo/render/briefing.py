@@ -11,7 +11,7 @@ computed here from the model (geo.measures, geo.fair_share), never typed in.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -472,6 +472,55 @@ def _fair_share_page(model: Model, sel: Selection, st: dict[str, Any]) -> list[A
                    bold_rows=bold, compact=len(rows) > 25)]
 
 
+def place_share_rows(model: Model, sel: Selection, weights: Mapping[str, float] | None,
+                     schemes: Sequence[str]) -> tuple[Any, list[list[str]], list[list[str]]]:
+    """(result, indicator rows, rows of councils whose status moves) for the method page.
+
+    ``weights`` None means the documented defaults (the memorandum's pressures)."""
+    from geo import place_share
+    from geo import pressure_share as ps
+
+    chosen = dict(ps.MEMORANDUM_WEIGHTS if weights is None else weights)
+    request = place_share.Request(area=sel.region or place_share.UK, period=sel.period, schemes=tuple(schemes),
+                                  weights=tuple(sorted(chosen.items())))
+    result = place_share.compute(model, request)
+    t = result.table
+    rows = [["Indicator", "Weight", "Period", "Source", "Councils with a figure"]]
+    for ind in result.indicators:
+        rows.append([ind.label, number(result.weights.get(ind.key, 0.0), 2), ind.period, ind.source,
+                     f"{int(t[f'value_{ind.key}'].notna().sum())} of {len(t)}"])
+    moved = ps.status_changes(result)
+    changes = [["Authority", "Population only", "Pressure-weighted", "Fair share (population)",
+                "Fair share (weighted)"]]
+    for _, r in moved.iterrows():
+        changes.append([str(r["lad_name"]), str(r["status_population"]), str(r["status"]),
+                        number(r["fair_share_population"]), number(r["fair_share"])])
+    return result, rows, changes
+
+
+def _place_share_page(model: Model, sel: Selection, st: dict[str, Any], weights: Mapping[str, float] | None,
+                      schemes: Sequence[str]) -> list[Any]:
+    """The place-based fair share's method: rule in words, formula, weights and sources, what moves."""
+    from reportlab.lib.units import inch
+    from reportlab.platypus import Paragraph
+
+    result, rows, changes = place_share_rows(model, sel, weights, schemes)
+    cell = st["cell"]
+    table_rows = [rows[0]] + [[Paragraph(str(c), cell) for c in r] for r in rows[1:]]
+    flow = [Paragraph("Place-based fair share: method", st["h1"]),
+            Paragraph(result.rule.words, st["small"]),
+            Paragraph(f"Formula: {result.rule.formula}", st["small"]),
+            _table(table_rows, [2.6 * inch, 0.7 * inch, 2.6 * inch, 3.6 * inch, 1.2 * inch], align_right_from=99,
+                   compact=True)]
+    if len(changes) > 1:
+        flow += [Paragraph(f"Councils in {sel.area} whose status changes from population only", st["h2"]),
+                 _table(changes, [2.6 * inch, 1.6 * inch, 1.6 * inch, 1.4 * inch, 1.4 * inch],
+                        compact=len(changes) > 25)]
+    else:
+        flow.append(Paragraph(f"No council in {sel.area} changes status with these weights.", st["small"]))
+    return flow
+
+
 def _sources_page(model: Model, sel: Selection, sites_used: bool, st: dict[str, Any]) -> list[Any]:
     from reportlab.lib.units import inch
     from reportlab.platypus import Paragraph
@@ -533,20 +582,23 @@ def section_titles(sel: Selection, sites: bool) -> list[str]:
     if sites:
         titles.append("Hotel use and acquisitions")
     titles += ["Fair share" + (f" within {sel.region}" if sel.region else " between regions"),
-               "Sources and caveats"]
+               "Place-based fair share: method", "Sources and caveats"]
     return titles
 
 
 def briefing_pack(model: Model, *, lad_code: str | None = None, region: str | None = None,
                   period: pd.Timestamp | str | None = None, out: Path, made_on: date,
                   sites: pd.DataFrame | None = None, ward_measures: pd.DataFrame | None = None,
-                  marking: str | None = None, illustrative: bool = False) -> Path:
+                  marking: str | None = None, illustrative: bool = False,
+                  place_weights: Mapping[str, float] | None = None,
+                  place_schemes: Sequence[str] = ("asylum",)) -> Path:
     """Write the A4 landscape briefing PDF for an authority, a region or the UK.
 
     Site records (a table or GeoDataFrame of sites) add ward-level dispersal and the hotel page
     and make the pack OFFICIAL-SENSITIVE; ward_measures may be passed instead of or with them.
     ``illustrative`` (or site records from the generated sample) labels the cover and every page
-    "ILLUSTRATIVE - not real sites", so a sample pack is never taken for real.
+    "ILLUSTRATIVE - not real sites", so a sample pack is never taken for real. ``place_weights``
+    and ``place_schemes`` set the place-based fair share's method page (None: the documented defaults).
     """
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm
@@ -590,6 +642,7 @@ def briefing_pack(model: Model, *, lad_code: str | None = None, region: str | No
     if sites is not None:
         story += _hotel_page(model, sel, sites, st) + [PageBreak()]
     story += _fair_share_page(model, sel, st) + [PageBreak()]
+    story += _place_share_page(model, sel, st, place_weights, place_schemes) + [PageBreak()]
     story += _sources_page(model, sel, site_derived, st)
     story.append(Paragraph(f"Marking: {chosen}.", st["small"]))
     doc.build(story)
