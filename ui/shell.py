@@ -301,8 +301,15 @@ def filter_controls(model: Model, state: ViewState, *, geographic: bool = True) 
     return replace(state, accommodation=tuple(acc), support=tuple(sup))
 
 
+def _present_changed() -> None:
+    """Callback: the toggle's new value becomes the view's before the next run starts, so app.py
+    (sidebar folded, menu hidden) and the page (its presentation screen) both draw the mode at once.
+    Read after the widget, the change reached only the rest of the page, half-applied until a reload."""
+    set_view(present=bool(st.session_state.get("w_present")))
+
+
 def presentation_toggle(state: ViewState) -> ViewState:
-    on = st.sidebar.toggle("Presentation mode", key=bind("present", state.present),
+    on = st.sidebar.toggle("Presentation mode", key=bind("present", state.present), on_change=_present_changed,
                            help="Map and the four headline numbers fill the screen; large text. "
                                 "Add ?present=1 to a link to open in this mode.")
     return replace(state, present=on)
