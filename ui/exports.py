@@ -375,8 +375,13 @@ class BriefingRequest:
                                          site_derived=self.with_sites or self.ward_figures)
 
     @property
+    def fmt(self) -> str:
+        """Always a PDF; named like the other requests' ``fmt`` so every export is stamped alike."""
+        return "pdf"
+
+    @property
     def mime(self) -> str:
-        return MIME["pdf"]
+        return MIME[self.fmt]
 
     def briefing_kwargs(self, out: Path) -> dict[str, Any]:
         """Keyword arguments for ``geo.render.briefing.briefing_pack`` (model, site records and
