@@ -4,8 +4,10 @@ Why one function for every format: an analyst must get the same rows and columns
 screen shows (plus the codes, so the file joins to anything else), the same disclosure control,
 and the same sources, marking and caveats, whichever format they pick.
 
-- CSV stays machine-readable (header on the first line); its sources, marking and notes go in a
-  ``<name>.sources.json`` sidecar.
+- CSV opens with a block of lines starting ``#`` (title, marking, period, made on, each source,
+  notes), then the header and rows: ``pandas.read_csv(path, comment="#")`` skips the block and
+  Excel shows it above the table, so the file still says what it is when it travels alone. The
+  same and more (checksums, caveats) go in a ``<name>.sources.json`` sidecar.
 - Excel has a "Data" sheet and a "Sources" sheet (file, publisher, release, sha256, licence,
   caveats, made on, marking); the marking is also in every sheet's printed header and footer.
 - GeoJSON (EPSG:4326) carries marking, made on, notes, caveats and sources as top-level members
@@ -81,12 +83,62 @@ def source_rows(provenance: Mapping[str, Any] | Iterable[Any]) -> list[dict[str,
 
 def export_metadata(*, provenance: Mapping[str, Any] | Iterable[Any], level: str, marking: str,
                     made_on: date, rows: int, notes: Sequence[str] = (),
-                    caveats: Sequence[str] = CAVEATS, title: str | None = None) -> dict[str, Any]:
-    """Everything an export says about itself, as plain JSON-ready data."""
+                    caveats: Sequence[str] = CAVEATS, title: str | None = None,
+                    period: str | None = None) -> dict[str, Any]:
+    """Everything an export says about itself, as plain JSON-ready data.
+
+    period: the quarter end (or the day site records were read) the rows describe."""
     return {"title": title or f"Asylum accommodation, {level} level", "marking": marking,
-            "handling": marking_rules.HANDLING.get(marking, ""), "made_on": made_on.isoformat(),
-            "level": level, "rows": rows, "notes": list(notes), "caveats": list(caveats),
-            "sources": source_rows(provenance)}
+            "handling": marking_rules.HANDLING.get(marking, ""), "period": period or "",
+            "made_on": made_on.isoformat(), "level": level, "rows": rows, "notes": list(notes),
+            "caveats": list(caveats), "sources": source_rows(provenance)}
+
+
+COMMENT = "#"
+CSV_READING_NOTE = ("The lines starting with # (title; marking; period; sources) come before the table: "
+                    "pandas reads past them with comment='#' and Excel shows them above it.")
+
+
+def _comment_text(line: str) -> str:
+    """One line of a CSV's leading block: no line breaks, and no commas or quotes, so Excel keeps it
+    in one cell and a CSV reader that skips '#' lines sees nothing of it."""
+    return " ".join(str(line).split()).replace(",", ";").replace('"', "'")
+
+
+def comment_block(lines: Iterable[str]) -> str:
+    """The leading '# ' lines of a CSV (CRLF, as the rows), blank lines dropped."""
+    return "".join(f"{COMMENT} {_comment_text(line)}\r\n" for line in lines if str(line).strip())
+
+
+def csv_header_lines(meta: Mapping[str, Any]) -> list[str]:
+    """What a table CSV says about itself in its leading block: from ``export_metadata``."""
+    lines = [str(meta["title"]), f"Marking: {meta['marking']}. {meta.get('handling', '')}".strip(),
+             f"Period: {meta.get('period') or 'not stated'}", f"Made on: {meta['made_on']}",
+             f"Rows: {meta['rows']}"]
+    for src in meta["sources"]:
+        lines.append("Source: " + " - ".join(v for v in (src["publisher"], src["title"] or src["source_id"],
+                                                         src["release"], src["file"]) if v)
+                     + (f" (licence: {src['licence']})" if src["licence"] else ""))
+    lines += [f"Note: {n}" for n in meta["notes"]]
+    lines.append(CSV_READING_NOTE)
+    return lines
+
+
+def commented_csv(frame: pd.DataFrame, lines: Iterable[str], path: Path | None = None) -> str | None:
+    """Formula-safe CSV (geo.cells) after a '#' block: UTF-8 with a BOM so Excel reads accents.
+
+    A text cell holding '#' is quoted (every text cell then is): a comment-skipping reader cuts an
+    unquoted field at '#', never a quoted one."""
+    import csv
+
+    texts = frame.select_dtypes(include=["object", "string", "category"])
+    hashes = any(texts[c].astype("string").str.contains(COMMENT, regex=False).any() for c in texts.columns)
+    body = safe_csv(frame, index=False, quoting=csv.QUOTE_NONNUMERIC if hashes else csv.QUOTE_MINIMAL) or ""
+    text = "\ufeff" + comment_block(lines) + body
+    if path is None:
+        return text
+    Path(path).write_text(text, encoding="utf-8", newline="")
+    return None
 
 
 def sidecar_path(out: Path) -> Path:
@@ -153,7 +205,8 @@ def _clean(value: Any) -> Any:
 
 
 def _write_csv(table: pd.DataFrame, out: Path, meta: dict[str, Any]) -> None:
-    safe_csv(table, out, index=False, encoding="utf-8")
+    commented_csv(table, csv_header_lines(meta), out)
+    meta = {**meta, "notes": [*meta["notes"], CSV_READING_NOTE]}  # the sources note says how to read it
     sidecar_path(out).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -174,7 +227,7 @@ def _write_xlsx(table: pd.DataFrame, out: Path, meta: dict[str, Any]) -> None:
     data.freeze_panes = "A2"
     sources = wb.create_sheet("Sources")
     bold = Font(bold=True)
-    for key in ("title", "marking", "handling", "made_on", "level", "rows"):
+    for key in ("title", "marking", "handling", "period", "made_on", "level", "rows"):
         write_safe_row(sources, [key.replace("_", " ").capitalize(), meta[key]])
         sources.cell(sources.max_row, 1).font = bold
     sources.append([])
@@ -231,7 +284,8 @@ def _write_geojson(table: pd.DataFrame, geometry: gpd.GeoSeries, out: Path, meta
                          "geometry": None if geom is None or geom.is_empty else mapping(geom)})
     # RFC 7946 allows foreign members: readers that do not know them ignore them.
     collection = {"type": "FeatureCollection", "name": meta["title"], "marking": meta["marking"],
-                  "made_on": meta["made_on"], "notes": meta["notes"], "caveats": meta["caveats"],
+                  "period": meta["period"], "made_on": meta["made_on"], "notes": meta["notes"],
+                  "caveats": meta["caveats"],
                   "sources": meta["sources"], "features": features}
     out.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
     sidecar_path(out).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -264,7 +318,8 @@ def _write_gpkg(table: pd.DataFrame, geometry: gpd.GeoSeries, out: Path, meta: d
     pyogrio.write_dataframe(pd.DataFrame(meta["sources"]), out, layer="sources", driver="GPKG",
                             append=False)
     rows = [("title", meta["title"]), ("marking", meta["marking"]), ("handling", meta["handling"]),
-            ("made_on", meta["made_on"]), ("level", meta["level"]), ("rows", str(meta["rows"]))]
+            ("period", meta["period"]), ("made_on", meta["made_on"]), ("level", meta["level"]),
+            ("rows", str(meta["rows"]))]
     rows += [("note", n) for n in meta["notes"]] + [("caveat", c) for c in meta["caveats"]]
     pyogrio.write_dataframe(pd.DataFrame(rows, columns=["key", "value"]), out, layer="metadata",
                             driver="GPKG")
@@ -275,7 +330,8 @@ def export_table(frame: pd.DataFrame, out: Path, *, provenance: Mapping[str, Any
                  columns: Sequence[str] | None = None, layer: gpd.GeoDataFrame | None = None,
                  role: Role | str = Role.VIEWER, site_derived: bool | None = None,
                  caveats: Sequence[str] = CAVEATS, title: str | None = None,
-                 full: pd.DataFrame | None = None, notes: Sequence[str] = ()) -> Path:
+                 full: pd.DataFrame | None = None, notes: Sequence[str] = (),
+                 period: str | None = None) -> Path:
     """Write the table in the format its extension names (.csv, .xlsx, .geojson, .gpkg).
 
     level: "lad", "ward" or "site". Ward figures are suppressed; site-level rows need a role
@@ -283,7 +339,8 @@ def export_table(frame: pd.DataFrame, out: Path, *, provenance: Mapping[str, Any
     content needs and may be raised, never lowered. layer supplies geometry (joined on the code)
     when the frame has none. full: the unfiltered ward table (see ``prepare``). notes: lines the
     file must carry about how its figures were made (a rule, a formula, weights), written with the
-    sources (the CSV's sidecar, the Excel Sources sheet).
+    sources (the CSV's leading block and sidecar, the Excel Sources sheet). period: the quarter end
+    (or 'as at' day) the rows describe, written into every format.
     """
     out = Path(out)
     fmt = out.suffix.lower()
@@ -298,7 +355,7 @@ def export_table(frame: pd.DataFrame, out: Path, *, provenance: Mapping[str, Any
     table, suppression = prepare(frame, level, columns, full=full)
     notes = [*notes, *([suppression.note] if suppression is not None and suppression.any else [])]
     meta = export_metadata(provenance=provenance, level=level, marking=chosen, made_on=made_on,
-                           rows=len(table), notes=notes, caveats=caveats, title=title)
+                           rows=len(table), notes=notes, caveats=caveats, title=title, period=period)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt in (".csv", ".xlsx"):
         shown = suppression.as_text() if suppression is not None else table

@@ -62,7 +62,7 @@ def overview():
 
 
 def test_buttons_offer_the_snapshot_and_the_table(overview):
-    assert downloads(overview) == ["Download PNG (300 dpi): asylum-support-hotel-2024-06-30-uk-print.png",
+    assert downloads(overview) == ["Download PNG (300 dpi): asylum-support-hotel-2024-06-30-uk-16x9-300dpi.png",
                                    "Download CSV: asylum-support-councils-2024-06-30-uk.csv",
                                    "Its sources (JSON)", "Briefing pack (PDF)"]
     assert any("OFFICIAL" in m.value and "aam-marking" in m.value for m in overview.markdown)
@@ -71,9 +71,10 @@ def test_buttons_offer_the_snapshot_and_the_table(overview):
 def test_files_offered_are_the_screen(model, overview):
     from geo.measures import lad_table
 
-    snapshot = made(overview, "overview", "map")["asylum-support-hotel-2024-06-30-uk-print.png"]
+    snapshot = made(overview, "overview", "map")["asylum-support-hotel-2024-06-30-uk-16x9-300dpi.png"]
     assert png_dpi(snapshot) == pytest.approx((300, 300), abs=0.1)
-    csv = pd.read_csv(io.BytesIO(made(overview, "overview", "table")["asylum-support-councils-2024-06-30-uk.csv"]))
+    csv = pd.read_csv(io.BytesIO(made(overview, "overview", "table")["asylum-support-councils-2024-06-30-uk.csv"]),
+                      comment="#")
     expected = lad_table(model, PERIOD)
     assert len(csv) == len(expected) and set(csv["lad_code"]) == set(expected["lad_code"])
     assert csv.columns[0] == "lad_code"
@@ -90,7 +91,7 @@ def test_the_same_request_rebuilt_from_the_page_state(model, overview, tmp_path)
     state = overview.session_state["_view"]
     assert (state.period, state.measure, state.classes) == (PERIOD, "hotel", "natural_breaks")
     request = ER.map_request(state, made_on=date.today(), resolution="print")
-    assert request.file_name == "asylum-support-hotel-2024-06-30-uk-print.png"
+    assert request.file_name == "asylum-support-hotel-2024-06-30-uk-16x9-300dpi.png"
     path = ER.make_snapshot(model, request, tmp_path)
     assert png_dpi(path.read_bytes()) == pytest.approx((300, 300), abs=0.1)
     screen = ER.map_request(state, made_on=date.today())
@@ -99,7 +100,7 @@ def test_the_same_request_rebuilt_from_the_page_state(model, overview, tmp_path)
     expected = lad_table(model, PERIOD, state.filters())
     table = ER.TableRequest(name="councils", level="lad", made_on=date.today(), period=state.period)
     csv_path, sidecar = ER.make_table(model, table, expected, tmp_path)
-    csv = pd.read_csv(csv_path)
+    csv = pd.read_csv(csv_path, comment="#")
     assert csv["lad_code"].tolist() == expected["lad_code"].tolist()
     assert sidecar.name == "asylum-support-councils-2024-06-30-uk.sources.json"
 
@@ -111,12 +112,12 @@ def test_filters_and_area_follow_the_screen(model):
     click(at, "overview_table_make")
     name = "asylum-support-councils-2024-06-30-london.csv"
     assert f"Download CSV: {name}" in downloads(at)
-    csv = pd.read_csv(io.BytesIO(made(at, "overview", "table")[name]))
+    csv = pd.read_csv(io.BytesIO(made(at, "overview", "table")[name]), comment="#")
     lads = model.lads
     assert set(csv["lad_code"]) == set(lads.loc[lads["region"] == "London", "lad_code"])
     request = ER.map_request(at.session_state["_view"], made_on=date.today())
     assert request.filters.regions == ("London",) and request.filters.accommodation_types == (HOTEL,)
-    assert request.file_name == "asylum-support-dispersed-2024-06-30-london-hotel.png"
+    assert request.file_name == "asylum-support-dispersed-2024-06-30-london-hotel-16x9-150dpi.png"
     # Changing the quarter makes the made file stale: it is no longer offered.
     at.select_slider(key="w_period").set_value("2024-03-31").run()
     assert not [d for d in downloads(at) if "asylum-support-councils" in d]
@@ -148,12 +149,13 @@ def test_council_ward_map_and_ward_table_from_site_records(site_store, monkeypat
     click(at, "council_table_make")
     today = date.today().isoformat()
     names = downloads(at)
-    assert f"Download PNG (150 dpi): asylum-support-limit_used-{today}-e08000012-liverpool-wards.png" in names
+    assert (f"Download PNG (150 dpi): asylum-support-limit_used-{today}-e08000012-liverpool-wards-16x9-150dpi.png"
+            in names)
     assert f"Download CSV: asylum-support-wards-{today}-e08000012-liverpool.csv" in names
     assert "Briefing pack (PDF)" in names
     assert any("OFFICIAL-SENSITIVE" in m.value and "aam-marking" in m.value for m in at.markdown)
     csv = pd.read_csv(io.BytesIO(made(at, "council", "table")[f"asylum-support-wards-{today}-e08000012-liverpool.csv"]),
-                      dtype=str)
+                      dtype=str, comment="#")
     assert csv.columns[:2].tolist() == ["ward_code", "lad_code"] and "dispersed" in csv.columns
     shown = next(d.value for d in at.dataframe if "ward_code" in d.value.columns)
     assert csv["ward_code"].tolist() == shown["ward_code"].tolist()
@@ -189,7 +191,7 @@ def test_ward_finder_export_goes_stale_when_the_rows_change():
     at = app("pages/ward.py", popmin="1000")  # the finder lists wards once a filter is set
     click(at, "ward_table_make")
     assert [d for d in downloads(at) if d.startswith("Download CSV: asylum-support-wards-")]
-    rows = len(pd.read_csv(io.BytesIO(next(iter(made(at, "ward", "table").values())))))
+    rows = len(pd.read_csv(io.BytesIO(next(iter(made(at, "ward", "table").values()))), comment="#"))
     assert rows == len(next(d.value for d in at.dataframe if "council_status" in d.value.columns))
     at.number_input(key="w_popmin").set_value(12000).run()  # same request, fewer rows: not offered
     assert not [d for d in downloads(at) if "asylum-support-wards-" in d]

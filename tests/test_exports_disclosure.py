@@ -90,7 +90,7 @@ def test_marking_rules() -> None:
 def test_ward_csv_and_excel_show_c(tmp_path) -> None:
     wards = _wards()
     out = export_table(wards, tmp_path / "w.csv", provenance=_provenance(), level="ward", made_on=MADE_ON)
-    text = pd.read_csv(out, dtype=str)
+    text = pd.read_csv(out, dtype=str, comment="#")
     assert text.loc[text["ward_code"] == "W1", "dispersed"].item() == disclosure.SUPPRESSED
     assert text.loc[text["ward_code"] == "W3", "dispersed"].item() == disclosure.SUPPRESSED  # not W4 (0): issue 13
     assert text.loc[text["ward_code"] == "W7", "dispersed"].item() == "30"
@@ -133,7 +133,7 @@ def test_site_export_needs_role(tmp_path) -> None:
     assert not (tmp_path / "s.csv").exists()
     out = export_table(sites, tmp_path / "s.csv", provenance=_provenance(), level="site", made_on=MADE_ON,
                        role="analyst")
-    assert pd.read_csv(out)["reference"].tolist() == ["S1"]
+    assert pd.read_csv(out, comment="#")["reference"].tolist() == ["S1"]
     assert json.loads(sidecar_path(out).read_text())["marking"] == marking.OFFICIAL_SENSITIVE
 
 

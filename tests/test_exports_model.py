@@ -28,7 +28,7 @@ def test_lad_exports_reopen(model, north_west, tmp_path, name) -> None:
     out = export_table(north_west, tmp_path / name, provenance=model.provenance, level="lad",
                        made_on=MADE_ON, layer=model.lads)
     if name.endswith(".csv"):
-        back = pd.read_csv(out)
+        back = pd.read_csv(out, comment="#")
         meta = json.loads(sidecar_path(out).read_text())
         assert meta["marking"] == marking.OFFICIAL
         assert {s["file"] for s in meta["sources"]} >= {model.provenance["asy_d11"].file_name}

@@ -58,7 +58,7 @@ def test_page_export_and_command_line_give_the_same_numbers(page, model, capsys,
     table = ER.TableRequest(name="fair-share-place-based", level="lad", made_on=date(2026, 1, 5),
                             columns=tuple(frame.columns), notes=tuple(pview.method_lines(result)))
     written = ER.make_table(model, table, frame, tmp_path)
-    exported = pd.read_csv(written[0]).set_index("lad_code")
+    exported = pd.read_csv(written[0], comment="#").set_index("lad_code")
     for code, c in cli.items():
         assert exported.loc[code, "fair_share"] == pytest.approx(c["fair_share"], rel=1e-9)
         assert exported.loc[code, "status"] == c["status"]

@@ -287,7 +287,7 @@ def test_map_features_colours_and_plain_json():
 def test_csv_with_sources_reads_back():
     data = view.csv_with_sources(pd.DataFrame({"a": [1, 2]}), ["Source: X (file.xlsx; 2024)", ""])
     text = data.decode("utf-8")
-    assert text.startswith("# Source: X (file.xlsx; 2024)\n")
+    assert text.startswith("\ufeff# Source: X (file.xlsx; 2024)\r\n")
     assert pd.read_csv(io.StringIO(text), comment="#")["a"].tolist() == [1, 2]
 
 

@@ -148,14 +148,15 @@ class MapRequest:
 
     @property
     def file_name(self) -> str:
-        """'asylum-support-per_1000-2024-09-30-uk.png'; ward maps, filters, print and A4 add a tag.
+        """'asylum-support-per_1000-2024-09-30-uk-16x9-150dpi.png', '...-uk-A4.pdf': ward maps and
+        filters add a tag; the shape always, and a PNG's resolution, say what the file is for.
 
         Ward maps are drawn from the site records open on the day made, so carry that date.
         """
         day = self.made_on.isoformat() if self.level == "ward" else self.period
         return (_join(PREFIX, self.measure, day, self.area, "wards" if self.level == "ward" else "",
-                      filter_slug(self.filters), "print" if self.resolution == "print" else "",
-                      "a4" if self.aspect == "A4" else "") + "." + self.fmt)
+                      filter_slug(self.filters), self.aspect.replace(":", "x"),
+                      f"{self.dpi}dpi" if self.fmt == "png" else "") + "." + self.fmt)
 
     @property
     def mime(self) -> str:
@@ -272,7 +273,8 @@ class TableRequest:
         return {"out": Path(out), "provenance": provenance, "level": self.level, "made_on": self.made_on,
                 "columns": list(self.columns) if self.columns is not None else None,
                 "layer": layer if self.fmt in GEO_FORMATS else None, "role": self.role,
-                "site_derived": self.site_derived, "title": self.title, "notes": self.notes}
+                "site_derived": self.site_derived, "title": self.title, "notes": self.notes,
+                "period": self.period}
 
 
 def table_formats(frame: pd.DataFrame, level: str, *, geo: bool = True) -> list[str]:

@@ -600,10 +600,9 @@ def number_formats(frame: pd.DataFrame) -> dict[str, str]:
 
 def csv_with_sources(frame: pd.DataFrame, lines: Iterable[str]) -> bytes:
     """CSV text with '# '-prefixed source lines first, so the file carries its provenance."""
-    head = "".join(f"# {line}\n" for line in lines if line)
-    from geo.cells import safe_csv  # formula-safe cells (issue 13)
+    from geo.exports import commented_csv  # the one leading-block, formula-safe CSV writer
 
-    return (head + (safe_csv(frame, index=False) or "")).encode("utf-8")
+    return (commented_csv(frame, lines) or "").encode("utf-8")
 
 
 def excluded_sentence(summary: pd.DataFrame, measure: str) -> str:
