@@ -92,14 +92,24 @@ def indicators(model: Any, codes: Sequence[str], indicators_file: str | Path | N
     return found, absent
 
 
+def _options(request: Request) -> dict[str, Any]:
+    return {"measure": request.measure, "schemes": request.schemes, "limit_per": request.limit_per,
+            "tolerance": request.tolerance, "area_name": request.area_name}
+
+
 def compute(model: Any, request: Request, *, data_dir: str | Path | None = None,
             schemes: pd.DataFrame | None = None) -> ps.PressureShare:
     """The place-based fair share for one request (the one entry point every surface calls)."""
     rows = area_rows(model, request, schemes)
     found, _ = indicators(model, rows["lad_code"], request.indicators_file, data_dir)
-    return ps.pressure_shares(rows, found, request.weight_map, measure=request.measure, schemes=request.schemes,
-                              limit_per=request.limit_per, tolerance=request.tolerance,
-                              area_name=request.area_name)
+    return ps.pressure_shares(rows, found, request.weight_map, **_options(request))
+
+
+def sensitivity(model: Any, request: Request, *, data_dir: str | Path | None = None) -> pd.DataFrame:
+    """Each weighted indicator alone: how many councils change status from population only, and which."""
+    rows = area_rows(model, request)
+    found, _ = indicators(model, rows["lad_code"], request.indicators_file, data_dir)
+    return ps.one_at_a_time(rows, found, request.weight_map, **_options(request))
 
 
 def as_json(result: ps.PressureShare, request: Request) -> dict[str, Any]:

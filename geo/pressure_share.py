@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -372,6 +373,23 @@ def allocate(result: PressureShare, additional: int) -> fs.AllocationResult:
     """Extra places shared on the place-based weights, capped at the limit (``geo.fair_share.allocate``)."""
     return fs.allocate(result.table, additional, limit_per=result.limit_per,
                        weights=result.table["share_weight"].fillna(0.0).to_numpy(), basis=ALLOCATION_BASIS)
+
+def one_at_a_time(area: pd.DataFrame, indicators: Sequence[Indicator], weights: Mapping[str, float],
+                  **options: Any) -> pd.DataFrame:
+    """Sensitivity: for each weighted indicator alone (the others at 0), which councils change status
+    from population only, so a partnership sees which pressure moves whom."""
+    rows = []
+    for ind in indicators:
+        w = float(weights.get(ind.key, 0.0))
+        if w <= 0:
+            continue
+        alone = pressure_shares(area, indicators, {ind.key: w}, **options)
+        moved = status_changes(alone)
+        rows.append({"key": ind.key, "indicator": ind.label, "weight": w, "councils_changing": len(moved),
+                     "changes": "; ".join(f"{n} ({a} → {b})" for n, a, b in zip(
+                         moved["lad_name"], moved["status_population"], moved["status"], strict=True))})
+    return pd.DataFrame(rows, columns=["key", "indicator", "weight", "councils_changing", "changes"])
+
 
 def council_records(result: PressureShare) -> list[dict[str, object]]:
     """One plain dict per council in the shape the command line prints (keys may be added, not renamed)."""

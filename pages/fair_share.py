@@ -53,6 +53,11 @@ def place_based(key: str, request: place_share.Request) -> ps.PressureShare:
     return place_share.compute(shell.get_model(), request)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def one_at_a_time(key: str, request: place_share.Request) -> pd.DataFrame:
+    return place_share.sensitivity(shell.get_model(), request)
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def loaded_indicators(key: str, codes: tuple[str, ...]) -> tuple[list, dict[str, str]]:
     return place_share.indicators(shell.get_model(), list(codes))
@@ -309,6 +314,8 @@ if weighted is not None:
         st.markdown(view.legend_html(TOLERANCE), unsafe_allow_html=True)
     st.subheader("What if: councils whose status changes from population only")
     show_table(pview.changes_display(weighted), "fs_changes")
+    st.caption("Each weight alone (the others at 0): how many councils it moves from their population-only status.")
+    show_table(pview.sensitivity_display(one_at_a_time(key, request)), "fs_sensitivity")
     st.subheader("Each council's factors and fair share")
     show_table(pview.factors_display(weighted), "fs_factors", height=460)
     st.caption(f"{caption} Total shared: {weighted.total:,.0f}"

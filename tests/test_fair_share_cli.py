@@ -80,3 +80,12 @@ def test_partnership_indicators_file_is_weighted(capsys: pytest.CaptureFixture[s
     first = next(c for c in out["councils"] if c["lad_code"] == codes[0])
     assert first["missing"][-1] == "cohesion" and first["pressure_sources"]["cohesion"] == "NW partnership (nw.csv)"
     assert pd.Series([c["pressure_index"] for c in out["councils"]]).abs().sum() > 0
+
+
+def test_dispersed_only_shares_the_dispersed(capsys: pytest.CaptureFixture[str]) -> None:
+    out = _run(capsys, "--region", "Wales", "--measure", "dispersed", "--pressures", "deprivation=0.2")
+    assert out["total"] == pytest.approx(sum(c["dispersed"] for c in out["councils"] if c["population"]))
+    assert sum(c["fair_share"] for c in out["councils"]) == pytest.approx(out["total"])
+    # Outside England deprivation is the UK composite index (IoD 2025 covers England only).
+    assert "uk_composite_imd_lad.csv" in out["councils"][0]["pressure_sources"]["deprivation"]
+    assert "dispersed accommodation" in out["rule"]

@@ -202,3 +202,13 @@ def test_a_council_the_quarters_file_lacks_leaves_both_sides() -> None:
     for code in ("E06000001", "E06000003"):
         assert t.loc[code, "fair_share"] == pytest.approx(today.loc[code, "fair_share_people"], rel=1e-12)
     assert result.total == 900 + 310
+
+
+def test_one_weight_at_a_time_names_who_each_pressure_moves() -> None:
+    area = _area()
+    dep = _indicator("deprivation", dict(zip(area["lad_code"], [40.0, 10.0, 10.0, 10.0, 10.0, 10.0], strict=False)))
+    flat = _indicator("rents", dict.fromkeys(area["lad_code"], 500.0))
+    table = ps.one_at_a_time(area, [dep, flat], {"deprivation": 1.0, "rents": 0.5}).set_index("key")
+    alone = ps.status_changes(ps.pressure_shares(area, [dep, flat], {"deprivation": 1.0}))
+    assert table.loc["deprivation", "councils_changing"] == len(alone) > 0
+    assert table.loc["rents", "councils_changing"] == 0  # no spread: nobody moves

@@ -98,6 +98,13 @@ def changes_display(result: ps.PressureShare) -> pd.DataFrame:
     })
 
 
+def sensitivity_display(table: pd.DataFrame) -> pd.DataFrame:
+    """``geo.pressure_share.one_at_a_time`` with the page's column names."""
+    return pd.DataFrame({"Indicator": table["indicator"], "Weight": table["weight"],
+                         "Councils changing status": table["councils_changing"],
+                         "Which (population only → this weight alone)": table["changes"]})
+
+
 def change_sentence(result: ps.PressureShare, area: str) -> str:
     moved = ps.status_changes(result)
     if moved.empty:
