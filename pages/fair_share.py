@@ -59,8 +59,8 @@ def one_at_a_time(key: str, request: place_share.Request) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def loaded_indicators(key: str, codes: tuple[str, ...]) -> tuple[list, dict[str, str]]:
-    return place_share.indicators(shell.get_model(), list(codes))
+def loaded_indicators(key: str, codes: tuple[str, ...], own: str | None) -> tuple[list, dict[str, str]]:
+    return place_share.indicators(shell.get_model(), list(codes), own)
 
 
 def preset(weights: dict[str, float], keys: list[str]) -> None:
@@ -269,8 +269,20 @@ with s_col:
                    + (", ".join(text.quarter_label(q) for q in scheme_quarters) or "no quarter") + ".")
     places_asked = int(st.number_input("Extra places to allocate on these shares", min_value=0, max_value=1_000_000,
                                        step=50, key=seed("fs_places", state.places)))
+    uploads = st.file_uploader("Your own indicators: a CSV keyed by lad_code and its JSON sidecar",
+                               type=["csv", "json"], accept_multiple_files=True, key="fs_own_indicators",
+                               help="The format is in docs/fair-share.md: each column's meaning, period, source "
+                                    "and whether higher means more pressure.")
+own_file = None
+if uploads:
+    try:
+        own_file = str(pview.save_upload([(u.name, u.getvalue()) for u in uploads]))
+        loaded_indicators(key, (), own_file)  # refuse a bad file here, with its row and column named
+    except GeoError as exc:
+        st.error(f"Your indicators were not used: {exc}")
+        own_file = None
 codes = tuple(area["lad_code"])
-found, absent = loaded_indicators(key, codes)
+found, absent = loaded_indicators(key, codes, own_file)
 keys = [i.key for i in found]
 with w_col:
     start = pview.weights_from_state(state.weights, keys)
@@ -291,7 +303,7 @@ state = replace(state, weights=pview.weights_for_state(weights), schemes=tuple(c
                 places=places_asked)
 request = place_share.Request(area=place_share.UK if area_choice == view.UK_CHOICE else area_choice,
                               period=period, measure=measure, schemes=state.schemes,
-                              weights=tuple(sorted(weights.items())))
+                              weights=tuple(sorted(weights.items())), indicators_file=own_file)
 try:
     weighted = place_based(key, request)
 except GeoError as exc:

@@ -112,3 +112,17 @@ def test_published_files_read_with_blanks_as_missing() -> None:
     uk, _ = P.published_indicators(provenance, ["W06000001", "E06000001"], keys=("deprivation",))
     assert uk[0].label.endswith("(UK composite index)") and uk[0].values.notna().sum() == 361
     assert "mySociety" in uk[0].source
+
+
+def test_an_upload_is_saved_where_the_reader_finds_it(tmp_path: Path) -> None:
+    from ui.pressure_share import save_upload
+
+    csv = b"lad_code,cohesion\nE06000001,2\nE06000002,bad\n"
+    side = json.dumps({"columns": {"cohesion": SIDE["columns"]["cohesion"]}}).encode()
+    path = save_upload([("North West (v2).csv", csv), ("whatever.json", side)], root=tmp_path)
+    assert path.name == "North_West__v2_.csv" and path.with_suffix(".json").read_bytes() == side
+    assert save_upload([("North West (v2).csv", csv), ("x.json", side)], root=tmp_path) == path  # same content
+    with pytest.raises(DataError, match=r"North_West__v2_.csv, row 3, column 'cohesion': 'bad' is not a number"):
+        P.read_partnership(path)
+    with pytest.raises(DataError, match="one CSV of indicators and its JSON sidecar"):
+        save_upload([("a.csv", csv)], root=tmp_path)

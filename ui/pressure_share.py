@@ -6,13 +6,18 @@ No Streamlit imports here.
 """
 from __future__ import annotations
 
+import hashlib
+import re
+import tempfile
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from geo import fair_share as fs
 from geo import pressure_share as ps
+from geo.errors import DataError
 from geo.pressures import Indicator
 from ui import fair_share as view
 
@@ -168,3 +173,24 @@ def weights_display(result: ps.PressureShare) -> pd.DataFrame:
     table["Councils with a figure"] = table["key"].map(indicator_coverage(result))
     return table.drop(columns=["key"])
 
+
+
+def save_upload(files: Sequence[tuple[str, bytes]], root: Path | None = None) -> Path:
+    """A partnership's CSV and its JSON sidecar, as uploaded, written where ``read_partnership`` finds them.
+
+    The folder is named by the files' content, so the same upload is the same path (and the same
+    cached result); the CSV keeps its own name (made safe) so errors name the file the user chose,
+    and the sidecar is saved beside it under the CSV's name. Returns the CSV's path."""
+    csvs = [(n, b) for n, b in files if n.lower().endswith(".csv")]
+    sides = [(n, b) for n, b in files if n.lower().endswith(".json")]
+    if len(csvs) != 1 or len(sides) != 1:
+        raise DataError("upload one CSV of indicators and its JSON sidecar describing each column "
+                        f"(got {len(csvs)} CSV and {len(sides)} JSON)")
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", Path(csvs[0][0]).name) or "indicators.csv"
+    digest = hashlib.sha256(csvs[0][1] + b"\0" + sides[0][1]).hexdigest()[:16]
+    folder = (root or Path(tempfile.gettempdir())) / "aam-indicators" / digest
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(csvs[0][1])
+    path.with_suffix(".json").write_bytes(sides[0][1])
+    return path
