@@ -293,9 +293,10 @@ def pressure_shares(area: pd.DataFrame, indicators: Sequence[Indicator], weights
     # Indicators on one scale, over the councils that are compared (those with a population).
     out = fs._ids(area)
     out["population"] = pd.to_numeric(area["population"], errors="coerce").astype(float)
-    for col in ("supported", "dispersed", "ukraine", "afghan"):
-        out[col] = (fs._people(area, col) if col in ("supported", "dispersed") and col in area
-                    else pd.to_numeric(area[col], errors="coerce").astype(float) if col in area else np.nan)
+    for col in ("supported", "dispersed"):  # a figure the quarter's file lacks stays missing, never 0
+        out[col] = fs._people(area, col).where(fs._people_gap(area, col) == "") if col in area else np.nan
+    for col in ("ukraine", "afghan"):
+        out[col] = pd.to_numeric(area[col], errors="coerce").astype(float) if col in area else np.nan
     out["all_schemes"] = out["supported"] + out["ukraine"] + out["afghan"]
     out["burden"] = actual
     weighted = [i for i in indicators if weights.get(i.key, 0) > 0]

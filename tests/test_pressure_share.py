@@ -198,7 +198,7 @@ def test_a_council_the_quarters_file_lacks_leaves_both_sides() -> None:
     t = result.table.set_index("lad_code")
     today = fs.fair_shares(area, group="region").set_index("lad_code")
     assert t.loc["E06000002", "status"] == today.loc["E06000002", "status"] == fs.NOT_IN_FILE
-    assert pd.isna(t.loc["E06000002", "fair_share"])
+    assert pd.isna(t.loc["E06000002", "fair_share"]) and pd.isna(t.loc["E06000002", "supported"])
     for code in ("E06000001", "E06000003"):
         assert t.loc[code, "fair_share"] == pytest.approx(today.loc[code, "fair_share_people"], rel=1e-12)
     assert result.total == 900 + 310

@@ -72,6 +72,8 @@ def factors_display(result: ps.PressureShare) -> pd.DataFrame:
         "Fair share, pressure-weighted (people)": view.whole_people(t["fair_share"]),
         "Fair share, population only (people)": view.whole_people(t["fair_share_population"]),
         "Times fair share": t["ratio"].round(2),
+        "Rank, pressure-weighted": t["rank"],
+        "Rank, population only": t["rank_population"],
         "Pressure index": t["pressure_index"].round(2),
         "Weight multiplier": t["multiplier"].round(2),
     })
