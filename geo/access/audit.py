@@ -20,7 +20,7 @@ from geo.access.storage import GENESIS, AccessStore
 # Every action the log records (the Audit page filters on these).
 ACTIONS = ("sign_in", "sign_out", "view_sites", "import", "edit", "export", "rejections_download",
            "member_grant", "member_revoke", "organisation_put", "agreement_add", "agreement_end",
-           "setting_change", "refused")
+           "setting_change", "refused", "token_issue", "token_revoke")
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,7 @@ def may(role: Role | str, action: Action) -> bool:
 def require(member: Member | None, action: Action) -> Member:
     """The member, if they may do ``action``; else AccessDenied naming who and what."""
     if member is None:
-        raise AccessDenied(f"not signed in: {action.value} needs a member (use --as EMAIL)")
+        raise AccessDenied(f"not signed in: {action.value} needs a member (a sign-in, or a personal token)")
     if not member.may(action):
         allowed = ", ".join(r.value for r in Role if action in PERMISSIONS[r])
         raise AccessDenied(f"{member.email} ({member.role.value}, {member.org_code}) may not "

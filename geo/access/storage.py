@@ -91,6 +91,14 @@ CREATE TABLE IF NOT EXISTS export_traces (
 );
 CREATE INDEX IF NOT EXISTS export_traces_sha ON export_traces(sha256);
 CREATE INDEX IF NOT EXISTS export_traces_content ON export_traces(content_sha256);
+CREATE TABLE IF NOT EXISTS access_tokens (
+    token_id TEXT PRIMARY KEY,
+    token_sha256 TEXT NOT NULL UNIQUE,
+    email TEXT NOT NULL,
+    issued_at TEXT NOT NULL,
+    issued_by TEXT NOT NULL,
+    revoked_at TEXT
+);
 """
 AUDIT_COLUMNS = ("id", "at", "member", "organisation", "action", "detail", "prev_hash", "row_hash")
 
@@ -239,6 +247,31 @@ class AccessStore:
         with self.connect() as conn:
             row = conn.execute("SELECT last_id, last_hash FROM audit_head WHERE one = 1").fetchone()
         return (int(row[0]), str(row[1])) if row else None
+
+    # --- personal tokens (geo.access.tokens): only their SHA-256 is kept --------------------
+
+    def put_token(self, conn: sqlite3.Connection, token_id: str, sha256: str, email: str, at: str, by: str) -> None:
+        conn.execute("INSERT INTO access_tokens (token_id, token_sha256, email, issued_at, issued_by)"
+                     " VALUES (?,?,?,?,?)", (token_id, sha256, email, at, by))
+
+    def revoke_tokens(self, conn: sqlite3.Connection, email: str, token_id: str | None, at: str) -> int:
+        if token_id:
+            return conn.execute("UPDATE access_tokens SET revoked_at = ? WHERE email = ? AND token_id = ?"
+                                " AND revoked_at IS NULL", (at, email, token_id)).rowcount
+        return conn.execute("UPDATE access_tokens SET revoked_at = ? WHERE email = ? AND revoked_at IS NULL",
+                            (at, email)).rowcount
+
+    def token(self, sha256: str) -> dict[str, Any] | None:
+        with self.connect() as conn:
+            row = conn.execute("SELECT token_id, email, revoked_at FROM access_tokens WHERE token_sha256 = ?",
+                               (sha256,)).fetchone()
+        return dict(row) if row else None
+
+    def tokens(self) -> list[dict[str, Any]]:
+        with self.connect() as conn:
+            rows = conn.execute("SELECT token_id, email, issued_at, issued_by, revoked_at FROM access_tokens"
+                                " ORDER BY email, issued_at").fetchall()
+        return [dict(r) for r in rows]
 
     # --- export traces ---------------------------------------------------------------------
 

@@ -1,15 +1,20 @@
-"""``python -m geo access ...``: grant, revoke, organisations, agreements and a listing (thin).
+"""``python -m geo access ...``: grant, revoke, organisations, agreements, personal tokens and a
+listing (thin).
 
-The member making the change is ``--as EMAIL`` (an admin); on a store with no members and no
-identity provider (a fresh install) the local admin may add the first members.
+The member making the change is the holder of the personal token (``$AAM_TOKEN`` or ``--token``,
+an admin); on a store with no members and no identity provider (a fresh install) the person at
+the machine is the local admin and may add the first members.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from geo.commands.caller import add_caller, caller
 
 
 def _date(text: str) -> date:
@@ -28,7 +33,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--db", type=Path, required=True, help="the site store (SQLite) holding the access tables")
-        p.add_argument("--as", dest="as_member", metavar="EMAIL", help="the admin making the change")
+        add_caller(p)
 
     p = sub.add_parser("grant", help="make EMAIL a member of ORG with ROLE")
     p.add_argument("email")
@@ -65,6 +70,21 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     common(p)
     p.set_defaults(func=cmd_end)
 
+    tok = sub.add_parser("token", help="personal tokens that prove who runs a command (admins issue, revoke)")
+    tsub = tok.add_subparsers(dest="token_command", metavar="COMMAND", required=True)
+    p = tsub.add_parser("issue", help="a new token for member EMAIL (shown once; only its hash is kept)")
+    p.add_argument("email")
+    common(p)
+    p.set_defaults(func=cmd_token_issue)
+    p = tsub.add_parser("revoke", help="revoke EMAIL's token ID, or all of EMAIL's tokens")
+    p.add_argument("email")
+    p.add_argument("--id", dest="token_id", help="the token's id (default: every token of EMAIL)")
+    common(p)
+    p.set_defaults(func=cmd_token_revoke)
+    p = tsub.add_parser("list", help="every token's id, member, issuer and whether revoked (admins)")
+    common(p)
+    p.set_defaults(func=cmd_token_list)
+
     p = sub.add_parser("list", help="organisations, members and agreements")
     p.add_argument("--db", type=Path, required=True)
     p.add_argument("--json", action="store_true")
@@ -73,9 +93,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _actor(args: argparse.Namespace):
-    from geo.access.identity import member_for
-
-    return member_for(args.db, args.as_member)
+    return caller(args)
 
 
 def cmd_grant(args: argparse.Namespace) -> int:
@@ -136,4 +154,33 @@ def cmd_list(args: argparse.Namespace) -> int:
         state = "in force" if a["in_force"] else "not in force"
         print(f"agreement {a['id']}: {a['from_org']} -> {a['to_org']} {a['what']} "
               f"{a['valid_from']}..{a['valid_until']} ({state})")
+    return 0
+
+
+def cmd_token_issue(args: argparse.Namespace) -> int:
+    from geo.access.tokens import issue
+
+    token_id, token = issue(args.db, _actor(args), args.email)
+    print(token)
+    print(f"token {token_id} for {args.email.strip().lower()}: give it to them privately; it is not shown again. "
+          "They set AAM_TOKEN to it.", file=sys.stderr)
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    from geo.access.tokens import revoke
+
+    count = revoke(args.db, _actor(args), args.email, args.token_id)
+    print(f"{count} token{'s' if count != 1 else ''} of {args.email.strip().lower()} revoked")
+    return 0
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    from geo.access.members import Action, require
+    from geo.access.tokens import listing
+
+    require(_actor(args), Action.MANAGE)
+    for row in listing(args.db):
+        state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "in use"
+        print(f"{row['token_id']}  {row['email']}  issued {row['issued_at']} by {row['issued_by']}  {state}")
     return 0

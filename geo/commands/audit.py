@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from geo.commands.caller import add_caller, caller
+
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     top = subparsers.add_parser("audit", help="verify the audit log; trace an exported file to who made it")
@@ -24,7 +26,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
     p = sub.add_parser("log", help="print the audit log (admins)")
     p.add_argument("--db", type=Path, required=True)
-    p.add_argument("--as", dest="as_member", metavar="EMAIL")
+    add_caller(p)
     p.add_argument("--member")
     p.add_argument("--org")
     p.add_argument("--action")
@@ -66,10 +68,9 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 def cmd_log(args: argparse.Namespace) -> int:
     from geo.access import audit
-    from geo.access.identity import member_for
     from geo.access.members import Action, require
 
-    require(member_for(_existing(args.db), args.as_member), Action.READ_AUDIT)
+    require(caller(args, _existing(args.db)), Action.READ_AUDIT)
     for row in audit.read(args.db, member=args.member, organisation=args.org, action=args.action):
         print(f"{row['id']}\t{row['at']}\t{row['member']}\t{row['organisation']}\t{row['action']}\t{row['detail']}")
     return 0

@@ -14,6 +14,7 @@ from typing import Any
 
 from geo.check.evaluate import DECISIONS, ListResult
 from geo.check.settings import PROPOSAL_TYPES
+from geo.commands.caller import add_caller, caller
 from geo.errors import DataError
 
 
@@ -43,7 +44,7 @@ def register(subparsers: Any) -> None:
                    help="property type (single check: default dispersed; list: for rows without one)")
     p.add_argument("--postcodes", type=Path, help="ONS postcode directory (NSPL/ONSPD CSV)")
     p.add_argument("--online-lookup", help="postcodes.io-style URL (only if addresses may leave the machine)")
-    p.add_argument("--as", dest="member", help="your e-mail as a member (not needed on a single-user desktop store)")
+    add_caller(p)
     p.add_argument("--organisation", help="whose rules apply and whose register (default: your organisation)")
     p.add_argument("--data-dir", type=Path, help="folder with the official data files")
     p.add_argument("--offline", action="store_true", help="never download official files")
@@ -58,13 +59,13 @@ def register(subparsers: Any) -> None:
     rs = r.add_subparsers(dest="proposals_command", required=True)
     lst = rs.add_parser("list", help="every proposal, its decision, overdue ones marked")
     lst.add_argument("--db", type=Path, required=True)
-    lst.add_argument("--as", dest="member", help="your e-mail as a member (not needed on a desktop store)")
+    add_caller(lst)
     lst.add_argument("--organisation")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=cmd_list)
     dec = rs.add_parser("decide", help="record a decision (history is kept)")
     dec.add_argument("--db", type=Path, required=True)
-    dec.add_argument("--as", dest="member", help="your e-mail as a member (not needed on a desktop store)")
+    add_caller(dec)
     dec.add_argument("--id", type=int, required=True)
     dec.add_argument("--decision", choices=DECISIONS, required=True)
     dec.add_argument("--reason", required=True)
@@ -72,7 +73,7 @@ def register(subparsers: Any) -> None:
     dec.set_defaults(func=cmd_decide)
     pro = rs.add_parser("procure", help="the proposal was procured: record it as a site (planned or open)")
     pro.add_argument("--db", type=Path, required=True)
-    pro.add_argument("--as", dest="member", help="your e-mail as a member (not needed on a desktop store)")
+    add_caller(pro)
     pro.add_argument("--id", type=int, required=True)
     pro.add_argument("--status", choices=("planned", "open"), default="planned")
     pro.add_argument("--site-ref", help="the site record's reference (default: the proposal's)")
@@ -80,7 +81,7 @@ def register(subparsers: Any) -> None:
     pro.set_defaults(func=cmd_procure)
     res = rs.add_parser("response", help="the consultation response as PDF or Word")
     res.add_argument("--db", type=Path, required=True)
-    res.add_argument("--as", dest="member", help="your e-mail as a member (not needed on a desktop store)")
+    add_caller(res)
     res.add_argument("--id", type=int, required=True)
     res.add_argument("--out", type=Path, required=True, help="FILE.pdf or FILE.docx")
     res.add_argument("--by", default=None, help="who is making the document (printed on it)")
@@ -89,10 +90,8 @@ def register(subparsers: Any) -> None:
 
 
 def _member(args: argparse.Namespace) -> Any:
-    """Who is asking: ``--as EMAIL``'s membership, or the local admin on a single-user desktop store."""
-    from geo.access.identity import member_for
-
-    return member_for(args.db, getattr(args, "member", None))
+    """Who is asking: the holder of the personal token, or the local admin on a desktop store."""
+    return caller(args)
 
 
 def _store_path(path: Path) -> Path:

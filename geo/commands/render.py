@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from geo.commands.caller import add_caller, caller
 from geo.errors import DataError, GeoError
 
 SITE_NEEDS = ("site_type", "people")
@@ -71,7 +72,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, help="output file")
     parser.add_argument("--db", type=Path, help="store for the export trace and audit log (default: AAM_SITES_DB "
                                                 "or cache/sites.sqlite)")
-    parser.add_argument("--as", dest="as_member", metavar="EMAIL", help="the member making the file")
+    add_caller(parser)  # the member making the file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -129,13 +130,12 @@ def _traced(args: argparse.Namespace, out: Path, sites: pd.DataFrame | None) -> 
     (``geo.access.tracing``), so a file found later can be traced to who made it."""
     import os
 
-    from geo.access.identity import member_for
     from geo.access.tracing import is_illustrative, stamp_export
     from geo.sources import cache_dir
 
     db = args.db or Path(os.environ.get("AAM_SITES_DB") or cache_dir(getattr(args, "cache_dir", None)) / "sites.sqlite")
-    member = member_for(db, args.as_member)
-    selection = {k: str(v) for k, v in vars(args).items() if k not in ("func", "as_member") and v is not None}
+    member = caller(args, db)
+    selection = {k: str(v) for k, v in vars(args).items() if k not in ("func", "token") and v is not None}
     fmt = out.suffix.lower().lstrip(".")
     out.write_bytes(stamp_export(db, member, out.read_bytes(), fmt, selection=selection,
                                  illustrative=sites is not None and is_illustrative(sites)))

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from geo.commands.caller import add_caller, caller
 from geo.errors import DataError, GeoError
 
 
@@ -60,15 +61,14 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                    help="use COLUMN for FIELD (repeatable; FIELD= to ignore a column)")
     p.add_argument("--as-at", type=_date, help="date the file describes (default: today)")
     p.add_argument("--imported-by", help="name recorded with the batch in the desktop mode (no members)")
-    p.add_argument("--as", dest="as_member", metavar="EMAIL",
-                   help="the member importing (an admin); the batch belongs to their organisation")
+    add_caller(p)  # the member importing (an admin); the batch belongs to their organisation
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="write every current site with its ward and authority to stdout")
     p.add_argument("--db", type=Path, required=True)
     p.add_argument("--format", choices=("csv", "geojson"), default="csv")
     p.add_argument("--as-at", type=_date, help="the sites as the store knew them on this date")
-    p.add_argument("--as", dest="as_member", metavar="EMAIL", help="the member exporting (an analyst or admin)")
+    add_caller(p)  # the member exporting (an analyst or admin)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("batches", help="list imports")
@@ -79,7 +79,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("rejections", help="rejected rows of one import as CSV (fix and re-import)")
     p.add_argument("--db", type=Path, required=True)
     p.add_argument("--batch", type=int, required=True)
-    p.add_argument("--as", dest="as_member", metavar="EMAIL", help="the member (an admin of the batch's organisation)")
+    add_caller(p)  # an admin of the batch's organisation
     p.set_defaults(func=cmd_rejections)
 
     p = sub.add_parser("sample", help="write an ILLUSTRATIVE sample site file for demos")
@@ -127,11 +127,10 @@ def _existing_store(path: Path):
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from geo.access.identity import member_for
     from geo.access.imports import import_as
     from geo.sites.importer import import_sites, progress_bar
 
-    member = member_for(args.db, args.as_member)  # the desktop mode's local admin on a store without members
+    member = caller(args)  # the desktop mode's local admin on a store without members
     wards = load_wards(args.wards, getattr(args, "data_dir", None))
     with progress_bar(f"importing {Path(args.path).name}") as on_progress:  # on a terminal only
         if member.organisation.kind == "local" and args.imported_by:  # desktop mode: the name given
@@ -167,14 +166,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    # Through geo.access: only what --as may see, stamped and written to the audit log.
-    from geo.access.identity import member_for
+    # Through geo.access: only what the caller may see, stamped and written to the audit log.
     from geo.access.members import Action, require
     from geo.access.scope import visible_sites
     from geo.access.tracing import is_illustrative, stamp_export
 
     _existing_store(args.db)
-    member = require(member_for(args.db, args.as_member), Action.EXPORT_SITES)
+    member = require(caller(args), Action.EXPORT_SITES)
     selection = {"command": "sites export", "as_at": args.as_at, "format": args.format}
     sites = visible_sites(member, args.db, as_at=args.as_at, selection=selection)
     from geo.sites.export import sites_csv, sites_geojson
@@ -196,12 +194,11 @@ def cmd_batches(args: argparse.Namespace) -> int:
 
 
 def cmd_rejections(args: argparse.Namespace) -> int:
-    from geo.access.identity import member_for
     from geo.access.scope import visible_rejections
     from geo.cells import safe_csv  # formula-safe: rejected cells are raw text from the file
 
     _existing_store(args.db)
-    frame = visible_rejections(member_for(args.db, args.as_member), args.db, args.batch)
+    frame = visible_rejections(caller(args), args.db, args.batch)
     sys.stdout.write(safe_csv(frame, index=False) or "")  # no path given: the CSV text
     return 0
 
