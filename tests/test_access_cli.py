@@ -101,9 +101,12 @@ def test_access_commands(store, tokens, tmp_path: Path) -> None:
 def test_a_fresh_store_lets_the_person_at_the_machine_add_the_first_admin(tmp_path: Path, switch_store) -> None:
     switch_store()  # on PostgreSQL, a fresh database rather than the module's
     db = str(tmp_path / "fresh.sqlite")
-    done = geo("access", "grant", "first@a.gov.uk", "--org", LAD_A, "--role", "admin", "--db", db)
+    done = geo("access", "grant", "first@a.gov.uk", "--org", LAD_A, "--role", "admin", "--with-token", "--db", db)
     assert done.returncode == 0, done.stderr
+    first = done.stdout.strip().splitlines()[-1]                     # the first admin's token, shown once
     _refused(geo("access", "grant", "second@a.gov.uk", "--org", LAD_A, "--role", "admin", "--db", db))
+    assert geo("access", "grant", "second@a.gov.uk", "--org", LAD_A, "--role", "admin", "--db", db,
+               token=first).returncode == 0
 
 
 def test_sites_import_acts_as_an_admin_member(store, tokens, tmp_path: Path) -> None:

@@ -39,6 +39,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("email")
     p.add_argument("--org", required=True, help="organisation code (a council's LAD code creates it)")
     p.add_argument("--role", required=True, choices=("viewer", "officer", "analyst", "admin"))
+    p.add_argument("--with-token", action="store_true",
+                   help="also issue EMAIL a personal token (how the first admin of a fresh store gets one)")
     common(p)
     p.set_defaults(func=cmd_grant)
 
@@ -99,8 +101,11 @@ def _actor(args: argparse.Namespace):
 def cmd_grant(args: argparse.Namespace) -> int:
     from geo.access.manage import grant
 
-    member = grant(args.db, _actor(args), args.email, args.org, args.role)
+    actor = _actor(args)
+    member = grant(args.db, actor, args.email, args.org, args.role)
     print(f"{member.email} is now {member.role.value} of {member.org_code}")
+    if args.with_token:
+        _print_token(args.db, actor, member.email)
     return 0
 
 
@@ -157,13 +162,18 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_token_issue(args: argparse.Namespace) -> int:
+def _print_token(db: Path, actor: Any, email: str) -> None:
+    """Issue ``email`` a token: the token alone on stdout (for a pipe), what to do with it on stderr."""
     from geo.access.tokens import issue
 
-    token_id, token = issue(args.db, _actor(args), args.email)
+    token_id, token = issue(db, actor, email)
     print(token)
-    print(f"token {token_id} for {args.email.strip().lower()}: give it to them privately; it is not shown again. "
+    print(f"token {token_id} for {email.strip().lower()}: give it to them privately; it is not shown again. "
           "They set AAM_TOKEN to it.", file=sys.stderr)
+
+
+def cmd_token_issue(args: argparse.Namespace) -> int:
+    _print_token(args.db, _actor(args), args.email)
     return 0
 
 
