@@ -130,12 +130,13 @@ def worker(kind: str, n: int, work: Path) -> dict[str, Any]:
         conn.close()
         return {"seconds": time.perf_counter() - start, "cpu": _cpu() - cpu, "peak_mb": _status("VmHWM")}
     if kind == "sample":
+        from geo.asylum_stats import read_reg02
         from geo.sites.importer import import_sites
         from geo.sites.sample import totals_from_reg02, write_sample
 
-        reg02 = SHARED / "homeoffice" / "reg02_supported_asylum_by_la_2025-12-31.csv"
+        reg02 = SHARED / "homeoffice" / "regional-and-local-authority-dataset-dec-2025.ods"
         start = time.perf_counter()
-        totals = totals_from_reg02(pd.read_csv(reg02, dtype={"lad_code": str}))
+        totals = totals_from_reg02(read_reg02(reg02))
         written = write_sample(work, wards, totals, seed=0)
         result = import_sites(written, work / "sample.sqlite", wards)
         return {"seconds": time.perf_counter() - start, "rows": result.read}

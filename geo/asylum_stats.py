@@ -173,7 +173,12 @@ def _release_from_workbook(workbook: Any, path: Path) -> str | None:
                 if m:
                     return "Immigration system statistics, " + m.group(0)
     m = re.search(r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*-(\d{4})", path.name, re.I)
-    return f"Release {m.group(1).title()} {m.group(2)}" if m else None
+    if not m:
+        return None
+    # GOV.UK names each edition by the quarter its year ends in ('sep-2024': year ending September 2024).
+    month = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December"][_MONTHS[m.group(1).lower()] - 1]
+    return f"Immigration system statistics, year ending {month} {m.group(2)}"
 
 
 def read_asy_d11(path: str | Path) -> AsyD11:
@@ -182,6 +187,9 @@ def read_asy_d11(path: str | Path) -> AsyD11:
     if not path.exists():
         raise DataError("file not found", file=path)
     workbook = _open_workbook(path)
+    from geo.identify import check_sheets  # Asy_D09 (or any other table) is refused by name, in one line
+
+    check_sheets(path, "asy_d11", list(workbook.sheet_names))
     sheet, header_row, cols = _find_header(workbook, path)
     records: list[dict[str, Any]] = []
     header_names: dict[str, str] = {}
@@ -298,7 +306,14 @@ def _read_csv_checked(path: Path, required: set[str], integer_columns: list[str]
 
 
 def read_reg02(path: str | Path) -> pd.DataFrame:
-    """Reg_02 snapshot: supported asylum by accommodation type, with the population the Home Office uses."""
+    """Reg_02 snapshot: supported asylum by accommodation type, with the population the Home Office uses.
+
+    The published .ods/.xlsx edition is read by geo.regional; a plain CSV in the same columns is
+    still read here (a council's own extract)."""
+    if Path(path).suffix.lower() != ".csv":
+        from geo.regional import read_reg02_edition
+
+        return read_reg02_edition(path)
     counts = ["population", "supported_asylum", "initial_accommodation", "dispersal_accommodation",
               "contingency_accommodation", "other_accommodation", "subsistence_only"]
     frame = _read_csv_checked(Path(path), _REG02_COLUMNS, counts)

@@ -122,6 +122,26 @@ def download(
     return finish_record(url, dest, size, digest)
 
 
+def safe_name(name_or_url: str | None) -> str:
+    """A file name from a publisher or an API reduced to a plain base name, never a path (issue 24).
+
+    Only the last part of a path or URL is kept (either slash, and URL-escaped slashes), then
+    anything but letters, digits, dot, dash and underscore becomes '_'; a name that is empty or
+    only dots after that is refused."""
+    from urllib.parse import unquote, urlsplit
+
+    text = str(name_or_url or "")
+    if "://" in text:
+        text = urlsplit(text).path
+    for _ in range(3):  # %252F decodes in two steps
+        text = unquote(text)
+    base = re.split(r"[\\/]", text)[-1].strip()
+    base = re.sub(r"[^A-Za-z0-9._-]", "_", base)[:200]
+    if not base.strip("._"):
+        raise DownloadError(f"{str(name_or_url)[:120]!r} gives no usable file name")
+    return base
+
+
 def sha256_file(path: Path) -> str:
     """Hex SHA-256 of a file, read in chunks so large files don't fill memory."""
     h = hashlib.sha256()

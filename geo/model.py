@@ -5,6 +5,7 @@ inputs' checksums, so a second start reads the cache and a new release rebuilds 
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -12,6 +13,7 @@ import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from time import monotonic
 from typing import TypeVar
@@ -19,14 +21,14 @@ from typing import TypeVar
 import geopandas as gpd
 import pandas as pd
 
-from geo import period_table, sources, text
-from geo.asylum_stats import read_asy_d11, read_quarterly_totals, read_reg02
+from geo import period_table, regional, sources, text
+from geo.asylum_stats import read_asy_d11, read_quarterly_totals
 from geo.boundaries import attach_lads, read_boundaries, read_ward_lad_lookup, simplify_for_web
 from geo.codes import CODE_CHANGES, align_to, nation_of
 from geo.errors import GeoError, SourceMissing
 from geo.population import attach_population, lad_population_from_reg02, read_ward_population
 
-CACHE_VERSION = "4"  # bump when a builder's output changes shape
+CACHE_VERSION = "5"  # bump when a builder's output changes shape
 WEB_TOLERANCE_M = {"lad": 250.0, "ward": 60.0}
 Frame = TypeVar("Frame", pd.DataFrame, gpd.GeoDataFrame)
 log = logging.getLogger(__name__)
@@ -49,6 +51,16 @@ class Model:
     code_moves: dict[str, dict[str, str]] = field(default_factory=dict)
     # Each Home Office source's own tidy rows (codes aligned), before `stats` picks one per quarter.
     by_source: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # Every edition loaded per source, oldest first (provenance[sid] is the newest).
+    editions: dict[str, list[sources.Provenance]] = field(default_factory=dict)
+    # Other Home Office schemes per authority per quarter (Reg_02): lad_code, period, ukraine_arrivals,
+    # afghan_people, afghan_transitional, afghan_la_housing, afghan_private_rented, three_pathways_total,
+    # supported_asylum, population, each with a `<name>_marker` column (the published marker of a
+    # withheld or unavailable cell; the figure is then <NA>, never 0), and source, file, release.
+    schemes: pd.DataFrame = field(default_factory=lambda: regional.schemes_rows(
+        pd.DataFrame({"lad_code": [], "as_at": []}), "", None))
+    # Reg_01 figures the sum of Reg_02's rows does not match (one line each), per edition.
+    reconciliation: list[str] = field(default_factory=list)
 
     def period_source(self, period: pd.Timestamp | str) -> str | None:
         """Which loaded file speaks for a quarter ('asy_d11', 'reg02' or 'quarterly_totals')."""
@@ -119,14 +131,27 @@ def _cached(cache: Path, name: str, inputs: list[str], build: Callable[[], Frame
 def resolve_all(data_dir: str | Path | None = None, cache: str | Path | None = None,
                 allow_download: bool = True) -> tuple[dict[str, sources.Provenance], dict[str, str]]:
     """Resolve every registered source; collect what is missing instead of stopping at the first."""
+    found, missing, _ = resolve_editions(data_dir, cache, allow_download)
+    return found, missing
+
+
+def resolve_editions(data_dir: str | Path | None = None, cache: str | Path | None = None,
+                     allow_download: bool = True
+                     ) -> tuple[dict[str, sources.Provenance], dict[str, str], dict[str, list[sources.Provenance]]]:
+    """(newest file per source, missing sources' messages, every edition per source oldest first)."""
     found: dict[str, sources.Provenance] = {}
     missing: dict[str, str] = {}
+    editions: dict[str, list[sources.Provenance]] = {}
     for sid in sources.load_registry():
         try:
-            found[sid] = sources.resolve(sid, data_dir=data_dir, cache=cache, allow_download=allow_download)
+            editions[sid] = sources.resolve_editions(sid, data_dir=data_dir, cache=cache)
+            found[sid] = (editions[sid][-1] if editions[sid] else
+                          sources.resolve(sid, data_dir=data_dir, cache=cache, allow_download=allow_download))
+            editions[sid] = editions[sid] or [found[sid]]
         except SourceMissing as exc:
             missing[sid] = str(exc)
-    return found, missing
+            editions.pop(sid, None)
+    return found, missing, editions
 
 
 def _align(frame: pd.DataFrame | None, known: set[str], unique: bool = False
@@ -167,7 +192,9 @@ def _ward_layer(prov: dict[str, sources.Provenance], lads: gpd.GeoDataFrame) -> 
     wards = read_boundaries(prov["ward_boundaries"].path).gdf
     lookup = read_ward_lad_lookup(prov["ward_lad_lookup"].path) if "ward_lad_lookup" in prov else None
     wards = attach_lads(wards, lads, lookup)
-    population = read_ward_population(prov["ward_population"].path) if "ward_population" in prov else None
+    populations = [read_ward_population(prov[sid].path) for sid in ("ward_population", "ni_ward_population")
+                   if sid in prov]
+    population = pd.concat(populations, ignore_index=True) if populations else None
     wards = attach_population(wards, population, "ward_code")
     region = lads.set_index("lad_code")["region"]
     wards["region"] = wards["lad_code"].map(region)
@@ -175,33 +202,59 @@ def _ward_layer(prov: dict[str, sources.Provenance], lads: gpd.GeoDataFrame) -> 
     return gpd.GeoDataFrame(wards, geometry="geometry", crs=lads.crs)
 
 
+def _newest_per_quarter(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Editions of one source (oldest first) as one table: each quarter from the newest edition giving it."""
+    taken: set[pd.Timestamp] = set()
+    parts = []
+    for frame in reversed(frames):
+        periods = set(pd.to_datetime(frame["period"].unique()))
+        parts.append(frame[pd.to_datetime(frame["period"]).isin(periods - taken)])
+        taken |= periods
+    return pd.concat(parts[::-1], ignore_index=True)
+
+
+def _read_regional(prov: sources.Provenance) -> tuple[regional.Regional, sources.Provenance]:
+    """One Reg_02 edition, its provenance dated by the edition's own title (not the registry's)."""
+    edition = regional.read_regional(prov.path)
+    release = f"As at {text.as_at(edition.as_at)}" + (f" ({edition.release})" if edition.release else "")
+    return edition, dataclasses.replace(prov, release=release)
+
+
 def load_model(data_dir: str | Path | None = None, cache: str | Path | None = None,
                allow_download: bool = True) -> Model:
     """Resolve, read and join everything; raise SourceMissing naming every required file absent."""
     cache_path = sources.cache_dir(cache)
-    prov, missing = resolve_all(data_dir, cache, allow_download)
+    prov, missing, editions = resolve_editions(data_dir, cache, allow_download)
     required = [sid for sid, s in sources.load_registry().items() if s.required and sid in missing]
     if required:
         raise SourceMissing(" | ".join(missing[sid] for sid in required))
 
     def sha(*ids: str) -> list[str]:
         # The code-change table shapes every join, so an edit to it rebuilds the cache too.
-        return [prov[i].sha256 for i in ids if i in prov] + [hashlib.sha256(CODE_CHANGES.read_bytes()).hexdigest()]
+        return ([e.sha256 for i in ids for e in editions.get(i, [])]
+                + [hashlib.sha256(CODE_CHANGES.read_bytes()).hexdigest()])
 
-    def build_stats() -> pd.DataFrame:
-        d11 = read_asy_d11(prov["asy_d11"].path)
+    def build_stats(edition: sources.Provenance) -> pd.DataFrame:
+        d11 = read_asy_d11(edition.path)
         # The workbook states its own release; keep it with the rows so the cache carries it.
-        return d11.table.assign(release=d11.release or prov["asy_d11"].release, sheet=d11.sheet)
+        return d11.table.assign(release=d11.release or edition.release, sheet=d11.sheet, file=edition.file_name)
 
-    stats = _cached(cache_path, "asy_d11", sha("asy_d11"), build_stats)
-    reg02 = read_reg02(prov["reg02"].path) if "reg02" in prov else None
+    stats = _newest_per_quarter([_cached(cache_path, "asy_d11", [e.sha256, *sha()], partial(build_stats, e))
+                                 for e in editions["asy_d11"]])
+    regionals = []
+    for i, edition in enumerate(editions.get("reg02", [])):
+        read, editions["reg02"][i] = _read_regional(edition)
+        regionals.append(read)
+    if regionals:
+        prov["reg02"] = editions["reg02"][-1]
+    reg02 = regionals[-1].reg02 if regionals else None
     quarterly = read_quarterly_totals(prov["quarterly_totals"].path) if "quarterly_totals" in prov else None
     lads = _cached(cache_path, "lads", sha("lad_boundaries", "reg02", "asy_d11"),
                    lambda: _lad_layer(prov, stats, reg02))
     wards = None
     if "ward_boundaries" in prov:
         wards = _cached(cache_path, "wards", sha("ward_boundaries", "ward_lad_lookup", "ward_population",
-                                                 "lad_boundaries", "reg02", "asy_d11"),
+                                                 "ni_ward_population", "lad_boundaries", "reg02", "asy_d11"),
                         lambda: _ward_layer(prov, lads))
     known = set(lads["lad_code"])
     stats, stats_moves = _align(stats, known)
@@ -209,20 +262,35 @@ def load_model(data_dir: str | Path | None = None, cache: str | Path | None = No
     quarterly, quarterly_moves = _align(quarterly, known, unique=True)
     moves = {sid: m for sid, m in (("asy_d11", stats_moves), ("reg02", reg02_moves),
                                    ("quarterly_totals", quarterly_moves)) if m}
-    by_source = _by_source(prov, stats, reg02, quarterly, lads)
-    release = str(by_source["asy_d11"]["release"].iloc[0])
+    by_source = _by_source(prov, stats, regionals, quarterly, lads, known)
+    schemes = _schemes(regionals, editions.get("reg02", []), known)
+    checks = [f"{r.file.name}: {line}" for r in regionals for line in r.differences]
+    release = str(by_source["asy_d11"]["release"].iloc[-1])
     return Model(stats=period_table.combine(by_source), stats_release=release, lads=lads,
                  wards=wards, reg02=reg02, quarterly=quarterly, provenance=prov, missing=missing,
-                 cache_dir=cache_path, code_moves=moves, by_source=by_source)
+                 cache_dir=cache_path, code_moves=moves, by_source=by_source, editions=editions,
+                 schemes=schemes, reconciliation=checks)
 
 
-def _by_source(prov: dict[str, sources.Provenance], stats: pd.DataFrame, reg02: pd.DataFrame | None,
-               quarterly: pd.DataFrame | None, lads: gpd.GeoDataFrame) -> dict[str, pd.DataFrame]:
+def _schemes(regionals: list[regional.Regional], editions: list[sources.Provenance],
+             known: set[str]) -> pd.DataFrame:
+    """Model.schemes: every Reg_02 edition's other-scheme figures on the boundaries' codes."""
+    frames = [regional.schemes_rows(r.reg02, p.file_name, p.release) for r, p in zip(regionals, editions, strict=True)]
+    if not frames:
+        return regional.schemes_rows(pd.DataFrame({"lad_code": [], "as_at": []}), "", None)
+    out = pd.concat(frames, ignore_index=True)
+    aligned, _ = _align(out, known)
+    return (aligned if aligned is not None else out).reset_index(drop=True)
+
+
+def _by_source(prov: dict[str, sources.Provenance], stats: pd.DataFrame, regionals: list[regional.Regional],
+               quarterly: pd.DataFrame | None, lads: gpd.GeoDataFrame, known: set[str]) -> dict[str, pd.DataFrame]:
     """Each Home Office file as tidy rows on the boundaries' codes, tagged with its source."""
     out = {"asy_d11": stats.assign(source="asy_d11")}
     names = lads.set_index("lad_code")["lad_name"] if "lad_name" in lads.columns else None
-    if reg02 is not None:
-        out["reg02"] = period_table.reg02_rows(reg02, prov["reg02"].release)
+    if regionals:
+        rows = [period_table.reg02_rows(_align(r.reg02, known, unique=True)[0], r.file.name) for r in regionals]
+        out["reg02"] = _newest_per_quarter(rows)
     if quarterly is not None:
         rows = period_table.quarterly_rows(quarterly, prov["quarterly_totals"].release, names)
         area = lads.set_index("lad_code")

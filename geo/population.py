@@ -46,9 +46,9 @@ def read_ward_population(path: str | Path) -> pd.DataFrame:
     from geo import reading  # size and row caps, encoding detected, one DataError on failure
 
     table = reading.read_csv_table(path, reading.DATA, dtype=str)
-    code = next((c for c in table.columns if re.fullmatch(r"WD\d{2}CD", c, re.I)), None)
+    code = next((c for c in table.columns if re.fullmatch(r"WD\d{2}CD|ward_code", c.strip(), re.I)), None)
     if code is None:
-        raise DataError("no ward code column (WDyyCD)", file=path)
+        raise DataError("no ward code column (WDyyCD or ward_code)", file=path)
     pop_col = _population_column(list(table.columns), path)
     values = table[pop_col].str.replace(",", "").str.strip()
     bad = values.notna() & ~values.str.fullmatch(r"[0-9]{1,15}(\.0+)?")  # ASCII digits, in range (issue 13)

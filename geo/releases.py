@@ -11,14 +11,13 @@ What was found and revised is kept under ``cache/releases`` so the Sources page 
 """
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import json
-import re
 import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +25,11 @@ import pandas as pd
 
 from geo import govuk, period_table, sources
 from geo.asylum_stats import read_asy_d11, read_quarterly_totals, read_reg02
-from geo.download import download, finish_record
-from geo.errors import DataError, GeoError
+from geo.download import download, finish_record, safe_name
+from geo.errors import DataError, DownloadError, GeoError
 
-RELEASE_SOURCES = ("asy_d11", "reg02", "quarterly_totals")
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+RELEASE_SOURCES = ("asy_d11", "reg02", "res_d01")
+release_date = sources.release_date  # the date a release's file name states
 REVISION_COLUMNS = ["quarter", "lad_code", "authority", "measure", "was", "now", "release"]
 
 
@@ -49,21 +47,6 @@ class NewRelease:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def release_date(name: str) -> date | None:
-    """The date a file name states: '2025-12-31', 'dec-2025' or a closing year ('2014-2025')."""
-    stem = Path(name).stem.lower()
-    iso = re.findall(r"(\d{4})-(\d{2})-(\d{2})", stem)
-    if iso:
-        y, m, d = (int(v) for v in iso[-1])
-        return date(y, m, d)
-    month = re.findall(r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[-_ ]?(\d{4})", stem)
-    if month:
-        mon, year = month[-1]
-        return (pd.Timestamp(year=int(year), month=_MONTHS[mon], day=1) + pd.offsets.MonthEnd(0)).date()
-    years = re.findall(r"(?<!\d)(20\d{2})(?!\d)", stem)
-    return date(int(years[-1]), 12, 31) if years else None
 
 
 def source_of(filename: str, registry: dict[str, sources.Source] | None = None) -> str | None:
@@ -118,11 +101,20 @@ READERS: dict[str, Callable[[Path], Any]] = {
 
 
 def _detect(path: Path) -> str:
+    """The source a file holds: by its published name, else by its content (sheets or CSV header)."""
     sid = source_of(path.name)
     if sid:
         return sid
     if path.suffix.lower() in {".xlsx", ".xls", ".ods"}:
-        return "asy_d11"
+        from geo import reading
+        from geo.identify import refuse_other, tables_in
+
+        names = list(reading.open_workbook(path, reading.DATA).sheet_names)
+        ours, _ = tables_in(names)
+        if ours & {"asy_d11", "reg02"}:
+            return sorted(ours & {"asy_d11", "reg02"})[0]
+        refuse_other(path, "asy_d11", names)
+        return "asy_d11"  # no telling sheet name: the Asy_D11 reader looks for its header row
     head = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns.str.strip().str.lower()
     if "dispersal_accommodation" in head:
         return "reg02"
@@ -216,6 +208,9 @@ def fetch(found: list[NewRelease], loaded: dict[str, sources.Provenance], *,
     with tempfile.TemporaryDirectory(prefix="releases-", dir=_staging_parent(cache)) as tmp:
         staged: list[tuple[NewRelease, Path]] = []
         for item in found:
+            item = dataclasses.replace(item, filename=safe_name(item.filename))  # never a path (issue 24)
+            if not govuk.on_asset_host(item.url):
+                raise DownloadError(f"{item.url} is not on GOV.UK's asset host ({govuk.ASSETS_ENV}): not fetched")
             path = Path(tmp) / item.filename
             record = download(item.url, path, progress=progress)
             try:

@@ -30,7 +30,7 @@ SHARED = SHARED_DATA / "ons"
 REAL_WARDS = SHARED / "Wards_December_2023_Boundaries_UK_BSC.geojson"
 REAL_LOOKUP = SHARED / "Ward_to_Local_Authority_District_(December_2023)_Lookup_in_the_United_Kingdom.csv"
 REAL_POPULATION = SHARED / "ward_population_census2021_wd23.csv"
-REAL_REG02 = SHARED_DATA / "homeoffice" / "reg02_supported_asylum_by_la_2025-12-31.csv"
+REAL_REG02 = SHARED_DATA / "homeoffice" / "regional-and-local-authority-dataset-dec-2025.ods"
 
 LAD_A, LAD_B = "E06000901", "E06000902"
 W1, W2, W3, W4 = "E05000901", "E05000902", "E05000903", "E05000904"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import published_files
 from apptest import run_app
 from conftest import SHARED, needs_shared
 from geo.text import quarter_label, signed
@@ -30,8 +31,8 @@ def newest(pattern: str) -> Path:
 def official() -> dict[str, pd.DataFrame]:
     from geo.asylum_stats import read_asy_d11
 
-    d11 = read_asy_d11(newest("asylum-seekers-receipt-support-datasets-*.xlsx")).table
-    reg02 = pd.read_csv(newest("reg02_supported_asylum_by_la_*.csv"), encoding="utf-8-sig")
+    d11 = read_asy_d11(published_files.D11).table
+    reg02 = published_files.reg02()
     wards = pd.read_csv(newest("ward_population_census2021_wd23.csv"), encoding="utf-8-sig")
     return {"d11": d11, "reg02": reg02, "wards": wards}
 
@@ -99,7 +100,7 @@ def test_overview_latest_quarter(official) -> None:
     assert shown["Contingency (hotels and other)"] == f"{reg02['contingency_accommodation'].sum():,}"
     assert shown["Dispersed housing"] == f"{reg02['dispersal_accommodation'].sum():,}"
     text = text_of(at)
-    assert newest("reg02_supported_asylum_by_la_*.csv").name in text
+    assert published_files.ODS.name in text
     assert f"{latest.day} {latest.strftime('%B %Y')}" in text  # the as-at date
     assert param(at, "period") == latest.date().isoformat()
     assert any("Red outline" in m.value for m in at.markdown)  # the legend's outline entry
@@ -115,7 +116,7 @@ def test_overview_at_the_last_asy_d11_quarter(official) -> None:
     change = now["supported"] - previous["supported"]
     assert deltas(at)["People supported"] == signed(change)  # geo.text's sign: a true minus when down
     text = text_of(at)
-    assert "asylum-seekers-receipt-support-datasets-sep-2024.xlsx" in text
+    assert published_files.D11.name in text
     assert "year ending September 2024" in text  # the release
 
 
@@ -263,18 +264,18 @@ def test_ward_finder_filters_by_council(official) -> None:
 def test_sources_lists_every_file_with_its_checksum() -> None:
     at = app("pages/sources.py")
     table = at.dataframe[0].value
-    files = {p.name: p for p in SHARED.rglob("*") if p.is_file() and p.suffix in {".xlsx", ".csv", ".geojson"}}
+    files = {p.name: p for p in SHARED.rglob("*") if p.is_file() and p.suffix in {".xlsx", ".ods", ".csv", ".geojson"}}
     assert len(table) >= 5
     for row in table.itertuples():
         path = files[row.File]
         assert row._8 == hashlib.sha256(path.read_bytes()).hexdigest()  # the SHA-256 column
         assert row.Publisher and row.Release
-    assert {"asylum-seekers-receipt-support-datasets-sep-2024.xlsx",
+    assert {published_files.D11.name, published_files.ODS.name,
             "Wards_December_2023_Boundaries_UK_BSC.geojson"} <= set(table["File"])
     text = text_of(at)
     assert "Section 98" in text and "subsistence-only" in text.lower() and "provisional" in text.lower()
     # Codes joined across vintages are named, not silent (Reg_02 is on 2024 codes, boundaries on 2023).
-    reg02 = pd.read_csv(newest("reg02_supported_asylum_by_la_*.csv"))
+    reg02 = published_files.reg02()
     lad23 = set(pd.read_csv(newest("Ward_to_Local_Authority_District_(December_2023)_Lookup_in_the_United_Kingdom.csv"),
                             encoding="utf-8-sig")["LAD23CD"])
     for code in set(reg02["lad_code"]) - lad23:

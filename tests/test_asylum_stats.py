@@ -11,18 +11,19 @@ import openpyxl
 import pandas as pd
 import pytest
 
+import published_files
 from conftest import ROOT, SHARED, needs_shared
 from geo.asylum_stats import read_asy_d11, read_quarterly_totals, read_reg02
 from geo.errors import DataError
 from geo.measures import stats_summary
 
-D11 = SHARED / "homeoffice" / "asylum-seekers-receipt-support-datasets-sep-2024.xlsx"
+D11 = SHARED / "homeoffice" / "support-local-authority-datasets-sep-2024.xlsx"
 HEADER = ["Date (as at…)", "Support Type", "UK Region", "Local Authority", "LAD Code", "Accommodation Type", "People"]
 
 
 def _independent_sep_2024() -> pd.DataFrame:
     """The raw sheet read with pandas alone, so expectations never come from the code under test."""
-    raw = pd.read_excel(D11, sheet_name="Data - Asy_D11", header=1, engine="calamine")
+    raw = pd.read_excel(D11, sheet_name="Data_Asy_D11", header=1, engine="calamine")
     raw = raw[raw["Date (as at…)"] == "30 Sep 2024"]
     return raw.assign(People=raw["People"].astype(int))
 
@@ -66,7 +67,7 @@ def test_shared_workbook_latest_quarter_matches_the_sheet():
 @needs_shared
 def test_predecessor_codes_land_on_current_authorities():
     table = read_asy_d11(D11).table
-    raw = pd.read_excel(D11, sheet_name="Data - Asy_D11", header=1, engine="calamine")
+    raw = pd.read_excel(D11, sheet_name="Data_Asy_D11", header=1, engine="calamine")
     march_2017 = raw[raw["Date (as at…)"] == "31 Dec 2017"]
     old_glasgow = march_2017.loc[march_2017["LAD Code"] == "S12000046", "People"].sum()
     assert old_glasgow > 0
@@ -154,7 +155,7 @@ def test_cli_stats_json_for_a_named_period():
     out = _cli("stats", str(D11), "--json", "--period", "2023-03-31")
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
-    raw = pd.read_excel(D11, sheet_name="Data - Asy_D11", header=1, engine="calamine")
+    raw = pd.read_excel(D11, sheet_name="Data_Asy_D11", header=1, engine="calamine")
     march = raw[raw["Date (as at…)"] == "31 Mar 2023"]
     assert result["period"] == "2023-03-31"
     assert result["people"] == march["People"].sum()
@@ -177,8 +178,8 @@ def test_cli_bad_input_is_one_line_without_traceback(tmp_path):
 
 @needs_shared
 def test_reg02_matches_published_totals():
-    reg02 = read_reg02(SHARED / "homeoffice" / "reg02_supported_asylum_by_la_2025-12-31.csv")
-    raw = pd.read_csv(SHARED / "homeoffice" / "reg02_supported_asylum_by_la_2025-12-31.csv")
+    reg02 = read_reg02(published_files.ODS)
+    raw = published_files.reg02()
     assert len(reg02) == len(raw) == 361
     assert reg02["supported_asylum"].sum() == raw["supported_asylum"].sum()
     assert reg02["contingency_accommodation"].sum() == raw["contingency_accommodation"].sum()
@@ -187,8 +188,8 @@ def test_reg02_matches_published_totals():
 
 
 @needs_shared
-def test_quarterly_series_reads_every_row():
-    path = SHARED / "homeoffice" / "supported_asylum_by_la_quarterly_2014-2025.csv"
+def test_quarterly_series_reads_every_row(tmp_path):
+    path = published_files.quarterly_totals(tmp_path)
     series = read_quarterly_totals(path)
     raw = pd.read_csv(path)
     assert len(series) == len(raw)

@@ -8,7 +8,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from fixtures_sites import REAL_POPULATION, REAL_REG02, needs_real_data, real_ward_layer
+import published_files
+from fixtures_sites import REAL_POPULATION, needs_real_data, real_ward_layer
 from geo import disclosure
 from geo.disclosure import THRESHOLD, audit, hidden_cells, suppress
 
@@ -131,7 +132,7 @@ def sample_wards(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     from geo.sites.store import SiteStore
 
     folder = tmp_path_factory.mktemp("sample")
-    totals = totals_from_reg02(pd.read_csv(REAL_REG02, dtype={"lad_code": str}))
+    totals = totals_from_reg02(published_files.reg02())
     wards = real_ward_layer()
     path = write_sample(folder, wards, totals, seed=11)
     import_sites(path, folder / "s.sqlite", wards, as_at=date(2025, 12, 31))

@@ -1,6 +1,6 @@
 """Downloads are pinned, time-limited overall and size-capped (issue 13), against a local server.
 
-The server on 127.0.0.1 serves the real Reg_02 file, a substituted copy, a trickle (one byte
+The server on 127.0.0.1 serves the real Reg_02 edition (.ods), a substituted copy, a trickle (one byte
 every half second, well inside any per-read timeout) and an endless body.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from geo import download as dl
 from geo import sources
 from geo.errors import DownloadError, SourceMissing
 
-REG02 = SHARED / "homeoffice" / "reg02_supported_asylum_by_la_2025-12-31.csv"
+REG02 = SHARED / "homeoffice" / "regional-and-local-authority-dataset-dec-2025.ods"
 PORTS = range(8631, 8640)
 
 
@@ -30,7 +30,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         body_of = {"/real.csv": lambda: REG02.read_bytes(),
-                   "/substituted.csv": lambda: REG02.read_bytes().replace(b"Hartlepool", b"Hartlepoo1")}
+                   "/substituted.csv": lambda: REG02.read_bytes()[:-1] + b"x",
+                   f"/real/{REG02.name}": lambda: REG02.read_bytes(),
+                   f"/substituted/{REG02.name}": lambda: REG02.read_bytes()[:-1] + b"x"}
         if self.path in body_of:
             body = body_of[self.path]()
             self.send_response(200)
@@ -87,12 +89,17 @@ def _sha(path: Path) -> str:
 @needs_shared
 def test_registry_pins_every_fixed_release() -> None:
     registry = sources.load_registry()
-    fixed = [s for s in registry.values() if not s.kind.startswith("arcgis")]  # paged layers have no fixed bytes
-    assert len(fixed) >= 4
-    for source in fixed:
-        name = source.local_names[0]
-        local = SHARED / source.subdir / name
-        assert source.pin(name) == _sha(local), source.id  # computed from the official file
+    pinned = 0
+    for source in registry.values():
+        if source.kind.startswith("arcgis"):  # paged layers have no fixed bytes
+            continue
+        for name in source.local_names:
+            if "*" not in name:  # a named file (not a release pattern) is pinned
+                assert source.pin(name), (source.id, name)
+        for name, digest in (source.sha256 or {}).items():
+            assert digest == _sha(SHARED / source.subdir / name), source.id  # computed from the official file
+            pinned += 1
+    assert pinned >= 4
 
 
 @needs_shared
@@ -118,12 +125,12 @@ def test_registry_download_is_pinned(server: str, tmp_path: Path, monkeypatch: p
     """Regression: a substituted file was accepted, cached and reused."""
     reg = sources.load_registry()
     source = reg["reg02"]
-    fake = {**reg, "reg02": sources.Source(**{**source.__dict__, "download_url": f"{server}/substituted.csv"})}
+    fake = {**reg, "reg02": sources.Source(**{**source.__dict__, "download_url": f"{server}/substituted/{REG02.name}"})}
     monkeypatch.setattr(sources, "SHARED_DATA", tmp_path / "none")
     with pytest.raises(SourceMissing, match="pinned"):
         sources.resolve("reg02", cache=tmp_path / "cache", registry=fake)
-    assert not any((tmp_path / "cache").rglob("*.csv"))
-    good = {**reg, "reg02": sources.Source(**{**source.__dict__, "download_url": f"{server}/real.csv"})}
+    assert not any((tmp_path / "cache").rglob("*.ods"))
+    good = {**reg, "reg02": sources.Source(**{**source.__dict__, "download_url": f"{server}/real/{REG02.name}"})}
     found = sources.resolve("reg02", cache=tmp_path / "cache", registry=good)
     assert found.origin == "download" and found.sha256 == _sha(REG02)
 

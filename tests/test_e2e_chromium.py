@@ -7,6 +7,7 @@ import io
 import pandas as pd
 import pytest
 
+import published_files
 from conftest import REQUIRE_E2E, SHARED, needs_shared
 from e2e_server import CHROMIUM
 
@@ -92,8 +93,7 @@ def wait_for_map(page, min_colours: int) -> bytes:
 def latest_supported() -> tuple[pd.Timestamp, int]:
     from geo.asylum_stats import read_asy_d11
 
-    path = sorted((SHARED / "homeoffice").glob("asylum-seekers-receipt-support-datasets-*.xlsx"))[-1]
-    table = read_asy_d11(path).table
+    table = read_asy_d11(published_files.D11).table
     latest = table["period"].max()
     return latest, int(table.loc[table["period"] == latest, "people"].sum())
 

@@ -13,8 +13,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
+import published_files
 from apptest import run_app
-from conftest import SHARED, needs_shared
+from conftest import needs_shared
 from pdf_tools import pdf_text
 
 pytestmark = needs_shared
@@ -26,8 +27,7 @@ MADE_ON = date(2026, 1, 15)
 @pytest.fixture(scope="module")
 def glasgow() -> dict[str, object]:
     """Residents and dispersed people from the newest Reg_02 file; the limit in whole people."""
-    path = sorted((SHARED / "homeoffice").glob("reg02_supported_asylum_by_la_*.csv"))[-1]
-    row = pd.read_csv(path, encoding="utf-8-sig").set_index("lad_code").loc[GLASGOW]
+    row = published_files.reg02().set_index("lad_code").loc[GLASGOW]
     residents, dispersed = int(row["population"]), int(row["dispersal_accommodation"])
     limit = residents // 200  # the most whole people within one per 200 residents
     assert residents % 200 >= 100, "Glasgow no longer sits on the rounding edge; pick another authority"

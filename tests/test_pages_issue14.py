@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
+import published_files
 from apptest import run_app
-from conftest import SHARED, needs_shared
+from conftest import needs_shared
 
 pytestmark = needs_shared
 BIRMINGHAM = "E08000025"
@@ -27,7 +29,7 @@ def test_council_hotels_not_published_before_december_2022_and_no_change_into_it
 
 
 def test_council_at_the_latest_quarter_shows_reg02_contingency_labelled(model):
-    reg02 = pd.read_csv(next((SHARED / "homeoffice").glob("reg02_supported_asylum_by_la_*.csv")))
+    reg02 = published_files.reg02()
     row = reg02.set_index("lad_code").loc[BIRMINGHAM]
     shown = _metrics(run_app("pages/council.py", lad=BIRMINGHAM))
     assert shown["People supported"][0] == f"{row['supported_asylum']:,}"
@@ -49,7 +51,7 @@ def test_council_comparison_table_names_what_the_quarter_does_not_publish(model)
 
 def test_overview_opens_at_the_latest_quarter_with_reg02_totals(model):
     """Done-when: the overview opens at 31 December 2025 with Reg_02's 107,003 people supported."""
-    reg02 = pd.read_csv(next((SHARED / "homeoffice").glob("reg02_supported_asylum_by_la_*.csv")))
+    reg02 = published_files.reg02()
     shown = _metrics(run_app())
     assert shown["People supported"][0] == f"{reg02['supported_asylum'].sum():,}"
     assert shown["Contingency (hotels and other)"][0] == f"{reg02['contingency_accommodation'].sum():,}"
@@ -129,11 +131,27 @@ def test_fair_share_settings_live_in_the_link(model):
     assert link.get("region") in ("London", ["London"]) and link.get("share") in (None, [], "supported")
 
 
-def test_a_gap_in_the_totals_series_reads_not_in_this_file(model):
+@pytest.fixture
+def model_totals(tmp_path, monkeypatch):
+    """The app with a quarterly totals series handed over in a folder (built from the published files)."""
+    import streamlit as st
+
+    from geo.model import load_model
+
+    published_files.quarterly_totals(tmp_path)
+    monkeypatch.setenv("AAM_DATA_DIR", str(tmp_path))
+    st.cache_resource.clear()  # the app holds one model per process
+    yield load_model(tmp_path, allow_download=False)
+    st.cache_resource.clear()
+
+
+def test_a_gap_in_the_totals_series_reads_not_in_this_file(model_totals):
     """Finding: the totals file has no Barnsley rows before December 2025; a gap is not a zero."""
     from streamlit.testing.v1 import AppTest
 
     from conftest import ROOT
+
+    model = model_totals
 
     moved = model.code_moves["quarterly_totals"]  # Barnsley's and Sheffield's 2024 codes -> boundary codes
     code = sorted(moved.values())[0]
@@ -152,12 +170,14 @@ def test_a_gap_in_the_totals_series_reads_not_in_this_file(model):
     assert _metrics(page)["Council vs 1:200 limit"][0] == "Not published in this release"
 
 
-def test_fair_share_offers_only_quarters_with_dispersed_figures(model):
+def test_fair_share_offers_only_quarters_with_dispersed_figures(model_totals):
     """The totals series gives no dispersed figures: fair shares and headroom there would read as 0."""
     from streamlit.testing.v1 import AppTest
 
     from conftest import ROOT
     from geo.period_table import measure_published
+
+    model = model_totals
 
     totals_only = min(p for p in model.periods if model.period_source(p) == "quarterly_totals")
     at = AppTest.from_file(str(ROOT / "pages" / "fair_share.py"), default_timeout=300)

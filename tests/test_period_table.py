@@ -1,45 +1,61 @@
 """The period table across Asy_D11, Reg_02 and the quarterly totals, checked against the files themselves.
 
+Asy_D11 and Reg_02 are the published files; the quarterly totals series (a fallback a council may
+hand over) is built at test time from them, with one quarter only it covers.
+
 Every expected figure is computed here from the official files (or from frames the test builds);
 each test named after a finding in issue 14 failed on the code before the period table.
 """
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from conftest import SHARED, needs_shared
+import published_files
+from conftest import needs_shared
 from geo import measures, period_table
 from geo.asylum_stats import CONTINGENCY_ALL, HOTEL
 from geo.measures import Filters, headline, lad_table, lad_trend, rank
 
 pytestmark = needs_shared
-HOME = SHARED / "homeoffice"
 
 
 @pytest.fixture(scope="module")
 def reg02() -> pd.DataFrame:
-    return pd.read_csv(next(HOME.glob("reg02_supported_asylum_by_la_*.csv")))
+    return published_files.reg02()
 
 
 @pytest.fixture(scope="module")
-def quarterly() -> pd.DataFrame:
-    return pd.read_csv(next(HOME.glob("supported_asylum_by_la_quarterly_*.csv")))
+def totals_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("totals")
+    published_files.quarterly_totals(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def quarterly(totals_dir) -> pd.DataFrame:
+    return pd.read_csv(next(totals_dir.glob("supported_asylum_by_la_quarterly_*.csv")))
+
+
+@pytest.fixture(scope="module")
+def model_totals(totals_dir):
+    """The model with the totals series handed over in a folder (it is never taken from ../shared)."""
+    from geo.model import load_model
+
+    return load_model(totals_dir, allow_download=False)
 
 
 @pytest.fixture(scope="module")
 def workbook() -> pd.DataFrame:
-    raw = pd.read_excel(next(HOME.glob("asylum-seekers-receipt-support-datasets-*.xlsx")),
-                        sheet_name="Data - Asy_D11", header=1, engine="calamine")
-    raw = raw[raw["Date (as at…)"].astype(str).str.match(r"\d")]
-    raw["period"] = pd.to_datetime(raw["Date (as at…)"], format="%d %b %Y")
-    return raw
+    return published_files.asy_d11()
 
 
-def test_default_quarter_is_the_latest_any_source_covers(model, reg02, quarterly, workbook):
+def test_default_quarter_is_the_latest_any_source_covers(model_totals, reg02, quarterly, workbook):
     """Finding: 'Stale by fifteen months' (the default was Asy_D11's 30 September 2024)."""
+    model = model_totals
     latest = max(pd.to_datetime(reg02["as_at"]).max(), pd.to_datetime(quarterly["as_at"]).max(),
                  workbook["period"].max())
     assert model.latest_period == latest
@@ -78,10 +94,10 @@ def test_stepping_back_to_asy_d11_gives_its_figures_with_hotels(model, workbook)
     assert model.period_source(last) == "asy_d11"
 
 
-def test_sources_covering_the_same_quarter_agree(model):
-    tables = model.source_tables()
+def test_sources_covering_the_same_quarter_agree(model_totals):
+    tables = model_totals.source_tables()
     compared = period_table.overlaps(tables).set_index(["source_a", "source_b"])["figures_compared"]
-    assert compared[("asy_d11", "quarterly_totals")] > 1000
+    assert compared[("asy_d11", "quarterly_totals")] > 500  # two quarters of the councils with people
     assert compared[("reg02", "quarterly_totals")] > 300
     bad = period_table.disagreements(tables)
     assert bad.empty, bad.head().to_string()
@@ -95,8 +111,9 @@ def test_disagreement_is_found_when_a_figure_differs():
     assert bad.iloc[0][["value_a", "value_b"]].tolist() == [10, 11]
 
 
-def test_quarterly_series_is_on_boundary_codes_and_gaps_are_not_zero(model, quarterly):
+def test_quarterly_series_is_on_boundary_codes_and_gaps_are_not_zero(model_totals, quarterly):
     """Finding: the totals file has gaps (Barnsley, Sheffield) and its codes are not lined up."""
+    model = model_totals
     only_totals = sorted(p for p in model.periods if model.period_source(p) == "quarterly_totals")
     assert only_totals, "no quarter is spoken for by the totals series alone"
     period = only_totals[0]

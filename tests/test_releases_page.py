@@ -44,8 +44,9 @@ def _texts(at) -> str:
 
 def test_sources_page_finds_fetches_and_shows_revisions(app_env, monkeypatch):
     with GovukServer() as srv:
-        _serve(srv, later_reg02().to_csv(index=False).encode(), revising_workbook())
+        _serve(srv, later_reg02(app_env / "built").read_bytes(), revising_workbook())
         monkeypatch.setenv("AAM_GOVUK_API", srv.base)
+        monkeypatch.setenv("AAM_GOVUK_ASSETS", srv.base)
         at = _sources_page()
         from geo.access.members import local_admin
         from ui.auth import SESSION_KEY
@@ -82,7 +83,7 @@ def test_only_an_admin_gets_the_fetch_button(tmp_path):
 
     releases.save_check([releases.NewRelease("reg02", "Reg_02, 31 March 2026", NEW_REG02,
                                              "http://127.0.0.1:8641/media/test/" + NEW_REG02, "2026-03-31",
-                                             None, "reg02_supported_asylum_by_la_2025-12-31.csv")], tmp_path)
+                                             None, "regional-and-local-authority-dataset-dec-2025.ods")], tmp_path)
     for admin in (False, True):
         at = AppTest.from_function(_panel_script, args=(str(tmp_path), admin), default_timeout=60)
         at.run()

@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fixtures_sites import LAD_A, LAD_B, REAL_POPULATION, REAL_REG02, needs_real_data, real_ward_layer, ward_layer
+import published_files
+from fixtures_sites import LAD_A, LAD_B, REAL_POPULATION, needs_real_data, real_ward_layer, ward_layer
 from geo.errors import DataError
 from geo.sites.importer import import_sites
 from geo.sites.join import assign_wards
@@ -66,7 +67,7 @@ def test_messy_rows_are_rejected_for_the_right_reasons(tmp_path: Path) -> None:
 @needs_real_data
 def test_real_authorities_round_trip_to_home_office_totals(tmp_path: Path) -> None:
     """Liverpool, Glasgow, Birmingham, Hillingdon: sample -> import -> ward measures -> LAD totals."""
-    totals = totals_from_reg02(pd.read_csv(REAL_REG02, dtype={"lad_code": str}))
+    totals = totals_from_reg02(published_files.reg02())
     wards = real_ward_layer()
     path = write_sample(tmp_path, wards, totals, seed=11)
     result = import_sites(path, tmp_path / "s.sqlite", wards, as_at=AS_AT)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import published_files
 from conftest import ROOT, SHARED, needs_shared
 from geo import sources
 from geo.errors import SourceMissing
@@ -38,16 +39,16 @@ def test_user_folder_beats_shared_and_cache_beats_both(tmp_path, monkeypatch):
     monkeypatch.delenv(sources.DATA_DIR_ENV, raising=False)
     user = tmp_path / "council_drop"
     user.mkdir()
-    shutil.copy(SHARED / "homeoffice" / "reg02_supported_asylum_by_la_2025-12-31.csv", user)
+    shutil.copy(published_files.ODS, user)
     found = sources.resolve("reg02", data_dir=user, cache=tmp_path / "cache")
-    assert found.origin == "data-dir" and found.path == str(user / "reg02_supported_asylum_by_la_2025-12-31.csv")
-    assert found.sha256 == sources.sha256_file(SHARED / "homeoffice" / "reg02_supported_asylum_by_la_2025-12-31.csv")
+    assert found.origin == "data-dir" and found.path == str(user / published_files.ODS.name)
+    assert found.sha256 == sources.sha256_file(published_files.ODS)
     assert sources.resolve("reg02", cache=tmp_path / "cache").origin == "shared"
     monkeypatch.setenv(sources.DATA_DIR_ENV, str(user))
     assert sources.resolve("reg02", cache=tmp_path / "cache").origin == "data-dir"
     cached = tmp_path / "cache" / "downloads" / "homeoffice"
     cached.mkdir(parents=True)
-    shutil.copy(user / "reg02_supported_asylum_by_la_2025-12-31.csv", cached)
+    shutil.copy(user / published_files.ODS.name, cached)
     assert sources.resolve("reg02", data_dir=user, cache=tmp_path / "cache").origin == "cache"
 
 
@@ -86,21 +87,21 @@ def test_model_layers_populations_and_provenance(model):
     assert len(model.lads) == 361 and model.lads["region"].notna().all()
     assert len(model.wards) == 8441 and model.wards["lad_code"].notna().all()
     raw_pop = pd.read_csv(SHARED / "ons" / "ward_population_census2021_wd23.csv")
+    ni_pop = pd.read_csv(SHARED / "pressures" / "ni_ward_population_census2021.csv")
     with_estimate = model.wards[model.wards["population"].notna()]
-    assert len(with_estimate) == len(raw_pop)
+    assert len(with_estimate) == len(raw_pop) + len(ni_pop)
     no_estimate = model.wards[model.wards["population"].isna()]
-    assert (no_estimate["population_status"] == "no estimate").all() and len(no_estimate) == 8441 - len(raw_pop)
-    assert model.provenance["asy_d11"].sha256 == sources.sha256_file(
-        SHARED / "homeoffice" / "asylum-seekers-receipt-support-datasets-sep-2024.xlsx")
+    assert (no_estimate["population_status"] == "no estimate").all()
+    assert len(no_estimate) == 8441 - len(raw_pop) - len(ni_pop)
+    assert model.provenance["asy_d11"].sha256 == sources.sha256_file(published_files.D11)
     assert model.stats_release == "Immigration system statistics, year ending September 2024"
     assert len(web_layer(model, "ward")) == 8441
 
 
 def test_lad_measures_follow_their_definitions(model):
     table = lad_table(model, "2024-09-30").set_index("lad_code")  # Asy_D11's last quarter
-    reg02 = pd.read_csv(SHARED / "homeoffice" / "reg02_supported_asylum_by_la_2025-12-31.csv").set_index("lad_code")
-    raw = pd.read_excel(SHARED / "homeoffice" / "asylum-seekers-receipt-support-datasets-sep-2024.xlsx",
-                        sheet_name="Data - Asy_D11", header=1, engine="calamine")
+    reg02 = published_files.reg02().set_index("lad_code")
+    raw = published_files.asy_d11()
     sep = raw[(raw["Date (as at…)"] == "30 Sep 2024") & (raw["LAD Code"] == "E08000012")]
     dispersed = sep.loc[sep["Accommodation Type"] == "Dispersal Accommodation", "People"].sum()
     row = table.loc["E08000012"]
@@ -116,8 +117,7 @@ def test_lad_measures_follow_their_definitions(model):
 
 def test_headline_reconciles_with_the_file(model):
     figures = headline(model, "2023-03-31")
-    raw = pd.read_excel(SHARED / "homeoffice" / "asylum-seekers-receipt-support-datasets-sep-2024.xlsx",
-                        sheet_name="Data - Asy_D11", header=1, engine="calamine")
+    raw = published_files.asy_d11()
     march = raw[raw["Date (as at…)"] == "31 Mar 2023"]
     assert figures["supported"].value == march["People"].sum()
     assert figures["hotel"].value == march.loc[
@@ -144,13 +144,16 @@ def test_cli_build_reports_sources(tmp_path):
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
-    assert result["used"]["asy_d11"]["origin"] == "shared" and result["missing"] == {}
+    assert result["used"]["asy_d11"]["origin"] == "shared"
+    assert result["used"]["asy_d11"]["file"] == published_files.D11.name
+    assert result["used"]["reg02"]["file"] == published_files.ODS.name
+    assert set(result["missing"]) <= {"res_d01", "quarterly_totals"}  # optional: not held in ../shared
     assert any(p.suffix == ".parquet" for p in (tmp_path / "built").iterdir())
 
 
 def test_every_reg02_authority_lands_on_a_boundary(model):
     """Reg_02 uses Barnsley's and Sheffield's April 2024 codes; the May 2023 boundaries the old ones."""
-    raw = pd.read_csv(next((SHARED / "homeoffice").glob("reg02_supported_asylum_by_la_*.csv")))
+    raw = published_files.reg02()
     code_col = "lad_code"
     assert not (set(raw[code_col]) <= set(model.lads["lad_code"])), "the files no longer differ in vintage"
     assert model.lads["population"].notna().all()

@@ -20,8 +20,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
+import published_files
 from apptest import run_app
-from conftest import ROOT, SHARED, needs_shared
+from conftest import ROOT, needs_shared
 from pdf_tools import pdf_text
 
 pytestmark = needs_shared
@@ -31,7 +32,7 @@ GLASGOW = "Glasgow City"
 @pytest.fixture(scope="module")
 def expected(model) -> dict[str, str]:
     """Glasgow's figures at the latest quarter, straight from the Reg_02 file (whole people, limit rounded down)."""
-    reg02 = pd.read_csv(next((SHARED / "homeoffice").glob("reg02_supported_asylum_by_la_*.csv")))
+    reg02 = published_files.reg02()
     row = reg02.set_index("lad_name").loc[GLASGOW]
     limit = math.floor(row["population"] / 200)
     assert pd.Timestamp(row["as_at"]) == model.latest_period
