@@ -89,3 +89,16 @@ def test_dispersed_only_shares_the_dispersed(capsys: pytest.CaptureFixture[str])
     # Outside England deprivation is the UK composite index (IoD 2025 covers England only).
     assert "uk_composite_imd_lad.csv" in out["councils"][0]["pressure_sources"]["deprivation"]
     assert "dispersed accommodation" in out["rule"]
+
+
+def test_briefing_command_takes_the_weights_for_its_method_page(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
+    from pdf_tools import pdf_text
+
+    out = tmp_path / "wales.pdf"
+    assert main(["briefing", "--region", "Wales", "--pressures", "none", "--offline", "--made-on", "2026-01-05",
+                 "--out", str(out)]) == 0
+    text = " ".join(pdf_text(out).split())
+    assert "Place-based fair share: method" in text and "population only" in text
+    assert main(["briefing", "--region", "Wales", "--pressures", "deprivation=x", "--offline",
+                 "--out", str(out)]) == 2
+    assert "not key=number" in capsys.readouterr().err

@@ -91,6 +91,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     where = brief.add_mutually_exclusive_group()
     where.add_argument("--lad", help="authority code (or exact name)")
     where.add_argument("--region", help="region or nation name")
+    brief.add_argument("--pressures", default=None,
+                       help="weights for the place-based fair share's method page, e.g. deprivation=0.15,uasc=0.1 "
+                            "(default: the documented defaults; 'none' for population only)")
+    brief.add_argument("--schemes", default="asylum", help="what the place-based fair share shares: "
+                                                         "asylum[,ukraine,afghan]")
     _common(brief)
     brief.set_defaults(func=cmd_briefing)
 
@@ -112,14 +117,19 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 
 def cmd_briefing(args: argparse.Namespace) -> int:
+    from geo import pressure_share as ps
     from geo.render.briefing import briefing_pack
 
     if args.out.suffix.lower() != ".pdf":
         raise GeoError(f"the briefing is a PDF: name the output .pdf, not {args.out.name}")
+    weights = None if args.pressures is None else \
+        {} if args.pressures.strip().lower() == "none" else ps.parse_weights(args.pressures)
+    schemes = ps.parse_schemes(args.schemes)
     model = _model(args)
     sites = read_sites(args.sites) if args.sites else None
     out = briefing_pack(model, lad_code=args.lad, region=args.region, period=args.period, out=args.out,
-                        made_on=_made_on(args.made_on), sites=sites, marking=args.marking)
+                        made_on=_made_on(args.made_on), sites=sites, marking=args.marking,
+                        place_weights=weights, place_schemes=schemes)
     _traced(args, out, sites)
     print(out)
     return 0
