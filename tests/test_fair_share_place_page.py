@@ -107,3 +107,16 @@ def test_briefing_pack_has_the_method_page_with_the_same_weights(model, tmp_path
     for _, r in ps.status_changes(result).iterrows():
         assert str(r["lad_name"]) in text
     assert "homelessness_ta_rate_lad.csv" in text.replace(" ", "")
+
+
+def test_all_schemes_from_the_link_agree_with_the_command_line(capsys) -> None:
+    at = run_app("pages/fair_share.py", region=REGION, w="none", schemes="asylum,ukraine,afghan")
+    assert at.multiselect(key="w_fs_schemes").value == ["asylum", "ukraine", "afghan"]
+    cli = {c["lad_code"]: c for c in _cli(capsys, "--region", REGION, "--schemes", "asylum,ukraine,afghan")["councils"]}
+    shown = _frame_with(at, "Fair share, pressure-weighted (people)").set_index("Code")
+    for code, row in shown.iterrows():
+        c = cli[code]
+        assert c["burden"] == c["supported"] + c["ukraine"] + c["afghan"]
+        assert row["Burden now"] == int(c["burden"] + 0.5)
+        assert row["Fair share, pressure-weighted (people)"] == int(c["fair_share"] + 0.5)
+        assert row["Status (pressure-weighted)"] == c["status"]
