@@ -20,7 +20,7 @@ from geo.check.evaluate import DECISIONS  # noqa: E402
 from geo.check.register import DEFAULT_RESPONSE_DAYS, Register  # noqa: E402
 from geo.check.settings import PROPOSAL_TYPES, RADII_M, CheckSettings  # noqa: E402
 from geo.errors import GeoError  # noqa: E402
-from geo.render.response import build_response, trace_document  # noqa: E402
+from geo.render.response import build_response, is_illustrative_answer, trace_document  # noqa: E402
 from geo.sites.geocode import make_geocoder  # noqa: E402
 from geo.sites.readers import SUPPORTED  # noqa: E402
 from ui import check as UC  # noqa: E402
@@ -209,7 +209,8 @@ with register_tab:
         for fmt, label, col in (("pdf", "Response (PDF)", c2), ("docx", "Response (Word)", c3)):
             try:
                 data = trace_document(build_response(register, int(chosen), model.wards, fmt, made_by=member.email),
-                                      fmt, member=member, db=db, proposal_id=int(chosen)) \
+                                      fmt, member=member, db=db, proposal_id=int(chosen),
+                                      illustrative=is_illustrative_answer(register, int(chosen))) \
                     if col.button(f"Make {label}", key=f"make_{fmt}") else None
             except GeoError as exc:
                 col.caption(str(exc))

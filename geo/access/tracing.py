@@ -179,8 +179,10 @@ def _pdf(data: bytes, stamp: ExportStamp) -> bytes:
         pen.drawString(14, 5, stamp.line())
         pen.save()
         page.merge_page(PdfReader(layer).pages[0])
-    writer.add_metadata({"/Author": stamp.member, "/Subject": stamp.line(), "/Keywords": stamp.export_id,
-                         "/AAMExportID": stamp.export_id})
+    kept = str(reader.metadata.get("/Keywords") or "") if reader.metadata else ""  # the document's own stay
+    words = [kept, stamp.export_id] + ([ILLUSTRATIVE] if stamp.illustrative and ILLUSTRATIVE not in kept else [])
+    writer.add_metadata({"/Author": stamp.member, "/Subject": stamp.line(),
+                         "/Keywords": " ".join(w for w in words if w), "/AAMExportID": stamp.export_id})
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

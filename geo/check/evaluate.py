@@ -66,6 +66,9 @@ class CheckContext:
                              _people=pd.to_numeric(sites.get("people"), errors="coerce").fillna(0).astype("int64")
                              if len(sites) else [])
         self.live_sites = sites.reset_index(drop=True)
+        from geo.access.tracing import is_illustrative
+
+        self.illustrative = is_illustrative(pd.DataFrame(self.sites))  # every answer made from it says so
         east, north = bng(self.live_sites)
         self._site_points = shapely.points(east, north) if len(east) else np.array([], dtype=object)
         self._site_tree = shapely.STRtree(self._site_points)
@@ -228,6 +231,7 @@ def _answer(i: int, prop: dict[str, Any], ctx: CheckContext, near: pd.DataFrame,
         f"Counted with {earlier_in_ward} earlier {'proposal' if earlier_in_ward == 1 else 'proposals'} in this "
         "list in the same ward." if earlier_in_ward else "")
     answer["sources"] = f"{WARD_SOURCE}; {LAD_SOURCE.format(period=text.as_at(ctx.period))}"
+    answer["illustrative"] = bool(ctx.illustrative)  # kept with the answer: its response says so later
     return answer
 
 

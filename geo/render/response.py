@@ -29,6 +29,7 @@ from geo.check.settings import RADII_M
 from geo.errors import DataError
 from geo.render.marking import HANDLING, OFFICIAL_SENSITIVE
 from geo.sites.grid import wgs84_to_bng
+from geo.sites.sample import ILLUSTRATIVE
 
 MARKING = OFFICIAL_SENSITIVE
 FORMATS = ("pdf", "docx")
@@ -36,6 +37,7 @@ RING_STYLES = {250: ":", 500: "--", 1000: "-"}
 TYPE_COLOURS = {"hotel": "#8c2d04", "dispersed": "#2171b5", "initial": "#6a51a3", "other_contingency": "#525252",
                 "other": "#525252"}
 NOT_DECIDED = "not yet decided"
+STAMP_STRIP = 12  # points kept empty at the foot of each PDF page for the export stamp (tracing._pdf)
 
 
 @dataclass
@@ -55,10 +57,24 @@ class ResponseContent:
     around: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
+    def illustrative(self) -> bool:
+        """Checked against the illustrative sample: then the response says so on every page."""
+        return bool(self.answer.get("illustrative"))
+
+    @property
     def title(self) -> str:
         where = self.proposal.get("address") or self.proposal.get("postcode") or \
             f"{self.answer['ward_name']} ward"
         return f"Consultation response: proposed {self.answer['type']} property, {where}"
+
+    @property
+    def document_title(self) -> str:
+        """The title in the file's metadata: ILLUSTRATIVE first when it was made from the sample."""
+        return f"{ILLUSTRATIVE}: {self.title}" if self.illustrative else self.title
+
+    @property
+    def keywords(self) -> str:
+        return f"{MARKING} {ILLUSTRATIVE}" if self.illustrative else MARKING
 
 
 def content_for(register: Any, proposal_id: int, *, made_by: str, made_on: date | None = None) -> ResponseContent:
@@ -191,25 +207,32 @@ def response_pdf(content: ResponseContent, picture: bytes) -> bytes:
     a = content.answer
 
     def banner(canvas: Any, doc: Any) -> None:
+        """Marking bands top and bottom. The bottom STAMP_STRIP points are left empty for the export
+        stamp (``geo.access.tracing`` prints it there), so it never lands on the marking."""
         width, height = doc.pagesize
         canvas.saveState()
         canvas.setFillColor(colors.HexColor("#a50f15"))
         canvas.rect(0, height - 16, width, 16, stroke=0, fill=1)
-        canvas.rect(0, 0, width, 16, stroke=0, fill=1)
+        canvas.rect(0, STAMP_STRIP, width, 16, stroke=0, fill=1)
         canvas.setFillColor(colors.white)
         canvas.setFont(bold, 9.5)
         canvas.drawCentredString(width / 2, height - 11.5, MARKING)
-        canvas.drawCentredString(width / 2, 4.5, MARKING)
+        canvas.drawCentredString(width / 2, STAMP_STRIP + 4.5, MARKING)
+        if content.illustrative:
+            canvas.setFont(bold, 8)
+            canvas.drawString(doc.leftMargin, height - 11, ILLUSTRATIVE)
+            canvas.drawRightString(width - doc.rightMargin, STAMP_STRIP + 5, ILLUSTRATIVE)
         canvas.setFillColor(colors.HexColor("#333333"))
         canvas.setFont(regular, 7)
-        canvas.drawString(doc.leftMargin, 22, f"Proposal {content.proposal_id}. Made by {content.made_by} on "
-                                              f"{text.quarter_label(content.made_on)}. Page {doc.page}")
+        canvas.drawString(doc.leftMargin, STAMP_STRIP + 22, f"Proposal {content.proposal_id}. Made by "
+                          f"{content.made_by} on {text.quarter_label(content.made_on)}. Page {doc.page}")
         canvas.restoreState()
 
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm, topMargin=20 * mm,
-                            bottomMargin=20 * mm, invariant=1, title=content.title, subject=MARKING,
-                            author=content.made_by, creator="Asylum Accommodation Map", keywords=[MARKING])
+                            bottomMargin=20 * mm + STAMP_STRIP, invariant=1, title=content.document_title,
+                            subject=MARKING, author=content.made_by, creator="Asylum Accommodation Map",
+                            keywords=content.keywords.split(" ", 1))
     grid = TableStyle([("FONT", (0, 0), (-1, -1), regular, 8.5), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONT", (0, 0), (-1, 0), bold, 8.5)])
 
@@ -255,6 +278,10 @@ def response_pdf(content: ResponseContent, picture: bytes) -> bytes:
 
 # ----------------------------------------------------------------------------- Word
 
+def _marking_line(content: ResponseContent) -> str:
+    return f"{MARKING} - {ILLUSTRATIVE}" if content.illustrative else MARKING
+
+
 def response_docx(content: ResponseContent, picture: bytes, footer_line: str = "") -> bytes:
     """The same response as an editable Word document (marking in header and footer)."""
     from docx import Document
@@ -263,11 +290,11 @@ def response_docx(content: ResponseContent, picture: bytes, footer_line: str = "
     a = content.answer
     doc = Document()
     props = doc.core_properties
-    props.title, props.subject, props.author = content.title, MARKING, content.made_by
-    props.keywords = MARKING
+    props.title, props.subject, props.author = content.document_title, MARKING, content.made_by
+    props.keywords = content.keywords
     section = doc.sections[0]
-    section.header.paragraphs[0].text = MARKING
-    section.footer.paragraphs[0].text = f"{MARKING}. {footer_line}".strip()
+    section.header.paragraphs[0].text = _marking_line(content)
+    section.footer.paragraphs[0].text = f"{_marking_line(content)}. {footer_line}".strip()
     doc.add_heading(content.title, level=1)
     prop = content.proposal
     doc.add_paragraph(f"Proposed by {prop.get('provider') or 'a provider (not named)'}; received {prop['received']}, "
@@ -360,9 +387,10 @@ def _stamp_docx(data: bytes, stamp: Any) -> bytes:
     doc = Document(io.BytesIO(data))
     doc.core_properties.identifier = stamp.export_id
     doc.core_properties.comments = stamp.line()
-    doc.core_properties.keywords = f"{MARKING} {stamp.export_id}"
+    doc.core_properties.keywords = f"{doc.core_properties.keywords or MARKING} {stamp.export_id}"
     footer = doc.sections[0].footer.paragraphs[0]
-    footer.text = f"{MARKING}. {stamp.line()}"
+    marking = doc.sections[0].header.paragraphs[0].text or MARKING  # with ILLUSTRATIVE when it says so
+    footer.text = f"{marking}. {stamp.line()}"
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -380,6 +408,11 @@ def build_response(register: Any, proposal_id: int, wards: Any, fmt: str, *, mad
     return response_pdf(content, picture) if fmt == "pdf" else response_docx(content, picture)
 
 
+def is_illustrative_answer(register: Any, proposal_id: int) -> bool:
+    """Whether the proposal was checked against the illustrative sample (its stamp then says so)."""
+    return bool(register.answer(proposal_id).get("illustrative"))
+
+
 def write_response(register: Any, proposal_id: int, model: Any, out: str | Path, *, made_by: str,
                    member: Any = None, db: str | Path | None = None) -> Path:
     """Write the response to ``out`` (.pdf or .docx), stamped and recorded when ``member`` is given."""
@@ -387,7 +420,8 @@ def write_response(register: Any, proposal_id: int, model: Any, out: str | Path,
     fmt = out.suffix.lower().lstrip(".")
     data = build_response(register, proposal_id, model.wards, fmt, made_by=made_by)
     if member is not None:
-        data = trace_document(data, fmt, member=member, db=db or register.path, proposal_id=proposal_id)
+        data = trace_document(data, fmt, member=member, db=db or register.path, proposal_id=proposal_id,
+                              illustrative=is_illustrative_answer(register, proposal_id))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     return out
