@@ -5,6 +5,10 @@ Keycloak...): a discovery document; ``/authorize`` showing a tiny form to pick a
 ``/token`` exchanging the code for an RS256-signed id_token (its own key, generated at start);
 ``/jwks``; ``/userinfo``; and ``/logout`` (end-session). PKCE (S256) and the nonce are honoured,
 and codes are single-use, so a broken client flow fails the tests as it would against a real one.
+
+It can also issue a flawed id_token for a chosen user (``flaws={email: FLAW}``): an e-mail it has
+not verified, another issuer, another audience, or one already expired, properly signed each
+time, so the tests show the app refuses each for what it is.
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlparse
@@ -23,15 +27,25 @@ from urllib.parse import parse_qs, urlencode, urlparse
 CLIENT_ID = "aam-test-client"
 CLIENT_SECRET = "aam-test-secret"
 
+# What a flawed id_token changes in the claims of a good one (``now``: the time of issue).
+FLAWS: dict[str, Callable[[int], dict[str, object]]] = {
+    "unverified": lambda now: {"email_verified": False},
+    "no_verified_claim": lambda now: {"email_verified": None},
+    "wrong_issuer": lambda now: {"iss": "http://evil.example"},
+    "wrong_audience": lambda now: {"aud": "another-app"},
+    "expired": lambda now: {"iat": now - 7200, "exp": now - 3600},
+}
+
 
 class Provider:
     """State of one running provider: its key, its users, the codes and tokens it issued."""
 
-    def __init__(self, users: list[str]) -> None:
+    def __init__(self, users: list[str], flaws: dict[str, str] | None = None) -> None:
         from joserfc.jwk import RSAKey
 
         self.key = RSAKey.generate_key(2048, parameters={"kid": "aam-test", "use": "sig", "alg": "RS256"})
         self.users = users
+        self.flaws = dict(flaws or {})
         self.codes: dict[str, dict] = {}
         self.tokens: dict[str, str] = {}
         self.issuer = ""
@@ -45,7 +59,8 @@ class Provider:
                 "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"],
                 "scopes_supported": ["openid", "email", "profile"],
                 "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
-                "code_challenge_methods_supported": ["S256"], "claims_supported": ["sub", "email", "name"]}
+                "code_challenge_methods_supported": ["S256"],
+                "claims_supported": ["sub", "email", "email_verified", "name"]}
 
     def id_token(self, email: str, nonce: str | None) -> str:
         from joserfc import jwt
@@ -54,6 +69,9 @@ class Provider:
         claims = {"iss": self.issuer, "sub": hashlib.sha256(email.encode()).hexdigest()[:16], "aud": CLIENT_ID,
                   "iat": now, "exp": now + 600, "email": email, "email_verified": True,
                   "name": email.split("@")[0]}
+        if email in self.flaws:
+            claims.update(FLAWS[self.flaws[email]](now))
+            claims = {k: v for k, v in claims.items() if v is not None}
         if nonce:
             claims["nonce"] = nonce
         return jwt.encode({"alg": "RS256", "kid": "aam-test"}, claims, self.key)
@@ -150,9 +168,10 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def running_provider(users: list[str], port: int = 0) -> Iterator[Provider]:
-    """Serve a provider for ``users`` on 127.0.0.1 (``port`` 0: any free one); ``provider.issuer`` is its URL."""
-    provider = Provider(users)
+def running_provider(users: list[str], port: int = 0, flaws: dict[str, str] | None = None) -> Iterator[Provider]:
+    """Serve a provider for ``users`` on 127.0.0.1 (``port`` 0: any free one); ``provider.issuer`` is its URL.
+    ``flaws`` gives some users a flawed id_token (``FLAWS``)."""
+    provider = Provider(users, flaws)
     server = ThreadingHTTPServer(("127.0.0.1", port), _handler(provider))
     provider.issuer = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -19,7 +19,18 @@ from pathlib import Path
 
 import pytest
 
-from access_fixtures import ADMIN_B, OFFICER_A, OFFICER_B, REAL_A, REAL_B, SMP, SMP_OFFICER, VIEWER_A, real_two_councils
+from access_fixtures import (
+    ADMIN_B,
+    HOST_ADMIN,
+    OFFICER_A,
+    OFFICER_B,
+    REAL_A,
+    REAL_B,
+    SMP,
+    SMP_OFFICER,
+    VIEWER_A,
+    real_two_councils,
+)
 from conftest import REQUIRE_E2E, needs_shared
 from e2e_server import CHROMIUM
 from oidc_provider import running_provider, secrets_toml
@@ -29,6 +40,9 @@ APP_PORT, IDP_PORT = 8621, 9621
 WAIT_MS = 180_000
 REQUIRED = REQUIRE_E2E  # CI=true or AAM_REQUIRE_E2E=1: a missing browser fails
 STRANGER = "stranger@elsewhere.example"
+# Members of council A whose provider sends a flawed id_token (tests/oidc_provider.py FLAWS).
+FLAWED = {f"{flaw.replace('_', '.')}@a.gov.uk": flaw
+          for flaw in ("unverified", "wrong_issuer", "wrong_audience", "expired")}
 
 pytestmark = [
     pytest.mark.e2e,
@@ -76,9 +90,15 @@ def serve_app(secrets: Path, db: Path):
 def world(model, tmp_path_factory):
     """Two councils' records, members, the provider knowing every test user, and the app using it."""
     tmp = tmp_path_factory.mktemp("auth-e2e")
+    from geo.access.identity import member_for
+    from geo.access.manage import grant
+
     db, refs = real_two_councils(model, tmp)
-    users = [VIEWER_A, OFFICER_A, OFFICER_B, SMP_OFFICER, STRANGER]
-    with running_provider(users, port=IDP_PORT) as provider:
+    host = member_for(db, HOST_ADMIN, has_provider=False)
+    for email in FLAWED:  # real members of council A: only the flaw in their sign-in keeps them out
+        grant(db, host, email, REAL_A, "officer")
+    users = [VIEWER_A, OFFICER_A, OFFICER_B, SMP_OFFICER, STRANGER, *FLAWED]
+    with running_provider(users, port=IDP_PORT, flaws=FLAWED) as provider:
         secrets = tmp / "secrets.toml"
         secrets.write_text(secrets_toml(provider, APP_PORT))
         with serve_app(secrets, db) as base:
@@ -186,6 +206,37 @@ def test_an_unknown_email_is_asked_to_contact_an_administrator(world, browser) -
     finally:
         s.close()
     assert audit.read(world["db"], member=STRANGER, action="refused")
+
+
+def test_an_unverified_email_cannot_sign_in(world, browser) -> None:
+    """Finding 1: a member's e-mail with ``email_verified: false`` was shown "Signed in as"."""
+    from geo.access import audit
+
+    email = next(e for e, flaw in FLAWED.items() if flaw == "unverified")
+    s = Session(browser, world["base"], email).sign_in()
+    try:
+        s.page.get_by_text("Sign-in refused").wait_for(timeout=WAIT_MS)
+        assert s.page.get_by_text("has not verified the e-mail address").count() == 1
+        received = s.open_sites("Sign-in refused")
+        assert not _seen(received, world["refs"][REAL_A] | world["refs"][REAL_B])
+        assert s.page.get_by_text("Signed in as").count() == 0
+    finally:
+        s.close()
+    assert any("not verified" in r["detail"] for r in audit.read(world["db"], member=email, action="refused"))
+
+
+@pytest.mark.parametrize("flaw", ["wrong_issuer", "wrong_audience", "expired"])
+def test_a_token_from_another_issuer_audience_or_time_cannot_sign_in(world, browser, flaw: str) -> None:
+    """Streamlit's sign-in (Authlib) refuses these at the callback: the visitor is back at "Sign in"."""
+    email = next(e for e, f in FLAWED.items() if f == flaw)
+    s = Session(browser, world["base"], email).sign_in()
+    try:
+        s.page.get_by_role("button", name="Sign in").wait_for(timeout=WAIT_MS)
+        received = s.open_sites("Sign in with your organisation")
+        assert not _seen(received, world["refs"][REAL_A] | world["refs"][REAL_B])
+        assert s.page.get_by_text("Signed in as").count() == 0
+    finally:
+        s.close()
 
 
 def test_sign_out_is_logged_and_the_log_verifies(world, browser) -> None:

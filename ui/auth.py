@@ -4,8 +4,10 @@ Why in app.py and not per page: a page that forgets a check leaks. ``app.py`` ca
 once per run; it returns the member or stops the script with a page that says why.
 
 - With an OpenID provider in ``.streamlit/secrets.toml`` ``[auth]``: ``st.login()`` (Streamlit's
-  built-in OIDC); the signed-in e-mail is looked up in the memberships on every run (a revoked
-  member is out at their next click); an unknown e-mail sees only "ask your administrator".
+  built-in OIDC). A sign-in counts only with a verified e-mail, from the configured issuer, for
+  this app, until its token expires (``geo.access.identity.verified_email``). The e-mail is then
+  looked up in the memberships on every run (a revoked member is out at their next click); an
+  unknown e-mail sees only "ask your administrator".
 - With no provider: the single-user desktop tool. The person at the machine is the admin of a
   local organisation, and the app refuses to serve unless Streamlit is bound to loopback only.
 """
@@ -19,7 +21,7 @@ from typing import Any
 import streamlit as st
 
 from geo.access import audit
-from geo.access.identity import desktop_mode, member_for, provider_in
+from geo.access.identity import desktop_mode, member_for, provider_in, provider_settings, verified_email
 from geo.access.members import AccessDenied, Action, Member  # noqa: F401  (Action: app.py asks may())
 from geo.errors import GeoError
 
@@ -136,6 +138,14 @@ def _desktop(db: Path) -> Member:
     return who
 
 
+def _refused(db: Path, email: str, why: str) -> None:
+    """Forget any member of this session and log the refusal once per browser session and reason."""
+    st.session_state.pop(SESSION_KEY, None)
+    if st.session_state.get("aam_refused_logged") != (email, why):
+        audit.record(db, None, "refused", {"what": "sign_in", "why": why}, email=email, organisation="")
+        st.session_state["aam_refused_logged"] = (email, why)
+
+
 def _signed_in(db: Path, auth: Any) -> Member:
     if not st.user.is_logged_in:
         st.session_state.pop(SESSION_KEY, None)
@@ -146,17 +156,18 @@ def _signed_in(db: Path, auth: Any) -> Member:
             name = provider_name(auth)
             st.login(name) if name else st.login()
         st.stop()
-    email = str(st.user.get("email") or "")
+    try:
+        email = verified_email(st.user, provider_settings(auth))
+    except AccessDenied as why:  # unverified e-mail, another issuer or audience, expired: not signed in
+        _refused(db, str(st.user.get("email") or "unknown"), str(why))
+        _stop("Sign-in refused", f"{why}.", sign_out=True)
+        raise AssertionError("unreachable") from None  # pragma: no cover
     try:
         who = member_for(db, email, has_provider=True)
     except AccessDenied:  # st.stop() below ends the run
-        st.session_state.pop(SESSION_KEY, None)
-        if st.session_state.get("aam_refused_logged") != email:
-            audit.record(db, None, "refused", {"what": "sign_in", "why": "not a member"}, email=email or "unknown",
-                         organisation="")
-            st.session_state["aam_refused_logged"] = email
+        _refused(db, email, "not a member")
         _stop("You do not have access yet",
-              f"You are signed in as **{email or 'an account without an e-mail address'}**, which is not a member "
+              f"You are signed in as **{email}**, which is not a member "
               "of any organisation here. Please ask your administrator to add you.", sign_out=True)
         raise AssertionError("unreachable") from None  # pragma: no cover
     st.session_state[SESSION_KEY] = who

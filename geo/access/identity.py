@@ -91,3 +91,63 @@ def cli_member(db: str | Path | AccessStore, token: str | None = None, *, has_pr
     if desktop_mode(db, has_provider):
         return local_admin()
     raise AccessDenied(f"this store has members, so the command line needs to know who you are: {TOKEN_HELP}")
+
+
+DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
+EXPIRY_LEEWAY_S = 60  # clocks of the provider and this server may differ by a minute
+
+
+def provider_settings(auth: Any) -> dict[str, Any]:
+    """The provider's own settings in an ``[auth]`` section: the section itself, or its named
+    sub-section (``[auth.NAME]``), with the section's shared keys underneath."""
+    if not hasattr(auth, "get"):
+        return {}
+    shared = {k: v for k, v in auth.items() if not hasattr(v, "get")}
+    if auth.get("server_metadata_url"):
+        return shared
+    named = next((v for v in auth.values() if hasattr(v, "get") and v.get("server_metadata_url")), None)
+    return {**shared, **{k: v for k, v in (named or {}).items()}}
+
+
+def expected_issuer(settings: dict[str, Any]) -> str:
+    """The issuer a sign-in must come from: ``issuer`` if set, else the discovery address's base."""
+    issuer = str(settings.get("issuer") or "").strip()
+    if not issuer:
+        issuer = str(settings.get("server_metadata_url") or "").strip().removesuffix(DISCOVERY_SUFFIX)
+    return issuer.rstrip("/")
+
+
+def verified_email(claims: Any, settings: dict[str, Any], now: float | None = None) -> str:
+    """The e-mail of a sign-in, only if its claims hold up; else AccessDenied saying which does not.
+
+    Why here as well as in Streamlit's sign-in (Authlib checks the signature, issuer, audience,
+    expiry and nonce once, at the callback): an e-mail the provider has not verified proves nothing
+    (anyone can put ``officer@council`` on an account of a provider that allows it), and a sign-in
+    must end when the provider's token does, not when the 30-day cookie does. The claim meaning
+    "verified" is ``email_verified``; a provider that names it otherwise sets
+    ``email_verified_claim`` in ``[auth]``.
+    """
+    import time
+
+    now = time.time() if now is None else now
+    email = str(claims.get("email") or "").strip()
+    if not email:
+        raise AccessDenied("your account sent no e-mail address")
+    issuer, audience = expected_issuer(settings), str(settings.get("client_id") or "")
+    if not issuer or str(claims.get("iss") or "").rstrip("/") != issuer:
+        raise AccessDenied(f"this sign-in came from {claims.get('iss')!r}, not from the configured identity "
+                           "provider")
+    aud = claims.get("aud")
+    audiences = [str(a) for a in aud] if isinstance(aud, list | tuple) else [str(aud or "")]
+    if not audience or audience not in audiences:
+        raise AccessDenied("this sign-in was issued for another application")
+    try:
+        expires = float(claims.get("exp"))
+    except (TypeError, ValueError):
+        raise AccessDenied("this sign-in has no expiry") from None
+    if expires + EXPIRY_LEEWAY_S < now:
+        raise AccessDenied("your sign-in has expired: sign in again")
+    claim = str(settings.get("email_verified_claim") or "email_verified")
+    if claims.get(claim) not in (True, "true", "True"):
+        raise AccessDenied(f"your identity provider has not verified the e-mail address {email}")
+    return email
