@@ -44,12 +44,13 @@ def _healthy(base: str) -> bool:
 
 @contextmanager
 def running_app(root: Path = ROOT, env: dict[str, str] | None = None,
-                timeout_s: float = START_TIMEOUT_S) -> Iterator[str]:
-    """Start ``streamlit run app.py`` headless on a free port; yield its base URL."""
+                timeout_s: float = START_TIMEOUT_S, script: str = "serve.py") -> Iterator[str]:
+    """Start ``streamlit run serve.py`` (as ``make run`` does: app.py behind the origin guard)
+    headless on a free port; yield its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tempfile.NamedTemporaryFile(prefix="aam-streamlit-", suffix=".log", delete=False)  # noqa: SIM115 (held for the server's life; closed in finally)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.port", str(port),
+    cmd = [sys.executable, "-m", "streamlit", "run", str(root / script), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     proc = subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,

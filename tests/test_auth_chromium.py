@@ -61,10 +61,10 @@ def _healthy(base: str) -> bool:
 
 @contextmanager
 def serve_app(secrets: Path, db: Path):
-    """``streamlit run app.py`` on 127.0.0.1:APP_PORT with these secrets and this store; stopped after."""
+    """``streamlit run serve.py`` on 127.0.0.1:APP_PORT with these secrets and this store; stopped after."""
     base = f"http://127.0.0.1:{APP_PORT}"
     log = tempfile.NamedTemporaryFile(prefix="aam-auth-", suffix=".log", delete=False)  # noqa: SIM115 (kept open)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(APP_PORT),
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(APP_PORT),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", "--secrets.files", str(secrets)]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,

@@ -110,6 +110,7 @@ def sign_out_control(db: Path, who: Member) -> None:
 def gate(db: Path | None = None) -> Member:
     """The member for this run, or a page saying why not (and ``st.stop()``)."""
     db = db or store_path()
+    _own_address_only()
     auth = auth_section()
     try:
         if auth is None or not provider_in(auth):
@@ -119,6 +120,21 @@ def gate(db: Path | None = None) -> Member:
         LOG.exception("sign-in failed")
         _stop("Sign-in is not available", f"{exc}")
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def session_headers() -> Any:
+    """The headers of this session's WebSocket upgrade (empty only when no browser is involved)."""
+    return st.context.headers
+
+
+def _own_address_only() -> None:
+    """Stop a page reached under another name (``ui.origin_guard``; serve.py refuses it earlier)."""
+    from ui.origin_guard import allowed, current_hosts
+
+    headers = session_headers()
+    if headers and not allowed(headers.get("Host"), headers.get("Origin"), current_hosts()):
+        LOG.warning("refused a session with Host %r and Origin %r", headers.get("Host"), headers.get("Origin"))
+        _stop("This app answers only on its own address", "Open it at the address it was started on.")
 
 
 def _desktop(db: Path) -> Member:
