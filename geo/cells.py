@@ -10,6 +10,9 @@ Numbers stay numbers: only text is ever changed.
 """
 from __future__ import annotations
 
+import io
+import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -94,3 +97,40 @@ def write_safe_row(sheet: Any, values: list[Any]) -> None:
     for cell in sheet[sheet.max_row]:
         if cell.data_type == "f":
             cell.data_type = "s"
+
+
+def plain_value(value: Any) -> Any:
+    """A JSON- and openpyxl-safe scalar: numpy to Python, NaN/NA to None, a timestamp to its ISO date."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        return None if math.isnan(float(value)) else float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return value
+
+
+def safe_workbook(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """An .xlsx holding each table (sheet name -> table) in which no cell is a formula: the one way
+    this product turns tables into a workbook (``DataFrame.to_excel`` writes ``=...`` text as a live
+    formula, so a provider's cell ``=HYPERLINK(...)`` would run in the reader's Excel)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, frame in sheets.items():
+        sheet = book.create_sheet(name)
+        write_safe_row(sheet, [str(c) for c in frame.columns])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in frame.itertuples(index=False):
+            write_safe_row(sheet, [plain_value(v) for v in row])
+        sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -21,7 +21,6 @@ data-sharing agreement allows.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, is_dataclass
 from datetime import date
@@ -34,7 +33,7 @@ import pandas as pd
 
 from geo import disclosure
 from geo.caveats import CAVEATS
-from geo.cells import safe_csv, write_safe_row
+from geo.cells import plain_value, safe_csv, write_safe_row
 from geo.disclosure import Role, Suppression
 from geo.errors import GeoError
 from geo.render import marking as marking_rules
@@ -189,21 +188,6 @@ def prepare(frame: pd.DataFrame, level: str, columns: Sequence[str] | None = Non
 
 # ----------------------------------------------------------------------------- writers
 
-def _clean(value: Any) -> Any:
-    """A JSON-safe scalar: numpy to Python, NaN/NA to None."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        return None if math.isnan(float(value)) else float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat()
-    return value
-
-
 def _write_csv(table: pd.DataFrame, out: Path, meta: dict[str, Any]) -> None:
     commented_csv(table, csv_header_lines(meta), out)
     meta = {**meta, "notes": [*meta["notes"], CSV_READING_NOTE]}  # the sources note says how to read it
@@ -221,7 +205,7 @@ def _write_xlsx(table: pd.DataFrame, out: Path, meta: dict[str, Any]) -> None:
     data.title = "Data"
     write_safe_row(data, list(table.columns))
     for row in table.itertuples(index=False):
-        write_safe_row(data, [_clean(v) for v in row])
+        write_safe_row(data, [plain_value(v) for v in row])
     for cell in data[1]:
         cell.font = Font(bold=True)
     data.freeze_panes = "A2"
@@ -280,7 +264,7 @@ def _write_geojson(table: pd.DataFrame, geometry: gpd.GeoSeries, out: Path, meta
 
     features = []
     for props, geom in zip(table.to_dict(orient="records"), geometry, strict=False):
-        features.append({"type": "Feature", "properties": {k: _clean(v) for k, v in props.items()},
+        features.append({"type": "Feature", "properties": {k: plain_value(v) for k, v in props.items()},
                          "geometry": None if geom is None or geom.is_empty else mapping(geom)})
     # RFC 7946 allows foreign members: readers that do not know them ignore them.
     collection = {"type": "FeatureCollection", "name": meta["title"], "marking": meta["marking"],

@@ -8,7 +8,6 @@ viewers are refused with one line.
 """
 from __future__ import annotations
 
-import io
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -144,11 +143,11 @@ def results_csv(result: ListResult) -> bytes:
 
 
 def results_xlsx(result: ListResult) -> bytes:
-    out = io.BytesIO()
-    with pd.ExcelWriter(out, engine="openpyxl") as book:
-        results_table(result).to_excel(book, sheet_name="Answers", index=False)
-        rejected_table(result).to_excel(book, sheet_name="Rejected rows", index=False)
-    return out.getvalue()
+    """The answers and the rejected rows as a workbook, formula-safe (``geo.cells.safe_workbook``):
+    addresses and rejected cells come from a provider's file."""
+    from geo.cells import safe_workbook
+
+    return safe_workbook({"Answers": results_table(result), "Rejected rows": rejected_table(result)})
 
 
 def stamped(member: Any, db: str | Path, data: bytes, fmt: str, rows: int) -> bytes:
