@@ -18,10 +18,11 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from geo import rules, text
+from geo import changes, rules, text
 from geo.asylum_stats import ALL_SUPPORT, CONTINGENCY_ALL, DISPERSED, HOTEL, OTHER_CONTINGENCY, TOTAL_ONLY
 from geo.model import Model
 from geo.period_table import (
+    MEASURE_LABELS,
     NOT_IN_FILE,
     NOT_PUBLISHED,
     SOURCE_NAMES,
@@ -214,12 +215,17 @@ def lad_table(model: Model, period: pd.Timestamp | str, filters: Filters = Filte
     region_total = table.groupby("region")["supported"].transform("sum")
     table["share_of_region"] = table["supported"] / region_total.where(region_total > 0)
     table["share_of_uk"] = table["supported"] / table["supported"].sum()
-    for label, quarters in (("q", 1), ("y", 4)):
+    for label, quarters in changes.QUARTERS.items():
         before = previous_period(model.periods, period, quarters)
         prior = _by_lad(model, before, filters) if before is not None else None
         for col in ("supported", "hotel", "dispersed", "contingency"):
-            previous = table["lad_code"].map(prior[col]) if prior is not None else float("nan")
-            table[f"{col}_change_{label}"] = table[col] - previous
+            previous = table["lad_code"].map(prior[col]) if prior is not None else pd.Series(
+                float("nan"), index=table.index)
+            table[f"{col}_before_{label}"] = previous
+            table[f"{col}_change_{label}"] = changes.council_change(table[col], previous)
+        was_over = (rules.over_threshold(table["lad_code"].map(prior["dispersed_all"]), pop)
+                    if prior is not None else pd.Series(pd.NA, index=table.index, dtype="boolean"))
+        table[f"over_before_{label}"] = was_over.astype("Float64").astype("float64")
     table["period"] = period
     table["source"] = model.period_source(period)
     return _tidy_counts(filters.areas(table).reset_index(drop=True))
@@ -227,49 +233,49 @@ def lad_table(model: Model, period: pd.Timestamp | str, filters: Filters = Filte
 
 @dataclass(frozen=True)
 class Headline:
-    """A big number with its change on the quarter and the year (None where the series lacks it)."""
+    """A big number with its change on the quarter and the year (None where not comparable).
+
+    ``q`` and ``y`` are the like-for-like changes (geo.changes) with the words that say what
+    they were computed over; ``change_q``/``change_y`` are their values.
+    """
 
     label: str
     value: float
     change_q: float | None
     change_y: float | None
+    q: changes.Change | None = None
+    y: changes.Change | None = None
 
 
 def _sum_or_nan(values: pd.Series) -> float:
     return float("nan") if values.isna().all() else float(values.sum())
 
 
-def _total(model: Model, period: pd.Timestamp | None, filters: Filters) -> dict[str, Any] | None:
-    if period is None:
-        return None
-    table = lad_table(model, period, filters)
+def _unplaced(model: Model, period: pd.Timestamp | None, filters: Filters) -> dict[str, int]:
+    """People with no council recorded, per headline figure (0 for an area selection or no quarter)."""
+    if period is None or filters.geographic:
+        return dict.fromkeys(("supported", "hotel", "contingency", "dispersed", "over"), 0)
     stats = model.stats
     loose = stats[(stats["period"] == period) & ~stats["allocated"]]
-    rows = filters.rows(loose)
-    unallocated = 0 if filters.geographic else int(rows["people"].sum())
     # Hotel and dispersed people with no council recorded still count in the UK-wide totals.
     typed = loose[loose["support_type"].isin(filters.support_types)] if filters.support_types else loose
-    extra = {acc: 0 if filters.geographic else int(typed.loc[typed["accommodation_type"] == acc, "people"].sum())
+    extra = {acc: int(typed.loc[typed["accommodation_type"] == acc, "people"].sum())
              for acc in (HOTEL, DISPERSED, OTHER_CONTINGENCY)}
+    return {"supported": int(filters.rows(loose)["people"].sum()), "hotel": extra[HOTEL],
+            "contingency": extra[HOTEL] + extra[OTHER_CONTINGENCY], "dispersed": extra[DISPERSED], "over": 0}
+
+
+def _total(model: Model, table: pd.DataFrame, period: pd.Timestamp, filters: Filters) -> dict[str, Any]:
+    """The quarter's headline values for the selection (``table`` is its lad_table)."""
+    extra = _unplaced(model, period, filters)
     over = table["over_threshold"]
     return {
-        "supported": _sum_or_nan(table["supported"]) + unallocated,
-        "hotel": _sum_or_nan(table["hotel"]) + extra[HOTEL],
-        "contingency": _sum_or_nan(table["contingency"]) + extra[HOTEL] + extra[OTHER_CONTINGENCY],
-        "dispersed": _sum_or_nan(table["dispersed"]) + extra[DISPERSED],
+        "supported": _sum_or_nan(table["supported"]) + extra["supported"],
+        "hotel": _sum_or_nan(table["hotel"]) + extra["hotel"],
+        "contingency": _sum_or_nan(table["contingency"]) + extra["contingency"],
+        "dispersed": _sum_or_nan(table["dispersed"]) + extra["dispersed"],
         "over": float("nan") if over.isna().all() else int(over.fillna(False).astype(bool).sum()),
-        "unallocated": unallocated,
-        "source": model.period_source(period),
     }
-
-
-def _change(now: dict[str, Any], before: dict[str, Any] | None, key: str) -> float | None:
-    """now - before; across sources of different reach, people with no authority are left out of both."""
-    if before is None or pd.isna(now[key]) or pd.isna(before[key]):
-        return None
-    if key == "supported" and now["source"] != before["source"]:
-        return (now[key] - now["unallocated"]) - (before[key] - before["unallocated"])
-    return now[key] - before[key]
 
 
 HEADLINE_LABELS = {"supported": "People supported", "hotel": "In contingency hotels",
@@ -277,19 +283,78 @@ HEADLINE_LABELS = {"supported": "People supported", "hotel": "In contingency hot
                    "dispersed": "In dispersed accommodation", "over": "Authorities over 1:200"}
 
 
+def source_name(model: Model, period: pd.Timestamp | None) -> str | None:
+    """'Asy_D11', 'Reg_02' or 'the quarterly totals series': the file that speaks for a quarter."""
+    sid = model.period_source(period) if period is not None else None
+    name = SOURCE_NAMES.get(sid, sid) if sid else None
+    return f"the {name}" if name and name[0].islower() else name
+
+
+def table_change(model: Model, table: pd.DataFrame, period: pd.Timestamp | str, key: str,
+                 span: str, filters: Filters = Filters()) -> changes.Change:
+    """The like-for-like change of one headline figure over the councils in ``table``.
+
+    ``key`` is a lad_table count ('supported', 'hotel', 'contingency', 'dispersed') or 'over'
+    (councils over 1:200); ``span`` is 'q' or 'y'. Equal, by construction, to the sum of the
+    table's own ``<key>_change_<span>`` column.
+    """
+    period = pd.Timestamp(period)
+    base = previous_period(model.periods, period, changes.QUARTERS[span])
+    if key == "over":
+        now = table["over_threshold"].astype("Float64").astype("float64")
+        measure = "dispersed"
+    else:
+        now, measure = table[key], key
+    reason = ""
+    label = HEADLINE_LABELS.get(key, key).lower()
+    if not measure_published(model.stats, measure, period):
+        reason = f"{MEASURE_LABELS.get(measure, measure)} {NOT_PUBLISHED}"
+    elif base is not None and not measure_published(model.stats, measure, base):
+        reason = (f"{MEASURE_LABELS.get(measure, measure)} not published in the earlier release "
+                  f"({source_name(model, base)}, {text.quarter_label(base)})")
+    elif base is not None:
+        reason = f"no council has a figure for {label} in both quarters"
+    unplaced = _unplaced(model, period, filters)[key] + _unplaced(model, base, filters)[key]
+    return changes.summarise(now, table[f"{key}_before_{span}"] if base is not None else None, table["lad_name"],
+                             span=span, base_period=base, now_source=source_name(model, period),
+                             base_source=source_name(model, base), missing_reason=reason,
+                             unplaced=unplaced > 0)
+
+
 def headline(model: Model, period: pd.Timestamp | str, filters: Filters = Filters()) -> dict[str, Headline]:
     """The numbers a chief executive reads first, for the selection (NaN: not published that quarter).
 
     'over' ignores the support-type filter (see STATUS_NOTE); 'contingency' is hotels and other
-    contingency sites together, the one contingency figure Reg_02 gives.
+    contingency sites together, the one contingency figure Reg_02 gives. Changes follow the one
+    change rule (geo.changes): over the councils in both quarters' files, never a different set.
     """
     period = pd.Timestamp(period)
-    now = _total(model, period, filters)
-    assert now is not None  # a given quarter always has a total (NaN where unpublished)
-    q = _total(model, previous_period(model.periods, period, 1), filters)
-    y = _total(model, previous_period(model.periods, period, 4), filters)
-    return {k: Headline(label, now[k], _change(now, q, k), _change(now, y, k))
-            for k, label in HEADLINE_LABELS.items()}
+    table = lad_table(model, period, filters)
+    now = _total(model, table, period, filters)
+    out = {}
+    for key, label in HEADLINE_LABELS.items():
+        q, y = (table_change(model, table, period, key, span, filters) for span in ("q", "y"))
+        out[key] = Headline(label, now[key], q.value, y.value, q, y)
+    return out
+
+
+def change_notes(heads: dict[str, Headline], keys: Iterable[str] | None = None, *,
+                 not_comparable: bool = True) -> list[str]:
+    """'People supported, on the quarter: change over the 359 councils in both releases; ...'.
+
+    One line per headline change that is not plain (compared across files, councils left out,
+    or, with ``not_comparable``, no comparison at all), for the caption, briefing note or
+    export note beside the figures.
+    """
+    out = []
+    for key in keys if keys is not None else heads:
+        head = heads[key]
+        for change in (head.q, head.y):
+            if change is None or change.plain or (not change.comparable and not not_comparable):
+                continue
+            if change.comparable or pd.notna(head.value):
+                out.append(f"{head.label}, {changes.SPANS[change.span]}: {change.words()}.")
+    return out
 
 
 def lad_trend(model: Model, lad_code: str, filters: Filters = Filters()) -> pd.DataFrame:

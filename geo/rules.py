@@ -78,12 +78,14 @@ def over_by(dispersed: Any, residents: Any) -> Any:
 
 
 def over_threshold(dispersed: Any, residents: Any) -> Any:
-    """True over the limit, False within, NA (Series) or None (scalar) with no population estimate."""
+    """True over the limit, False within, NA (Series) or None (scalar) with no population estimate
+    or no dispersed figure."""
     cap = capacity(residents)
     if isinstance(cap, pd.Series) or isinstance(dispersed, pd.Series):
         cap_s = cap if isinstance(cap, pd.Series) else pd.Series(cap, index=dispersed.index)
-        result = (pd.Series(dispersed, index=cap_s.index) > cap_s).astype("boolean")
-        return result.mask(cap_s.isna())
+        people = pd.to_numeric(pd.Series(dispersed, index=cap_s.index), errors="coerce")
+        result = (people > cap_s).astype("boolean")
+        return result.mask(cap_s.isna() | people.isna())  # no figure is no status, never "within"
     if pd.isna(cap) or dispersed is None or pd.isna(dispersed):
         return None
     return bool(dispersed > cap)

@@ -135,6 +135,7 @@ if not state.present:
 # --- headline numbers -----------------------------------------------------------------------------
 with head_box:
     grid = [c for _ in range(2) for c in st.columns(2)]
+    shown_keys: list[str] = []
     for col, name in zip(grid, HEADLINES, strict=False):
         h, label, line = heads[name], LABELS[name], name
         if name == "hotel" and pd.isna(h.value) and pd.notna(heads["contingency"].value):
@@ -145,7 +146,10 @@ with head_box:
         shell.metric(col, label, value, h.change_q, h.change_y, previous_q=prev_q,
                   previous_y=prev_y, inverse=(name == "over"),
                   chart=None if state.present or compact or line not in series else series[line].tolist()[-12:],
-                  help=HELP[name])
+                  help=HELP[name], q=h.q, y=h.y)
+        shown_keys.append(line)
+    for note in measures.change_notes(heads, shown_keys, not_comparable=False):
+        st.caption(note)  # the like-for-like rule, said where the comparison is not plain (geo.changes)
     for note in measures.filter_notes(model, period, filters):
         st.info(note)
     if filters.support_types:

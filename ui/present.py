@@ -17,6 +17,7 @@ import pydeck as pdk
 import streamlit as st
 
 from geo import measures, rules, text
+from geo.changes import Change
 from geo.render.classify import classify
 from geo.render.legend import choropleth_legend
 from ui import layers as L
@@ -60,8 +61,12 @@ def _card(label: str, value: str, lines: list[str]) -> str:
             f"<div class='value{words}'>{escape(value)}</div>{body}</div>")
 
 
-def _change(value: float | None, when: str, inverse: bool = False) -> str:
-    """'<b>−3,064</b> on 30 September 2025' in words and sign; colour only repeats the sign."""
+def _change(value: float | None, when: str, inverse: bool = False, change: Change | None = None) -> str:
+    """'<b>−3,064</b> on 30 September 2025' in words and sign; colour only repeats the sign.
+
+    Where the one change rule (geo.changes) finds no like-for-like base it says "not comparable"."""
+    if (value is None or pd.isna(value)) and change is not None and change.base_period is not None:
+        return f"{escape(change.figure().capitalize())} with {escape(when)}"
     if value is None or pd.isna(value):
         return f"No figure for {escape(when)}"
     words = text.signed(value)
@@ -173,8 +178,8 @@ def overview_screen(model, key: str, state: ViewState) -> ViewState:
             h, label = heads["contingency"], "Contingency (hotels and other)"
         value = (measures.not_shown(model, period, name).capitalize() if pd.isna(h.value)
                  else text.people(h.value))
-        cards.append(_card(label, value, [_change(h.change_q, prev_q, inverse=name == "over"),
-                                          _change(h.change_y, prev_y, inverse=name == "over")]))
+        cards.append(_card(label, value, [_change(h.change_q, prev_q, inverse=name == "over", change=h.q),
+                                          _change(h.change_y, prev_y, inverse=name == "over", change=h.y)]))
     side.markdown("<div class='aam-cards'>" + "".join(cards) + "</div>", unsafe_allow_html=True)
     if len(over):
         named = "; ".join(f"<b>{escape(r.lad_name)}</b> ({r.limit_used:.2f} times the limit)"

@@ -17,6 +17,7 @@ import streamlit as st
 
 from geo import measures, period_table, series, text, wards
 from geo.caveats import CAVEATS  # noqa: F401  (pages read shell.CAVEATS)
+from geo.changes import Change
 from geo.errors import GeoError
 from geo.model import Model, load_model, web_layer
 from ui import routing
@@ -378,10 +379,11 @@ def footer(model: Model, ids: tuple[str, ...], period: Any | None, note: str | N
 
 def metric(col, label: str, value: str, change_q: float | None, change_y: float | None, *,
            previous_q: str, previous_y: str, inverse: bool = False, chart: list | None = None,
-           help: str | None = None, digits: int = 0) -> None:
+           help: str | None = None, digits: int = 0, q: Change | None = None, y: Change | None = None) -> None:
     """A big number, its change on the quarter (metric delta) and on the year (line beneath).
 
-    Changes carry a sign and words; colour only repeats them.
+    Changes carry a sign and words; colour only repeats them. ``q``/``y`` (geo.changes) say why a
+    change is missing ("not comparable: ...") instead of a bare "no figure".
     """
     delta = None if change_q is None or pd.isna(change_q) else text.signed(change_q, digits)
     arrow, colour = delta_style(change_q, delta, inverse=inverse)
@@ -390,7 +392,11 @@ def metric(col, label: str, value: str, change_q: float | None, change_y: float 
     col.metric(label, value, delta=delta, delta_color=colour, delta_arrow=arrow,
                delta_description=f"on {previous_q}" if delta is not None else None,
                border=True, chart_data=chart, chart_type="line", help=help)
-    if change_y is None or pd.isna(change_y):
+    if (change_q is None or pd.isna(change_q)) and q is not None and q.base_period is not None:
+        col.caption(f"On {previous_q}: {q.words()}.")
+    if (change_y is None or pd.isna(change_y)) and y is not None:
+        col.caption(f"On a year earlier ({previous_y}): {y.words()}.")
+    elif change_y is None or pd.isna(change_y):
         col.caption(f"No figure for a year earlier ({previous_y}) in this file.")
     else:
         col.caption(f"**{text.signed(change_y, digits)}** on a year earlier ({previous_y})")

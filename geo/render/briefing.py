@@ -24,7 +24,7 @@ from geo import disclosure, rules
 from geo.errors import GeoError
 from geo.exports import CAVEATS, source_rows
 from geo.fair_share import NOT_COMPARED, fair_shares, region_shares
-from geo.measures import Filters, headline, lad_table, not_shown, rank
+from geo.measures import Filters, change_notes, headline, lad_table, not_shown, rank
 from geo.model import Model
 from geo.render import marking as marking_rules
 from geo.render import static_map as sm
@@ -239,10 +239,25 @@ def area_headline_rows(model: Model, sel: Selection) -> list[list[str]]:
     """The four headline numbers for a region or the UK, with their changes."""
     heads = headline(model, sel.period, sel.filters())
     rows = [["Measure", "Value", "Change on\nquarter", "Change on\nyear"]]
-    for item in heads.values():
-        shown = "not published" if pd.isna(item.value) else number(item.value)
-        rows.append([item.label, shown, signed(item.change_q), signed(item.change_y)])
+    for key, item in heads.items():
+        shown = not_shown(model, sel.period, _published_measure(key)) if pd.isna(item.value) else number(item.value)
+        rows.append([item.label, shown, _change_cell(item.q, item.change_q), _change_cell(item.y, item.change_y)])
     return rows
+
+
+def _published_measure(key: str) -> str:
+    """The period-table measure behind a headline ('over' is judged on dispersed people)."""
+    return "dispersed" if key == "over" else key
+
+
+def _change_cell(change: Any, value: float | None) -> str:
+    """'+171', or 'not comparable' where the one change rule finds no like-for-like base."""
+    return change.figure() if change is not None else signed(value)
+
+
+def change_note_lines(model: Model, sel: Selection) -> list[str]:
+    """What each headline change was computed over, where that is not plain (geo.changes)."""
+    return change_notes(headline(model, sel.period, sel.filters()))
 
 
 def _council_page(model: Model, sel: Selection, ward_measures: pd.DataFrame | None, made_on: date,
@@ -274,9 +289,10 @@ def _area_summary(model: Model, sel: Selection, st: dict[str, Any]) -> list[Any]
     from reportlab.lib.units import inch
     from reportlab.platypus import Paragraph, Spacer
 
+    notes = [Paragraph(line, st["small"]) for line in change_note_lines(model, sel)]
     return [Paragraph(f"Headline figures: {sel.area}", st["h2"]),
             _table(area_headline_rows(model, sel), [2.6 * inch, 1.1 * inch, 1.3 * inch, 1.3 * inch]),
-            Spacer(1, 16)]  # the next section's heading would otherwise sit on the table's last rule
+            *notes, Spacer(1, 16)]  # the next section's heading would otherwise sit on the table's last rule
 
 
 def _count_phrase(n: int) -> str:

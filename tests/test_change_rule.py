@@ -1,0 +1,70 @@
+"""Issue 23 finding 1: every headline change is like for like, equals the councils' own changes and says so.
+
+The fixture model (tests/figures_fixtures.py) has the situation the finding was made in: the totals
+series has no Barnsley or Sheffield rows, Reg_02 has every council, and Asy_D11 counts people with
+no council recorded.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from figures_fixtures import figures_model
+from geo import changes, measures
+
+DEC_2025, SEP_2025, DEC_2024, SEP_2024 = "2025-12-31", "2025-09-30", "2024-12-31", "2024-09-30"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return figures_model()
+
+
+@pytest.mark.parametrize("period", [DEC_2025, SEP_2025, DEC_2024, SEP_2024])
+@pytest.mark.parametrize("span", ["q", "y"])
+def test_headline_change_is_the_sum_of_the_council_changes(model, period, span):
+    """At Dec 2025 the headline said -3,064 on the quarter while the councils' own changes summed to -4,619."""
+    heads = measures.headline(model, period)
+    table = measures.lad_table(model, period)
+    change = getattr(heads["supported"], f"change_{span}")
+    assert change == pytest.approx(table[f"supported_change_{span}"].sum())
+
+
+def test_change_names_the_councils_the_earlier_file_lacks(model):
+    q = measures.headline(model, DEC_2025)["supported"].q
+    assert q.councils == 5 and q.only_now == ("Barnsley", "Sheffield")
+    words = q.words()
+    assert "change over the 5 councils in both releases" in words
+    assert "Barnsley and Sheffield not in the earlier file" in words
+    assert "quarterly totals series" in words  # the file the base comes from is named
+
+
+def test_year_change_base_is_the_councils_shown_for_that_quarter(model):
+    """Sep 2025 on the year was taken against 'people placed in councils', not the Sep 2024 figures shown."""
+    now = measures.lad_table(model, SEP_2025).set_index("lad_code")
+    then = measures.lad_table(model, SEP_2024).set_index("lad_code")
+    both = now.index[now["supported"].notna()]
+    expected = (now.loc[both, "supported"] - then.loc[both, "supported"]).sum()
+    y = measures.headline(model, SEP_2025)["supported"].y
+    assert y.value == pytest.approx(expected)
+    assert y.only_before == ("Barnsley", "Sheffield") and "Asy_D11" in y.words()
+
+
+def test_no_like_for_like_base_reads_not_comparable(model):
+    """Dispersed at Dec 2025 against Sep 2025 (totals only): no number, and the reason."""
+    q = measures.headline(model, DEC_2025)["dispersed"].q
+    assert q.value is None and q.figure() == changes.NOT_COMPARABLE
+    assert q.words().startswith("not comparable: dispersed accommodation not published in the earlier release")
+
+
+def test_councils_over_the_limit_are_not_compared_with_an_unpublished_quarter(model):
+    """A quarter with no dispersed figure has no 1:200 status: not 'within', so no change in the count."""
+    over = measures.headline(model, DEC_2025)["over"]
+    assert over.value == 1 and over.change_q is None
+
+
+def test_council_change_needs_both_quarters():
+    now = pd.Series([10.0, 5.0, float("nan")])
+    before = pd.Series([4.0, float("nan"), 3.0])
+    out = changes.council_change(now, before)
+    assert out.iloc[0] == 6 and out.iloc[1:].isna().all()
