@@ -8,6 +8,7 @@ from, on the server, for organisations that share aggregates.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -77,6 +78,18 @@ def _site_store(db: str | Path):
     return SiteStore(db)
 
 
+def _viewing_scope(member: Member, store: AccessStore, today: date | None,
+                   selection: dict[str, Any] | None) -> SiteScope:
+    """``member``'s scope for reading site rows; a refusal (viewers) is written to the log first."""
+    try:
+        require(member, Action.VIEW_SITES)
+    except AccessDenied as exc:
+        audit.record(store, member, "refused", {"what": "view_sites", "selection": selection or {},
+                                                "why": str(exc)})
+        raise
+    return site_scope(member, store, today)
+
+
 def visible_sites(member: Member, db: str | Path, *, as_at: date | None = None, today: date | None = None,
                   selection: dict[str, Any] | None = None, record: bool = True):
     """Current (or ``as_at``) site records ``member`` may see, as a GeoDataFrame with ``organisation``.
@@ -86,19 +99,40 @@ def visible_sites(member: Member, db: str | Path, *, as_at: date | None = None, 
     (for a re-read the caller has already recorded).
     """
     store = _store(db)
-    try:
-        require(member, Action.VIEW_SITES)
-    except AccessDenied as exc:
-        audit.record(store, member, "refused", {"what": "view_sites", "selection": selection or {},
-                                                "why": str(exc)})
-        raise
-    scope = site_scope(member, store, today)
+    scope = _viewing_scope(member, store, today, selection)
     sites = _site_store(db).current_sites(as_at, organisations=_orgs(scope, "site_orgs"))
     if record:
         audit.record(store, member, "view_sites", {"selection": selection or {}, "as_at": as_at,
                                                    "rows": int(len(sites)),
                                                    "organisations": sorted(set(sites[OWNER]))})
     return sites
+
+
+def visible_site_chunks(member: Member, db: str | Path, *, as_at: date | None = None, today: date | None = None,
+                        selection: dict[str, Any] | None = None, rows: int | None = None) -> Iterator[pd.DataFrame]:
+    """:func:`visible_sites` a chunk at a time (frames of at most ``rows`` rows, no geometry), for
+    exports whose memory must not grow with the number of sites.
+
+    The same checks and scope, made when called (a viewer is refused before any row is read); the
+    'view_sites' audit row is written when the reading ends, with the rows read.
+    """
+    store = _store(db)
+    scope = _viewing_scope(member, store, today, selection)
+    site_store = _site_store(db)
+    chunks = site_store.current_site_chunks(as_at, organisations=_orgs(scope, "site_orgs"),
+                                            **({} if rows is None else {"rows": rows}))
+
+    def read() -> Iterator[pd.DataFrame]:
+        count, seen = 0, set()
+        try:
+            for chunk in chunks:
+                count += len(chunk)
+                seen.update(chunk[OWNER])
+                yield chunk
+        finally:  # a reader that stops early has still seen what it read
+            audit.record(store, member, "view_sites", {"selection": selection or {}, "as_at": as_at,
+                                                       "rows": count, "organisations": sorted(seen)})
+    return read()
 
 
 def visible_history(member: Member, db: str | Path, today: date | None = None) -> pd.DataFrame:

@@ -21,10 +21,11 @@ import re
 import secrets
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from geo.access import audit
 from geo.access.members import Action, Member, require
@@ -310,6 +311,35 @@ def embedded_id(data: bytes, fmt: str | None = None) -> str | None:
 
 # --- the two calls the app and the command line make --------------------------------------------
 
+def _refuse_unless_allowed(store: AccessStore, member: Member, fmt: str, selection: dict[str, Any] | None,
+                          site_level: bool) -> None:
+    """Site-level data needs ``Action.EXPORT_SITES``; a refusal is written to the log too."""
+    if not site_level:
+        return
+    try:
+        require(member, Action.EXPORT_SITES)
+    except GeoError as exc:
+        audit.record(store, member, "refused", {"what": "export", "format": fmt, "selection": selection or {},
+                                                "why": str(exc)})
+        raise
+
+
+def _record_export(store: AccessStore, member: Member, stamp: ExportStamp, fmt: str, *, checksum: str,
+                   content_checksum: str, selection: dict[str, Any] | None, rows: int | None, site_level: bool,
+                   illustrative: bool, audited: dict[str, Any] | None = None) -> None:
+    """The export's audit row (with ``audited`` added) and trace, in one transaction."""
+    trace = {"export_id": stamp.export_id, "sha256": checksum, "content_sha256": content_checksum,
+             "member": stamp.member, "organisation": stamp.organisation, "made_at": stamp.made_at, "format": fmt,
+             "selection": selection or {}, "rows": rows}
+
+    def work(conn):
+        trace["audit_id"] = audit.write_in(store, conn, member, "export", {
+            "export_id": stamp.export_id, "format": fmt, "selection": selection or {}, "rows": rows,
+            "sha256": checksum, "site_level": site_level, "illustrative": illustrative, **(audited or {})})
+        store.put_trace(conn, trace)
+    store.transaction(work)
+
+
 def stamp_export(db: str | Path | AccessStore, member: Member, data: bytes, fmt: str, *,
                  selection: dict[str, Any] | None = None, rows: int | None = None, site_level: bool = False,
                  illustrative: bool = False, now: datetime | None = None) -> bytes:
@@ -318,26 +348,44 @@ def stamp_export(db: str | Path | AccessStore, member: Member, data: bytes, fmt:
     Site-level data needs ``Action.EXPORT_SITES``; refusals are written to the log too.
     """
     store = db if isinstance(db, AccessStore) else AccessStore(db)
-    if site_level:
-        try:
-            require(member, Action.EXPORT_SITES)
-        except GeoError as exc:
-            audit.record(store, member, "refused", {"what": "export", "format": fmt, "selection": selection or {},
-                                                    "why": str(exc)})
-            raise
+    _refuse_unless_allowed(store, member, fmt, selection, site_level)
     stamp = new_stamp(member, illustrative=illustrative, now=now)
     out = embed(data, fmt, stamp)
-    trace = {"export_id": stamp.export_id, "sha256": sha256(out), "content_sha256": fingerprint(out, fmt),
-             "member": stamp.member, "organisation": stamp.organisation, "made_at": stamp.made_at, "format": fmt,
-             "selection": selection or {}, "rows": rows}
-
-    def work(conn):
-        trace["audit_id"] = audit.write_in(store, conn, member, "export", {
-            "export_id": stamp.export_id, "format": fmt, "selection": selection or {}, "rows": rows,
-            "sha256": trace["sha256"], "site_level": site_level, "illustrative": illustrative})
-        store.put_trace(conn, trace)
-    store.transaction(work)
+    _record_export(store, member, stamp, fmt, checksum=sha256(out), content_checksum=fingerprint(out, fmt),
+                   selection=selection, rows=rows, site_level=site_level, illustrative=illustrative)
     return out
+
+
+BLOCK = 1 << 20  # bytes read at a time from a spooled export
+
+
+def stamp_csv_file(db: str | Path | AccessStore, member: Member, body: BinaryIO, write: Callable[[bytes], Any], *,
+                   selection: dict[str, Any] | None = None, rows: int | None = None, site_level: bool = False,
+                   illustrative: bool = False, now: datetime | None = None) -> None:
+    """:func:`stamp_export` for a CSV too big to hold: ``body`` (a file of the CSV's bytes, read
+    twice) is checksummed and recorded first, then the stamped file is passed to ``write`` a block
+    at a time. ``write`` receives exactly what ``stamp_export`` would have returned."""
+    store = db if isinstance(db, AccessStore) else AccessStore(db)
+    _refuse_unless_allowed(store, member, "csv", selection, site_level)
+    stamp = new_stamp(member, illustrative=illustrative, now=now)
+    body.seek(0)
+    bom = b"\xef\xbb\xbf" if body.read(3) == b"\xef\xbb\xbf" else b""
+    head = _csv(bom, stamp)  # the BOM (if any) and the stamp line: what precedes the body's own bytes
+    whole, content = hashlib.sha256(head), hashlib.sha256()
+    body.seek(len(bom))
+    while (line := body.readline()).startswith(b"# aam-export"):  # an old stamp: part of the file, not
+        whole.update(line)                                          # of its content (``_csv_content``)
+    whole.update(line)
+    content.update(line)
+    for block in iter(lambda: body.read(BLOCK), b""):
+        whole.update(block)
+        content.update(block)
+    _record_export(store, member, stamp, "csv", checksum=whole.hexdigest(), content_checksum=content.hexdigest(),
+                   selection=selection, rows=rows, site_level=site_level, illustrative=illustrative)
+    write(head)
+    body.seek(len(bom))
+    for block in iter(lambda: body.read(BLOCK), b""):
+        write(block)
 
 
 def trace(data: bytes, db: str | Path | AccessStore) -> dict[str, Any]:
@@ -375,14 +423,7 @@ def stamp_files(db: str | Path | AccessStore, member: Member, files: dict[str, b
     data = files[main]
     meta = json.loads(files[sidecar].decode("utf-8"))
     meta[STAMP_KEY] = asdict(stamp) | {"line": stamp.line(), "file": main, "sha256": sha256(data)}
-    trace = {"export_id": stamp.export_id, "sha256": sha256(data), "content_sha256": fingerprint(data, "csv"),
-             "member": stamp.member, "organisation": stamp.organisation, "made_at": stamp.made_at, "format": fmt,
-             "selection": selection or {}, "rows": rows}
-
-    def work(conn):
-        trace["audit_id"] = audit.write_in(store, conn, member, "export", {
-            "export_id": stamp.export_id, "format": fmt, "selection": selection or {}, "rows": rows,
-            "sha256": trace["sha256"], "site_level": site_level, "illustrative": illustrative, "stamp": "sidecar"})
-        store.put_trace(conn, trace)
-    store.transaction(work)
+    _record_export(store, member, stamp, fmt, checksum=sha256(data), content_checksum=fingerprint(data, "csv"),
+                   selection=selection, rows=rows, site_level=site_level, illustrative=illustrative,
+                   audited={"stamp": "sidecar"})
     return {**files, sidecar: (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")}

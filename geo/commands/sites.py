@@ -8,8 +8,10 @@ caller to print as one line. Heavy imports happen inside the commands so ``--hel
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import sys
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -174,14 +176,54 @@ def cmd_export(args: argparse.Namespace) -> int:
     _existing_store(args.db)
     member = require(caller(args), Action.EXPORT_SITES)
     selection = {"command": "sites export", "as_at": args.as_at, "format": args.format}
+    if args.format == "csv":
+        return _export_csv(args, member, selection)
     sites = visible_sites(member, args.db, as_at=args.as_at, selection=selection)
-    from geo.sites.export import sites_csv, sites_geojson
+    from geo.sites.export import sites_geojson
 
-    text = sites_geojson(sites) + "\n" if args.format == "geojson" else sites_csv(sites)
-    out = stamp_export(args.db, member, text.encode("utf-8"), args.format, selection=selection, rows=len(sites),
-                       site_level=True, illustrative=is_illustrative(sites))
+    out = stamp_export(args.db, member, (sites_geojson(sites) + "\n").encode("utf-8"), args.format,
+                       selection=selection, rows=len(sites), site_level=True, illustrative=is_illustrative(sites))
     sys.stdout.write(out.decode("utf-8"))
     return 0
+
+
+def _export_csv(args: argparse.Namespace, member: Any, selection: dict[str, Any]) -> int:
+    """The CSV read a chunk of sites at a time and spooled to a temporary file, so memory does not
+    grow with the number of sites; the stamp line (which says whether any row is illustrative)
+    goes first, so the file is checksummed and recorded before it is written out."""
+    import tempfile
+
+    from geo.access.scope import visible_site_chunks
+    from geo.access.tracing import is_illustrative, stamp_csv_file
+    from geo.sites.export import sites_csv_parts
+
+    chunks = visible_site_chunks(member, args.db, as_at=args.as_at, selection=selection)
+    rows, illustrative = 0, False
+
+    def counted() -> Iterator[Any]:
+        nonlocal rows, illustrative
+        for chunk in chunks:
+            rows += len(chunk)
+            illustrative = illustrative or is_illustrative(chunk)
+            yield chunk
+
+    with tempfile.TemporaryFile(prefix="aam-export-") as body:
+        for text in sites_csv_parts(counted()):
+            body.write(text.encode("utf-8"))
+        sys.stdout.flush()
+        stamp_csv_file(args.db, member, body, _stdout_bytes(), selection=selection, rows=rows, site_level=True,
+                       illustrative=illustrative)
+    sys.stdout.flush()
+    return 0
+
+
+def _stdout_bytes() -> Callable[[bytes], Any]:
+    """Write bytes to standard output: to its buffer, else decoded (a text-only stand-in)."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is not None:
+        return buffer.write
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    return lambda block: sys.stdout.write(decoder.decode(block))
 
 
 def cmd_batches(args: argparse.Namespace) -> int:

@@ -1,6 +1,8 @@
 """Current sites as CSV or GeoJSON text: one serialisation for the command line and the app."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 import numpy as np
 import pandas as pd
 
@@ -32,11 +34,25 @@ def iso_dates(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def sites_csv_parts(chunks: Iterable[pd.DataFrame]) -> Iterator[str]:
+    """:func:`sites_csv`'s text a chunk of sites at a time (the header with the first): the same
+    bytes, at the memory of one chunk. Formula-safe (geo.cells): names and addresses come from
+    councils' files.
+
+    Dates are ISO text before the writer sees them (``iso_dates``), so it is given no
+    ``date_format``: with one, pandas calls Python for every text cell to look for dates.
+    """
+    header = True
+    for chunk in chunks:
+        text = safe_csv(iso_dates(export_frame(chunk)), index=False, header=header)
+        assert text is not None  # no path given, so the CSV comes back as text
+        header = False
+        yield text
+
+
 def sites_csv(sites: pd.DataFrame) -> str:
-    """Formula-safe CSV (geo.cells): site names and addresses come from councils' files."""
-    text = safe_csv(iso_dates(export_frame(sites)), index=False, date_format="%Y-%m-%d")
-    assert text is not None  # no path given, so the CSV comes back as text
-    return text
+    """Formula-safe CSV of ``sites`` (see :func:`sites_csv_parts`)."""
+    return "".join(sites_csv_parts([sites]))
 
 
 def sites_geojson(sites) -> str:

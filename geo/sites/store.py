@@ -44,6 +44,7 @@ SCHEMA_VERSION = "2"
 LOCAL_ORGANISATION = "local"  # the desktop mode's one organisation (no identity provider)
 LOCAL_MEMBER = "local"        # who imports in the desktop mode; never the OS login
 BUSY_SECONDS = 30.0
+CHUNK_ROWS = 50_000  # rows per frame when reading for an export: memory stays at one chunk
 BUSY = "the site store is busy, try again (another import is running)"
 _TYPES = ", ".join(f"'{t}'" for t in SITE_TYPES)
 _STATUSES = ", ".join(f"'{s}'" for s in STATUSES)
@@ -539,26 +540,27 @@ class SiteStore:
         """
         import geopandas as gpd
 
-        cond, org_args = _org_filter("v.organisation", organisations)
-        inner, _ = _org_filter("organisation", organisations)
-        args: tuple[str, ...] = ()
-        if as_at is None:
-            when = "v.valid_to_batch IS NULL"
-        else:
-            day = as_at.isoformat()
-            when, args = "v.valid_from <= ? AND (v.valid_to IS NULL OR v.valid_to > ?)", (day, day)
-        sql = (f"SELECT v.*, f.first_seen FROM site_versions v JOIN ("
-               f" SELECT organisation, reference, MIN(valid_from) AS first_seen FROM site_versions"
-               f" WHERE {inner} GROUP BY organisation, reference) f"
-               f" ON f.organisation = v.organisation AND f.reference = v.reference"
-               f" WHERE {when} AND {cond} ORDER BY v.reference, v.organisation")
+        sql, args = _current_query(as_at, organisations)
         with self._read(organisations) as conn:
-            frame = read_frame(conn, sql, (*org_args, *args, *org_args))
-        frame = _typed(frame.reindex(columns=[*_version_columns(), "first_seen"]))
-        frame["first_seen"] = pd.to_datetime(frame["first_seen"]).astype("datetime64[ns]")
+            frame = _current_frame(read_frame(conn, sql, args))
         geometry = gpd.points_from_xy(frame["longitude"].astype("float64"), frame["latitude"].astype("float64"),
                                       crs="EPSG:4326")
         return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+
+    def current_site_chunks(self, as_at: date | None = None, *, organisations: Iterable[str] | None = None,
+                            rows: int | None = None) -> Iterator[pd.DataFrame]:
+        """The rows of :meth:`current_sites`, in its order and types but without geometry, as frames
+        of at most ``rows`` (default ``CHUNK_ROWS``) rows: one query read a chunk at a time, so a
+        million-site export holds one chunk, not the table. The first frame comes even when there
+        are no sites (it carries the columns)."""
+        sql, args = _current_query(as_at, organisations)
+        with self._read(organisations) as conn:
+            first = True
+            for frame in read_frames(conn, sql, args, rows or CHUNK_ROWS):
+                first = False
+                yield _current_frame(frame)
+            if first:
+                yield _current_frame(pd.DataFrame(columns=[*_version_columns(), "first_seen"], dtype=object))
 
 
 class ImportWriter:
@@ -709,19 +711,70 @@ class ImportWriter:
         return BatchSummary(batch, False, rows_read, accepted, rejected, new, changed, unchanged, not_in_file)
 
 
-def read_frame(conn: Any, sql: str, args: Iterable[Any] = ()) -> pd.DataFrame:
-    """A query's rows as a frame, on either backend (pandas reads only SQLite's connection natively)."""
-    if isinstance(conn, sqlite3.Connection):   # plain tuples: no Row object per row
+def _current_query(as_at: date | None, organisations: Iterable[str] | None) -> tuple[str, tuple[str, ...]]:
+    """The current (or ``as_at``) versions of ``organisations``' sites with ``first_seen``, ordered."""
+    organisations = None if organisations is None else tuple(organisations)
+    cond, org_args = _org_filter("v.organisation", organisations)
+    inner, _ = _org_filter("organisation", organisations)
+    args: tuple[str, ...] = ()
+    if as_at is None:
+        when = "v.valid_to_batch IS NULL"
+    else:
+        day = as_at.isoformat()
+        when, args = "v.valid_from <= ? AND (v.valid_to IS NULL OR v.valid_to > ?)", (day, day)
+    sql = (f"SELECT v.*, f.first_seen FROM site_versions v JOIN ("
+           f" SELECT organisation, reference, MIN(valid_from) AS first_seen FROM site_versions"
+           f" WHERE {inner} GROUP BY organisation, reference) f"
+           f" ON f.organisation = v.organisation AND f.reference = v.reference"
+           f" WHERE {when} AND {cond} ORDER BY v.reference, v.organisation")
+    return sql, (*org_args, *args, *org_args)
+
+
+def _current_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``_current_query`` typed as ``current_sites`` gives them."""
+    frame = _typed(frame.reindex(columns=[*_version_columns(), "first_seen"]))
+    frame["first_seen"] = pd.to_datetime(frame["first_seen"]).astype("datetime64[ns]")
+    return frame
+
+
+def _cursor(conn: Any, sql: str, args: Iterable[Any]) -> Any:
+    """An executed cursor on either backend; SQLite's gives plain tuples (no Row object per row)."""
+    if isinstance(conn, sqlite3.Connection):
         cur = conn.cursor()
         cur.row_factory = None
         cur.execute(sql, tuple(args))
-        rows = cur.fetchall()
-    else:
-        cur = conn.execute(sql, tuple(args))
-        rows = [tuple(r) for r in cur.fetchall()]
-    names = [d[0] for d in cur.description or ()]
+        return cur
+    return conn.execute(sql, tuple(args))
+
+
+def _frame(cur: Any, rows: list[Any]) -> pd.DataFrame:
     # object columns: no type guessing per column (``_typed`` converts the ones that need it)
-    return pd.DataFrame(rows, columns=names, dtype=object)
+    names = [d[0] for d in cur.description or ()]
+    return pd.DataFrame([tuple(r) for r in rows] if rows and not isinstance(rows[0], tuple) else rows,
+                        columns=names, dtype=object)
+
+
+def read_frame(conn: Any, sql: str, args: Iterable[Any] = ()) -> pd.DataFrame:
+    """A query's rows as a frame, on either backend (pandas reads only SQLite's connection natively)."""
+    cur = _cursor(conn, sql, args)
+    return _frame(cur, cur.fetchall())
+
+
+def read_frames(conn: Any, sql: str, args: Iterable[Any] = (), rows: int = 100_000) -> Iterator[pd.DataFrame]:
+    """A query's rows as frames of at most ``rows`` rows, fetched a frame at a time.
+
+    SQLite hands rows over as they are stepped. The PostgreSQL connection (``geo.db.pg``) has no
+    ``fetchmany`` and its client cursor holds the whole result, so there the rows are only cut
+    into frames: the frames stay small, the driver's copy does not.
+    """
+    cur = _cursor(conn, sql, args)
+    if hasattr(cur, "fetchmany"):
+        while batch := cur.fetchmany(rows):
+            yield _frame(cur, batch)
+        return
+    everything = cur.fetchall()
+    for start in range(0, len(everything), rows):
+        yield _frame(cur, everything[start:start + rows])
 
 
 def _version_columns() -> list[str]:
