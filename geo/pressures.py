@@ -218,12 +218,14 @@ def published_indicators(provenance: Mapping[str, sources.Provenance], codes: li
     return found, absent
 
 
+SOURCE_IDS = (DEPRIVATION_ENGLAND.source_id, DEPRIVATION_UK.source_id, *(s.source_id for s in PUBLISHED.values()))
+
+
 def resolve_pressures(data_dir: str | Path | None = None, cache: str | Path | None = None
                       ) -> dict[str, sources.Provenance]:
     """Provenance of every registered pressure file that can be found locally (never downloaded)."""
-    ids = {DEPRIVATION_ENGLAND.source_id, DEPRIVATION_UK.source_id, *(s.source_id for s in PUBLISHED.values())}
     found: dict[str, sources.Provenance] = {}
-    for sid in sorted(ids):
+    for sid in SOURCE_IDS:
         try:
             found[sid] = sources.resolve(sid, data_dir=data_dir, cache=cache, allow_download=False)
         except (SourceMissing, KeyError):

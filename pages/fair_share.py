@@ -17,6 +17,7 @@ import streamlit as st
 from geo import fair_share as fs
 from geo import place_share, text
 from geo import pressure_share as ps
+from geo import pressures as pressure_files
 from geo.errors import GeoError
 from ui import export_panel as exports
 from ui import exports as ER
@@ -28,6 +29,7 @@ from ui.layers import fit_view
 PAGE = "fair-share"
 TOLERANCE = fs.DEFAULT_TOLERANCE
 SOURCES = ("asy_d11", "reg02")
+PRESSURE_SOURCES = pressure_files.SOURCE_IDS
 
 
 def get_table(period: pd.Timestamp) -> pd.DataFrame:
@@ -320,7 +322,8 @@ if weighted is not None:
         features = view.map_features(chosen, pview.summary_frame(weighted, TOLERANCE), "burden", tolerance=TOLERANCE)
         st.pydeck_chart(view.build_deck(features, frame, measure, label=pview.burden_label(weighted)), height=480)
         st.caption(view.figure_caption(text.source_line(model.provenance, (*SOURCES, "lad_boundaries")), period,
-                                       "Colour shows the burden against the pressure-weighted fair share."))
+                                       "Colour shows the burden against the pressure-weighted fair share. "
+                                       + pview.sources_sentence(weighted)))
     with plegend_col:
         st.markdown("**Against the pressure-weighted fair share**")
         st.markdown(view.legend_html(TOLERANCE), unsafe_allow_html=True)
@@ -331,7 +334,8 @@ if weighted is not None:
     st.subheader("Each council's factors and fair share")
     show_table(pview.factors_display(weighted), "fs_factors", height=460)
     st.caption(f"{caption} Total shared: {weighted.total:,.0f}"
-               + (f"; {weighted.unplaced:,.0f} cannot fit under the limit." if weighted.unplaced else "."))
+               + (f"; {weighted.unplaced:,.0f} cannot fit under the limit." if weighted.unplaced else ".")
+               + " " + pview.sources_sentence(weighted))
     st.subheader(f"Allocating {places_asked:,} extra places on the pressure-weighted shares")
     weighted_alloc = ps.allocate(weighted, places_asked)
     st.markdown(view.allocation_sentence(weighted_alloc, places_asked, place) + f" **The rule.** {weighted_alloc.rule}")
@@ -377,5 +381,5 @@ st.markdown(view.method_markdown(
     boundaries=model.provenance["lad_boundaries"].title if "lad_boundaries" in model.provenance
     else None,
     excluded=view.excluded_sentence(summary, measure)))
-shell.footer(model, (*SOURCES, "lad_boundaries"), period)
+shell.footer(model, (*SOURCES, "lad_boundaries", *PRESSURE_SOURCES), period)
 shell.save_state(state, PAGE)

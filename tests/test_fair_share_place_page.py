@@ -74,6 +74,9 @@ def test_link_weights_reach_the_sliders_and_stay_in_the_link(page) -> None:
     factors = _frame_with(page, "Status (pressure-weighted)")
     moved = factors[factors["Status (pressure-weighted)"] != factors["Status (population only)"]]
     assert sorted(changes["Code"]) == sorted(moved["Code"])
+    captions = " ".join(c.value for c in page.caption)
+    for file in ("iod2025_lad.csv", "homelessness_ta_rate_lad.csv", "uasc_looked_after_la.csv"):
+        assert file in captions, file  # the screen names every file its weighted figures come from
     sensitivity = _frame_with(page, "Councils changing status")
     assert len(sensitivity) == len(LINK_WEIGHTS.split(","))  # one row per weighted indicator
     alloc = _frame_with(page, "New places allocated", last=True)  # the one on the weighted shares

@@ -112,6 +112,11 @@ def sensitivity_display(table: pd.DataFrame) -> pd.DataFrame:
                          "Which (population only → this weight alone)": table["changes"]})
 
 
+def sources_sentence(result: ps.PressureShare) -> str:
+    """'Pressures: <indicator>: <publisher, release (file)>; ...': the files behind the weighted figures."""
+    return "Pressures: " + "; ".join(f"{i.label}: {i.source}" for i in result.indicators) + "."
+
+
 def change_sentence(result: ps.PressureShare, area: str) -> str:
     moved = ps.status_changes(result)
     if moved.empty:
