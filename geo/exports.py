@@ -31,7 +31,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import disclosure
+from geo import disclosure, gaps
 from geo.caveats import CAVEATS
 from geo.cells import plain_value, safe_csv, write_safe_row
 from geo.disclosure import Role, Suppression
@@ -309,13 +309,45 @@ def _write_gpkg(table: pd.DataFrame, geometry: gpd.GeoSeries, out: Path, meta: d
                             driver="GPKG")
 
 
+def _said_gaps(table: pd.DataFrame, gap_cells: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The gap states of the exported cells that are blank (same rows and columns as ``table``)."""
+    if gap_cells is None:
+        return None
+    cells = gap_cells.reset_index(drop=True).reindex(columns=table.columns).astype(object).fillna("")
+    blank = table.isna().reset_index(drop=True)
+    return cells.where(blank, "")
+
+
+def _with_gap_words(table: pd.DataFrame, said: pd.DataFrame | None) -> pd.DataFrame:
+    """CSV and Excel: the state's words in each blank cell ('not in this file'), like '[c]'."""
+    if said is None or not (said != "").any().any():
+        return table
+    out = table.astype(object).copy()
+    for col in said.columns:
+        words = said[col] != ""
+        if words.any():
+            out.loc[words.to_numpy(), col] = said.loc[words, col].to_numpy()
+    return out
+
+
+def _with_gap_columns(table: pd.DataFrame, said: pd.DataFrame | None) -> pd.DataFrame:
+    """GeoJSON and GeoPackage: the cell stays null (numbers stay numbers); ``<col>_gap`` says why."""
+    if said is None:
+        return table
+    out = table.copy()
+    for col in said.columns:
+        if (said[col] != "").any():
+            out[f"{col}_gap"] = said[col].replace("", None).to_numpy()
+    return out
+
+
 def export_table(frame: pd.DataFrame, out: Path, *, provenance: Mapping[str, Any] | Iterable[Any],
                  level: str, made_on: date, marking: str | None = None,
                  columns: Sequence[str] | None = None, layer: gpd.GeoDataFrame | None = None,
                  role: Role | str = Role.VIEWER, site_derived: bool | None = None,
                  caveats: Sequence[str] = CAVEATS, title: str | None = None,
                  full: pd.DataFrame | None = None, notes: Sequence[str] = (),
-                 period: str | None = None) -> Path:
+                 period: str | None = None, gap_cells: pd.DataFrame | None = None) -> Path:
     """Write the table in the format its extension names (.csv, .xlsx, .geojson, .gpkg).
 
     level: "lad", "ward" or "site". Ward figures are suppressed; site-level rows need a role
@@ -324,7 +356,10 @@ def export_table(frame: pd.DataFrame, out: Path, *, provenance: Mapping[str, Any
     when the frame has none. full: the unfiltered ward table (see ``prepare``). notes: lines the
     file must carry about how its figures were made (a rule, a formula, weights), written with the
     sources (the CSV's leading block and sidecar, the Excel Sources sheet). period: the quarter end
-    (or 'as at' day) the rows describe, written into every format.
+    (or 'as at' day) the rows describe, written into every format. gap_cells: per blank cell, why
+    it is blank (geo.measures.gap_frame); CSV and Excel write the words in the cell, GeoJSON and
+    GeoPackage leave it null with a ``<col>_gap`` property, and the notes say what each state
+    means, so a blank never stands for two things.
     """
     out = Path(out)
     fmt = out.suffix.lower()
@@ -338,15 +373,18 @@ def export_table(frame: pd.DataFrame, out: Path, *, provenance: Mapping[str, Any
                                                                            site_derived=derived))
     table, suppression = prepare(frame, level, columns, full=full)
     notes = [*notes, *([suppression.note] if suppression is not None and suppression.any else [])]
+    said = _said_gaps(table, gap_cells)
+    notes += gaps.note_lines(set(said.stack()) - {""}) if said is not None else []
     meta = export_metadata(provenance=provenance, level=level, marking=chosen, made_on=made_on,
                            rows=len(table), notes=notes, caveats=caveats, title=title, period=period)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt in (".csv", ".xlsx"):
         shown = suppression.as_text() if suppression is not None else table
-        (_write_csv if fmt == ".csv" else _write_xlsx)(shown, out, meta)
+        (_write_csv if fmt == ".csv" else _write_xlsx)(_with_gap_words(shown, said), out, meta)
         return out
     geometry = _geometry_frame(frame, table, layer, level)
     shown = suppression.as_flagged() if suppression is not None else table
+    shown = _with_gap_columns(shown, said)
     if fmt == ".geojson":
         _write_geojson(shown, geometry, out, meta)
     else:

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from geo import changes, rules, text
+from geo import changes, gaps, rules, text
 from geo.asylum_stats import ALL_SUPPORT, CONTINGENCY_ALL, DISPERSED, HOTEL, OTHER_CONTINGENCY, TOTAL_ONLY
 from geo.model import Model
 from geo.period_table import (
@@ -51,7 +51,7 @@ _SHORT = {
 _COUNT_MEASURES = {"dispersed": "dispersed", "hotel": "hotel", "other_contingency": "contingency",
                    "initial": "initial", "subsistence_only": "subsistence_only",
                    "other_accommodation": "other_accommodation", "contingency": "contingency"}
-STATUS_NOT_PUBLISHED = "dispersed not published"
+STATUS_NOT_PUBLISHED = gaps.NOT_PUBLISHED  # the 1:200 status of a quarter with no dispersed figure
 STATUS_NOTE = ("Who is over 1:200 is always judged on people in dispersed accommodation under every "
                "support type; the support-type filter changes the counts shown, not the status.")
 
@@ -424,6 +424,97 @@ def region_table(model: Model, period: pd.Timestamp | str, filters: Filters = Fi
     grouped["per_1000"] = grouped["supported"] / grouped["population"] * 1000
     grouped["limit_used"] = rules.limit_used(grouped["dispersed"], grouped["population"])
     return grouped
+
+
+# lad_table columns -> the period-table measure each one is a figure of.
+COLUMN_MEASURES: dict[str, str] = {
+    "supported": "supported", "per_1000": "supported", "share_of_region": "supported", "share_of_uk": "supported",
+    "hotel": "hotel", "contingency": "contingency", "other_contingency": "contingency", "initial": "initial",
+    "subsistence_only": "subsistence_only", "other_accommodation": "other_accommodation",
+    "dispersed": "dispersed", "dispersed_all": "dispersed", "dispersal_ratio": "dispersed",
+    "limit_used": "dispersed", "headroom": "dispersed", "over_by": "dispersed", "over_threshold": "dispersed",
+    "threshold_status": "dispersed",
+}
+# Columns that divide by residents, so a council with no population estimate has none.
+PER_RESIDENT = {"per_1000", "dispersal_ratio", "limit_used", "headroom", "over_by", "over_threshold",
+                "threshold_status", "capacity"}
+
+
+def gap_states(model: Model, table: pd.DataFrame, column: str) -> pd.Series:
+    """Per row of a lad_table: why ``column`` has no figure ('' where it has one).
+
+    One of geo.gaps' states, in this order: 'not published in this release' (the quarter's file
+    does not give the measure by council), 'not in this file' (it does, but not for this council),
+    'no estimate' (no population to divide by); a change with no like-for-like base reads
+    'not comparable' (geo.changes). Every surface writes these words where a figure is missing.
+    """
+    out = pd.Series("", index=table.index, dtype=object)
+    base = column.rsplit("_change_", 1)[0] if "_change_" in column else column
+    values = table[column]
+    missing = values.isna() if column != "threshold_status" else table["over_threshold"].isna()
+    if not missing.any():
+        return out
+    measure = COLUMN_MEASURES.get(base)
+    period = table["period"].iloc[0] if "period" in table.columns and len(table) else None
+    in_file = table["in_file"].astype("boolean").fillna(False).astype(bool) if "in_file" in table.columns \
+        else pd.Series(True, index=table.index)
+    if measure is not None and not measure_published(model.stats, measure, period):
+        out[missing] = NOT_PUBLISHED
+        return out
+    out[missing & ~in_file] = NOT_IN_FILE
+    if base in PER_RESIDENT and "population" in table.columns:
+        out[missing & in_file & table["population"].isna()] = gaps.NO_ESTIMATE
+    if base != column:
+        out[missing & (out == "")] = changes.NOT_COMPARABLE
+    return out
+
+
+def gap_frame(model: Model, frame: pd.DataFrame, period: pd.Timestamp | str) -> pd.DataFrame:
+    """For an export of lad_table columns (any subset, any order): each blank cell's gap state.
+
+    The frame needs ``lad_code``; what it lacks to judge a gap (``in_file``, the population) is
+    looked up from the quarter's lad_table, so a table trimmed to the screen's columns still says
+    'not in this file' apart from 'not published in this release'.
+    """
+    full = lad_table(model, period).set_index("lad_code")
+    judged = pd.DataFrame({"lad_code": frame["lad_code"].to_numpy()}, index=frame.index)
+    for col in ("in_file", "population", "over_threshold", "period"):
+        judged[col] = judged["lad_code"].map(full[col]) if col != "period" else pd.Timestamp(period)
+    out = pd.DataFrame(index=frame.index)
+    for col in frame.columns:
+        base = col.rsplit("_change_", 1)[0]
+        if col in COLUMN_MEASURES or base in COLUMN_MEASURES:
+            judged[col] = frame[col].to_numpy()
+            out[col] = gap_states(model, judged, col)
+        elif col in ("population", "capacity"):  # residents and the limit: missing only for want of an estimate
+            out[col] = pd.Series(np.where(frame[col].isna(), gaps.NO_ESTIMATE, ""), index=frame.index)
+    return out
+
+
+def gap_counts(model: Model, table: pd.DataFrame, column: str) -> dict[str, int]:
+    """How many rows are in each gap state for ``column`` (for map keys and notes)."""
+    counts = gap_states(model, table, column).value_counts()
+    return {str(k): int(v) for k, v in counts.items() if k}
+
+
+def over_state(model: Model, table: pd.DataFrame) -> tuple[int | None, str]:
+    """(councils over 1:200, '') or (None, why nobody can be said to be over: a gap state).
+
+    A quarter whose file gives no dispersed figure has no 1:200 status at all: never '0 over',
+    never 'no council is over'.
+    """
+    over = table["over_threshold"]
+    if len(table) and over.isna().all():
+        return None, gap_states(model, table, "over_threshold").iloc[0] or NOT_PUBLISHED
+    return int(over.fillna(False).astype(bool).sum()), ""
+
+
+def over_gap_sentence(model: Model, period: pd.Timestamp | str, gap: str) -> str:
+    """'Over the 1:200 limit: not published in this release. The quarterly totals series gives ...'."""
+    name = source_name(model, pd.Timestamp(period)) or "this quarter's file"
+    return (f"Over the {rules.LIMIT_NAME} limit: {gap}. {name[0].upper()}{name[1:]} does not give people in "
+            f"dispersed accommodation by council for {text.quarter_label(period)}, so no council can be "
+            f"called over or within the limit.")
 
 
 def not_shown(model: Model, period: pd.Timestamp | str, measure: str) -> str:

@@ -84,7 +84,6 @@ where = views.selection_label(state)
 area = where.split(";")[0]
 over = table[table["over_threshold"].astype("boolean").fillna(False).astype(bool)].sort_values(
     "limit_used", ascending=False)
-no_pop = int(table["population"].isna().sum())
 
 tcol.markdown(f"# Asylum support in {'the ' if area == 'United Kingdom' else ''}{escape(area)}")
 tcol.markdown(f"<p class='aam-lede'>People seeking asylum housed with Home Office support, by council, at "
@@ -125,7 +124,9 @@ with map_col:
     deck_map(deck, height=height, key="national_map", public_geometry=True,
              alt=f"Map of councils coloured by {views.MAP_MEASURES[measure].lower()}; "
                  f"councils over the 1:200 limit have a thick red outline.")
-key_col.markdown(choropleth_legend(classes, views.MAP_MEASURES[measure], no_estimate=no_pop, over=len(over),
+over_count, over_gap = measures.over_state(model, table)
+key_col.markdown(choropleth_legend(classes, views.MAP_MEASURES[measure], over=over_gap or over_count,
+                                   gaps=measures.gap_counts(model, table, measure),
                                    unit=f"Councils, {text.quarter_label(period)}", large=state.present),
                  unsafe_allow_html=True)
 if not state.present:
@@ -164,6 +165,9 @@ if len(over):
     over_box.markdown(status_box(f"<b>{len(over)} council{'s' if len(over) != 1 else ''} {verb} over the "
                                  f"1:200 limit</b> (red outline on the map): " + "; ".join(names) + more + ".",
                                  rules.OVER), unsafe_allow_html=True)
+elif over_gap:  # no dispersed figure this quarter: nobody can be said to be over, or within
+    over_box.markdown(status_box(escape(measures.over_gap_sentence(model, period, over_gap)), over_gap),
+                      unsafe_allow_html=True)
 else:
     over_box.markdown(status_box(f"No council in this selection is over the 1:200 limit at "
                                  f"{text.quarter_label(period)}.", rules.WITHIN), unsafe_allow_html=True)
@@ -177,6 +181,7 @@ side_col.caption(f"{model.source_line(model.period_source(period) or 'asy_d11')}
 if not state.present:
     listing = table.assign(status=table["threshold_status"].map(
         {"over 1:200": "Over 1:200", "within 1:200": "Within", "no estimate": "No estimate"})
+        .fillna(table["threshold_status"])  # a gap keeps its own words ('not published in this release')
     ).sort_values(measure, ascending=False, na_position="last")
     # Hotels where the quarter's file gives them; else Reg_02's contingency (hotels and other), labelled.
     hotel_col = "hotel" if table["hotel"].notna().any() or "contingency" not in table.columns else "contingency"

@@ -23,7 +23,7 @@ import pandas as pd
 
 from geo.disclosure import Role, can_export_sites
 from geo.errors import GeoError
-from geo.measures import MEASURES, Filters
+from geo.measures import MEASURES, Filters, gap_frame
 from geo.render import marking as marking_rules
 from geo.sites.measures import MEASURE_COLUMNS
 from geo.text import quarter_label
@@ -314,6 +314,15 @@ def site_points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(data, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
 
 
+def gap_cells(model, request: TableRequest, frame: pd.DataFrame) -> pd.DataFrame | None:
+    """Why each blank cell of a council table is blank (geo.measures.gap_frame), for the export to say."""
+    if request.level != "lad" or "lad_code" not in frame.columns or request.period is None:
+        return None
+    if pd.Timestamp(request.period) not in set(model.periods):
+        return None
+    return gap_frame(model, pd.DataFrame(frame).reset_index(drop=True), request.period)
+
+
 def make_table(model, request: TableRequest, frame: pd.DataFrame, folder: Path) -> list[Path]:
     """Write the table (and its sources sidecar, for CSV and GeoJSON) into folder.
 
@@ -331,7 +340,7 @@ def make_table(model, request: TableRequest, frame: pd.DataFrame, folder: Path) 
     kwargs = request.export_kwargs(out, provenance=model.provenance, layer=layer_for(model, request.level))
     if kwargs["columns"] is not None:
         kwargs["columns"] = list(export_columns(kwargs["columns"]))
-    written = export_table(data, **kwargs)
+    written = export_table(data, **kwargs, gap_cells=gap_cells(model, request, data))
     side = sidecar_path(written)
     return [written] + ([side] if side.exists() else [])
 

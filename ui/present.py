@@ -187,6 +187,9 @@ def overview_screen(model, key: str, state: ViewState) -> ViewState:
         more = f", and {len(over) - 4} more" if len(over) > 4 else ""
         side.markdown(status_box(f"<b>{len(over)} council{'s' if len(over) != 1 else ''} over the 1:200 "
                                  f"limit</b> (red outline): {named}{more}.", rules.OVER), unsafe_allow_html=True)
+    elif (over_gap := measures.over_state(model, table)[1]):
+        side.markdown(status_box(escape(measures.over_gap_sentence(model, period, over_gap)), over_gap),
+                      unsafe_allow_html=True)
     else:
         side.markdown(status_box("<b>No council is over the 1:200 limit</b> in this area.", rules.WITHIN),
                       unsafe_allow_html=True)
@@ -195,10 +198,12 @@ def overview_screen(model, key: str, state: ViewState) -> ViewState:
     values = table[measure]
     classes = classify(values, method=state.classes, k=5, measure=measure)
     legend_col, source_col = side.columns([1, 1], gap="small")
-    legend_col.markdown(choropleth_legend(classes, views.MAP_MEASURES[measure],
-                                          no_estimate=int(table["population"].isna().sum()), over=len(over),
+    count, gap = measures.over_state(model, table)
+    legend_col.markdown(choropleth_legend(classes, views.MAP_MEASURES[measure], over=gap or count,
+                                          gaps=measures.gap_counts(model, table, measure),
                                           large=True), unsafe_allow_html=True)
-    source_col.markdown(f"<div class='aam-present-source'>{escape(short_source(model, ('asy_d11', 'reg02')))}. "
+    speaks = model.period_source(period) or "asy_d11"  # the file that gave these figures, named
+    source_col.markdown(f"<div class='aam-present-source'>{escape(short_source(model, (speaks,)))}. "
                         f"Figures at {text.quarter_label(period)}, provisional.</div>", unsafe_allow_html=True)
 
     layers, _ = L.national_layers(shown, table, measure, classes, geometries=shell.geometries(key, "lad"))

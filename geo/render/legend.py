@@ -3,7 +3,7 @@
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from html import escape
 
 from geo.render.classify import OVER_THRESHOLD_OUTLINE, Classes
@@ -19,24 +19,33 @@ def _row(swatch: str, text: str, size: str) -> str:
     return _ROW.format(swatch=swatch, text=text, size=size)
 
 
-def choropleth_legend(classes: Classes, title: str, *, no_estimate: int | None = None, over: int | None = None,
-                      over_text: str = "Over the 1:200 limit", unit: str | None = None,
-                      large: bool = False, extra: Iterable[tuple[str, str]] = ()) -> str:
+def choropleth_legend(classes: Classes, title: str, *, no_estimate: int | None = None,
+                      over: int | str | None = None, over_text: str = "Over the 1:200 limit",
+                      unit: str | None = None, large: bool = False, extra: Iterable[tuple[str, str]] = (),
+                      gaps: Mapping[str, int] | None = None) -> str:
     """The map key as HTML. ``no_estimate`` 0 leaves out the grey entry (None: shown, uncounted);
-    ``over`` None leaves out the outline entry; ``extra`` adds (swatch html, text) rows."""
+    ``over`` None leaves out the outline entry, words (a geo.gaps state) say why there is no count;
+    ``gaps`` (state -> areas, geo.measures.gap_counts) gives one grey entry per reason a figure is
+    missing, in place of the single "no estimate" entry; ``extra`` adds (swatch html, text) rows."""
     size = "1.15rem" if large else "0.9rem"
     rows = [_row(f"<span style='{_BOX.format(colour=c)}'></span>", escape(label), size)
             for c, label in zip(classes.colours, classes.labels, strict=False)]
-    if no_estimate is None or no_estimate > 0:  # a grey swatch for nothing on the map only confuses
+    if gaps is not None:
+        for state, count in gaps.items():
+            rows.append(_row(f"<span style='{_BOX.format(colour=classes.no_data_colour)}'></span>",
+                             escape(f"{state[0].upper()}{state[1:]}: {count:,} area{'s' if count != 1 else ''}"),
+                             size))
+    elif no_estimate is None or no_estimate > 0:  # a grey swatch for nothing on the map only confuses
         grey = "No estimate (no population figure)"
         if no_estimate:
             grey += f": {no_estimate:,} area{'s' if no_estimate != 1 else ''}"
         rows.append(_row(f"<span style='{_BOX.format(colour=classes.no_data_colour)}'></span>", escape(grey),
                          size))
     if over is not None:
+        shown = escape(over) if isinstance(over, str) else f"{over:,}"
         rows.append(_row(
             f"<span style='{_OUTLINE.format(width=3, colour=OVER_THRESHOLD_OUTLINE)}'></span>",
-            f"<b>Red outline: {escape(over_text)}</b> ({over:,})", size))
+            f"<b>Red outline: {escape(over_text)}</b> ({shown})", size))
     for swatch, text in extra:
         rows.append(_row(swatch, text, size))
     unit_line = f"<div style='font-size:0.8rem;color:#505a5f'>{escape(unit)}</div>" if unit else ""

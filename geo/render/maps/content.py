@@ -18,7 +18,7 @@ import pandas as pd
 from geo import rules
 from geo.disclosure import suppress
 from geo.errors import GeoError
-from geo.measures import Filters, lad_table
+from geo.measures import Filters, gap_states, lad_table, over_state
 from geo.model import Model
 from geo.render.classify import Classes, classify
 from geo.render.maps.checks import check_lad, check_level, check_measure, check_period, check_published, check_region
@@ -130,10 +130,13 @@ def _lad_areas(model: Model, measure: str, period: pd.Timestamp,
     """Authorities with the measure; with filters, the screen's figures and only its areas."""
     table = lad_table(model, period) if filters is None else lad_table(model, period, filters)
     how = "inner" if filters is not None and filters.geographic else "left"
+    table = table.assign(gap=gap_states(model, table, measure))  # why a figure is missing, in words
     frame = model.lads[["lad_code", "geometry"]].merge(
-        table[["lad_code", "lad_name", "region", measure, "over_threshold"]], on="lad_code", how=how)
+        table[["lad_code", "lad_name", "region", measure, "over_threshold", "gap"]], on="lad_code", how=how)
     frame = frame.rename(columns={"lad_code": "code", "lad_name": "name", measure: "value",
                                   "over_threshold": "over"})
+    frame["gap"] = frame["gap"].fillna("")
+    frame["over_gap"] = over_state(model, table)[1]
     frame["suppressed"] = False
     frame["lad_code"] = frame["code"]
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=model.lads.crs)

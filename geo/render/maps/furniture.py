@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from geo import rules
+from geo.gaps import NO_ESTIMATE
 from geo.measures import MEASURES
 from geo.model import Model
 from geo.render import marking as marking_rules
@@ -95,17 +96,23 @@ def legend_handles(content: MapContent, *, print_safe: bool = False) -> list[Pat
     """Class swatches, then 'No estimate', suppressed, and 'over 1:200' entries when relevant."""
     handles = [Patch(facecolor=colour, edgecolor="#666666", linewidth=0.4, label=label)
                for colour, label in zip(content.classes.colours, content.classes.labels, strict=True)]
-    if (content.areas["value"].isna() & ~content.areas["suppressed"]).any():
-        handles.append(Patch(facecolor=NO_DATA, edgecolor="#666666", linewidth=0.4, label="No estimate",
+    unit = "authority" if content.level == "lad" else "ward"
+    blank = content.areas["value"].isna() & ~content.areas["suppressed"]
+    reasons = content.areas.loc[blank, "gap"].replace("", NO_ESTIMATE) if "gap" in content.areas \
+        else pd.Series(NO_ESTIMATE, index=content.areas.index[blank])
+    for state, count in reasons.value_counts(sort=False).items():  # one grey entry per reason, counted
+        handles.append(Patch(facecolor=NO_DATA, edgecolor="#666666", linewidth=0.4,
+                             label=f"{str(state)[0].upper()}{str(state)[1:]} ({count} "
+                                   f"{unit if count == 1 else PLURAL[unit]})",
                              hatch=NO_DATA_HATCH if print_safe else None))
     if content.areas["suppressed"].any():
         handles.append(Patch(facecolor=SUPPRESSED_COLOUR, edgecolor="#9a9a9a", hatch="....",
                              label="[c] Suppressed (fewer than 5)"))
-    unit = "authority" if content.level == "lad" else "ward"
+    over_gap = str(content.areas["over_gap"].iloc[0]) if "over_gap" in content.areas and len(content.areas) else ""
+    count = over_gap or f"{content.over_count} {unit if content.over_count == 1 else PLURAL[unit]}"
     handles.append(Patch(facecolor="white", edgecolor=OVER_THRESHOLD_OUTLINE, linewidth=1.6,
                          hatch="////" if print_safe else None,
-                         label=f"Over the {rules.LIMIT_NAME} limit ({content.over_count} "
-                               f"{unit if content.over_count == 1 else PLURAL[unit]})"))
+                         label=f"Over the {rules.LIMIT_NAME} limit ({count})"))
     if content.focus is not None:
         handles.append(Patch(facecolor="white", edgecolor="black", linewidth=1.8, label="Selected authority"))
     return handles
