@@ -295,7 +295,7 @@ def pressure_shares(area: pd.DataFrame, indicators: Sequence[Indicator], weights
     out["population"] = pd.to_numeric(area["population"], errors="coerce").astype(float)
     for col in ("supported", "dispersed"):  # a figure the quarter's file lacks stays missing, never 0
         out[col] = fs._people(area, col).where(fs._people_gap(area, col) == "") if col in area else np.nan
-    for col in ("ukraine", "afghan"):
+    for col in ("ukraine", "afghan", "three_pathways_total"):
         out[col] = pd.to_numeric(area[col], errors="coerce").astype(float) if col in area else np.nan
     out["all_schemes"] = out["supported"] + out["ukraine"] + out["afghan"]
     out["burden"] = actual
@@ -399,8 +399,8 @@ def council_records(result: PressureShare) -> list[dict[str, object]]:
     for _, r in result.table.iterrows():
         rec: dict[str, object] = {k: _plain(r.get(k)) for k in (
             "lad_code", "lad_name", "population", "supported", "dispersed", "ukraine", "afghan", "all_schemes",
-            "burden", "pressure_index", "fair_share", "fair_share_population", "ratio", "status",
-            "status_population", "limit", "headroom", "capped")}
+            "three_pathways_total", "burden", "pressure_index", "fair_share", "fair_share_population", "ratio",
+            "status", "status_population", "limit", "headroom", "capped")}
         rec["missing"] = list(r["missing"])
         rec["left_out"] = list(r["left_out"])
         rec["pressure_sources"] = dict(sources)
