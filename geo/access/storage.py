@@ -285,17 +285,22 @@ class AccessStore:
 
     def find_trace(self, *, export_id: str | None = None, sha256: str | None = None,
                    content_sha256: str | None = None) -> dict[str, Any] | None:
+        found = self.find_traces(export_id=export_id, sha256=sha256, content_sha256=content_sha256)
+        return found[0] if found else None
+
+    def find_traces(self, *, export_id: str | None = None, sha256: str | None = None,
+                    content_sha256: str | None = None) -> list[dict[str, Any]]:
+        """Every export matching the first key given, oldest first (a checksum can match several)."""
         clauses = [("export_id", export_id), ("sha256", sha256), ("content_sha256", content_sha256)]
         column, value = next(((c, v) for c, v in clauses if v), (None, None))
         if column is None:
-            return None
+            return []
         with self.connect() as conn:
-            row = conn.execute(f"SELECT * FROM export_traces WHERE {column} = ? ORDER BY made_at LIMIT 1",
-                               (value,)).fetchone()
-        if row is None:
-            return None
-        out = dict(row)
-        out["selection"] = json.loads(out["selection"] or "{}")
+            rows = conn.execute(f"SELECT * FROM export_traces WHERE {column} = ? ORDER BY made_at, export_id",
+                                (value,)).fetchall()
+        out = [dict(r) for r in rows]
+        for row in out:
+            row["selection"] = json.loads(row["selection"] or "{}")
         return out
 
 

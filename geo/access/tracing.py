@@ -216,11 +216,21 @@ def fingerprint(data: bytes, fmt: str | None = None) -> str:
         return sha256(data)
 
 
+def normalised_text(data: bytes) -> bytes:
+    """Text as a re-save leaves its meaning: no byte-order mark, LF line ends, no trailing spaces or
+    tabs on a line, no blank lines at the end. An editor that turns CRLF into LF, or trims lines,
+    still leaves the same fingerprint."""
+    lines = [line.rstrip(b" \t\r") for line in data.lstrip(b"\xef\xbb\xbf").replace(b"\r\n", b"\n").split(b"\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return b"\n".join(lines)
+
+
 def _csv_content(data: bytes) -> bytes:
-    lines = data.lstrip(b"\xef\xbb\xbf").splitlines(keepends=True)
+    lines = normalised_text(data).split(b"\n")
     while lines and lines[0].startswith(b"# aam-export"):
         lines = lines[1:]
-    return b"".join(lines)
+    return b"\n".join(lines)
 
 
 def _xlsx_content(data: bytes) -> bytes:
@@ -267,9 +277,9 @@ def _pdf_content(data: bytes) -> bytes:
 
 
 def _svg_content(data: bytes) -> bytes:
-    text = data.decode("utf-8")
+    text = data.decode("utf-8-sig")
     text = re.sub(rf'<metadata id="{STAMP_KEY}">.*?</metadata>', "", text, flags=re.S)
-    return re.sub(rf'<text id="{STAMP_KEY}-line".*?</text>', "", text, flags=re.S).encode("utf-8")
+    return normalised_text(re.sub(rf'<text id="{STAMP_KEY}-line".*?</text>', "", text, flags=re.S).encode("utf-8"))
 
 
 _CONTENT = {"csv": _csv_content, "xlsx": _xlsx_content, "geojson": _geojson_content, "gpkg": _gpkg_content,
@@ -389,7 +399,13 @@ def stamp_csv_file(db: str | Path | AccessStore, member: Member, body: BinaryIO,
 
 
 def trace(data: bytes, db: str | Path | AccessStore) -> dict[str, Any]:
-    """Who exported this file: by its embedded ID, else by its checksum, else by its content fingerprint."""
+    """Who exported this file: by its embedded ID, else by its checksum, else by its content fingerprint.
+
+    The answer is the first match, with ``candidates`` listing every export that matches and
+    ``ambiguous`` true when more than one does: two members who exported the same content leave the
+    same fingerprint, and a stripped copy cannot say which of them it came from, so neither is
+    named alone.
+    """
     store = db if isinstance(db, AccessStore) else AccessStore(db)
     fmt = sniff(data)
     export_id = embedded_id(data, fmt)
@@ -397,9 +413,12 @@ def trace(data: bytes, db: str | Path | AccessStore) -> dict[str, Any]:
         ("id", {"export_id": export_id}), ("checksum", {"sha256": sha256(data)}),
         ("content checksum", {"content_sha256": fingerprint(data, fmt)})]
     for how, key in tries:
-        found = store.find_trace(**key)
-        if found is not None:
-            return found | {"found_by": how}
+        found = store.find_traces(**key)
+        if found:
+            people = {(f["member"], f["organisation"]) for f in found}
+            return found[0] | {"found_by": how, "ambiguous": len(people) > 1, "candidates": [
+                {k: f[k] for k in ("export_id", "member", "organisation", "made_at", "format", "rows")}
+                for f in found]}
     raise GeoError(f"no export matches this {fmt} file (ID {export_id or 'not found'}, "
                    f"checksum {sha256(data)[:12]}...)")
 

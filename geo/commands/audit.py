@@ -60,6 +60,12 @@ def cmd_trace(args: argparse.Namespace) -> int:
     found = trace(args.file.read_bytes(), _existing(args.db))
     if args.json:
         print(json.dumps(found, ensure_ascii=False, default=str))
+    elif found["ambiguous"]:
+        print(f"{args.file.name}: its {found['found_by']} matches {len(found['candidates'])} exports by different "
+              "members; this copy cannot say which it came from:")
+        for c in found["candidates"]:
+            print(f"  export {c['export_id']} by {c['member']} ({c['organisation']}) at {c['made_at']}, "
+                  f"{c['format']}, {c['rows']} rows")
     else:
         print(f"{args.file.name}: export {found['export_id']} by {found['member']} ({found['organisation']}) at "
               f"{found['made_at']}, {found['format']}, {found['rows']} rows; found by {found['found_by']}")
