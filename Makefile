@@ -53,14 +53,17 @@ test-lowest: $(STAMP)
 	.venv-lowest/bin/python -m pytest
 
 # Every speed and memory figure beside its baseline, measured in the same run: the data layer and
-# site pipeline (bench/run.py; --quick for 100,000 rows instead of 1,000,000), then the pages
+# site pipeline (bench/run.py; --quick for 100,000 rows instead of 1,000,000), the `sites import`
+# and `sites export` commands as a user runs them (bench/commands.py), then the pages
 # against a minimal Streamlit page in headless Chromium (bench/pages.py, about 15 minutes).
 bench: $(STAMP)
 	$(PY) bench/run.py
+	$(PY) bench/commands.py
 	$(PY) bench/pages.py
 
 bench-quick: $(STAMP)
 	$(PY) bench/run.py --quick
+	$(PY) bench/commands.py --quick
 
 build: $(STAMP)
 	$(PY) -m geo build
