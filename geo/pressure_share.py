@@ -135,6 +135,8 @@ def scheme_figures(schemes: pd.DataFrame | None, period: pd.Timestamp | str) -> 
     for key, col in (("ukraine", "ukraine_arrivals"), ("afghan", "afghan_people"),
                      ("three_pathways_total", "three_pathways_total")):
         out[key] = pd.to_numeric(rows[col], errors="coerce").astype(float).to_numpy() if col in rows else np.nan
+        marker = f"{col}_marker"  # the published marker of a withheld cell ([c], [x] ...), shown as such
+        out[f"{key}_marker"] = rows[marker].astype(object).to_numpy() if marker in rows else None
     return out.drop_duplicates("lad_code")
 
 
@@ -223,8 +225,10 @@ def _burden(area: pd.DataFrame, measure: str, schemes: Sequence[str]) -> tuple[p
             continue
         values = pd.to_numeric(area[scheme], errors="coerce").astype(float) if scheme in area else \
             pd.Series(np.nan, index=area.index)
+        markers = area[f"{scheme}_marker"] if f"{scheme}_marker" in area else pd.Series(None, index=area.index)
         for i in values.index[values.isna()]:
-            missing[i] = [*missing[i], scheme]
+            marker = markers[i]
+            missing[i] = [*missing[i], f"{scheme} ({marker})" if isinstance(marker, str) and marker else scheme]
         total = total + values
     return total, missing
 

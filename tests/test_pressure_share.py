@@ -119,13 +119,15 @@ def test_a_missing_figure_is_named_and_never_read_as_zero() -> None:
 
 def test_a_withheld_scheme_figure_is_missing_not_zero() -> None:
     area = _area(3)
-    area["ukraine"] = [1_000.0, np.nan, 300.0]
-    area["afghan"] = [50.0, 20.0, 10.0]
+    schemes = pd.DataFrame({"lad_code": area["lad_code"], "period": "2025-12-31",
+                            "ukraine_arrivals": [1_000, pd.NA, 300], "ukraine_arrivals_marker": [None, "[c]", None],
+                            "afghan_people": [50, 20, 10], "three_pathways_total": [2, 2, 2]})
+    area = area.merge(ps.scheme_figures(schemes, "2025-12-31"), on="lad_code")
     result = ps.pressure_shares(area, [], {}, schemes=("asylum", "ukraine", "afghan"))
     t = result.table.set_index("lad_code")
-    assert pd.isna(t.loc["E06000002", "burden"])
+    assert pd.isna(t.loc["E06000002", "burden"]) and pd.isna(t.loc["E06000002", "ukraine"])
     assert t.loc["E06000002", "status"] == ps.MISSING_FIGURE
-    assert t.loc["E06000002", "missing"] == ["ukraine"]
+    assert t.loc["E06000002", "missing"] == ["ukraine ([c])"]  # withheld, with the published marker
     assert result.total == pytest.approx(900 + 1_000 + 50 + 310 + 300 + 10)
     assert t["fair_share"].sum() == pytest.approx(result.total)
 
