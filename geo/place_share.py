@@ -97,18 +97,24 @@ def _options(request: Request) -> dict[str, Any]:
             "tolerance": request.tolerance, "area_name": request.area_name}
 
 
+def _inputs(model: Any, request: Request, data_dir: str | Path | None,
+            schemes: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[Indicator]]:
+    """The councils compared and the indicators loaded for them."""
+    rows = area_rows(model, request, schemes)
+    found, _ = indicators(model, rows["lad_code"], request.indicators_file, data_dir)
+    return rows, found
+
+
 def compute(model: Any, request: Request, *, data_dir: str | Path | None = None,
             schemes: pd.DataFrame | None = None) -> ps.PressureShare:
     """The place-based fair share for one request (the one entry point every surface calls)."""
-    rows = area_rows(model, request, schemes)
-    found, _ = indicators(model, rows["lad_code"], request.indicators_file, data_dir)
+    rows, found = _inputs(model, request, data_dir, schemes)
     return ps.pressure_shares(rows, found, request.weight_map, **_options(request))
 
 
 def sensitivity(model: Any, request: Request, *, data_dir: str | Path | None = None) -> pd.DataFrame:
     """Each weighted indicator alone: how many councils change status from population only, and which."""
-    rows = area_rows(model, request)
-    found, _ = indicators(model, rows["lad_code"], request.indicators_file, data_dir)
+    rows, found = _inputs(model, request, data_dir)
     return ps.one_at_a_time(rows, found, request.weight_map, **_options(request))
 
 
@@ -130,3 +136,9 @@ def as_json(result: ps.PressureShare, request: Request) -> dict[str, Any]:
                        for i in result.indicators],
         "councils": ps.council_records(result),
     }
+
+
+def sweep(model: Any, request: Request, key: str, *, data_dir: str | Path | None = None) -> pd.DataFrame:
+    """One indicator's weight stepped from 0 to 1 (the others as requested): who changes status, and where."""
+    rows, found = _inputs(model, request, data_dir)
+    return ps.sweep(rows, found, request.weight_map, key, **_options(request))

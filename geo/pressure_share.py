@@ -396,6 +396,28 @@ def one_at_a_time(area: pd.DataFrame, indicators: Sequence[Indicator], weights: 
     return pd.DataFrame(rows, columns=["key", "indicator", "weight", "councils_changing", "changes"])
 
 
+SWEEP_STEPS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def sweep(area: pd.DataFrame, indicators: Sequence[Indicator], weights: Mapping[str, float], key: str,
+          steps: Sequence[float] = SWEEP_STEPS, **options: Any) -> pd.DataFrame:
+    """What-if: one indicator's weight stepped through ``steps`` (the others as chosen): each council's
+    status and rank at every step, for the councils whose status changes somewhere along the way."""
+    if key not in {i.key for i in indicators}:
+        raise GeoError(f"no indicator {key!r} loaded to vary")
+    columns: dict[str, pd.Series] = {}
+    names = None
+    for w in steps:
+        t = pressure_shares(area, indicators, {**weights, key: float(w)}, **options).table
+        names = t[["lad_code", "lad_name"]]
+        columns[f"status at {w:g}"] = t["status"]
+        columns[f"rank at {w:g}"] = t["rank"]
+    out = pd.concat([names, pd.DataFrame(columns)], axis=1) if names is not None else pd.DataFrame()
+    status_cols = [c for c in out.columns if c.startswith("status at ")]
+    moving = out[status_cols].nunique(axis=1) > 1
+    return out[moving].reset_index(drop=True)
+
+
 def council_records(result: PressureShare) -> list[dict[str, object]]:
     """One plain dict per council in the shape the command line prints (keys may be added, not renamed)."""
     sources = result.sources()

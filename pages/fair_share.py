@@ -60,6 +60,11 @@ def one_at_a_time(key: str, request: place_share.Request) -> pd.DataFrame:
     return place_share.sensitivity(shell.get_model(), request)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def weight_sweep(key: str, request: place_share.Request, indicator: str) -> pd.DataFrame:
+    return place_share.sweep(shell.get_model(), request, indicator)
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def loaded_indicators(key: str, codes: tuple[str, ...], own: str | None) -> tuple[list, dict[str, str]]:
     return place_share.indicators(shell.get_model(), list(codes), own)
@@ -331,6 +336,16 @@ if weighted is not None:
     show_table(pview.changes_display(weighted), "fs_changes")
     st.caption("Each weight alone (the others at 0): how many councils it moves from their population-only status.")
     show_table(pview.sensitivity_display(one_at_a_time(key, request)), "fs_sensitivity")
+    labels = {i.key: i.label for i in weighted.indicators}
+    varied = st.selectbox("Step one weight from 0 to 1 (the others as set above)", list(labels),
+                          format_func=labels.get, key="fs_sweep")
+    stepped = weight_sweep(key, request, varied)
+    if stepped.empty:
+        st.caption(f"No council's status changes as {labels[varied].lower()} goes from 0 to 1.")
+    else:
+        show_table(pview.sweep_display(stepped), "fs_sweep_table")
+        st.caption("Status and rank (by times fair share, 1 = furthest above) at each weight, for the councils "
+                   "whose status changes somewhere along the way.")
     st.subheader("Each council's factors and fair share")
     show_table(pview.factors_display(weighted), "fs_factors", height=460)
     st.caption(f"{caption} Total shared: {weighted.total:,.0f}"

@@ -79,6 +79,12 @@ def test_link_weights_reach_the_sliders_and_stay_in_the_link(page) -> None:
         assert file in captions, file  # the screen names every file its weighted figures come from
     sensitivity = _frame_with(page, "Councils changing status")
     assert len(sensitivity) == len(LINK_WEIGHTS.split(","))  # one row per weighted indicator
+    assert page.selectbox(key="fs_sweep").value == "deprivation"
+    stepped = [e.value for e in page.dataframe if "Status at 0" in e.value.columns]
+    if stepped:  # the councils whose status changes as deprivation's weight goes from 0 to 1
+        assert {"Status at 1", "Rank at 0.5"} <= set(stepped[0].columns)
+    else:
+        assert any("No council's status changes" in c.value for c in page.caption)
     alloc = _frame_with(page, "New places allocated", last=True)  # the one on the weighted shares
     assert alloc["New places allocated"].sum() == 300
 

@@ -214,3 +214,18 @@ def test_one_weight_at_a_time_names_who_each_pressure_moves() -> None:
     alone = ps.status_changes(ps.pressure_shares(area, [dep, flat], {"deprivation": 1.0}))
     assert table.loc["deprivation", "councils_changing"] == len(alone) > 0
     assert table.loc["rents", "councils_changing"] == 0  # no spread: nobody moves
+
+
+def test_sweep_shows_status_and_rank_moving_as_one_weight_changes() -> None:
+    area = _area()
+    dep = _indicator("deprivation", dict(zip(area["lad_code"], [40.0, 10.0, 10.0, 10.0, 10.0, 10.0], strict=False)))
+    table = ps.sweep(area, [dep], {}, "deprivation").set_index("lad_code")
+    at_zero = ps.pressure_shares(area, [dep], {}).table.set_index("lad_code")
+    at_one = ps.pressure_shares(area, [dep], {"deprivation": 1.0}).table.set_index("lad_code")
+    moved = sorted(c for c in at_zero.index if at_zero.loc[c, "status"] != at_one.loc[c, "status"])
+    assert set(moved) <= set(table.index) and moved
+    for code in table.index:
+        assert table.loc[code, "status at 0"] == at_zero.loc[code, "status"]
+        assert table.loc[code, "rank at 1"] == at_one.loc[code, "rank"]
+    with pytest.raises(GeoError, match="no indicator 'crime'"):
+        ps.sweep(area, [dep], {}, "crime")

@@ -117,6 +117,13 @@ def sources_sentence(result: ps.PressureShare) -> str:
     return "Pressures: " + "; ".join(f"{i.label}: {i.source}" for i in result.indicators) + "."
 
 
+def sweep_display(table: pd.DataFrame) -> pd.DataFrame:
+    """``geo.pressure_share.sweep`` with the page's column names (the codes kept for joining)."""
+    out = table.rename(columns={"lad_name": "Authority", "lad_code": "Code"})
+    out.columns = [c[0].upper() + c[1:] for c in out.columns]
+    return out[["Authority", *[c for c in out.columns if c not in ("Authority", "Code")], "Code"]]
+
+
 def change_sentence(result: ps.PressureShare, area: str) -> str:
     moved = ps.status_changes(result)
     if moved.empty:
