@@ -38,6 +38,8 @@ MEASURES = {
     "dispersed": "People in dispersed accommodation",
     "limit_used": "Dispersal against the 1:200 limit (1.0 = at the limit)",
     "supported": "People supported (all accommodation)",
+    # Reg_02 gives hotels and other contingency sites together: the one contingency figure it has.
+    "contingency": "People in contingency accommodation (hotels and other sites)",
 }
 _SHORT = {
     "Dispersal Accommodation": "dispersed",

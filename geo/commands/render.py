@@ -80,7 +80,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     snap.add_argument("--level", choices=("lad", "ward"), default="lad")
     snap.add_argument("--lad", help="authority code (or exact name)")
     snap.add_argument("--region", help="region or nation name")
-    snap.add_argument("--measure", required=True, help="per_1000, hotel, dispersed, limit_used, supported")
+    snap.add_argument("--measure", required=True,
+                      help="per_1000, hotel, contingency, dispersed, limit_used, supported (geo.measures.MEASURES; "
+                           "each for the quarters whose file publishes it; contingency is hotels and other "
+                           "sites together, the one contingency figure Reg_02 gives)")
     snap.add_argument("--method", default="quantiles", choices=("quantiles", "natural_breaks"))
     snap.add_argument("--aspect", default="16:9", choices=("16:9", "A4"))
     snap.add_argument("--dpi", type=int, default=150, help="150 for screens, 300 or more for print")

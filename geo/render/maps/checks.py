@@ -12,8 +12,9 @@ import pandas as pd
 
 from geo.asylum_stats import HOTEL
 from geo.errors import DataError, GeoError
-from geo.measures import MEASURES, first_published, published
+from geo.measures import MEASURES, first_published
 from geo.model import Model
+from geo.period_table import SOURCE_NAMES, measure_published
 
 LEVELS = ("lad", "ward")
 
@@ -77,9 +78,17 @@ def check_period(model: Model, period: str | date | pd.Timestamp | None) -> pd.T
 
 
 def check_published(model: Model, level: str, measure: str, period: pd.Timestamp) -> None:
-    """Refuse an authority hotel map for a quarter whose source does not give hotels by authority."""
-    if measure == "hotel" and level == "lad" and not published(model.stats, HOTEL, period):
-        source = model.period_source(period)
-        together = " (Reg_02 gives hotels and other contingency sites together)" if source == "reg02" else ""
-        raise DataError(f"hotels are not published by local authority for {period.date()}{together}; Asy_D11 "
+    """Refuse an authority map of a measure the quarter's file does not give by authority, naming the
+    one it does give instead (Reg_02: contingency, hotels and other sites together)."""
+    if level != "lad" or measure not in ("hotel", "contingency"):
+        return
+    if measure_published(model.stats, measure, period):
+        return
+    source = model.period_source(period)
+    if measure == "hotel":
+        instead = (" (Reg_02 gives hotels and other contingency sites together: use --measure contingency)"
+                   if measure_published(model.stats, "contingency", period) else "")
+        raise DataError(f"hotels are not published by local authority for {period.date()}{instead}; Asy_D11 "
                         f"has them from {first_published(model.stats)[HOTEL].date()} to its last quarter")
+    raise DataError(f"contingency accommodation is not published by local authority for {period.date()} "
+                    f"(the {SOURCE_NAMES.get(source or '', source)} gives total supported only)")
