@@ -22,7 +22,7 @@ CAVEATS: tuple[str, ...] = (
     "earlier Section 98 figures appear in the UK total but on no council.",
     "Hotels, initial accommodation and other contingency accommodation are published by local "
     "authority only from December 2022; earlier quarters show them as not published, not as zero.",
-    "Subsistence-only support had no local geography for five quarters (December 2023 to "
+    "Subsistence-only support had no local geography for four quarters (December 2023 to "
     "September 2024), so council figures for those quarters leave it out.",
     "'Hotels' counts only contingency hotels (Contingency Accommodation - Hotel); other contingency "
     "sites, such as large sites, are counted separately.",

@@ -511,6 +511,54 @@ def over_state(model: Model, table: pd.DataFrame) -> tuple[int | None, str]:
     return int(over.fillna(False).astype(bool).sum()), ""
 
 
+def share_sentence(model: Model, table: pd.DataFrame, lad_code: str) -> str:
+    """'Leeds holds 31.0% of Yorkshire and The Humber's supported asylum seekers and 28.4% of its
+    residents: 1.1 times its population share.', or why there is no share ('not in this file').
+
+    Both shares are over the councils of the region the quarter's file gives, so a council's share
+    of people and of residents have the same base (issue 23: never 'nan%')."""
+    row = table.set_index("lad_code").loc[lad_code]
+    region = str(row["region"])
+    gap = gap_states(model, table, "share_of_region")[table["lad_code"] == lad_code].iloc[0]
+    if gap or pd.isna(row["population"]):
+        why = gap or gaps.NO_ESTIMATE
+        return f"{row['lad_name']}'s share of {region}'s supported asylum seekers: {why}."
+    in_region = table[(table["region"] == region) & table["supported"].notna()]
+    residents = in_region["population"].sum(min_count=1)
+    share_res = float(row["population"] / residents) if pd.notna(residents) and residents > 0 else None
+    share = float(row["share_of_region"])
+    out = f"{row['lad_name']} holds {share:.1%} of {region}'s supported asylum seekers"
+    if share_res is None:
+        return out + "."
+    out += f" and {share_res:.1%} of its residents"
+    return out + (f": {share / share_res:.1f} times its population share." if share_res else ".")
+
+
+def figure_or_gap(model: Model, row: pd.Series, column: str) -> str:
+    """A council's count in whole people, or why the quarter's file gives none (never 'nan' or 0)."""
+    value = row[column]
+    if pd.notna(value):
+        return text.people(value)
+    return gap_states(model, row.to_frame().T.reset_index(drop=True), column).iloc[0] or \
+        not_shown(model, row["period"], COLUMN_MEASURES.get(column, column))
+
+
+def contingency_phrase(model: Model, row: pd.Series) -> str:
+    """'415 in contingency hotels', or where the quarter's file gives hotels and other sites together
+    (Reg_02), '415 in contingency accommodation (hotels and other sites)': the figure it does publish."""
+    period = row["period"]
+    if not measure_published(model.stats, "hotel", period) and measure_published(model.stats, "contingency", period):
+        return f"**{figure_or_gap(model, row, 'contingency')}** in contingency accommodation (hotels and other sites)"
+    return f"**{figure_or_gap(model, row, 'hotel')}** in contingency hotels"
+
+
+def gap_help(model: Model, period: pd.Timestamp | str, measure: str) -> str:
+    """Help for a card with no figure: what the quarter's file does not give (not a split it lacks)."""
+    name = source_name(model, pd.Timestamp(period)) or "This quarter's file"
+    return (f"{name[0].upper()}{name[1:]} does not give {MEASURE_LABELS.get(measure, measure)} by council for "
+            f"{text.quarter_label(period)}: {not_shown(model, period, measure)}.")
+
+
 def over_gap_sentence(model: Model, period: pd.Timestamp | str, gap: str) -> str:
     """'Over the 1:200 limit: not published in this release. The quarterly totals series gives ...'."""
     name = source_name(model, pd.Timestamp(period)) or "this quarter's file"

@@ -268,12 +268,12 @@ with left:
                "Councils with no population figure are left out of per-resident ranks.")
 with right:
     st.markdown(f"### Share of {region}")
-    reg_pop = in_region["population"].sum(min_count=1)
+    compared = in_region[in_region["supported"].notna()]  # the councils the quarter's file gives, both shares
+    reg_pop = compared["population"].sum(min_count=1)
     share_people = row["share_of_region"]
     share_res = pop / reg_pop if pd.notna(pop) and pd.notna(reg_pop) and reg_pop > 0 else None
     what = ["Supported asylum seekers", "Residents"]
-    shares = pd.DataFrame({"what": what,
-                           "share": [share_people if pd.notna(share_people) else 0.0, share_res or 0.0]})
+    shares = pd.DataFrame({"what": what, "share": [share_people, share_res]})  # a gap is no bar, never 0
     bars = alt.Chart(shares).mark_bar(size=24).encode(
         y=alt.Y("what:N", title=None, sort=what, axis=alt.Axis(labelFontSize=13, labelLimit=220)),
         x=alt.X("share:Q", title=f"Share of {region}", axis=alt.Axis(format="%")),
@@ -282,11 +282,7 @@ with right:
     share_labels = bars.mark_text(align="left", dx=4, fontSize=13).encode(
         text=alt.Text("share:Q", format=".1%"), color=alt.value("#0b0c0c"))
     st.altair_chart((bars + share_labels).properties(height=120), width="stretch")
-    if share_res:
-        ratio = share_people / share_res if share_res else None
-        st.markdown(f"{row['lad_name']} holds **{share_people:.1%}** of {region}'s supported asylum seekers "
-                    f"and **{share_res:.1%}** of its residents"
-                    + (f": {ratio:.1f} times its population share." if ratio else "."))
+    st.markdown(measures.share_sentence(model, table, lad))
 
 # --- trend ----------------------------------------------------------------------------------------
 # A quarter whose file does not publish a measure is a null in the chart's data, and Vega-Lite breaks
@@ -333,7 +329,7 @@ if pd.notna(pop):
                                                                           x=alt.value(4))
     c2.markdown("**Dispersal against the 1:200 limit**")
     c2.altair_chart((line + rule + rule_text + marker).properties(height=280), width="stretch")
-    c2.caption(f"Uses today's residents figure ({model.provenance['reg02'].release}) for every quarter.")
+    c2.caption(f"Uses one residents figure for every quarter: the {model.population_label()}.")
 else:
     c2.info("No population figure for this council, so its dispersal cannot be set against the 1:200 limit.")
 st.caption("Section 98 support has local geography only from December 2022; subsistence-only support had none "

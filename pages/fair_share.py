@@ -193,7 +193,7 @@ moved = view.movement_display(view.movement_history(tables), period, summary["la
 lines = []
 for q, p in earlier.items():
     if p is None:
-        lines.append(f"{q} quarters earlier is before the series starts: no change shown.")
+        lines.append(view.movement_gap(model, period, q))
     else:
         ch = view.participation_changes(moved, q)
         lines.append(f"Since {text.quarter_label(p)} ({q} quarters): {ch['started']} started and "

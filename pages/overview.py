@@ -147,7 +147,9 @@ with head_box:
         shell.metric(col, label, value, h.change_q, h.change_y, previous_q=prev_q,
                   previous_y=prev_y, inverse=(name == "over"),
                   chart=None if state.present or compact or line not in series else series[line].tolist()[-12:],
-                  help=HELP[name], q=h.q, y=h.y)
+                  help=HELP[name] if pd.notna(h.value) else measures.gap_help(model, period, line if line != "over"
+                                                                             else "dispersed"),
+                  q=h.q, y=h.y)
         shown_keys.append(line)
     for note in measures.change_notes(heads, shown_keys, not_comparable=False):
         st.caption(note)  # the like-for-like rule, said where the comparison is not plain (geo.changes)

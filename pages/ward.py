@@ -267,12 +267,11 @@ with right:
 
     def figure(column: str) -> str:
         """Whole people, or why the quarter's file gives none (never 'no estimate' for a count)."""
-        value = council[column]
-        return text.people(value) if pd.notna(value) else measures.not_shown(model, period, column)
+        return measures.figure_or_gap(model, council, column)
     if council is not None:
         st.markdown(
             f"At {text.quarter_label(period)}: **{figure('supported')}** people supported, "
-            f"**{figure('hotel')}** in contingency hotels and **{figure('dispersed')}** in dispersed "
+            f"{measures.contingency_phrase(model, council)} and **{figure('dispersed')}** in dispersed "
             f"accommodation. "
             + (f"Dispersal is **{council['limit_used']:.2f}** of the 1:200 limit ({council['threshold_status']})."
                if pd.notna(council["limit_used"]) else "No population figure, so no 1:200 check."

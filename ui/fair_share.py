@@ -406,6 +406,21 @@ def movement_periods(periods: Sequence[pd.Timestamp], period: pd.Timestamp,
     return {int(q): known.get(now - int(q)) for q in quarters}
 
 
+def movement_gap(model, period: pd.Timestamp, quarters: int) -> str:
+    """Why there is no movement over ``quarters``: the quarter is not loaded, or its file gives no
+    dispersed figure by council (not 'before the series starts' when the series has the quarter)."""
+    from geo import measures
+
+    wanted = (pd.Timestamp(period) - pd.offsets.QuarterEnd(quarters)).normalize()
+    if wanted < min(model.periods):
+        return f"{quarters} quarters earlier is before the series starts: no change shown."
+    name = measures.source_name(model, wanted) if wanted in set(model.periods) else None
+    if name is None:
+        return f"{quarter_label(wanted)} ({quarters} quarters earlier) is not in the loaded files: no change shown."
+    return (f"{quarter_label(wanted)} ({quarters} quarters earlier): people in dispersed accommodation "
+            f"{measures.NOT_PUBLISHED} ({name}), so no change is shown.")
+
+
 def movement_history(tables: dict[pd.Timestamp, pd.DataFrame]) -> pd.DataFrame:
     """Stack ``lad_table`` frames for several quarters into the history ``movement`` reads."""
     frames = []

@@ -368,7 +368,8 @@ def chrome(state: ViewState, leave_button: bool = True) -> None:
 
 def footer(model: Model, ids: tuple[str, ...], period: Any | None, note: str | None = None) -> None:
     """The source line (files and releases) and the as-at date, at the foot of every page."""
-    lines = [text.source_line(model.provenance, ids)]
+    speaking = model.period_source(period) if period is not None else None  # the file behind the figures
+    lines = [text.source_line(model.provenance, dict.fromkeys([speaking, *ids] if speaking else ids))]
     if period is not None:
         lines.append(f"Figures as at {text.quarter_label(period)} (quarter end).")
     if note:

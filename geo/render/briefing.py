@@ -159,11 +159,21 @@ class Selection:
 
 # ----------------------------------------------------------------------------- sections
 
+def cover_release(model: Model, period: pd.Timestamp) -> str:
+    """The release of the file that speaks for the pack's quarter (never Asy_D11's 'year ending
+    September 2024' on a December 2025 pack), naming the file when it is not Asy_D11."""
+    sid = model.period_source(period) or "asy_d11"
+    prov = model.provenance.get(sid)
+    if prov is None:
+        return str(model.stats_release)
+    return prov.release if sid == "asy_d11" else f"{prov.title}, {prov.release}"
+
+
 def _cover(model: Model, sel: Selection, made_on: date, marking: str, sections: list[str],
            st: dict[str, Any]) -> list[Any]:
     from reportlab.platypus import Paragraph, Spacer
 
-    release = model.provenance["asy_d11"].release if "asy_d11" in model.provenance else model.stats_release
+    release = cover_release(model, sel.period)
     flow = [Spacer(1, 50), Paragraph("Asylum accommodation briefing", st["cover"]), Spacer(1, 10),
             Paragraph(sel.name, st["cover2"]), Paragraph(sm.period_text(sel.period), st["cover2"]),
             Spacer(1, 18),
@@ -541,7 +551,7 @@ def _sources_page(model: Model, sel: Selection, sites_used: bool, st: dict[str, 
     from reportlab.lib.units import inch
     from reportlab.platypus import Paragraph
 
-    ids = sm.map_sources("ward" if sites_used else "lad", sites_used)
+    ids = sm.map_sources("ward" if sites_used else "lad", sites_used, model.period_source(sel.period))
     rows = [["Source", "Publisher and release", "File and SHA-256", "Licence"]]
     cell = st["cell"]
     for src in source_rows([model.provenance[i] for i in ids if i in model.provenance]):

@@ -91,4 +91,5 @@ def snapshot(model: Model, *, level: str = "lad", measure: str = "per_1000",
         if content.note:
             title += f" ({content.note})"
         return save(fig, out, dpi=dpi, title=title, marking=chosen, made_on=made_on,
-                    sources=source_text(model, map_sources(content.level, content.site_derived)))
+                    sources=source_text(model, map_sources(content.level, content.site_derived,
+                                                           model.period_source(content.period))))

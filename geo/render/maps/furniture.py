@@ -46,8 +46,11 @@ def source_text(model: Model, ids: Iterable[str], extra: Sequence[str] = ()) -> 
     return "; ".join(parts) + ". Open Government Licence v3.0. " + os_notice(model) + "."
 
 
-def map_sources(level: str, site_derived: bool) -> list[str]:
-    ids = ["asy_d11", "reg02", "lad_boundaries"]
+def map_sources(level: str, site_derived: bool, speaking: str | None = None) -> list[str]:
+    """The files a map or pack cites: the file that speaks for its quarter first (the totals series
+    when it supplied the figures, issue 23), then Asy_D11, Reg_02 (populations) and the boundaries."""
+    ids = [speaking] if speaking else []
+    ids += [i for i in ("asy_d11", "reg02", "lad_boundaries") if i != speaking]
     if level == "ward":
         ids += ["ward_boundaries", "ward_lad_lookup", "ward_population"]
     return ids
@@ -182,7 +185,8 @@ def footer(fig: Figure, model: Model, content: MapContent, made_on: date, markin
     w, _ = fig.get_size_inches()
     extra = ["Site records held under the council's data-sharing agreement (ward counts)"] \
         if content.site_derived else []
-    text = source_text(model, map_sources(content.level, content.site_derived), extra)
+    text = source_text(model, map_sources(content.level, content.site_derived, model.period_source(content.period)),
+                       extra)
     chars = int((w - 0.6) * 72 / (fontsize * 0.55))
     lines = textwrap.wrap(text, chars)
     lines.append(f"Made on {quarter_label(made_on)} with the {APP_NAME}. Figures are provisional. "
