@@ -48,7 +48,9 @@ TABLE_COLUMNS = {
             "limit_used", "headroom", "over_by",
             "threshold_status", "share_of_region", "share_of_uk", "supported_change_q",
             "supported_change_y", "hotel_change_q", "hotel_change_y", "dispersed_change_q",
-            "dispersed_change_y", "period"),
+            "dispersed_change_y", "ukraine_arrivals", "ukraine_arrivals_per_10k", "ukraine_arrivals_marker",
+            "afghan_people", "afghan_people_per_10k", "afghan_people_marker", "three_pathways_total",
+            "three_pathways_total_per_10k", "three_pathways_total_marker", "period"),
     "ward": ("ward_code", "ward_name", "lad_code", "lad_name", "region", "population", "supported",
              "hotel", "dispersed", "per_1000", "limit_used", "headroom", "over_threshold"),
     "site": ("reference", "site_type", "name", "address", "postcode", "ward_code", "ward_name",
@@ -341,6 +343,17 @@ def _with_gap_columns(table: pd.DataFrame, said: pd.DataFrame | None) -> pd.Data
     return out
 
 
+def scheme_notes(columns: Iterable[str]) -> list[str]:
+    """What each other-scheme column counts (they measure different things), for a file that has them."""
+    from geo.regional import MEANINGS
+
+    have = set(columns)
+    lines = [f"{key}: {meaning} (Home Office, Reg_02); {key}_per_10k per 10,000 residents; {key}_marker the "
+             "file's marker where the figure is withheld or not available (the figure is then blank, never 0)"
+             for key, meaning in MEANINGS.items() if key in have]
+    return lines
+
+
 def export_table(frame: pd.DataFrame, out: Path, *, provenance: Mapping[str, Any] | Iterable[Any],
                  level: str, made_on: date, marking: str | None = None,
                  columns: Sequence[str] | None = None, layer: gpd.GeoDataFrame | None = None,
@@ -375,6 +388,7 @@ def export_table(frame: pd.DataFrame, out: Path, *, provenance: Mapping[str, Any
     notes = [*notes, *([suppression.note] if suppression is not None and suppression.any else [])]
     said = _said_gaps(table, gap_cells)
     notes += gaps.note_lines(set(said.stack()) - {""}) if said is not None else []
+    notes += scheme_notes(table.columns)
     meta = export_metadata(provenance=provenance, level=level, marking=chosen, made_on=made_on,
                            rows=len(table), notes=notes, caveats=caveats, title=title, period=period)
     out.parent.mkdir(parents=True, exist_ok=True)

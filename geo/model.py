@@ -61,6 +61,8 @@ class Model:
         pd.DataFrame({"lad_code": [], "as_at": []}), "", None))
     # Reg_01 figures the sum of Reg_02's rows does not match (one line each), per edition.
     reconciliation: list[str] = field(default_factory=list)
+    # Res_D01 when loaded: lad_code, period, scheme, arrivals (quarterly; a marker cell is <NA>).
+    resettlement: pd.DataFrame | None = None
 
     def period_source(self, period: pd.Timestamp | str) -> str | None:
         """Which loaded file speaks for a quarter ('asy_d11', 'reg02' or 'quarterly_totals')."""
@@ -216,7 +218,7 @@ def _newest_per_quarter(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def _read_regional(prov: sources.Provenance) -> tuple[regional.Regional, sources.Provenance]:
     """One Reg_02 edition, its provenance dated by the edition's own title (not the registry's)."""
     edition = regional.read_regional(prov.path)
-    release = f"As at {text.as_at(edition.as_at)}" + (f" ({edition.release})" if edition.release else "")
+    release = f"As at {text.quarter_label(edition.as_at)}" + (f" ({edition.release})" if edition.release else "")
     return edition, dataclasses.replace(prov, release=release)
 
 
@@ -265,11 +267,14 @@ def load_model(data_dir: str | Path | None = None, cache: str | Path | None = No
     by_source = _by_source(prov, stats, regionals, quarterly, lads, known)
     schemes = _schemes(regionals, editions.get("reg02", []), known)
     checks = [f"{r.file.name}: {line}" for r in regionals for line in r.differences]
+    resettlement = regional.read_res_d01(prov["res_d01"].path) if "res_d01" in prov else None
+    if resettlement is not None:
+        resettlement, _ = _align(resettlement, known)
     release = str(by_source["asy_d11"]["release"].iloc[-1])
     return Model(stats=period_table.combine(by_source), stats_release=release, lads=lads,
                  wards=wards, reg02=reg02, quarterly=quarterly, provenance=prov, missing=missing,
                  cache_dir=cache_path, code_moves=moves, by_source=by_source, editions=editions,
-                 schemes=schemes, reconciliation=checks)
+                 schemes=schemes, reconciliation=checks, resettlement=resettlement)
 
 
 def _schemes(regionals: list[regional.Regional], editions: list[sources.Provenance],

@@ -14,6 +14,10 @@ from geo.errors import DataError
 
 NO_ESTIMATE = "no estimate"
 DEFAULT_LAD_VINTAGE = "ONS mid-2024 estimate"
+# Why a ward can have no residents figure: said wherever wards show, the same words everywhere.
+WARD_COVERAGE = ("Ward residents are Census 2021: England and Wales by LSOA match (a few new or very small wards "
+                 "get none), Northern Ireland from NISRA's ward figures; Scotland's wards have no estimate "
+                 "until a ward population file for Scotland is given.")
 
 
 def lad_population_label(vintage: str | None = None) -> str:

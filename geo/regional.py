@@ -15,6 +15,7 @@ Home Office's total of all three. Reg_01 gives the same by region and nation wit
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,17 +111,29 @@ def norm_heading(value: Any) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
-def _match(row: list[Any]) -> dict[str, int]:
+def _match(row: list[Any], headings: tuple[tuple[str, re.Pattern[str]], ...] | None = None) -> dict[str, int]:
     found: dict[str, int] = {}
     for idx, cell in enumerate(row):
         name = norm_heading(cell)
         if not name:
             continue
-        for key, pattern in _HEADINGS:
+        for key, pattern in headings or _HEADINGS:
             if key not in found and pattern.search(name):
                 found[key] = idx
                 break
     return found
+
+
+def _data_rows(rows: list[list[Any]], header_row: int, cols: dict[str, int]
+               ) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """(spreadsheet row, first text in the row, cells by key) after the header, to the source rows."""
+    for i, row in enumerate(rows[header_row + 1:], start=header_row + 2):
+        first = next((str(c).strip() for c in row if c is not None and str(c).strip()), "")
+        if not first:
+            continue
+        if _STOP.match(first):
+            return
+        yield i, first, {k: (row[c] if c < len(row) else None) for k, c in cols.items()}
 
 
 def count_cell(value: Any) -> tuple[int | None, str | None, bool]:
@@ -165,9 +178,11 @@ def _as_at(rows: list[list[Any]], header_row: int) -> pd.Timestamp | None:
     return None
 
 
-def _find_header(rows: list[list[Any]], needs: tuple[str, ...]) -> tuple[int, dict[str, int]] | None:
+def _find_header(rows: list[list[Any]], needs: tuple[str, ...],
+                 headings: tuple[tuple[str, re.Pattern[str]], ...] | None = None
+                 ) -> tuple[int, dict[str, int]] | None:
     for i, row in enumerate(rows[:30]):
-        cols = _match(row)
+        cols = _match(row, headings)
         if all(k in cols for k in needs):
             return i, cols
     return None
@@ -182,13 +197,7 @@ def _table(rows: list[list[Any]], path: Path, sheet: str, key: str) -> tuple[pd.
     header_row, cols = found
     headers = rows[header_row]
     records: list[dict[str, Any]] = []
-    for i, row in enumerate(rows[header_row + 1:], start=header_row + 2):
-        cells = {k: (row[c] if c < len(row) else None) for k, c in cols.items()}
-        first = next((str(c).strip() for c in row if c is not None and str(c).strip()), "")
-        if not first:
-            continue
-        if _STOP.match(first):
-            break
+    for i, first, cells in _data_rows(rows, header_row, cols):
         ident = str(cells.get(key) or "").strip()
         if key == "lad_code" and not _CODE.fullmatch(ident):
             if re.search(r"total", first, re.I):
@@ -317,3 +326,61 @@ def schemes_rows(reg02: pd.DataFrame, file: str, release: str | None) -> pd.Data
     out["file"] = file
     out["release"] = release
     return out
+
+
+# --- Res_D01: resettlement arrivals by local authority -------------------------------------------
+
+_RES_HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("period", re.compile(r"^(date|quarter|year and quarter|period)")),
+    ("lad_code", re.compile(r"\b(lad|ltla|ons|la)\b.*code|^lad\d\dcd$|code$")),
+    ("lad_name", re.compile(r"^local authority( name)?$")),
+    ("scheme", re.compile(r"scheme|route")),
+    ("arrivals", re.compile(r"^(persons|people|arrivals|number)")),
+)
+
+
+def read_res_d01(path: str | Path) -> pd.DataFrame:
+    """Res_D01 as lad_code, period, scheme, arrivals (quarterly arrivals; a marker cell is <NA>)."""
+    from geo import reading
+    from geo.asylum_stats import parse_period
+    from geo.identify import check_sheets
+
+    path = Path(path)
+    if not path.exists():
+        raise DataError("file not found", file=path)
+    workbook = reading.open_workbook(path, reading.DATA)
+    names = list(workbook.sheet_names)
+    check_sheets(path, "res_d01", names)
+    sheet = _sheet(names, "Data_Res_D01") or names[-1]
+    rows = reading.sheet_rows(workbook, sheet, path)
+    header = _find_header(rows, ("period", "lad_code", "arrivals"), _RES_HEADINGS)
+    if header is None:
+        raise DataError("no Res_D01 header row (needs a quarter, an authority code and persons)", file=path,
+                        sheet=sheet)
+    start, cols = header
+    records = []
+    for i, _, cells in _data_rows(rows, start, cols):
+        code = str(cells["lad_code"] or "").strip()
+        if not _CODE.fullmatch(code):
+            continue  # rows with no authority (unknown or national) are not placed on the map
+        period = parse_period(cells["period"])
+        if period is None:
+            raise DataError(f"cannot read {cells['period']!r} as a quarter", file=path, sheet=sheet, row=i,
+                            column=str(rows[start][cols["period"]]))
+        count, marker, ok = count_cell(cells["arrivals"])
+        if not ok:
+            raise DataError(f"{cells['arrivals']!r} is not a whole number or a marker", file=path, sheet=sheet,
+                            row=i, column=str(rows[start][cols["arrivals"]]))
+        records.append({"lad_code": code, "period": pd.Timestamp(period) + pd.offsets.QuarterEnd(0),
+                        "scheme": str(cells.get("scheme") or "").strip() or None, "arrivals": count,
+                        "arrivals_marker": marker})
+    frame = pd.DataFrame.from_records(records, columns=["lad_code", "period", "scheme", "arrivals", "arrivals_marker"])
+    frame["arrivals"] = pd.array(frame["arrivals"].tolist(), dtype="Int64")
+    return frame
+
+
+def resettled_to(res: pd.DataFrame, period: pd.Timestamp | str) -> pd.DataFrame:
+    """lad_code, resettlement_arrivals: arrivals summed over the file's quarters up to `period`."""
+    upto = res[pd.to_datetime(res["period"]) <= pd.Timestamp(period)]
+    out = upto.groupby("lad_code")["arrivals"].sum(min_count=1).rename("resettlement_arrivals")
+    return out.reset_index()

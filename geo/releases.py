@@ -27,6 +27,7 @@ from geo import govuk, period_table, sources
 from geo.asylum_stats import read_asy_d11, read_quarterly_totals, read_reg02
 from geo.download import download, finish_record, safe_name
 from geo.errors import DataError, DownloadError, GeoError
+from geo.regional import read_res_d01
 
 RELEASE_SOURCES = ("asy_d11", "reg02", "res_d01")
 release_date = sources.release_date  # the date a release's file name states
@@ -214,7 +215,10 @@ def fetch(found: list[NewRelease], loaded: dict[str, sources.Provenance], *,
             path = Path(tmp) / item.filename
             record = download(item.url, path, progress=progress)
             try:
-                read_release(path, item.source_id)
+                if item.source_id == "res_d01":
+                    read_res_d01(path)  # arrivals by quarter: read to check, not compared
+                else:
+                    read_release(path, item.source_id)
             except GeoError as exc:
                 raise DataError(f"the new release from {item.url} could not be read, so nothing was "
                                 f"loaded: {exc}") from exc
@@ -222,7 +226,7 @@ def fetch(found: list[NewRelease], loaded: dict[str, sources.Provenance], *,
             done.append({**item.as_dict(), "sha256": record.sha256, "size_bytes": record.size_bytes})
         for item, path in staged:
             old = loaded.get(item.source_id)
-            if old is not None:
+            if old is not None and item.source_id != "res_d01":
                 revisions.append(diff(old.path, path, release=item.filename))
         for item, path in staged:
             dest = target / registry[item.source_id].subdir / item.filename

@@ -11,7 +11,7 @@ import streamlit as st
 
 from geo import measures, rules, text
 from geo.measures import rank
-from geo.population import one_population_note
+from geo.population import WARD_COVERAGE, one_population_note
 from geo.render.classify import classify
 from geo.render.legend import choropleth_legend
 from ui import export_panel as ex
@@ -20,6 +20,8 @@ from ui import layers as L
 from ui import screen, shell
 from ui import state as views
 from ui.deck_component import deck_map
+from ui.schemes import add_schemes
+from ui.schemes import panel as schemes_panel
 from ui.status import status_box
 
 PAGE = "council"
@@ -220,9 +222,8 @@ else:
         kcol.markdown(L.sites_legend(lad_sites), unsafe_allow_html=True)
     shell.site_note(kcol, site_note)
     if no_est:
-        kcol.caption(f"{no_est} ward{'s' if no_est != 1 else ''} ha{'ve' if no_est != 1 else 's'} no Census 2021 "
-                     "residents figure (the ward is new or too small for the LSOA match, or outside England "
-                     "and Wales) and show grey.")
+        kcol.caption(f"{no_est} ward{'s' if no_est != 1 else ''} ha{'ve' if no_est != 1 else 's'} no residents "
+                     f"figure and show grey. {WARD_COVERAGE}")
     kcol.caption("Hover over a ward for its figures; tick one in the table of wards below to open it.")
 
     listing = ward_frame.assign(limit=rules.capacity(ward_frame["population"])).sort_values("ward_name")
@@ -239,6 +240,8 @@ else:
 st.caption(f"{model.source_line(model.period_source(period) or 'asy_d11')}. As at {text.quarter_label(period)}. "
            f"Residents: {model.population_label()} ({model.source_line('reg02').removeprefix('Source: ')}), "
            f"applied to every quarter. {text.PEOPLE_ROUNDING}")
+
+schemes_panel(st, model, period, council=lad)
 
 # --- rank and share -------------------------------------------------------------------------------
 left, right = st.columns([1.3, 1])
@@ -358,7 +361,7 @@ if not state.present:
     snap = ER.map_request(state, made_on=ex.today(), geographic=False, lad_code=lad, lad_name=row["lad_name"],
                           level="ward" if ward_map else "lad", measure="limit_used" if ward_map else None)
     area = ER.area_slug(lad_code=lad, lad_name=row["lad_name"])
-    council_row = table[table["lad_code"] == lad]
+    council_row = add_schemes(table[table["lad_code"] == lad], model, period)
     tables = [ex.ExportTable("council", f"{row['lad_name']}: council figures", council_row, "lad",
                              period=state.period, area=area,
                              title=f"Asylum support in {row['lad_name']}, {text.quarter_label(period)}")]

@@ -22,6 +22,9 @@ from ui import layers as L
 from ui import present, screen, shell
 from ui import state as views
 from ui.deck_component import deck_map
+from ui.schemes import EXPORT_COLUMNS as SCHEME_EXPORT
+from ui.schemes import add_schemes
+from ui.schemes import panel as schemes_panel
 from ui.status import status_box
 
 PAGE = "overview"
@@ -178,17 +181,19 @@ side_col.caption(f"{model.source_line(model.period_source(period) or 'asy_d11')}
                  f"{text.quarter_label(period)}. Provisional. "
                  + ("" if state.present else "Each box: change on the previous quarter, the last three years "
                                              "as a line, and the change on a year earlier beneath."))
+if not state.present:
+    schemes_panel(side_col, model, period, list(table["lad_code"]))
 
 # --- table ----------------------------------------------------------------------------------------
 if not state.present:
-    listing = table.assign(status=table["threshold_status"].map(
+    listing = add_schemes(table, model, period).assign(status=table["threshold_status"].map(
         {"over 1:200": "Over 1:200", "within 1:200": "Within", "no estimate": "No estimate"})
         .fillna(table["threshold_status"])  # a gap keeps its own words ('not published in this release')
     ).sort_values(measure, ascending=False, na_position="last")
     # Hotels where the quarter's file gives them; else Reg_02's contingency (hotels and other), labelled.
     hotel_col = "hotel" if table["hotel"].notna().any() or "contingency" not in table.columns else "contingency"
     cols = ["lad_name", "region", "population", "supported", "per_1000", hotel_col, "dispersed", "limit_used",
-            "status", "supported_change_q", "supported_change_y", "lad_code"]
+            "status", "supported_change_q", "supported_change_y", *SCHEME_EXPORT, "lad_code"]
 
     # --- export: the map, the table below and the briefing pack, exactly as shown ---------------------
     snap = ER.map_request(state, made_on=ex.today())
@@ -211,7 +216,7 @@ if not state.present:
         key="council_table",
         # On screen, the columns that fit a laptop without sideways scrolling (short headings, the full
         # wording in each heading's help); region, status and code are in the export and the tooltip.
-        column_order=[c for c in cols if c not in ("region", "status", "lad_code")],
+        column_order=[c for c in cols if c not in ("region", "status", "lad_code", *SCHEME_EXPORT)],
         column_config={
             "lad_name": st.column_config.TextColumn("Council", pinned=True),
             "region": "Region",

@@ -34,7 +34,10 @@ registry = sources.load_registry()
 ORIGINS = {"cache": "download cache", "data-dir": "folder you named", "shared": "shared data folder",
            "download": "downloaded from the publisher"}
 rows = []
-for sid, p in provenance.items():
+# Every edition loaded (several Reg_02 or Asy_D11 files each give their own quarters), newest last.
+every = ({sid: model.editions.get(sid) or [p] for sid, p in provenance.items()} if model is not None
+         else {sid: [p] for sid, p in provenance.items()})
+for sid, p in ((sid, p) for sid, found in every.items() for p in found):
     rows.append({
         "Dataset": p.title, "Publisher": p.publisher, "Release": p.release, "File": p.file_name,
         "Found in": ORIGINS.get(p.origin, p.origin), "Path": p.path, "Size": f"{p.size_bytes / 1e6:,.2f} MB",
@@ -62,10 +65,27 @@ if model is not None:
            f"{int(model.wards['population'].isna().sum()):,} with no estimate" if model.wards is not None else "")
         + ".")
 
+if model is not None:
+    st.markdown("### Checks between tables")
+    if model.reconciliation:
+        for line in model.reconciliation:
+            st.warning(line)
+    elif model.editions.get("reg02"):
+        st.success("Reg_01's regional and UK totals equal the sum of Reg_02's councils in every edition loaded.")
+    if "quarterly_totals" in provenance:
+        fallback = [p for p in model.periods if model.period_source(p) == "quarterly_totals"]
+        st.warning(f"Quarters {', '.join(text.quarter_label(p) for p in fallback) or 'none'} come from "
+                   f"{provenance['quarterly_totals'].file_name}, a hand-made totals series handed over as a "
+                   "fallback: it is not a Home Office file.")
+
 st.markdown("### Missing files")
 if missing:
     for sid, message in missing.items():
         s = registry.get(sid)
+        if s is not None and s.fallback:
+            st.info(f"**Not used: {s.title}.** A fallback read only from a folder you name; the published "
+                    "Home Office files above are used instead.")
+            continue
         need = "Required" if s is not None and s.required else "Optional"
         st.warning(f"**{need}: {s.title if s else sid}.** {message}")
 else:

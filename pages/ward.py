@@ -11,6 +11,7 @@ import streamlit as st
 from shapely.geometry import box
 
 from geo import measures, rules, text
+from geo.population import WARD_COVERAGE
 from geo.render.classify import classify
 from geo.render.legend import choropleth_legend, outline_swatch
 from ui import export_panel as ex
@@ -153,8 +154,7 @@ if pd.notna(pop):
     cols[1].caption("people in dispersed accommodation")
 else:
     cols[0].metric("Residents", "No estimate", border=True)
-    cols[0].caption("No Census 2021 residents figure for this ward (new, very small, or in Scotland or "
-                    "Northern Ireland), so no 1:200 limit can be set.")
+    cols[0].caption(f"No residents figure for this ward, so no 1:200 limit can be set. {WARD_COVERAGE}")
     cols[1].metric("1:200 limit for this ward", "No estimate", border=True)
 if mine is not None:
     cols[2].metric("Ward 1:200 status", str(mine["status"]).capitalize(), border=True)

@@ -42,11 +42,12 @@ import pandas as pd
 
 from geo.asylum_stats import DISPERSED, HOTEL, parse_period
 from geo.measures import Filters
+from geo.population import WARD_COVERAGE
 from geo.text import quarter_label
 
 # Tables cannot print "no estimate" in a number column (sorting needs numbers), so each says what None means.
-NO_ESTIMATE_NOTE = ("None under Residents means no population estimate (ward estimates cover England and "
-                    "Wales only); such areas are never counted as zero.")
+NO_ESTIMATE_NOTE = ("None under Residents means no population estimate; such areas are never counted as zero. "
+                    + WARD_COVERAGE)
 
 MAP_MEASURES: dict[str, str] = {
     "per_1000": "People supported per 1,000 residents",

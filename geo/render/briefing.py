@@ -270,6 +270,37 @@ def change_note_lines(model: Model, sel: Selection) -> list[str]:
     return change_notes(headline(model, sel.period, sel.filters()))
 
 
+def scheme_rows(model: Model, sel: Selection) -> list[list[str]]:
+    """The other Home Office schemes for the pack's council or area: figure, rate, meaning (geo.schemes)."""
+    from geo import schemes
+
+    if sel.lad_code:
+        figures = schemes.council_figures(model, sel.lad_code, sel.period)
+    else:
+        lads = model.lads if not sel.region else model.lads[model.lads["region"] == sel.region]
+        figures = schemes.figures(model, sel.period, list(lads["lad_code"]))
+    return [["Scheme", "People", "Per 10,000 residents", "What it counts"]] + [
+        [f.label, f.value_text(), f.per_10k_text(), f.meaning] for f in figures]
+
+
+def _schemes_block(model: Model, sel: Selection, st: dict[str, Any]) -> list[Any]:
+    from reportlab.lib.units import inch
+    from reportlab.platypus import Paragraph, Spacer
+
+    from geo import schemes
+
+    head = [Paragraph(f"Other Home Office schemes, {quarter_label(sel.period.date())}", st["h2"])]
+    if schemes.at_period(model, sel.period).empty:
+        return head + [Paragraph(f"Homes for Ukraine and the Afghan Resettlement Programme are "
+                                 f"{schemes.NOT_PUBLISHED} for this quarter. "
+                                 f"{schemes.source_line(model, sel.period)}", st["small"])]
+    cell = st["cell"]
+    rows = [[Paragraph(str(c), cell) for c in row] for row in scheme_rows(model, sel)]
+    return head + [_table(rows, [1.9 * inch, 0.8 * inch, 0.8 * inch, 3.4 * inch], align_right_from=99,
+                          compact=True),
+                   Paragraph(schemes.source_line(model, sel.period), st["small"]), Spacer(1, 10)]
+
+
 def _council_page(model: Model, sel: Selection, ward_measures: pd.DataFrame | None, made_on: date,
                   st: dict[str, Any]) -> list[Any]:
     from reportlab.lib.units import inch
@@ -292,7 +323,7 @@ def _council_page(model: Model, sel: Selection, ward_measures: pd.DataFrame | No
         when = (f"Map: site records open on {quarter_label(made_on)}. Headline figures: Home Office "
                 f"statistics, {period_phrase(sel.period)}.")
     return [Paragraph(f"{sel.lad_name}: {sm.MEASURES[COUNCIL_MEASURE].lower()}, {where}", st["h1"]),
-            Paragraph(when, st["small"]), layout]
+            Paragraph(when, st["small"]), layout, *_schemes_block(model, sel, st)]
 
 
 def _area_summary(model: Model, sel: Selection, st: dict[str, Any]) -> list[Any]:
@@ -302,7 +333,8 @@ def _area_summary(model: Model, sel: Selection, st: dict[str, Any]) -> list[Any]
     notes = [Paragraph(line, st["small"]) for line in change_note_lines(model, sel)]
     return [Paragraph(f"Headline figures: {sel.area}", st["h2"]),
             _table(area_headline_rows(model, sel), [2.6 * inch, 1.1 * inch, 1.3 * inch, 1.3 * inch]),
-            *notes, Spacer(1, 16)]  # the next section's heading would otherwise sit on the table's last rule
+            *notes, Spacer(1, 16),  # the next section's heading would otherwise sit on the table's last rule
+            *_schemes_block(model, sel, st)]
 
 
 def _count_phrase(n: int) -> str:
