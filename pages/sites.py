@@ -26,6 +26,7 @@ from geo.errors import GeoError
 from geo.model import ward_vintage
 from geo.sites import measures as SM
 from geo.sites.readers import SUPPORTED
+from geo.sites.sample import scaling_note
 from geo.sites.schema import FIELDS
 from geo.sites.store import SiteStore
 from ui import auth, shell
@@ -120,8 +121,9 @@ def _bounds(sites: pd.DataFrame, lads: list[str]):
 
 def _illustrative_note(frame: pd.DataFrame) -> None:
     if len(frame) and SV.illustrative_mask(frame).any():
+        scaled = scaling_note(frame["notes"], None)  # the quarter its people match, said beside any figures
         st.markdown(f"<div class='aam-over'><b>{SV.ILLUSTRATIVE_LABEL}.</b> These rows come from the "
-                    "generated sample, not from any council.</div>", unsafe_allow_html=True)
+                    f"generated sample, not from any council.{escape(scaled)}</div>", unsafe_allow_html=True)
 
 
 # --- title, sample banner and the controls every section follows ------------------------------------

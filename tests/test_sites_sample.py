@@ -13,8 +13,16 @@ from geo.errors import DataError
 from geo.sites.importer import import_sites
 from geo.sites.join import assign_wards
 from geo.sites.measures import lad_measures, ward_measures
-from geo.sites.sample import ILLUSTRATIVE, generate_sample, totals_from_reg02, write_sample
+from geo.sites.sample import (
+    ILLUSTRATIVE,
+    generate_sample,
+    scaled_to,
+    scaling_note,
+    totals_from_reg02,
+    write_sample,
+)
 from geo.sites.store import SiteStore
+from geo.text import quarter_label
 
 AS_AT = date(2025, 12, 31)
 TOTALS = pd.DataFrame({"lad_code": [LAD_A, LAD_B], "lad_name": ["Authority A", "Authority B"],
@@ -30,7 +38,10 @@ def test_totals_match_and_points_fall_in_their_authority() -> None:
     frame = generate_sample(ward_layer(), TOTALS, lads=[LAD_A, LAD_B], seed=3)
     assert _open_people(frame, "Dispersed property").to_dict() == {LAD_A: 157, LAD_B: 40}
     assert _open_people(frame, "Hotel").to_dict() == {LAD_A: 430}
-    assert (frame["Notes"] == ILLUSTRATIVE).all()
+    assert frame["Notes"].str.startswith(ILLUSTRATIVE).all()
+    # Issue 23: the sample says which quarter its people were scaled to, wherever it is shown.
+    assert scaled_to(frame["Notes"]) == quarter_label(AS_AT)
+    assert scaling_note(frame["Notes"], pd.Timestamp("2030-12-31")).endswith("not to 31 December 2030.")
     hotels = frame[(frame["Site type"] == "Hotel") & (frame["Status"] == "Open")]
     assert 2 <= len(hotels) <= 6 and hotels["People accommodated"].min() >= 1
     placed = assign_wards(frame.assign(longitude=frame["Longitude"].astype(float),

@@ -666,6 +666,7 @@ def briefing_pack(model: Model, *, lad_code: str | None = None, region: str | No
         raise GeoError("give an authority or a region, not both")
     sel = Selection(model, lad_code, region, period)
     from geo.access.tracing import ILLUSTRATIVE, is_illustrative
+    from geo.sites.sample import scaling_note
 
     illustrative = bool(illustrative or (sites is not None and is_illustrative(sites)))
     if ward_measures is None and sites is not None:
@@ -688,8 +689,9 @@ def briefing_pack(model: Model, *, lad_code: str | None = None, region: str | No
     titles = section_titles(sel, sites is not None)
     story: list[Any] = _cover(model, sel, made_on, chosen, titles, st)
     if illustrative:
+        scaled = scaling_note(sites["notes"], sel.period) if sites is not None and "notes" in sites else ""
         story.insert(1, Paragraph(f"<b>{ILLUSTRATIVE}.</b> Site figures in this pack come from the generated "
-                                  "sample, not from any council. Do not quote them.", st["cover2"]))
+                                  f"sample, not from any council. Do not quote them.{scaled}", st["cover2"]))
     story.append(PageBreak())
     story += _map_page(model, sel, st) + [PageBreak()]
     if sel.lad_code:

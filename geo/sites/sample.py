@@ -17,8 +17,10 @@ import pandas as pd
 import shapely
 
 from geo.errors import DataError
+from geo.text import quarter_label
 
 ILLUSTRATIVE = "ILLUSTRATIVE - not real sites"
+SCALED_TO = "people scaled to the Home Office figures at "  # then the quarter: said wherever the sample is shown
 DEFAULT_LADS: tuple[str, ...] = ("E08000012", "S12000049", "E08000025", "E09000017")
 HOTEL_MEAN_PEOPLE = 120
 DISPERSED_SIZES = np.array([1, 2, 3, 4, 5, 6, 7, 8])
@@ -225,9 +227,29 @@ def generate_sample(wards, totals: pd.DataFrame, *, lads: tuple[str, ...] | list
             str(lad_wards["lad_name"].iloc[0]) if "lad_name" in lad_wards else lad
         rows += _lad_rows(lad, name, lad_wards, _exclusive(lad_wards, wards),
                           int(table.at[lad, "dispersed_people"]), int(table.at[lad, "hotel_people"]), as_at, rng)
+    note = f"{ILLUSTRATIVE}; {SCALED_TO}{quarter_label(as_at)}"  # the quarter it matches, in every row
+    for row in rows:
+        row["Notes"] = note
     if messy and rows:
         rows += _messy_rows(rows[0])
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def scaled_to(notes: pd.Series) -> str | None:
+    """'30 September 2024': the quarter an illustrative sample's people were scaled to (None if unsaid)."""
+    said = notes.dropna().astype(str)
+    found = said[said.str.contains(SCALED_TO, regex=False)]
+    return found.iloc[0].split(SCALED_TO, 1)[1].strip() if len(found) else None
+
+
+def scaling_note(notes: pd.Series, shown: date | pd.Timestamp | None) -> str:
+    """' Its people are scaled to the Home Office figures at 30 September 2024, not to 31 December 2025.'"""
+    when = scaled_to(notes)
+    if when is None:
+        return ""
+    if shown is not None and quarter_label(shown) != when:
+        return f" Its people are scaled to the Home Office figures at {when}, not to {quarter_label(shown)}."
+    return f" Its people are scaled to the Home Office figures at {when}."
 
 
 def write_sample(out: str | Path, wards, totals: pd.DataFrame, **options) -> Path:
