@@ -110,6 +110,24 @@ def published(stats: pd.DataFrame, accommodation_type: str, period: pd.Timestamp
     return measure_published(stats, _COUNT_MEASURES.get(measure, measure), period)
 
 
+def map_measure(stats: pd.DataFrame, measure: str, period: pd.Timestamp | str | None) -> str:
+    """The measure a map of ``measure`` draws for ``period``: itself, except hotels at a quarter whose
+    file gives hotels and other contingency sites only together (Reg_02): then that figure
+    ('contingency'), which the map names, so a hotels map is never an empty grey map."""
+    if measure == "hotel" and not measure_published(stats, "hotel", period) \
+            and measure_published(stats, "contingency", period):
+        return "contingency"
+    return measure
+
+
+def map_measure_note(measure: str, shown: str, period: pd.Timestamp | str) -> str | None:
+    """Why the map shows another measure than the one asked for (None when it does not)."""
+    if measure == shown:
+        return None
+    return (f"Hotels alone are not published by council for {text.quarter_label(period)}: the map shows "
+            "people in contingency accommodation, hotels and other sites together, as the file gives them.")
+
+
 def filter_choices(stats: pd.DataFrame) -> dict[str, list[str]]:
     """Accommodation and support types a filter can offer: Asy_D11's own detail, not the
     'all support types', 'total only' or 'hotels and other' rows of sources without it."""

@@ -103,33 +103,38 @@ if not state.present:
         shell.switch_to("council", replace(state, lad=chosen))
 
 # --- map and legend (sent first: the browser starts fetching the map's code while the rest arrives) ---
+# Hotels at a quarter whose file gives them only with other contingency sites: that figure, named.
+shown_measure = measures.map_measure(model.stats, measure, period)
 if not measures.published(model.stats, HOTEL, period):
     # Asy_D11 splits hotels out by council only from Dec 2022: "not published", never zero.
     table = table.assign(hotel=float("nan"), hotel_change_q=float("nan"), hotel_change_y=float("nan"))
     why = {"reg02": "Reg_02 gives contingency hotels and other sites together",
            "asy_d11": "Asy_D11 splits them out by council only from December 2022"}.get(
         model.period_source(period) or "", "the quarterly totals file gives total supported only")
-    key_col.caption(f"Hotels alone are not published by council for {text.quarter_label(period)} ({why}). "
-                    f"Asy_D11 gives them from {text.quarter_label(measures.first_published(model.stats)[HOTEL])} "
-                    "to its last quarter.")
-values = table[measure]
-classes = classify(values, method=state.classes, k=5, measure=measure)
+    if measure == "hotel":
+        key_col.caption(f"Hotels alone are not published by council for {text.quarter_label(period)} ({why}). "
+                        f"Asy_D11 gives them from "
+                        f"{text.quarter_label(measures.first_published(model.stats)[HOTEL])} to its last quarter."
+                        + (" The map shows contingency accommodation (hotels and other sites together) instead."
+                           if shown_measure != measure else ""))
+values = table[shown_measure]
+classes = classify(values, method=state.classes, k=5, measure=shown_measure)
 web = shell.web(key, "lad")
 shown = web[web["lad_code"].isin(table["lad_code"])]
 height = screen.map_height(screen.screen(), state.present)  # fits under the title at 1366x768 and up
 bounds = shown.total_bounds if len(shown) else web.total_bounds
 width = 600 if state.present else 560
 view = L.fit_view(bounds, width_px=width, height_px=height, padding=0.03)
-deck_layers, _ = L.national_layers(shown, table, measure, classes, label_codes=list(over["lad_code"]),
+deck_layers, _ = L.national_layers(shown, table, shown_measure, classes, label_codes=list(over["lad_code"]),
                                    geometries=shell.geometries(key, "lad"), view=view, frame=(width, height))
 deck = L.make_deck(deck_layers, view, L.LAD_TOOLTIP)
 with map_col:
     deck_map(deck, height=height, key="national_map", public_geometry=True,
-             alt=f"Map of councils coloured by {views.MAP_MEASURES[measure].lower()}; "
+             alt=f"Map of councils coloured by {measures.MEASURES[shown_measure].lower()}; "
                  f"councils over the 1:200 limit have a thick red outline.")
 over_count, over_gap = measures.over_state(model, table)
-key_col.markdown(choropleth_legend(classes, views.MAP_MEASURES[measure], over=over_gap or over_count,
-                                   gaps=measures.gap_counts(model, table, measure),
+key_col.markdown(choropleth_legend(classes, measures.MEASURES[shown_measure], over=over_gap or over_count,
+                                   gaps=measures.gap_counts(model, table, shown_measure),
                                    unit=f"Councils, {text.quarter_label(period)}", large=state.present),
                  unsafe_allow_html=True)
 if not state.present:
@@ -196,7 +201,7 @@ if not state.present:
             "status", "supported_change_q", "supported_change_y", *SCHEME_EXPORT, "lad_code"]
 
     # --- export: the map, the table below and the briefing pack, exactly as shown ---------------------
-    snap = ER.map_request(state, made_on=ex.today())
+    snap = ER.map_request(state, made_on=ex.today(), measure=shown_measure)  # the measure the map shows
     single, brief_region = ER.briefing_area(state, opts["regions"])
     ex.export_panel(
         model, key="overview", snapshot=snap,

@@ -176,7 +176,8 @@ def fill_colours(values: pd.Series, classes: Classes, alpha: int = FILL_ALPHA) -
 def lad_properties(table: pd.DataFrame, measure: str, classes: Classes) -> pd.DataFrame:
     """Per authority: fill colour, over-threshold flag and the tooltip's short lines, as text."""
     label = {"per_1000": "Per 1,000 residents", "hotel": "In hotels", "dispersed": "In dispersed",
-             "limit_used": "Against 1:200", "supported": "Supported"}.get(measure, measure)
+             "contingency": "In contingency (hotels and other)", "limit_used": "Against 1:200",
+             "supported": "Supported"}.get(measure, measure)
     over = table["over_threshold"].astype("boolean").fillna(False).astype(bool)
     # The status is judged on dispersed people of every support type (geo.measures.lad_table).
     dispersed = table["dispersed_all"] if "dispersed_all" in table.columns else table["dispersed"]

@@ -194,12 +194,12 @@ def overview_screen(model, key: str, state: ViewState) -> ViewState:
         side.markdown(status_box("<b>No council is over the 1:200 limit</b> in this area.", rules.WITHIN),
                       unsafe_allow_html=True)
 
-    measure = state.measure
+    measure = measures.map_measure(model.stats, state.measure, period)  # hotels, or contingency where only that
     values = table[measure]
     classes = classify(values, method=state.classes, k=5, measure=measure)
     legend_col, source_col = side.columns([1, 1], gap="small")
     count, gap = measures.over_state(model, table)
-    legend_col.markdown(choropleth_legend(classes, views.MAP_MEASURES[measure], over=gap or count,
+    legend_col.markdown(choropleth_legend(classes, measures.MEASURES[measure], over=gap or count,
                                           gaps=measures.gap_counts(model, table, measure),
                                           large=True), unsafe_allow_html=True)
     speaks = model.period_source(period) or "asy_d11"  # the file that gave these figures, named
@@ -216,6 +216,6 @@ def overview_screen(model, key: str, state: ViewState) -> ViewState:
         layers.append(labels)
     with map_col:
         deck_map(L.make_deck(layers, view, L.LAD_TOOLTIP), height=height, key="present_map", public_geometry=True,
-                 alt=f"Map of councils in {area} coloured by {views.MAP_MEASURES[measure].lower()}; "
+                 alt=f"Map of councils in {area} coloured by {measures.MEASURES[measure].lower()}; "
                             "councils over the 1:200 limit have a thick red outline and are named.")
     return state

@@ -54,10 +54,18 @@ def choropleth_legend(classes: Classes, title: str, *, no_estimate: int | None =
         f"<div style='font-weight:700;font-size:{'1.2rem' if large else '1rem'};margin-bottom:2px'>"
         f"{escape(title)}</div>{unit_line}"
         f"<ul style='padding:0;margin:6px 0'>{''.join(rows)}</ul>"
-        f"<div style='font-size:0.8rem;color:#505a5f'>Classes: {escape(classes.legend_title)}, "
-        f"{len(classes.labels)} group{'s' if len(classes.labels) != 1 else ''}</div>"
+        f"<div style='font-size:0.8rem;color:#505a5f'>{escape(classes_line(classes))}</div>"
         "</div>"
     )
+
+
+def classes_line(classes: Classes) -> str:
+    """How the colours were grouped, or, when no area has a figure, that every area is grey and why
+    to look above (never 'Quantiles, 0 groups')."""
+    n = len(classes.labels)
+    if n == 0:
+        return "No area has a figure to colour: every area is grey (see above for why)."
+    return f"Classes: {classes.legend_title}, {n} group{'s' if n != 1 else ''}"
 
 
 def outline_swatch(colour: str, width: int = 3) -> str:
