@@ -106,7 +106,7 @@ def test_ward_map_names_do_not_overlap_and_the_ward_is_named() -> None:
 
 
 @needs_shared
-@pytest.mark.parametrize("params", [{"period": "2024-09-30"}, {"period": "2025-09-30", "present": "1"},
+@pytest.mark.parametrize("params", [{"period": "2024-09-30"}, {"period": "2025-12-31", "present": "1"},
                                     {"period": "2024-09-30", "present": "1"}],
                          ids=["overview", "presentation-2025", "presentation-2024"])
 def test_council_names_cover_no_name_no_ring_and_not_their_own_council(model, params: dict[str, str]) -> None:

@@ -204,3 +204,26 @@ def test_northern_ireland_wards_have_census_residents(model):
     assert int(ni["population"].sum()) == int(raw["usual_residents"].sum())
     scotland = wards[wards["ward_code"].str.startswith("S13")]
     assert scotland["population"].isna().all() and (scotland["population_status"] == "no estimate").all()
+
+
+@needs_shared
+def test_a_marker_cell_reaches_the_council_view_as_withheld(tmp_path, monkeypatch):
+    """Done when: the accessible-style edition loads, reads to the same figures, and says 'withheld'."""
+    from geo import schemes
+    from geo.model import load_model
+
+    monkeypatch.setattr(sources, "SHARED_DATA", tmp_path / "nowhere")
+    drop = tmp_path / "drop"
+    shutil.copytree(SHARED / "ons", drop / "ons")
+    (drop / "homeoffice").mkdir()
+    shutil.copy(D11, drop / "homeoffice")
+    code = "E08000025"
+    write_ods(drop / "homeoffice" / ODS.name, _accessible(read_sheets(ODS)["Reg_02"], code))
+    model = load_model(drop, tmp_path / "cache", allow_download=False)
+    assert model.latest_period == pd.Timestamp("2025-12-31")
+    figures = {f.key: f for f in schemes.council_figures(model, code, model.latest_period)}
+    assert figures["afghan_transitional"].value_text() == "withheld"
+    published = regional.read_regional(ODS).reg02.set_index("lad_code")
+    assert figures["afghan_people"].value_text() == f"{int(published.at[code, 'afghan_people']):,}"
+    totals = {f.key: f for f in schemes.figures(model, model.latest_period)}
+    assert totals["ukraine_arrivals"].value == KNOWN["ukraine_arrivals"]

@@ -72,6 +72,12 @@ def revising_workbook() -> bytes:
     return out.getvalue()
 
 
+def revising_workbook_rows() -> int:
+    """People supported at 30 September 2024 in the published Asy_D11 (before the revision)."""
+    raw = pd.read_excel(D11, sheet_name="Data_Asy_D11", header=1, engine="calamine")
+    return int(raw.loc[raw["Date (as at…)"] == "30 Sep 2024", "People"].sum())
+
+
 def _serve(srv: GovukServer, reg02_bytes: bytes, workbook: bytes) -> None:
     registry = sources.load_registry()
     d11_page = registry["asy_d11"].landing_page.split("gov.uk", 1)[1]
@@ -149,6 +155,12 @@ def test_fetch_loads_new_quarter_records_revisions_and_is_idempotent(built, tmp_
     assert headline(model, "2026-03-31")["supported"].value == int(pd.to_numeric(expected, errors="coerce").sum())
     assert headline(model, "2026-03-31")["supported"].value == headline(model, "2025-12-31")["supported"].value + BUMP
     assert [e.file_name for e in model.editions["reg02"]] == [REG02.name, NEW_REG02]
+    # Asy_D11's newer edition revises September 2024 and speaks for it; older quarters stay with the first
+    assert [e.file_name for e in model.editions["asy_d11"]] == [D11.name, NEW_D11]
+    before = revising_workbook_rows()
+    assert headline(model, "2024-09-30")["supported"].value == before + BUMP
+    assert set(model.by_source["asy_d11"].loc[model.by_source["asy_d11"]["period"] == "2024-09-30", "file"]) == {
+        NEW_D11}
 
 
 def test_a_bad_release_loads_nothing_and_says_where(built, tmp_path):
