@@ -295,8 +295,9 @@ with w_col:
     start = pview.weights_from_state(state.weights, keys)
     b1, b2 = st.columns(2)
     b1.button("Preset: population only", on_click=preset, args=({}, keys), key="fs_preset_pop")
-    b2.button("Preset: the memorandum's pressures (defaults)", on_click=preset, args=(ps.MEMORANDUM_WEIGHTS, keys),
-              key="fs_preset_memo")
+    b2.button("Preset: memorandum pressures", on_click=preset, args=(ps.MEMORANDUM_WEIGHTS, keys),
+              key="fs_preset_memo", help="The documented defaults: "
+              + ", ".join(f"{k} {w:g}" for k, w in ps.MEMORANDUM_WEIGHTS.items()) + "; the others 0.")
     weights = {}
     for ind in found:
         weights[ind.key] = st.slider(

@@ -97,6 +97,10 @@ def test_population_only_preset_gives_the_population_shares(page) -> None:
     assert (factors["Status (pressure-weighted)"] == factors["Status (population only)"]).all()
     assert (factors["Fair share, pressure-weighted (people)"] == factors["Fair share, population only (people)"]).all()
     assert page.query_params["w"] in ("none", ["none"])
+    page.button(key="fs_preset_memo").click().run()
+    assert not page.exception, page.exception
+    assert {k: page.slider(key=f"w_fsw_{k}").value for k in ps.MEMORANDUM_WEIGHTS} == ps.MEMORANDUM_WEIGHTS
+    assert "w" not in page.query_params  # the documented defaults keep the link short
 
 
 def test_briefing_pack_has_the_method_page_with_the_same_weights(model, tmp_path) -> None:
