@@ -29,6 +29,7 @@ from geo.period_table import (
     measure_in,
     measure_published,
     period_source,
+    published_types,
 )
 from geo.rules import CLUSTER_LIMIT  # noqa: F401  (re-exported for callers not yet on geo.rules)
 
@@ -285,9 +286,10 @@ def _unplaced(model: Model, period: pd.Timestamp | None, filters: Filters) -> di
             "contingency": extra[HOTEL] + extra[OTHER_CONTINGENCY], "dispersed": extra[DISPERSED], "over": 0}
 
 
-def _total(model: Model, table: pd.DataFrame, period: pd.Timestamp, filters: Filters) -> dict[str, Any]:
-    """The quarter's headline values for the selection (``table`` is its lad_table)."""
-    extra = _unplaced(model, period, filters)
+def _total(model: Model, table: pd.DataFrame, period: pd.Timestamp, filters: Filters,
+           extra: dict[str, int]) -> dict[str, Any]:
+    """The quarter's headline values for the selection (``table`` is its lad_table; ``extra`` its
+    people with no council recorded, ``_unplaced``)."""
     over = table["over_threshold"]
     return {
         "supported": _sum_or_nan(table["supported"]) + extra["supported"],
@@ -310,8 +312,27 @@ def source_name(model: Model, period: pd.Timestamp | None) -> str | None:
     return f"the {name}" if name and name[0].islower() else name
 
 
+class _Quarters:
+    """What the change rule asks of each quarter (published types, people with no council), asked once."""
+
+    def __init__(self, model: Model, filters: Filters) -> None:
+        self.model, self.filters = model, filters
+        self._types: dict[pd.Timestamp, frozenset[str]] = {}
+        self._unplaced: dict[pd.Timestamp | None, dict[str, int]] = {}
+
+    def published(self, measure: str, period: pd.Timestamp) -> bool:
+        if period not in self._types:
+            self._types[period] = published_types(self.model.stats, period)
+        return measure_in(self._types[period], measure)
+
+    def unplaced(self, period: pd.Timestamp | None) -> dict[str, int]:
+        if period not in self._unplaced:
+            self._unplaced[period] = _unplaced(self.model, period, self.filters)
+        return self._unplaced[period]
+
+
 def table_change(model: Model, table: pd.DataFrame, period: pd.Timestamp | str, key: str,
-                 span: str, filters: Filters = Filters()) -> changes.Change:
+                 span: str, filters: Filters = Filters(), quarters: _Quarters | None = None) -> changes.Change:
     """The like-for-like change of one headline figure over the councils in ``table``.
 
     ``key`` is a lad_table count ('supported', 'hotel', 'contingency', 'dispersed') or 'over'
@@ -319,6 +340,7 @@ def table_change(model: Model, table: pd.DataFrame, period: pd.Timestamp | str, 
     table's own ``<key>_change_<span>`` column.
     """
     period = pd.Timestamp(period)
+    asked = quarters or _Quarters(model, filters)
     base = previous_period(model.periods, period, changes.QUARTERS[span])
     if key == "over":
         now = table["over_threshold"].astype("Float64").astype("float64")
@@ -327,14 +349,14 @@ def table_change(model: Model, table: pd.DataFrame, period: pd.Timestamp | str, 
         now, measure = table[key], key
     reason = ""
     label = HEADLINE_LABELS.get(key, key).lower()
-    if not measure_published(model.stats, measure, period):
+    if not asked.published(measure, period):
         reason = f"{MEASURE_LABELS.get(measure, measure)} {NOT_PUBLISHED}"
-    elif base is not None and not measure_published(model.stats, measure, base):
+    elif base is not None and not asked.published(measure, base):
         reason = (f"{MEASURE_LABELS.get(measure, measure)} not published in the earlier release "
                   f"({source_name(model, base)}, {text.quarter_label(base)})")
     elif base is not None:
         reason = f"no council has a figure for {label} in both quarters"
-    unplaced = _unplaced(model, period, filters)[key] + _unplaced(model, base, filters)[key]
+    unplaced = asked.unplaced(period)[key] + asked.unplaced(base)[key]
     return changes.summarise(now, table[f"{key}_before_{span}"] if base is not None else None, table["lad_name"],
                              span=span, base_period=base, now_source=source_name(model, period),
                              base_source=source_name(model, base), missing_reason=reason,
@@ -350,10 +372,11 @@ def headline(model: Model, period: pd.Timestamp | str, filters: Filters = Filter
     """
     period = pd.Timestamp(period)
     table = lad_table(model, period, filters)
-    now = _total(model, table, period, filters)
+    asked = _Quarters(model, filters)
+    now = _total(model, table, period, filters, asked.unplaced(period))
     out = {}
     for key, label in HEADLINE_LABELS.items():
-        q, y = (table_change(model, table, period, key, span, filters) for span in ("q", "y"))
+        q, y = (table_change(model, table, period, key, span, filters, asked) for span in ("q", "y"))
         out[key] = Headline(label, now[key], q.value, y.value, q, y)
     return out
 
