@@ -76,3 +76,20 @@ def test_frames_without_in_file_still_read_nan_as_nobody():
     frame = _frame([("A", "R", 1000, 10, True), ("B", "R", 1000, np.nan, True)]).drop(columns="in_file")
     shares = fs.fair_shares(frame).set_index("lad_code")
     assert shares.loc["B", "supported"] == 0 and shares.loc["B", "status"] == fs.BELOW
+
+
+def test_briefing_fair_share_page_at_a_totals_only_quarter():
+    """The briefing's table at a quarter only the totals series covers (fixture model, no shared files)."""
+    from figures_fixtures import figures_model
+    from geo.render import briefing
+
+    model = figures_model()
+    sel = briefing.Selection(model, "E08000035", None, "2025-09-30")  # Leeds, Yorkshire and The Humber
+    _, rows, _ = briefing.fair_share_rows(model, sel)
+    barnsley = next(r for r in rows if r[0] == "Barnsley")
+    assert barnsley[2] == fs.NOT_IN_FILE and barnsley[-1] == fs.NOT_IN_FILE  # never 0 people, never compared
+    sentence = briefing.not_compared_sentence(model, sel.period)
+    assert "Barnsley and Sheffield: not in this file" in sentence
+    uk_rows = briefing.fair_share_rows(model, briefing.Selection(model, None, None, "2025-09-30"))[1]
+    yorkshire = next(r for r in uk_rows if r[0] == "Yorkshire and The Humber")
+    assert yorkshire[1] == "820,000"  # Leeds' residents only: Barnsley's and Sheffield's left out with their people
