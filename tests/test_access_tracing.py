@@ -202,3 +202,37 @@ def test_the_projects_reader_skips_the_stamp_line(store, sites, tmp_path: Path) 
     a, b = read_table(plain), read_table(stamped)
     assert list(a.columns) == list(b.columns)
     assert a.drop(columns="_source_row").equals(b.drop(columns="_source_row"))
+
+
+def test_a_stripped_copy_of_content_two_members_exported_names_both(store, sites, tmp_path: Path) -> None:
+    """Finding 6: a stripped copy was traced to one member, with no word of the other who exported it."""
+    from access_fixtures import ADMIN_A
+    from geo.access.tracing import stamp_export, trace
+
+    raw = _files(sites)["csv"] + b"two-members\r\n"  # content no other test exports
+    first = stamp_export(store.db, _who(store.db, ANALYST_A), raw, "csv", site_level=True)
+    stamp_export(store.db, _who(store.db, ADMIN_A), raw, "csv", site_level=True)
+    found = trace(_strip(first, "csv"), store.db)
+    assert found["ambiguous"] and found["found_by"] == "content checksum"
+    assert {c["member"] for c in found["candidates"]} == {ANALYST_A, ADMIN_A}
+    path = tmp_path / "found.csv"
+    path.write_bytes(_strip(first, "csv"))
+    done = subprocess.run([sys.executable, "-m", "geo", "audit", "trace", str(path), "--db", str(store.db)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "cannot say which" in done.stdout and ANALYST_A in done.stdout and ADMIN_A in done.stdout
+    assert trace(first, store.db)["ambiguous"] is False  # with its ID it is one export
+
+
+def test_a_resaved_copy_still_traces(store, sites) -> None:
+    """Finding 6: converting CRLF to LF (or an editor trimming lines) defeated the checksum trace."""
+    from geo.access.tracing import stamp_export, trace
+
+    out = stamp_export(store.db, _who(store.db, ANALYST_A), _files(sites)["csv"] + b"resaved\r\n", "csv",
+                       site_level=True)
+    assert b"\r\n" in out
+    resaved = _strip(out, "csv").replace(b"\r\n", b"\n").replace(b"\n", b"  \n") + b"\n\n"
+    found = trace(resaved, store.db)
+    assert found["member"] == ANALYST_A and found["found_by"] == "content checksum" and not found["ambiguous"]
+    svg = stamp_export(store.db, _who(store.db, ANALYST_A), _files(sites)["svg"], "svg", site_level=True)
+    assert trace(_strip(svg, "svg").replace(b"\n", b"\r\n"), store.db)["found_by"] == "content checksum"
