@@ -19,6 +19,9 @@ Rules, kept simple so an analyst can check them by hand:
 4. The hidden cells are computed per authority from the *full* ward table (``full=``), never
    from a filtered view, so "only wards with sites" on or off, a region or a single council
    all hide the same cells, and exports put side by side give nothing away.
+5. Across a series of dates (``suppress_series``): a cell hidden at one date stays hidden at the
+   next and the previous date where its value is unchanged, and each date protects it again, so
+   the dates side by side cannot give it back (``audit_series`` checks).
 
 :func:`audit` checks the result: for every hidden cell it finds, by linear programming, the
 smallest and largest values consistent with everything published (authority totals, the
@@ -214,13 +217,19 @@ def _row_step(frame: pd.DataFrame, mask: pd.DataFrame, relations: list[tuple[str
 
 
 def hidden_cells(frame: pd.DataFrame, *, counts: Sequence[str] | None = None, group: str = "lad_code",
-                 key: str = "ward_code", threshold: int = THRESHOLD) -> tuple[pd.DataFrame, set[str]]:
+                 key: str = "ward_code", threshold: int = THRESHOLD,
+                 start: pd.DataFrame | None = None) -> tuple[pd.DataFrame, set[str]]:
     """The mask of hidden count cells (primary, secondary and row steps until stable) and the
-    groups that cannot be fully protected."""
+    groups that cannot be fully protected. ``start``: cells hidden already (another date of the
+    same series), protected like primary ones."""
     counts = [c for c in (counts or COUNT_COLUMNS) if c in frame.columns]
     groups = frame[group].astype(object) if group in frame.columns else pd.Series("all", index=frame.index)
     keys = frame[key] if key in frame.columns else pd.Series(range(len(frame)), index=frame.index)
     mask = pd.DataFrame({c: primary(frame[c], threshold) for c in counts}, index=frame.index)
+    if start is not None:
+        for col in counts:
+            if col in start.columns:
+                mask[col] |= start[col].reindex(frame.index).fillna(False).astype(bool)
     relations = [(t, [p for p in ps if p in counts]) for t, ps in _relations(frame) if t in counts]
     relations = [(t, ps) for t, ps in relations if ps]
     short: set[str] = set()
@@ -266,6 +275,11 @@ def suppress(frame: pd.DataFrame, *, counts: Sequence[str] | None = None, group:
         count_mask, short = _full_mask(frame, full, counts, group, key, threshold)
     else:
         count_mask, short = hidden_cells(frame, counts=counts, group=group, key=key, threshold=threshold)
+    return _suppression(frame, count_mask, short, threshold)
+
+
+def _suppression(frame: pd.DataFrame, count_mask: pd.DataFrame, short: set[str], threshold: int) -> Suppression:
+    """The hidden count cells spread to the figures built from them, with the note to print."""
     mask = pd.DataFrame(False, index=frame.index, columns=list(frame.columns))
     for col in count_mask.columns:
         hidden_here = count_mask[col].to_numpy()
@@ -280,6 +294,100 @@ def suppress(frame: pd.DataFrame, *, counts: Sequence[str] | None = None, group:
         note += (" These authorities have too few wards with people to hide a small count by difference, "
                  f"and their published totals are below {threshold}: {', '.join(sorted(short))}.")
     return Suppression(frame, mask, note)
+
+
+def suppress_series(frames: Sequence[pd.DataFrame], *, counts: Sequence[str] | None = None,
+                    group: str = "lad_code", key: str = "ward_code",
+                    threshold: int = THRESHOLD) -> list[Suppression]:
+    """:func:`suppress` for every date of a published series (oldest first), hiding the same
+    unchanged cells across it (:func:`series_masks`), so dates side by side give nothing back."""
+    masks = series_masks(frames, counts=counts, group=group, key=key, threshold=threshold)
+    return [_suppression(f, m, hidden_cells(f, counts=counts, group=group, key=key, threshold=threshold)[1],
+                         threshold) for f, m in zip(frames, masks, strict=True)]
+
+
+# ----------------------------------------------------------------------------- a series of dates
+
+def _carried(before: pd.DataFrame, before_mask: pd.DataFrame, after: pd.DataFrame, after_mask: pd.DataFrame,
+             counts: Sequence[str], key: str) -> pd.DataFrame:
+    """Cells of ``after`` to hide because the same ward's same count is hidden in ``before`` with the
+    same value: shown here, it would give the hidden one there back (same index as ``after``)."""
+    out = pd.DataFrame(False, index=after.index, columns=list(counts))
+    if key not in before.columns or key not in after.columns:
+        return out
+    first = before.drop_duplicates(key)
+    old = first.set_index(key)
+    old_mask = before_mask.loc[first.index]
+    old_mask.index = old.index
+    at = after[key].to_numpy()
+    for col in counts:
+        if col not in old.columns or col not in old_mask.columns:
+            continue
+        was_hidden = old_mask[col].reindex(at).fillna(False).astype(bool).to_numpy()
+        same = (pd.to_numeric(old[col], errors="coerce").reindex(at).to_numpy()
+                == pd.to_numeric(after[col], errors="coerce").to_numpy())
+        out[col] = was_hidden & same & ~after_mask[col].to_numpy()
+    return out
+
+
+def series_masks(tables: Sequence[pd.DataFrame], *, counts: Sequence[str] | None = None, group: str = "lad_code",
+                 key: str = "ward_code", threshold: int = THRESHOLD) -> list[pd.DataFrame]:
+    """The hidden count cells of each table of a published series (oldest first), consistent across it.
+
+    Why: each date suppressed on its own holds on its own, but the dates side by side do not. A
+    ward hidden at one date (say the second cell hiding a ward of 3) and shown unchanged at the
+    next gives its value back, and the first date's total then gives the ward of 3 back. So a
+    cell hidden at one date stays hidden at the neighbouring dates where its value is the same,
+    each date protects what it now hides (secondary suppression again), and this repeats, forward
+    and back, until nothing changes. A cell whose value changed may be shown: it says nothing
+    exact about the earlier value.
+    """
+    counts = list(counts or COUNT_COLUMNS)
+    masks = [hidden_cells(t, counts=counts, group=group, key=key, threshold=threshold)[0] for t in tables]
+    for _ in range(100):  # every pass only adds hidden cells, so this ends
+        changed = False
+        for a, b in [(i, i + 1) for i in range(len(tables) - 1)] + [(i + 1, i) for i in range(len(tables) - 1)]:
+            cols = [c for c in masks[a].columns if c in masks[b].columns]
+            more = _carried(tables[a], masks[a][cols], tables[b], masks[b][cols], cols, key)
+            if more.to_numpy().any():
+                masks[b] = hidden_cells(tables[b], counts=counts, group=group, key=key, threshold=threshold,
+                                        start=masks[b] | more.reindex(columns=masks[b].columns, fill_value=False))[0]
+                changed = True
+        if not changed:
+            break
+    return masks
+
+
+def audit_series(tables: Sequence[pd.DataFrame], masks: Sequence[pd.DataFrame], *,
+                 counts: Sequence[str] | None = None, group: str = "lad_code", key: str = "ward_code",
+                 threshold: int = THRESHOLD) -> list[tuple[int, AuditFinding]]:
+    """The differencing audit over consecutive dates: (index of the date, finding) for every hidden
+    cell that someone comparing the published series can narrow below the threshold.
+
+    Whoever reads the series takes a ward's count as unchanged from one date to the next. So a cell
+    hidden at one date and shown at a neighbouring date with the same value is given back (found,
+    with its exact value); and, knowing it, each date's own audit is run again without it.
+    """
+    counts = list(counts or COUNT_COLUMNS)
+    masks = [m.reindex(columns=list(dict.fromkeys([*m.columns, *(c for c in counts if c in t.columns)])),
+                       fill_value=False).astype(bool) for t, m in zip(tables, masks, strict=True)]
+    found: list[tuple[int, AuditFinding]] = []
+    for t, (table, mask) in enumerate(zip(tables, masks, strict=True)):
+        known = pd.DataFrame(False, index=table.index, columns=mask.columns)
+        for n in (t - 1, t + 1):
+            if 0 <= n < len(tables):
+                cols = [c for c in mask.columns if c in masks[n].columns and c in counts]
+                shown_there = ~masks[n][cols]
+                known[cols] |= _carried(tables[n], shown_there, table, ~mask[cols], cols, key)[cols]
+        groups = table[group].astype(object) if group in table.columns else pd.Series("all", index=table.index)
+        keys = table[key] if key in table.columns else pd.Series(range(len(table)), index=table.index)
+        for col in known.columns:
+            for i in table.index[known[col].to_numpy()]:
+                value = float(pd.to_numeric(table.at[i, col], errors="coerce"))
+                found.append((t, AuditFinding(str(groups.at[i]), str(keys.at[i]), col, value, value, threshold)))
+        found += [(t, f) for f in audit(table, mask & ~known, counts=counts, group=group, key=key,
+                                        threshold=threshold)]
+    return found
 
 
 # ----------------------------------------------------------------------------- audit

@@ -213,3 +213,59 @@ def test_a_view_without_the_count_still_hides_what_gives_it_back() -> None:
     view = full[["ward_code", "lad_code", "status"]]
     mask = suppress(view, full=full).mask
     assert mask["status"].tolist() == [True, True, False]
+
+
+def _dates() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Finding 7: ward W1 holds 3 people at the first date (hidden, with W2's 6 hidden beside it);
+    by the next date W1 has 8 and nothing is small, so everything is shown, W2's unchanged 6 too."""
+    first = _table([("W1", "A", 3), ("W2", "A", 6), ("W3", "A", 20), ("W4", "A", 30)])
+    return first, first.assign(dispersed=[8, 6, 20, 30])
+
+
+def test_a_series_of_dates_cannot_give_a_hidden_ward_back_regression() -> None:
+    """Each date suppressed on its own passes its own audit, yet the first date's hidden total (9)
+    less W2's 6 shown at the next date gives W1's 3 back; the series audit finds it, and the
+    series suppression keeps W2 hidden while it is unchanged (and protects it again)."""
+    from geo.disclosure import audit_series, suppress_series
+
+    tables = _dates()
+    alone = [suppress(t).mask for t in tables]
+    assert all(audit(t, m) == [] for t, m in zip(tables, alone, strict=True))
+    leaks = audit_series(tables, alone)
+    assert {(t, f.key) for t, f in leaks} == {(0, "W1"), (0, "W2")}
+    assert next(f for _, f in leaks if f.key == "W1").high == 3
+    cured = [s.mask for s in suppress_series(tables)]
+    assert cured[1].at[1, "dispersed"]  # W2, unchanged, stays hidden
+    assert cured[1]["dispersed"].sum() >= 2
+    assert audit_series(tables, cured) == []
+    assert all(audit(t, m) == [] for t, m in zip(tables, cured, strict=True))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_series_suppression_holds_over_many_changing_dates(seed: int) -> None:
+    import numpy as np
+
+    from geo.disclosure import audit_series, suppress_series
+
+    rng = np.random.default_rng(seed)
+    wards = [(f"{lad}{n}", lad) for lad in ("A", "B") for n in range(7)]
+    values = rng.choice([0, 1, 2, 3, 4, 6, 9, 15, 30], size=len(wards))
+    tables = []
+    for _ in range(6):  # each date a few wards change, the rest stay as they were
+        changed = rng.random(len(wards)) < 0.25
+        values = np.where(changed, rng.choice([0, 1, 2, 3, 5, 8, 12, 40], size=len(wards)), values)
+        tables.append(pd.DataFrame([(w, lad, int(v)) for (w, lad), v in zip(wards, values, strict=True)],
+                                   columns=["ward_code", "lad_code", "dispersed"]))
+    cured = [s.mask for s in suppress_series(tables)]
+    assert audit_series(tables, cured) == []
+
+
+def test_the_viewers_ward_table_hides_across_the_stores_dates() -> None:
+    from ui.site_access import suppressed_ward_table
+
+    first, now = (t.rename(columns={"dispersed": "dispersed_people"}) for t in _dates())
+    alone = suppressed_ward_table(now.copy())
+    assert not (alone["dispersed_people"] == disclosure.SUPPRESSED).any()  # today alone: nothing small
+    shown = suppressed_ward_table(now.copy(), [first])
+    assert shown.loc[shown["ward_code"] == "W2", "dispersed_people"].tolist() == [disclosure.SUPPRESSED]
+    assert (shown["dispersed_people"] == disclosure.SUPPRESSED).sum() >= 2

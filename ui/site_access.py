@@ -7,7 +7,8 @@ viewer's browser never receives a site row and each file that leaves is stamped 
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +36,16 @@ def scope_arg(scope: SiteScope, which: str = "site_orgs") -> tuple[str, ...] | N
     return None if scope.everything else tuple(sorted(getattr(scope, which)))
 
 
-def suppressed_ward_table(table: pd.DataFrame) -> pd.DataFrame:
+def suppressed_ward_table(table: pd.DataFrame, earlier: Sequence[pd.DataFrame] = ()) -> pd.DataFrame:
     """Ward figures from site records as a viewer may see them: counts of 1 to 4 (and the next
-    smallest where one alone would be hidden) shown as [c], with what gives them back."""
+    smallest where one alone would be hidden) shown as [c], with what gives them back. ``earlier``:
+    the same table at the store's earlier dates, oldest first; a cell hidden then and unchanged
+    stays hidden now (``geo.disclosure.suppress_series``), so today's table beside an earlier one
+    gives nothing back."""
     if table.empty:
         return table
     counts = [c for c in WARD_COUNTS if c in table.columns]
-    found = disclosure.suppress(table, counts=counts)
+    found = disclosure.suppress_series([*[t for t in earlier if not t.empty], table], counts=counts)[-1]
     out = found.as_text()
     if "dispersed_people" in found.mask.columns:
         hidden = found.mask["dispersed_people"]
@@ -74,8 +78,22 @@ def viewer_wards(member: Member, db: str | Path, wards: pd.DataFrame,
     sites = aggregate_sites(member, db)
     if sites.empty:
         return pd.DataFrame()
-    table = ward_table(pd.DataFrame(sites.drop(columns="geometry")), wards, only_with_sites=True)
-    return suppressed_ward_table(table)
+
+    def table_of(frame: pd.DataFrame) -> pd.DataFrame:
+        return ward_table(pd.DataFrame(frame.drop(columns="geometry")), wards, only_with_sites=True)
+
+    earlier = [table_of(aggregate_sites(member, db, as_at=day)) for day in store_dates(member, db)]
+    return suppressed_ward_table(table_of(sites), earlier)
+
+
+def store_dates(member: Member, db: str | Path) -> list[date]:
+    """The dates the files imported into the member's aggregate scope describe, oldest first: each
+    was once the store's current state, so its ward table was once published to viewers."""
+    from geo.sites.store import SiteStore
+
+    scope = site_scope(member, db)
+    batches = SiteStore(db).list_batches(organisations=None if scope.everything else scope.aggregate_orgs)
+    return sorted({date.fromisoformat(str(d)[:10]) for d in batches["data_as_at"].dropna()})
 
 
 def traced_download(label: str, member: Member, db: str | Path, make: Callable[[], bytes], fmt: str, *,
