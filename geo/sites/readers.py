@@ -189,24 +189,70 @@ def _looks_like_grid_metres(gdf: Any) -> bool:
     return not degrees and minx >= 0 and maxx <= 700_000 and miny >= 0 and maxy <= 1_300_000
 
 
+GEOJSON_MAX_FEATURE_MB = 1  # a site is a point with a few fields: a feature over 1 MB is a shape, not a site
+GEOMETRY_UNREADABLE = "__aam_unreadable_geometry__"  # marks features GDAL read but GEOS could not build
+UNREADABLE = "unreadable"
+
+
 def _read_geo_frame(path: Path, layer: str | None) -> Any:
-    """The file as a GeoDataFrame, refusing it when it holds more features than the row cap."""
+    """The file as a GeoDataFrame, refusing it when it holds more features than the row cap.
+
+    Bounded memory: GDAL parses a GeoJSON feature whole, about 20 times its size (a 41 MB polygon
+    of a million vertices took 812 MB), so a GeoJSON feature over ``GEOJSON_MAX_FEATURE_MB`` is
+    refused before it is loaded. A geometry that cannot be built (a polygon ring that does not
+    close) no longer fails the whole file: its feature gets ``UNREADABLE`` in the ``unreadable``
+    attribute, so that row alone is rejected, by its number; GDAL's own warnings stay out of what
+    the person reads.
+    """
+    import warnings
+
     import geopandas as gpd
     import pyogrio
 
-    source = f"zip://{path}" if path.suffix.lower() == ".zip" else str(path)
-    kind = "a zipped Shapefile" if path.suffix.lower() == ".zip" else "GeoJSON/GeoPackage"
+    zipped = path.suffix.lower() == ".zip"
+    source = f"zip://{path}" if zipped else str(path)
+    kind = "a zipped Shapefile" if zipped else "GeoJSON/GeoPackage"
+    limit = {"OGR_GEOJSON_MAX_OBJ_SIZE": str(GEOJSON_MAX_FEATURE_MB)}
+    before = {k: pyogrio.get_gdal_config_option(k) for k in limit}
     try:
-        info = pyogrio.read_info(source, layer=layer) if layer else pyogrio.read_info(source)
-        cap = reading.max_rows()
-        if int(info.get("features") or 0) > cap:
-            raise DataError(f"{int(info['features']):,} features, more than {cap:,} "
-                            "(set AAM_MAX_ROWS to allow more)", file=path, sheet=layer)
-        return gpd.read_file(source, layer=layer) if layer else gpd.read_file(source)
+        pyogrio.set_gdal_config_options(limit)  # process-wide; put back below (other layers are not sites)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # GDAL's warnings: the row's own rejection says what is wrong
+            info = pyogrio.read_info(source, layer=layer) if layer else pyogrio.read_info(source)
+            cap = reading.max_rows()
+            if int(info.get("features") or 0) > cap:
+                raise DataError(f"{int(info['features']):,} features, more than {cap:,} "
+                                "(set AAM_MAX_ROWS to allow more)", file=path, sheet=layer)
+            options = {"layer": layer} if layer else {}
+            gdf = gpd.read_file(source, on_invalid="ignore", **options)
+            if gdf.geometry.isna().any():  # missing, or present but unbuildable: which is which
+                import shapely
+
+                _, _, wkb, _ = pyogrio.raw.read(source, columns=[], **options)
+                built = shapely.from_wkb(wkb, on_invalid="ignore")
+                broken = shapely.is_missing(built) & np.array([w is not None for w in wkb], dtype=bool)
+                if broken.any():
+                    gdf[GEOMETRY_UNREADABLE] = pd.Series(broken, index=gdf.index).map({True: UNREADABLE, False: None})
+            return gdf
     except DataError:
         raise
     except Exception as exc:  # pyogrio raises DataSourceError and friends
+        if "too complex/large" in str(exc):
+            where = re.search(r"character (\d+)", str(exc))
+            raise DataError(f"a feature{f' near character {int(where.group(1)):,}' if where else ''} is larger than "
+                            f"{GEOJSON_MAX_FEATURE_MB} MB; a site file holds one point per site, so a file of large "
+                            "shapes is refused before it is loaded (convert the shapes to points first)",
+                            file=path) from None
         raise DataError(f"cannot read as {kind} ({exc.__class__.__name__}: {exc})", file=path) from None
+    finally:
+        pyogrio.set_gdal_config_options(before)
+
+
+def grid_metres_warning(file_name: str, declared: str | None) -> str:
+    """The one message for coordinates read as British National Grid against what the file said."""
+    said = f"says its coordinates are {declared} (degrees)" if declared else "names no coordinate reference system"
+    return (f"{file_name} {said}, but they are in British National Grid's range of metres: "
+            "read as British National Grid (EPSG:27700)")
 
 
 def read_geo(path: Path, layer: str | None = None) -> pd.DataFrame:
@@ -222,14 +268,13 @@ def read_geo(path: Path, layer: str | None = None) -> pd.DataFrame:
     warnings: list[str] = []
     if gdf.crs is None and _looks_like_grid_metres(gdf):
         gdf = gdf.set_crs(BNG)
-        warnings.append(f"{path.name} names no coordinate reference system; its coordinates look like "
-                        "British National Grid metres, so they were read as EPSG:27700")
+        warnings.append(grid_metres_warning(path.name, None))
     elif gdf.crs is None:
         gdf = gdf.set_crs("EPSG:4326")  # RFC 7946: GeoJSON without a CRS is WGS84
     elif gdf.crs.is_geographic and _looks_like_grid_metres(gdf):
+        declared = gdf.crs.name  # before the override: the message says what the file claimed
         gdf = gdf.set_crs(BNG, allow_override=True)
-        warnings.append(f"{path.name} says its CRS is {gdf.crs.name} but its coordinates look like "
-                        "British National Grid metres, so they were read as EPSG:27700")
+        warnings.append(grid_metres_warning(path.name, declared))
     if gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs("EPSG:4326")
     geoms = gdf.geometry.values
@@ -246,6 +291,10 @@ def read_geo(path: Path, layer: str | None = None) -> pd.DataFrame:
     problem = np.array([f"geometry is a {g.geom_type if g is not None else 'missing'}, not a point"
                         for g in geoms], dtype=object)
     problem[np.asarray(ok | shapely.is_missing(geoms) | shapely.is_empty(geoms), dtype=bool)] = None
+    if GEOMETRY_UNREADABLE in gdf.columns:
+        broken = (gdf[GEOMETRY_UNREADABLE] == UNREADABLE).to_numpy()
+        problem[broken] = "geometry cannot be read (a polygon ring that does not close?): a site is a point"
+        gdf = gdf.drop(columns=GEOMETRY_UNREADABLE)
     attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(object)
     attrs = attrs.where(attrs.notna(), None)
     attrs.columns = _headers(list(attrs.columns))

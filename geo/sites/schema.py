@@ -23,6 +23,10 @@ STATUSES: tuple[str, ...] = ("open", "closed", "planned")
 
 # Every field of a site record, in the order files, tables and exports show them.
 TEXT_FIELDS = ("reference", "site_type", "name", "address", "postcode", "provider", "status", "notes")
+# The longest text each field may hold (characters): far above any real value, far below a cell
+# that would fill the store (a 20 MB "site name" was accepted silently).
+TEXT_LIMITS = {"reference": 100, "site_type": 100, "name": 500, "address": 1_000, "postcode": 20,
+               "provider": 300, "status": 100, "notes": 4_000}
 COORD_FIELDS = ("latitude", "longitude", "easting", "northing")
 COUNT_FIELDS = ("bed_spaces", "people")
 DATE_FIELDS = ("opened", "closed", "acquired")

@@ -162,9 +162,19 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+RAW_CELL_LIMIT = 5_000  # characters of a rejected row's cell kept for its download (a 20 MB cell is cut)
+
+
+def _kept(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > RAW_CELL_LIMIT:
+        return f"{value[:RAW_CELL_LIMIT]}... ({len(value) - RAW_CELL_LIMIT:,} more characters not kept)"
+    return value
+
+
 def raw_row_json(row: dict[str, Any]) -> str:
-    """A raw row as JSON (original headings and cells, blanks as null) for rejection downloads."""
-    clean = {str(k): (None if _is_missing(v) or (isinstance(v, str) and (v == "" or v.isspace())) else v)
+    """A raw row as JSON (original headings and cells, blanks as null, each cell at most
+    ``RAW_CELL_LIMIT`` characters) for rejection downloads."""
+    clean = {str(k): (None if _is_missing(v) or (isinstance(v, str) and (v == "" or v.isspace())) else _kept(v))
              for k, v in row.items() if k != ROW}
     return json.dumps(clean, default=_json_default, ensure_ascii=False)
 

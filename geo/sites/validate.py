@@ -31,6 +31,7 @@ from geo.sites.schema import (
     SITE_TYPES,
     STATUSES,
     TEXT_FIELDS,
+    TEXT_LIMITS,
     value_key,
     value_map,
 )
@@ -120,6 +121,12 @@ def text_cells(values: pd.Series) -> pd.Series:
 def _quoted(cells: pd.Series, what: str) -> Callable[[pd.Index], Iterable[str]]:
     """The reason "'<cell as text>' <what>" for the rows given, built only for them."""
     return lambda at: (f"{_quote(v)} {what}" for v in text_cells(cells[at]))
+
+
+def _too_long(lengths: pd.Series, limit: int, field: str) -> Callable[[pd.Index], Iterable[str]]:
+    """The reason for each over-long cell: how long it is against the field's limit."""
+    return lambda at: (f"{int(lengths[i]):,} characters, more than the {limit:,} a {field.replace('_', ' ')} "
+                       "may hold" for i in at)
 
 
 def _quote(text: str, limit: int = 40) -> str:
@@ -343,6 +350,9 @@ def validate(raw: pd.DataFrame, mapping: Mapping[str, str], *, geocoder: Geocode
         return mapping.get(name, name)
 
     text = {f: text_cells(cells(f)) for f in TEXT_FIELDS}
+    for name, limit in TEXT_LIMITS.items():  # an over-long cell: its row is rejected, saying how long
+        lengths = text[name].str.len()
+        problems.add(lengths > limit, heading(name), _too_long(lengths, limit, name))
 
     # reference: required and unique within the file (compared ignoring case and spacing)
     ref = text["reference"]
