@@ -41,14 +41,34 @@ def import_as(member: Member, path: str | Path, db: str | Path, wards, *, online
         except GeoError as exc:
             audit.record(store, member, "import", {"file": path.name, "outcome": "failed", "why": str(exc)})
             raise
+        elsewhere = outside_own_area(member, result.authorities)
+        if elsewhere:
+            result.warnings.append(elsewhere)
         audit.record(store, member, "import", {"file": path.name, "sha256": result.sha256, "batch": result.batch,
                                                "read": result.read, "accepted": result.accepted,
                                                "rejected": result.rejected, "duplicate": result.duplicate,
-                                               "outcome": "imported"})
+                                               "outcome": "imported", **({"warning": elsewhere} if elsewhere else {})})
         return result
     finally:
         if remove_after:
             discard(path)
+
+
+def outside_own_area(member: Member, authorities: dict[str, int]) -> str | None:
+    """A warning when a council's import placed records in other councils' areas: they are recorded
+    under the importing council's name, so an admin importing another council's file (or a file with
+    wrong coordinates) is told at once, and the audit row keeps it. Other organisations cover areas
+    not listed by authority, so nothing is said for them."""
+    own = set(member.organisation.lad_codes)
+    if member.organisation.kind != "council" or not own:
+        return None
+    others = {lad: n for lad, n in sorted(authorities.items()) if lad not in own}
+    if not others:
+        return None
+    total = sum(others.values())
+    return (f"{total:,} record{'s' if total != 1 else ''} of this file lie outside {member.organisation.name}'s "
+            f"area (in {', '.join(f'{lad}: {n:,}' for lad, n in others.items())}) but are recorded under "
+            f"{member.org_code}: check that the file is yours and its positions are right")
 
 
 def discard(path: str | Path) -> None:

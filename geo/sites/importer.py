@@ -48,6 +48,7 @@ class ImportResult:
     not_in_file: list[str] = field(default_factory=list)
     outside_boundaries: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what the reader had to assume (encoding, CRS)
+    authorities: dict[str, int] = field(default_factory=dict)  # accepted sites per authority they fall in
 
     def to_dict(self) -> dict[str, Any]:
         """The import contract: read, accepted, rejected, batch, duplicate, rejections."""
@@ -119,6 +120,7 @@ def import_sites(path: str | Path, db_path: str | Path, wards_gdf, *,
     total, done = int(source.rows), 0
     rejections: list[dict[str, Any]] = []
     outside: list[str] = []
+    authorities: dict[str, int] = {}
     with store.importing(file_name=path.name, sha256=digest, mapping=resolved, organisation=organisation,
                          imported_by=imported_by or LOCAL_MEMBER, as_at=as_at,
                          boundary_vintage=boundary_vintage or _vintage(wards_gdf)) as batch:
@@ -133,6 +135,8 @@ def import_sites(path: str | Path, db_path: str | Path, wards_gdf, *,
             batch.add(placed, checked.rejections, rejected_raw, [r for r in refs if r])
             rejections += [r.as_dict() for r in checked.rejections]
             outside += placed.loc[~placed["in_boundary"].to_numpy(dtype=bool), "reference"].tolist()
+            for lad, n in placed["lad_code"].dropna().astype(str).value_counts().items():
+                authorities[str(lad)] = authorities.get(str(lad), 0) + int(n)
             done += len(raw)
             if on_progress is not None:
                 on_progress(done, total)
@@ -148,6 +152,7 @@ def import_sites(path: str | Path, db_path: str | Path, wards_gdf, *,
         duplicate=False, rejections=rejections, file_name=path.name,
         sha256=digest, mapping=resolved, new=summary.new, changed=summary.changed,
         unchanged=summary.unchanged, not_in_file=summary.not_in_file, outside_boundaries=outside,
+        authorities=authorities,
         warnings=list(source.attrs.get("warnings", [])))
 
 
