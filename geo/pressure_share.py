@@ -295,7 +295,7 @@ def pressure_shares(area: pd.DataFrame, indicators: Sequence[Indicator], weights
     actual, missing_schemes = _burden(area, measure, schemes)
 
     # Indicators on one scale, over the councils that are compared (those with a population).
-    out = fs._ids(area)
+    out: dict[str, Any] = {}  # columns, built once into a frame at the end (inserting one by one is slow)
     out["population"] = pd.to_numeric(area["population"], errors="coerce").astype(float)
     for col in ("supported", "dispersed"):  # a figure the quarter's file lacks stays missing, never 0
         out[col] = fs._people(area, col).where(fs._people_gap(area, col) == "") if col in area else np.nan
@@ -335,15 +335,16 @@ def pressure_shares(area: pd.DataFrame, indicators: Sequence[Indicator], weights
     limit = rules.capacity(population, per=limit_per).to_numpy(dtype=float)
     eligible = has_pop.to_numpy()
     weight = np.where(eligible, population.fillna(0.0).to_numpy() * out["multiplier"].fillna(1.0).to_numpy(), 0.0)
-    fair, capped, unplaced = _fair(total, weight, limit, eligible)
-    pop_fair, _, _ = _fair(total, np.where(eligible, population.fillna(0.0).to_numpy(), 0.0), limit, eligible)
+    fair_values, capped, unplaced = _fair(total, weight, limit, eligible)
+    fair = pd.Series(fair_values, index=area.index)
+    pop_values, _, _ = _fair(total, np.where(eligible, population.fillna(0.0).to_numpy(), 0.0), limit, eligible)
     uncapped = pd.Series(weight, index=area.index)
     out["share_weight"] = uncapped.where(has_pop)
     out["fair_share_uncapped"] = (total * uncapped / uncapped[eligible].sum()).where(has_pop) \
         if eligible.any() and uncapped[eligible].sum() > 0 else np.nan
     out["fair_share"] = fair
     out["capped"] = capped
-    out["fair_share_population"] = pop_fair
+    out["fair_share_population"] = pd.Series(pop_values, index=area.index)
     out["difference"] = actual - out["fair_share"]
     with np.errstate(divide="ignore", invalid="ignore"):
         out["ratio"] = (actual / out["fair_share"]).where(out["fair_share"] > 0)
@@ -357,7 +358,8 @@ def pressure_shares(area: pd.DataFrame, indicators: Sequence[Indicator], weights
     out["headroom"] = out["limit"] - dispersed
     rule = describe(weights, indicators, measure=measure, schemes=schemes, limit_per=limit_per,
                     tolerance=tolerance, area=area_name)
-    return PressureShare(table=out, rule=rule, weights={i.key: weights.get(i.key, 0.0) for i in indicators},
+    table = pd.concat([fs._ids(area), pd.DataFrame(out, index=area.index)], axis=1)
+    return PressureShare(table=table, rule=rule, weights={i.key: weights.get(i.key, 0.0) for i in indicators},
                          total=total, unplaced=unplaced, indicators=list(indicators), measure=measure,
                          schemes=tuple(schemes), limit_per=limit_per)
 
