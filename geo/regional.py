@@ -241,7 +241,7 @@ def _release(workbook: Any, path: Path) -> str | None:
 
 
 def _date_from_name(path: Path) -> pd.Timestamp | None:
-    from geo.releases import release_date
+    from geo.sources import release_date
 
     when = release_date(path.name)
     return pd.Timestamp(when) if when else None
