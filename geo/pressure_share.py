@@ -214,23 +214,27 @@ def describe(weights: Mapping[str, float], indicators: Sequence[Indicator], *, m
 # ----------------------------------------------------------------------------- the model
 
 
-def _burden(area: pd.DataFrame, measure: str, schemes: Sequence[str]) -> tuple[pd.Series, pd.Series]:
-    """(burden, missing scheme keys per council). Asylum NaN is 0 (the Home Office leaves out councils
-    supporting nobody); a withheld Ukraine or Afghan figure is missing, so the burden is unknown."""
+def _burden(area: pd.DataFrame, measure: str, schemes: Sequence[str]
+            ) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(burden, missing scheme keys, their published markers) per council. Asylum NaN is 0 (the Home
+    Office leaves out councils supporting nobody); a withheld Ukraine or Afghan figure is missing, so
+    the burden is unknown."""
     total = pd.Series(0.0, index=area.index)
     missing = pd.Series([[] for _ in range(len(area))], index=area.index, dtype=object)
+    markers = pd.Series([{} for _ in range(len(area))], index=area.index, dtype=object)
     for scheme in schemes:
         if scheme == "asylum":
             total = total + fs._people(area, measure)
             continue
         values = pd.to_numeric(area[scheme], errors="coerce").astype(float) if scheme in area else \
             pd.Series(np.nan, index=area.index)
-        markers = area[f"{scheme}_marker"] if f"{scheme}_marker" in area else pd.Series(None, index=area.index)
+        published = area[f"{scheme}_marker"] if f"{scheme}_marker" in area else pd.Series(None, index=area.index)
         for i in values.index[values.isna()]:
-            marker = markers[i]
-            missing[i] = [*missing[i], f"{scheme} ({marker})" if isinstance(marker, str) and marker else scheme]
+            missing[i] = [*missing[i], scheme]
+            if isinstance(published[i], str) and published[i]:
+                markers[i] = {**markers[i], scheme: published[i]}
         total = total + values
-    return total, missing
+    return total, missing, markers
 
 
 def _fair(total: float, weight: np.ndarray, limit: np.ndarray, eligible: np.ndarray
@@ -292,7 +296,7 @@ def pressure_shares(area: pd.DataFrame, indicators: Sequence[Indicator], weights
     # residents), as in geo.fair_share: its status says which gap it is.
     gap = fs._people_gap(area, measure) if "asylum" in schemes else pd.Series("", index=area.index, dtype=object)
     has_pop = population.notna() & (gap == "")
-    actual, missing_schemes = _burden(area, measure, schemes)
+    actual, missing_schemes, markers = _burden(area, measure, schemes)
 
     # Indicators on one scale, over the councils that are compared (those with a population).
     out: dict[str, Any] = {}  # columns, built once into a frame at the end (inserting one by one is slow)
@@ -315,6 +319,9 @@ def pressure_shares(area: pd.DataFrame, indicators: Sequence[Indicator], weights
         out[f"z_{ind.key}"] = z
         for i in raw.index[raw.isna()]:
             missing[i] = [*missing[i], ind.key]
+            marker = ind.markers.get(codes[i]) if len(ind.markers) else None
+            if isinstance(marker, str) and marker:
+                markers[i] = {**markers[i], ind.key: marker}
         if weights.get(ind.key, 0) > 0:
             contribution[ind.key] = weights[ind.key] * z
             available_w = available_w + np.where(z.notna(), weights[ind.key], 0.0)
@@ -329,6 +336,7 @@ def pressure_shares(area: pd.DataFrame, indicators: Sequence[Indicator], weights
     out["multiplier"] = np.exp(-index)
     out["missing"] = missing
     out["left_out"] = [[k for k in m if k in weights and weights[k] > 0] for m in missing]
+    out["markers"] = markers  # key -> the publisher's marker ('c' suppressed, '[c]' ...) where one was given
     out["no_pressure_figure"] = has_pop & (available_w == 0) & (W > 0)
 
     total = float(actual.where(has_pop).sum())
@@ -431,6 +439,7 @@ def council_records(result: PressureShare) -> list[dict[str, object]]:
             "status", "status_population", "limit", "headroom", "capped")}
         rec["missing"] = list(r["missing"])
         rec["left_out"] = list(r["left_out"])
+        rec["markers"] = dict(r["markers"])
         rec["pressure_sources"] = dict(sources)
         rec["contributions"] = {i.key: _plain(r.get(f"contribution_{i.key}")) for i in result.indicators
                                 if f"contribution_{i.key}" in result.table}

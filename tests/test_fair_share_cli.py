@@ -102,3 +102,10 @@ def test_briefing_command_takes_the_weights_for_its_method_page(capsys: pytest.C
     assert main(["briefing", "--region", "Wales", "--pressures", "deprivation=x", "--offline",
                  "--out", str(out)]) == 2
     assert "not key=number" in capsys.readouterr().err
+
+
+def test_a_suppressed_figure_keeps_its_marker(capsys: pytest.CaptureFixture[str]) -> None:
+    out = _run(capsys, "--region", "London", "--pressures", "uasc=0.1")
+    city = next(c for c in out["councils"] if c["lad_code"] == "E09000001")
+    assert "uasc" in city["missing"] and city["markers"]["uasc"] == "c"  # DfE's 'suppressed', not 0
+    assert city["values"]["uasc"] is None

@@ -127,7 +127,8 @@ def test_a_withheld_scheme_figure_is_missing_not_zero() -> None:
     t = result.table.set_index("lad_code")
     assert pd.isna(t.loc["E06000002", "burden"]) and pd.isna(t.loc["E06000002", "ukraine"])
     assert t.loc["E06000002", "status"] == ps.MISSING_FIGURE
-    assert t.loc["E06000002", "missing"] == ["ukraine ([c])"]  # withheld, with the published marker
+    assert t.loc["E06000002", "missing"] == ["ukraine"]  # the key, as the command line promises
+    assert t.loc["E06000002", "markers"] == {"ukraine": "[c]"}  # withheld, with the published marker
     assert result.total == pytest.approx(900 + 1_000 + 50 + 310 + 300 + 10)
     assert t["fair_share"].sum() == pytest.approx(result.total)
 

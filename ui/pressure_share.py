@@ -57,8 +57,11 @@ def weights_table(indicators: Sequence[Indicator], weights: Mapping[str, float])
     })
 
 
-def _missing_text(values: pd.Series) -> pd.Series:
-    return values.map(lambda m: ", ".join(m) if isinstance(m, list) and m else "")
+def _missing_text(values: pd.Series, markers: pd.Series | None = None) -> pd.Series:
+    """'uasc (c), rents': each missing key, with the publisher's marker where one was given."""
+    marks = markers if markers is not None else pd.Series([{}] * len(values), index=values.index)
+    return pd.Series([", ".join(f"{k} ({mk[k]})" if k in mk else k for k in m) if isinstance(m, list) else ""
+                      for m, mk in zip(values, marks, strict=True)], index=values.index, dtype=object)
 
 
 def factors_display(result: ps.PressureShare) -> pd.DataFrame:
@@ -83,7 +86,7 @@ def factors_display(result: ps.PressureShare) -> pd.DataFrame:
             out[f"{ind.label}: part of index"] = t[f"contribution_{ind.key}"].round(2)
     out["Capped at the limit"] = np.where(t["capped"], "yes", "")
     out[f"Limit (residents ÷ {result.limit_per})"] = view.whole_people(t["limit"])
-    out["No figure for"] = _missing_text(t["missing"])
+    out["No figure for"] = _missing_text(t["missing"], t["markers"])
     out["Residents"] = t["population"]
     out["Code"] = t["lad_code"]
     order = t["ratio"].fillna(-np.inf).sort_values(ascending=False, kind="stable").index
@@ -163,7 +166,8 @@ def burden_label(result: ps.PressureShare) -> str:
 def export_frame(result: ps.PressureShare, period: pd.Timestamp) -> pd.DataFrame:
     """Inputs and outputs per council, machine-readable names, for the CSV/Excel export."""
     t = result.table.copy()
-    t["missing"] = _missing_text(t["missing"])
+    t["missing"] = _missing_text(t["missing"], t["markers"])
+    t = t.drop(columns=["markers"])
     t["left_out"] = _missing_text(t["left_out"])
     t.insert(0, "period", pd.Timestamp(period).date().isoformat())
     t.insert(1, "burden_shared", "+".join(result.schemes) + f" ({result.measure})")
