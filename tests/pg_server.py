@@ -140,7 +140,9 @@ def start(folder: Path) -> tuple[PgServer, list[str]]:
     if has_postgis(bin_dir):
         server.admin("CREATE EXTENSION IF NOT EXISTS postgis", database=TEMPLATE)
     from geo.db.migrate import upgrade
+    from geo.db.vouch import KEY_ENV
 
+    os.environ.setdefault(KEY_ENV, secrets.token_hex(32))  # the app servers' key; the tests sign as the app
     upgrade(server.url(TEMPLATE, OWNER), app_role=APP)
     return server, stop
 
@@ -192,12 +194,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @contextlib.contextmanager
-def store_connection(db: str | Path, organisations: tuple[str, ...] | None = ("*",)) -> Iterator[Any]:
+def store_connection(db: str | Path, organisations: tuple[str, ...] | None = None) -> Iterator[Any]:
     """A plain connection to the store a test is using, whichever backend (for raw checks); on
-    PostgreSQL as the app role with row-level security scope ``organisations`` (default: all)."""
+    PostgreSQL as the app role with the vouched scope ``organisations`` (default: every
+    organisation the database knows of, named one by one)."""
     from geo.db import database_url
-    from geo.db.pg import connect
+    from geo.db.pg import ALL_KNOWN, connect
 
+    organisations = ALL_KNOWN if organisations is None else organisations
     url = database_url(db)
     conn: Any = connect(url, organisations=organisations) if url else sqlite3.connect(db)
     try:
@@ -211,11 +215,11 @@ def owner_connection(db: str | Path) -> Iterator[Any]:
     """What someone with the file (SQLite) or the tables' owner (PostgreSQL) could do: a plain
     connection that is not the app's, for tests that tamper behind the app's back."""
     from geo.db import database_url
-    from geo.db.pg import connect
+    from geo.db.pg import ALL_KNOWN, connect
 
     url = database_url(db)
     owner = url.replace(f"//{APP}:", f"//{OWNER}:", 1) if url else ""
-    conn: Any = connect(owner, organisations=("*",)) if url else sqlite3.connect(db)
+    conn: Any = connect(owner, organisations=ALL_KNOWN) if url else sqlite3.connect(db)
     try:
         yield conn
     finally:

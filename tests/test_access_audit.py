@@ -103,3 +103,45 @@ def test_audit_page_filters(store) -> None:
     by_host = audit.read(store.db, member=HOST_ADMIN)
     assert 0 < len(by_host) < len(everyone) and {r["member"] for r in by_host} == {HOST_ADMIN}
     assert {r["action"] for r in audit.read(store.db, action="import")} == {"import"}
+
+
+def _cut_tail(db: Path, keep: int) -> None:
+    """Drop the append-only triggers, delete the last rows and move the head back to what is left:
+    the chain inside the store is whole again (issue 26: this passed verify)."""
+    with owner_connection(db) as conn:
+        if getattr(conn, "dialect", "sqlite") == "postgresql":
+            conn.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
+        else:
+            conn.execute("DROP TRIGGER audit_log_no_update")
+            conn.execute("DROP TRIGGER audit_log_no_delete")
+        conn.execute("DELETE FROM audit_log WHERE id > ?", (keep,))
+        kept_hash = conn.execute("SELECT row_hash FROM audit_log WHERE id = ?", (keep,)).fetchone()[0]
+        conn.execute("UPDATE audit_head SET last_id = ?, last_hash = ?", (keep, kept_hash))
+
+
+def test_a_cut_back_log_is_caught_by_the_anchor_kept_outside(store, tmp_path: Path) -> None:
+    from geo.access import audit
+
+    anchor_file = tmp_path / "audit-anchor.json"
+    made = _geo("audit", "anchor", "--db", str(store.db), "--out", str(anchor_file))
+    assert made.returncode == 0, made.stderr
+    kept = audit.read_anchor(anchor_file)
+    assert kept.last_id == audit.read(store.db)[-1]["id"]
+    _cut_tail(store.db, kept.last_id - 2)
+    assert audit.verify(store.db).ok  # inside the store the shortened chain is whole
+    verdict = audit.verify(store.db, kept)
+    assert not verdict.ok and "anchor" in verdict.reason and verdict.bad_row == kept.last_id - 1
+    done = _geo("audit", "verify", "--db", str(store.db), "--anchor", str(anchor_file))
+    assert done.returncode == 1 and "anchor" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_cut_back_log_is_caught_by_an_exports_trace(store) -> None:
+    from geo.access import audit
+    from geo.access.identity import member_for
+    from geo.access.tracing import stamp_export
+
+    stamp_export(store.db, member_for(store.db, ADMIN_A, has_provider=False), b"a,b\n1,2\n", "csv")
+    last = audit.read(store.db)[-1]["id"]
+    _cut_tail(store.db, last - 1)
+    verdict = audit.verify(store.db)
+    assert not verdict.ok and "export's trace" in verdict.reason and verdict.bad_row == last

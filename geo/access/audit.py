@@ -58,15 +58,9 @@ def write_in(store: AccessStore, conn, member: Member | None, action: str, detai
     """Append one row inside an open transaction (so the change and its audit row land together)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    last_id, last_hash = store.audit_head(conn)
-    row: dict[str, Any] = {"id": last_id + 1, "at": now_text(),
-           "member": email or (member.email if member else "anonymous"),
-           "organisation": organisation or (member.org_code if member else ""),
-           "action": action, "detail": json.dumps(detail or {}, sort_keys=True, ensure_ascii=False, default=str)}
-    row["prev_hash"] = last_hash
-    row["row_hash"] = row_hash(last_hash, row)
-    store.insert_audit(conn, row)
-    return int(row["id"])
+    return store.append_audit(conn, email or (member.email if member else "anonymous"),
+                              organisation or (member.org_code if member else ""), action,
+                              json.dumps(detail or {}, sort_keys=True, ensure_ascii=False, default=str), row_hash)
 
 
 def record(db: str | Path | AccessStore, member: Member | None, action: str,
@@ -75,13 +69,64 @@ def record(db: str | Path | AccessStore, member: Member | None, action: str,
     """Append one audit row in its own transaction; returns its id."""
     store = _store(db)
     return store.transaction(lambda conn: write_in(store, conn, member, action, detail, email=email,
-                                                   organisation=organisation))
+                                                   organisation=organisation),
+                             also=[o for o in (organisation or (member.org_code if member else ""),) if o])
 
 
-def verify(db: str | Path | AccessStore) -> Verdict:
-    """Walk the chain from the first row; the first row whose id, link or hash is wrong is named."""
+@dataclass(frozen=True)
+class Anchor:
+    """The chain's last row as it stood when an admin copied it out of the store: a log cut back
+    and re-chained inside the store no longer holds this row."""
+
+    last_id: int
+    last_hash: str
+
+    def text(self) -> str:
+        return json.dumps({"audit_last_id": self.last_id, "audit_last_hash": self.last_hash, "at": now_text()},
+                          indent=2) + "\n"
+
+
+def anchor(db: str | Path | AccessStore) -> Anchor:
+    """The head of the chain now, for the admin to keep outside the store."""
+    last_id, last_hash = _store(db).stored_head() or (0, GENESIS)
+    return Anchor(last_id, last_hash)
+
+
+def read_anchor(path: Path) -> Anchor:
+    """An anchor file written by ``python -m geo audit anchor``; one clear line if it is not one."""
+    from geo.errors import DataError
+
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        return Anchor(int(doc["audit_last_id"]), str(doc["audit_last_hash"]))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataError(f"not an audit anchor ({exc})", file=path) from exc
+
+
+def _outside(rows: list[dict[str, Any]], kept: Anchor | None, traced: int) -> Verdict | None:
+    """Check the chain against what is kept outside it: the admin's anchor, and the audit row ids
+    that export traces name (an export's row cannot vanish while its trace remains)."""
+    last = rows[-1]["id"] if rows else 0
+    if kept is not None and kept.last_id > 0:
+        row = next((r for r in rows if r["id"] == kept.last_id), None)
+        if row is None:
+            return Verdict(False, len(rows), last + 1, f"rows after {last} were deleted (the anchor kept outside "
+                                                       f"the store names row {kept.last_id})")
+        if row["row_hash"] != kept.last_hash:
+            return Verdict(False, len(rows), kept.last_id, "it does not match the anchor kept outside the store "
+                                                           "(the log was rewritten)")
+    if traced > last:
+        return Verdict(False, len(rows), last + 1, f"rows after {last} were deleted (an export's trace names "
+                                                   f"audit row {traced})")
+    return None
+
+
+def verify(db: str | Path | AccessStore, kept: Anchor | None = None) -> Verdict:
+    """Walk the chain from the first row; the first row whose id, link or hash is wrong is named.
+    Then the chain must still hold ``kept`` (an anchor from outside the store) and every audit row
+    an export trace names."""
     store = _store(db)
-    rows = store.audit_rows()
+    rows = store.audit_chain(row_hash)
     prev = GENESIS
     for expected_id, row in enumerate(rows, start=1):
         if row["id"] != expected_id:
@@ -89,7 +134,7 @@ def verify(db: str | Path | AccessStore) -> Verdict:
         if row["prev_hash"] != prev:
             return Verdict(False, len(rows), row["id"], "its link to the row before does not match "
                                                         "(the row before was changed or deleted)")
-        if row_hash(prev, row) != row["row_hash"]:
+        if not row["hash_ok"]:
             return Verdict(False, len(rows), row["id"], "its content does not match its hash (it was changed)")
         prev = row["row_hash"]
     head = store.stored_head()
@@ -101,7 +146,7 @@ def verify(db: str | Path | AccessStore) -> Verdict:
             return Verdict(False, len(rows), (last[0] + 1) if last else 1,
                            f"rows after {last[0] if last else 0} were deleted (the log had {head[0]})")
         return Verdict(False, len(rows), head[0], "the log's head record does not match its last row")
-    return Verdict(True, len(rows))
+    return _outside(rows, kept, store.last_traced_audit_id()) or Verdict(True, len(rows))
 
 
 def read(db: str | Path | AccessStore, *, member: str | None = None, organisation: str | None = None,

@@ -43,7 +43,7 @@ def put_organisation(db: str | Path | AccessStore, by: Member, org: Organisation
     def work(conn):
         store.put_organisation(conn, org)
         audit.write_in(store, conn, by, "organisation_put", asdict(org))
-    store.transaction(work)
+    store.transaction(work, admin_of=(org.code,), also=(by.org_code,))
     return org
 
 
@@ -65,6 +65,10 @@ def grant(db: str | Path | AccessStore, by: Member, email: str, org_code: str, r
     org, new = _organisation_for(store, org_code)
     require_over(by, org.code)
     member = Member(normalise_email(email), org, Role.parse(role))
+    current = store.member(member.email)
+    moving = current.org_code if current is not None and current.org_code != org.code else None
+    if moving:  # taking someone out of another organisation is that organisation's admins' call too
+        require_over(by, moving)
 
     def work(conn):
         if new:
@@ -73,7 +77,7 @@ def grant(db: str | Path | AccessStore, by: Member, email: str, org_code: str, r
         store.put_member(conn, member, audit.now_text(), by.email)
         audit.write_in(store, conn, by, "member_grant", {"email": member.email, "organisation": org.code,
                                                           "role": member.role.value})
-    store.transaction(work)
+    store.transaction(work, admin_of=(org.code, *((moving,) if moving else ())), also=(by.org_code,))
     return member
 
 
@@ -88,7 +92,7 @@ def revoke(db: str | Path | AccessStore, by: Member, email: str) -> None:
         if not store.delete_member(conn, email):
             raise GeoError(f"{email} is not a member")
         audit.write_in(store, conn, by, "member_revoke", {"email": email})
-    store.transaction(work)
+    store.transaction(work, admin_of=(current.org_code if current else by.org_code,), also=(by.org_code,))
 
 
 def agree(db: str | Path | AccessStore, by: Member, from_org: str, to_org: str, what: str,
@@ -106,7 +110,7 @@ def agree(db: str | Path | AccessStore, by: Member, from_org: str, to_org: str, 
         new_id = store.put_agreement(conn, agreement, audit.now_text(), by.email)
         audit.write_in(store, conn, by, "agreement_add", {"id": new_id, **asdict(agreement)})
         return new_id
-    new_id = store.transaction(work)
+    new_id = store.transaction(work, admin_of=(from_org,), also=(by.org_code,))
     return Agreement(agreement.from_org, agreement.to_org, agreement.what, agreement.valid_from,
                      agreement.valid_until, id=new_id)
 
@@ -118,14 +122,15 @@ def end_agreement(db: str | Path | AccessStore, by: Member, agreement_id: int, o
     found = next((a for a in store.agreements() if a.id == int(agreement_id)), None)
     if found is None:
         raise GeoError(f"no agreement {agreement_id}")
-    if by.org_code != found.to_org:  # the receiving side may always give access up
+    receiving = by.org_code == found.to_org
+    if not receiving:  # the receiving side may always give access up
         require_over(by, found.from_org)
 
     def work(conn):
         if not store.end_agreement(conn, agreement_id, on_day):
             raise GeoError(f"no agreement {agreement_id}")
         audit.write_in(store, conn, by, "agreement_end", {"id": agreement_id, "ended_on": on_day.isoformat()})
-    store.transaction(work)
+    store.transaction(work, admin_of=(found.to_org if receiving else found.from_org,), also=(by.org_code,))
 
 
 def check_lookup_url(url: str) -> str:
@@ -148,7 +153,7 @@ def set_postcode_lookup(db: str | Path | AccessStore, by: Member, url: str) -> s
     def work(conn):
         store.put_setting(conn, POSTCODE_LOOKUP_SETTING, checked, audit.now_text(), by.email)
         audit.write_in(store, conn, by, "setting_change", {"key": POSTCODE_LOOKUP_SETTING, "value": checked})
-    store.transaction(work)
+    store.transaction(work, admin_of=(by.org_code,), also=(by.org_code,))
     return checked
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -121,16 +121,22 @@ class AccessStore:
                 raise DataError(f"not an access store ({exc})", file=self.path) from exc
 
     @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
-        from geo.db.pg import ALL
+    def connect(self, admin_of: Iterable[str] = (), also: Iterable[str] = ()) -> Iterator[sqlite3.Connection]:
+        """On PostgreSQL the vouched scope is every organisation the database knows of and ``also``,
+        and ``admin_of`` those an admin's change is for (the database's functions check it)."""
+        from geo.db.pg import ALL_KNOWN
 
-        # the access layer itself decides who reads the audit log: every organisation
-        with open_connection(self.url, self.path, what="store", organisations=(ALL,)) as conn:
+        admin_of = tuple(admin_of)
+        with open_connection(self.url, self.path, what="store", organisations=(*ALL_KNOWN, *also, *admin_of),
+                             admin_of=admin_of) as conn:
             yield conn
 
-    def transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``work`` in one write transaction: all of it lands or none does."""
-        with self.connect() as conn:
+    def transaction(self, work: Callable[[sqlite3.Connection], T], *, admin_of: Iterable[str] = (),
+                    also: Iterable[str] = ()) -> T:
+        """Run ``work`` in one write transaction: all of it lands or none does; ``admin_of``: the
+        organisations an admin (already checked by geo.access.manage) is changing; ``also``: the
+        acting member's organisation (its audit row is written in it)."""
+        with self.connect(admin_of, also) as conn:
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 out = work(conn)
@@ -148,6 +154,10 @@ class AccessStore:
     # --- organisations ---------------------------------------------------------------------
 
     def put_organisation(self, conn: sqlite3.Connection, org: Organisation) -> None:
+        if self.url:
+            conn.execute("SELECT aam_put_organisation(?, ?, ?, ?, ?)",
+                         (org.code, org.name, org.kind, ",".join(org.lad_codes), org.region))
+            return
         conn.execute("INSERT INTO access_organisations (code, name, kind, lad_codes, region) VALUES (?,?,?,?,?)"
                      " ON CONFLICT(code) DO UPDATE SET name=excluded.name, kind=excluded.kind,"
                      " lad_codes=excluded.lad_codes, region=excluded.region",
@@ -166,12 +176,18 @@ class AccessStore:
     # --- members ---------------------------------------------------------------------------
 
     def put_member(self, conn: sqlite3.Connection, member: Member, at: str, by: str) -> None:
+        if self.url:
+            conn.execute("SELECT aam_put_member(?, ?, ?, ?, ?)", (member.email, member.org_code, member.role.value,
+                                                                  at, by))
+            return
         conn.execute("INSERT INTO access_members (email, organisation, role, granted_at, granted_by)"
                      " VALUES (?,?,?,?,?) ON CONFLICT(email) DO UPDATE SET organisation=excluded.organisation,"
                      " role=excluded.role, granted_at=excluded.granted_at, granted_by=excluded.granted_by",
                      (member.email, member.org_code, member.role.value, at, by))
 
     def delete_member(self, conn: sqlite3.Connection, email: str) -> bool:
+        if self.url:
+            return bool(conn.execute("SELECT aam_delete_member(?)", (email,)).fetchone()[0])
         return conn.execute("DELETE FROM access_members WHERE email = ?", (email,)).rowcount > 0
 
     def member(self, email: str) -> Member | None:
@@ -188,11 +204,18 @@ class AccessStore:
 
     def member_count(self) -> int:
         with self.connect() as conn:
+            if self.url:  # every member, whatever the scope: it only says whether this is the desktop mode
+                return int(conn.execute("SELECT aam_member_count()").fetchone()[0])
             return int(conn.execute("SELECT COUNT(*) FROM access_members").fetchone()[0])
 
     # --- agreements ------------------------------------------------------------------------
 
     def put_agreement(self, conn: sqlite3.Connection, agreement: Agreement, at: str, by: str) -> int:
+        if self.url:
+            return int(conn.execute("SELECT aam_put_agreement(?, ?, ?, ?, ?, ?, ?)",
+                                    (agreement.from_org, agreement.to_org, agreement.what,
+                                     agreement.valid_from.isoformat(), agreement.valid_until.isoformat(), at,
+                                     by)).fetchone()[0])
         cur = conn.execute("INSERT INTO access_agreements (from_org, to_org, what, valid_from, valid_until,"
                            " made_at, made_by) VALUES (?,?,?,?,?,?,?)",
                            (agreement.from_org, agreement.to_org, agreement.what, agreement.valid_from.isoformat(),
@@ -201,6 +224,9 @@ class AccessStore:
 
     def end_agreement(self, conn: sqlite3.Connection, agreement_id: int, on_day: date) -> bool:
         """End an agreement from ``on_day`` (the record stays; the audit row says who)."""
+        if self.url:
+            return bool(conn.execute("SELECT aam_end_agreement(?, ?)", (int(agreement_id),
+                                                                       on_day.isoformat())).fetchone()[0])
         return conn.execute("UPDATE access_agreements SET ended_on = ? WHERE id = ?",
                             (on_day.isoformat(), int(agreement_id))).rowcount > 0
 
@@ -214,6 +240,9 @@ class AccessStore:
     # --- settings --------------------------------------------------------------------------
 
     def put_setting(self, conn: sqlite3.Connection, key: str, value: str, at: str, by: str) -> None:
+        if self.url:
+            conn.execute("SELECT aam_put_setting(?, ?, ?, ?)", (key, value, at, by))
+            return
         conn.execute("INSERT INTO access_settings VALUES (?,?,?,?) ON CONFLICT(key) DO UPDATE SET"
                      " value=excluded.value, changed_at=excluded.changed_at, changed_by=excluded.changed_by",
                      (key, value, at, by))
@@ -225,11 +254,25 @@ class AccessStore:
 
     # --- audit log -------------------------------------------------------------------------
 
-    def audit_head(self, conn: sqlite3.Connection) -> tuple[int, str]:
-        row = conn.execute("SELECT last_id, last_hash FROM audit_head WHERE one = 1").fetchone()
-        return (int(row[0]), str(row[1])) if row else (0, GENESIS)
+    def append_audit(self, conn: sqlite3.Connection, member: str, organisation: str, action: str, detail: str,
+                     chain: Callable[[str, dict[str, Any]], str]) -> int:
+        """Append one row and move the head; returns its id. On PostgreSQL the database's own
+        ``aam_audit_append`` numbers, dates and chains it (the app role cannot write the log);
+        on SQLite ``chain(prev_hash, row)`` computes the hash, inside the caller's transaction."""
+        if self.url:
+            return int(conn.execute("SELECT aam_audit_append(?, ?, ?, ?)",
+                                    (member, organisation, action, detail)).fetchone()[0])
+        found = conn.execute("SELECT last_id, last_hash FROM audit_head WHERE one = 1").fetchone()
+        last_id, last_hash = (int(found[0]), str(found[1])) if found else (0, GENESIS)
+        from geo.access.audit import now_text
 
-    def insert_audit(self, conn: sqlite3.Connection, row: dict[str, Any]) -> None:
+        row: dict[str, Any] = {"id": last_id + 1, "at": now_text(), "member": member, "organisation": organisation,
+                               "action": action, "detail": detail, "prev_hash": last_hash}
+        row["row_hash"] = chain(last_hash, row)
+        self._insert_audit(conn, row)
+        return int(row["id"])
+
+    def _insert_audit(self, conn: sqlite3.Connection, row: dict[str, Any]) -> None:
         conn.execute(f"INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) VALUES ({', '.join('?' * 8)})",
                      [row[c] for c in AUDIT_COLUMNS])
         conn.execute("INSERT INTO audit_head (one, last_id, last_hash) VALUES (1, ?, ?) ON CONFLICT(one)"
@@ -242,6 +285,23 @@ class AccessStore:
             rows = conn.execute(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit_log {where} ORDER BY id",
                                 args).fetchall()
         return [dict(r) for r in rows]
+
+    def audit_chain(self, chain: Callable[[str, dict[str, Any]], str]) -> list[dict[str, Any]]:
+        """Every row's id, links and whether its hash matches its content, oldest first. On
+        PostgreSQL the database checks each hash (``aam_audit_chain``) over every organisation's
+        rows without handing their content to the app."""
+        if not self.url:
+            return [{"id": r["id"], "prev_hash": r["prev_hash"], "row_hash": r["row_hash"],
+                     "hash_ok": chain(r["prev_hash"], r) == r["row_hash"]} for r in self.audit_rows()]
+        with self.connect() as conn:
+            rows = conn.execute("SELECT id, prev_hash, row_hash, hash_ok FROM aam_audit_chain()").fetchall()
+        return [{"id": int(r[0]), "prev_hash": r[1], "row_hash": r[2], "hash_ok": bool(r[3])} for r in rows]
+
+    def last_traced_audit_id(self) -> int:
+        """The newest audit row an export trace names (0: none)."""
+        with self.connect() as conn:
+            row = conn.execute("SELECT MAX(audit_id) FROM export_traces").fetchone()
+        return int(row[0] or 0)
 
     def stored_head(self) -> tuple[int, str] | None:
         with self.connect() as conn:

@@ -347,7 +347,7 @@ def _record_export(store: AccessStore, member: Member, stamp: ExportStamp, fmt: 
             "export_id": stamp.export_id, "format": fmt, "selection": selection or {}, "rows": rows,
             "sha256": checksum, "site_level": site_level, "illustrative": illustrative, **(audited or {})})
         store.put_trace(conn, trace)
-    store.transaction(work)
+    store.transaction(work, also=(member.org_code,))
 
 
 def stamp_export(db: str | Path | AccessStore, member: Member, data: bytes, fmt: str, *,

@@ -145,13 +145,17 @@ class Register:
                 raise DataError(f"not a register database ({exc})", file=self.path) from exc
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with open_connection(self.url, self.path, what="register") as conn:
+    def _connect(self, organisation: str | None = None) -> Iterator[sqlite3.Connection]:
+        """On PostgreSQL the scope is ``organisation`` (None: every one the database knows of)."""
+        from geo.db.pg import ALL_KNOWN
+
+        orgs = ALL_KNOWN if organisation is None else (organisation,)
+        with open_connection(self.url, self.path, what="register", organisations=orgs) as conn:
             yield conn
 
     @contextmanager
-    def _transaction(self, what: str) -> Iterator[sqlite3.Connection]:
-        with self._connect() as conn:
+    def _transaction(self, what: str, organisation: str | None = None) -> Iterator[sqlite3.Connection]:
+        with self._connect(organisation) as conn:
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 yield conn
@@ -167,13 +171,13 @@ class Register:
 
     def save_settings(self, organisation: str, settings: CheckSettings, saved_by: str) -> None:
         """Store an organisation's rules; earlier versions are kept (the latest is in force)."""
-        with self._transaction("the check settings") as conn:
+        with self._transaction("the check settings", organisation) as conn:
             conn.execute("INSERT INTO check_settings (organisation, settings_json, saved_by, saved_at)"
                          " VALUES (?, ?, ?, ?)", (organisation, json.dumps(settings.to_dict()), saved_by, _now()))
 
     def settings(self, organisation: str) -> CheckSettings:
         """The organisation's rules in force (the defaults when it has saved none)."""
-        with self._connect() as conn:
+        with self._connect(organisation) as conn:
             row = conn.execute("SELECT settings_json FROM check_settings WHERE organisation = ?"
                                " ORDER BY id DESC LIMIT 1", (organisation,)).fetchone()
         return CheckSettings.from_dict(json.loads(row["settings_json"])) if row else CheckSettings()
@@ -189,7 +193,7 @@ class Register:
         if due < got:
             raise DataError(f"the response deadline {due} is before the date received {got}")
         rules = settings.to_dict() if settings else {"rules_applied": answer.get("rules_applied", [])}
-        with self._transaction("the proposal") as conn:
+        with self._transaction("the proposal", organisation) as conn:
             cur = conn.execute(
                 "INSERT INTO check_proposals (organisation, reference, provider, site_type, people, address,"
                 " postcode, latitude, longitude, ward_code, lad_code, received, deadline, recommendation,"
@@ -204,6 +208,10 @@ class Register:
     def answer(self, proposal_id: int) -> dict[str, Any]:
         """The check's answer exactly as it was stored when the proposal came in."""
         return json.loads(self._proposal(proposal_id)["check_json"])
+
+    def proposal(self, proposal_id: int) -> dict[str, Any]:
+        """One proposal as stored (its ``organisation`` says whose register it is in)."""
+        return self._proposal(proposal_id)
 
     def _proposal(self, proposal_id: int) -> dict[str, Any]:
         with self._connect() as conn:

@@ -16,7 +16,14 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", help="check every row's hash chain; exit 1 naming the first bad row")
     p.add_argument("--db", type=Path, required=True)
+    p.add_argument("--anchor", type=Path, help="an anchor file from `audit anchor`: the chain must still hold it")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("anchor", help="write the chain's head to FILE, to keep outside the store "
+                                      "(verify --anchor FILE then catches a cut-back log)")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_anchor)
 
     p = sub.add_parser("trace", help="who exported FILE, when, from which organisation, what selection")
     p.add_argument("file", type=Path)
@@ -44,11 +51,20 @@ def _existing(path: Path) -> Path:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from geo.access.audit import verify
+    from geo.access.audit import read_anchor, verify
 
-    verdict = verify(_existing(args.db))
+    verdict = verify(_existing(args.db), read_anchor(args.anchor) if args.anchor else None)
     print(verdict.sentence(), file=sys.stdout if verdict.ok else sys.stderr)
     return 0 if verdict.ok else 1
+
+
+def cmd_anchor(args: argparse.Namespace) -> int:
+    from geo.access.audit import anchor
+
+    kept = anchor(_existing(args.db))
+    args.out.write_text(kept.text(), encoding="utf-8")
+    print(f"audit anchor at row {kept.last_id} written to {args.out}; keep it outside the store")
+    return 0
 
 
 def cmd_trace(args: argparse.Namespace) -> int:

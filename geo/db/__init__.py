@@ -73,8 +73,8 @@ def open_location(path: str | Path) -> tuple[str | None, Path]:
 
 
 @contextmanager
-def open_connection(url: str | None, path: Path, *, what: str,
-                    organisations: Iterable[str] | None = None) -> Iterator[Any]:
+def open_connection(url: str | None, path: Path, *, what: str, organisations: Iterable[str] | None = None,
+                    admin_of: Iterable[str] = ()) -> Iterator[Any]:
     """One connection to a store on either backend, rows by name and foreign keys on; a failure to
     open is one line naming ``what`` (the access tables and the register share this)."""
     from geo.errors import DataError
@@ -83,7 +83,7 @@ def open_connection(url: str | None, path: Path, *, what: str,
         if url:
             from geo.db.pg import connect
 
-            conn: Any = connect(url, organisations=organisations)
+            conn: Any = connect(url, organisations=organisations, admin_of=admin_of)
         else:
             conn = sqlite3.connect(path, timeout=30, isolation_level=None)
     except sqlite3.Error as exc:

@@ -8,12 +8,14 @@ the head revision; a file made before Alembic is adopted at the baseline.
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from geo.db import database_url, display_name, redact
+from geo.db.vouch import KEY_ENV
 from geo.errors import GeoError
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -71,7 +73,12 @@ def upgrade(location: str | Path, revision: str = "head", *, app_role: str | Non
     try:
         with engine.begin() as conn:
             command.upgrade(_config(conn), revision)
+        if url and os.environ.get(KEY_ENV, "").strip():
+            install_key(engine)
         if url and app_role:
+            if not has_key(engine):
+                raise GeoError(f"set {KEY_ENV} (the app servers' scope key) before granting {app_role}: "
+                               "without it the database cannot check any scope")
             grant(engine, app_role)
         with engine.connect() as conn:
             return _current(conn) or ""
@@ -83,19 +90,52 @@ def upgrade(location: str | Path, revision: str = "head", *, app_role: str | Non
         engine.dispose()
 
 
+# The app role reads every table (row-level security limits what it sees) except the scope key, and
+# adds rows only where the app adds them; members, agreements, settings and the audit log change
+# only through the owner's functions (migration 0004), site versions only by closing an open one.
+APPENDED = ("batches", "site_versions", "rejections", "batch_not_in_file", "export_traces", "check_proposals",
+            "check_decisions", "check_procurements", "check_settings")
+UPDATED = {"site_versions": ("valid_to_batch", "valid_to"),
+           "batches": ("new_sites", "changed_sites", "unchanged_sites", "not_in_file", "summary_json")}
+
+
 def grant(engine: Any, role: str) -> None:
-    """The app's role may read and write rows (the audit log: read and append only), own nothing."""
+    """The app's role may read rows and add them as the app does, own nothing, read no key."""
     from sqlalchemy import text
 
     quoted = '"' + role.replace('"', '""') + '"'
+    statements = [f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {quoted}",
+                  f"GRANT USAGE ON SCHEMA public TO {quoted}",
+                  f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {quoted}",
+                  f"REVOKE ALL ON aam_scope_key FROM {quoted}",
+                  f"GRANT INSERT ON {', '.join(APPENDED)} TO {quoted}",
+                  *(f"GRANT UPDATE ({', '.join(cols)}) ON {table} TO {quoted}" for table, cols in UPDATED.items()),
+                  f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}"]
     with engine.begin() as conn:
-        for statement in (
-                f"GRANT USAGE ON SCHEMA public TO {quoted}",
-                f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
-                f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {quoted}",
-                f"REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {quoted}",
-                f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}"):
+        if conn.exec_driver_sql("SELECT to_regclass('wards')").scalar():
+            statements.append(f"GRANT INSERT, DELETE ON wards TO {quoted}")  # not organisation data
+        for statement in statements:
             conn.execute(text(statement))
+
+
+def install_key(engine: Any, secret: str | None = None) -> None:
+    """Store the HMAC key's pads (``AAM_SCOPE_KEY``) where only the owner can read them, so the
+    database can check the scopes the app servers sign (geo.db.vouch)."""
+    from sqlalchemy import text
+
+    from geo.db.vouch import key_bytes, pads
+
+    inner, outer = pads(key_bytes(secret))
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO aam_scope_key (one, inner_pad, outer_pad) VALUES (1, :i, :o)"
+                          " ON CONFLICT (one) DO UPDATE SET inner_pad = excluded.inner_pad,"
+                          " outer_pad = excluded.outer_pad, installed_at = now()"), {"i": inner, "o": outer})
+
+
+def has_key(engine: Any) -> bool:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT to_regclass('aam_scope_key') IS NOT NULL").scalar() and bool(
+            conn.exec_driver_sql("SELECT COUNT(*) FROM aam_scope_key").scalar())
 
 
 def _current(conn: Any) -> str | None:

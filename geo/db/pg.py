@@ -18,11 +18,12 @@ What is translated (and only this):
 Errors come back as the DB-API classes the stores already catch (``sqlite3.IntegrityError``,
 ``sqlite3.OperationalError``, ``sqlite3.DatabaseError``), with PostgreSQL's own message.
 
-Row-level security: ``organisations`` (None: no scope set, so the policies show no rows) is
-written with ``set_config(..., is_local => true)`` at the start of every transaction, i.e.
-``SET LOCAL app.organisations``; a statement outside an explicit transaction gets its own
-one-statement transaction with it. ``ALL`` (``*``) is every organisation: the store's callers use
-it where the access layer has already decided (``organisations=None`` in geo.sites.store).
+Row-level security: ``organisations`` (None: no scope, so the policies show no rows) and
+``admin_of`` are signed for this database session (``geo.db.vouch``) and the token is written
+with ``set_config('aam.scope', ..., is_local => true)`` at the start of every transaction; a
+statement outside an explicit transaction gets its own one-statement transaction with it. The
+database checks the signature (migration 0004), so a scope nobody signed is refused.
+``ALL_KNOWN`` asks for every organisation the database knows of, named one by one (never ``*``).
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-ALL = "*"  # the scope of the app's own system work (imports of one's own file, the audit chain)
+ALL_KNOWN = ("\0every organisation the database knows of",)  # named one by one; see PgConnection
 WRITE_LOCK = 0x4141_4D00  # pg_advisory_xact_lock key: one writer at a time, as SQLite's write lock
 _PARAM = re.compile(r"'(?:[^']|'')*'|\?|%")
 _TEMP = re.compile(r"\btemp\.", re.IGNORECASE)
@@ -120,14 +121,20 @@ class PgConnection:
 
     dialect = "postgresql"
 
-    def __init__(self, url: str, *, organisations: Iterable[str] | None = None, read_only: bool = False) -> None:
+    def __init__(self, url: str, *, organisations: Iterable[str] | None = None, admin_of: Iterable[str] = (),
+                 member: str = "", read_only: bool = False) -> None:
         import psycopg
+
+        from geo.db.vouch import Vouch
 
         try:
             self._conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
             raise _error(exc) from exc
-        self.scope = None if organisations is None else ",".join(dict.fromkeys(str(o) for o in organisations))
+        if organisations is not None and tuple(organisations)[:1] == ALL_KNOWN:  # known ones and any named after
+            known = self._raw("SELECT aam_known_organisations()").fetchone()[0] or ()
+            organisations = (*known, *tuple(organisations)[1:])
+        self.scope = None if organisations is None else Vouch(tuple(organisations), tuple(admin_of), member)
         self.read_only = read_only
         self.row_factory: Any = None  # ignored: rows are always readable by name and position
 
@@ -146,8 +153,12 @@ class PgConnection:
             self._raw("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
 
     def _set_scope(self) -> None:
+        """Sign the scope for this session now (a bound parameter: it never appears in query text
+        another session could read in pg_stat_activity)."""
         if self.scope is not None:
-            self._raw("SELECT set_config('app.organisations', %s, true)", (self.scope,))
+            from geo.db.vouch import SETTING, token
+
+            self._raw(f"SELECT set_config('{SETTING}', %s, true)", (token(self.scope, self._conn.info.backend_pid),))
 
     # --- statements ----------------------------------------------------------------------
 
@@ -224,6 +235,8 @@ class PgConnection:
         self._conn.close()
 
 
-def connect(url: str, *, organisations: Iterable[str] | None = None, read_only: bool = False) -> PgConnection:
-    """A session on ``url``; ``organisations`` is the scope row-level security reads."""
-    return PgConnection(url, organisations=organisations, read_only=read_only)
+def connect(url: str, *, organisations: Iterable[str] | None = None, admin_of: Iterable[str] = (),
+            member: str = "", read_only: bool = False) -> PgConnection:
+    """A session on ``url``; ``organisations`` (and ``admin_of``) is the scope row-level security
+    reads, signed for this session."""
+    return PgConnection(url, organisations=organisations, admin_of=admin_of, member=member, read_only=read_only)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo.db.pg import ALL, connect
+from geo.db.pg import connect
 from geo.errors import GeoError
 
 WARD_COLUMNS = ("ward_code", "ward_name", "lad_code", "lad_name")
@@ -33,7 +33,7 @@ def load_wards(url: str, wards: Any, *, vintage: str | None = None) -> int:
     layer = check_ward_layer(wards)
     wkb = shapely.to_wkb(np.asarray(layer.geometry.values), hex=False).tolist()  # ST_Multi makes polygons multi
     rows = zip(*(layer[c].astype(str).tolist() for c in WARD_COLUMNS), wkb, strict=True)
-    conn = connect(url, organisations=(ALL,))
+    conn = connect(url)  # the ward layer is not organisation data: no scope
     try:
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("CREATE TEMP TABLE wards_in (ward_code TEXT, ward_name TEXT, lad_code TEXT, lad_name TEXT,"
@@ -68,7 +68,7 @@ def ward_codes(url: str, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     usable = np.flatnonzero(~(np.isnan(lon) | np.isnan(lat)))
     if len(usable) == 0:
         return out
-    conn = connect(url, organisations=(ALL,))
+    conn = connect(url)  # the ward layer is not organisation data: no scope
     try:
         conn.execute("BEGIN")
         conn.execute("CREATE TEMP TABLE points_in (i BIGINT, lon DOUBLE PRECISION, lat DOUBLE PRECISION)"

@@ -376,7 +376,7 @@ def trace_document(data: bytes, fmt: str, *, member: Any, db: str | Path, propos
             "export_id": stamp.export_id, "format": fmt, "selection": selection, "rows": 1,
             "sha256": trace["sha256"], "site_level": True, "illustrative": illustrative})
         store.put_trace(conn, trace)
-    store.transaction(work)
+    store.transaction(work, also=(member.org_code,))
     return out
 
 

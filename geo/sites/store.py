@@ -351,11 +351,12 @@ class SiteStore:
     @contextmanager
     def _pg(self, organisations: Iterable[str] | None = None) -> Iterator[Any]:
         """A PostgreSQL session (MVCC: its reads never wait for an import's transaction) whose
-        every transaction sets the row-level security scope: ``organisations``, None for all."""
-        from geo.db.pg import ALL, connect
+        every transaction sets the row-level security scope: ``organisations``, None for every
+        organisation the database knows of (named one by one: the database refuses ``*``)."""
+        from geo.db.pg import ALL_KNOWN, connect
 
         try:
-            conn = connect(self.url or "", organisations=(ALL,) if organisations is None else organisations)
+            conn = connect(self.url or "", organisations=ALL_KNOWN if organisations is None else organisations)
         except sqlite3.Error as exc:
             raise DataError(f"cannot open the site store ({exc})", file=self.path) from exc
         try:
