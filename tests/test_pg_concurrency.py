@@ -29,9 +29,9 @@ def region(pg_url, monkeypatch, tmp_path):
 
 
 def _scalar(url: str, sql: str, args=()):
-    from geo.db.pg import ALL, connect
+    from geo.db.pg import ALL_KNOWN, connect
 
-    conn = connect(url, organisations=(ALL,))
+    conn = connect(url, organisations=ALL_KNOWN)
     try:
         return conn.execute(sql, args).fetchall()
     finally:

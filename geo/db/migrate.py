@@ -73,7 +73,7 @@ def upgrade(location: str | Path, revision: str = "head", *, app_role: str | Non
     try:
         with engine.begin() as conn:
             command.upgrade(_config(conn), revision)
-        if url and os.environ.get(KEY_ENV, "").strip():
+        if url and os.environ.get(KEY_ENV, "").strip() and _has_key_table(engine):
             install_key(engine)
         if url and app_role:
             if not has_key(engine):
@@ -107,11 +107,12 @@ def grant(engine: Any, role: str) -> None:
     statements = [f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {quoted}",
                   f"GRANT USAGE ON SCHEMA public TO {quoted}",
                   f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {quoted}",
-                  f"REVOKE ALL ON aam_scope_key FROM {quoted}",
                   f"GRANT INSERT ON {', '.join(APPENDED)} TO {quoted}",
                   *(f"GRANT UPDATE ({', '.join(cols)}) ON {table} TO {quoted}" for table, cols in UPDATED.items()),
                   f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}"]
     with engine.begin() as conn:
+        if conn.exec_driver_sql("SELECT to_regclass('aam_scope_key')").scalar():
+            statements.insert(3, f"REVOKE ALL ON aam_scope_key FROM {quoted}")  # never the key
         if conn.exec_driver_sql("SELECT to_regclass('wards')").scalar():
             statements.append(f"GRANT INSERT, DELETE ON wards TO {quoted}")  # not organisation data
         for statement in statements:
@@ -132,10 +133,18 @@ def install_key(engine: Any, secret: str | None = None) -> None:
                           " outer_pad = excluded.outer_pad, installed_at = now()"), {"i": inner, "o": outer})
 
 
-def has_key(engine: Any) -> bool:
+def _has_key_table(engine: Any) -> bool:
+    """Whether the schema is at 0004 or later (an upgrade to an older revision has no key table)."""
     with engine.connect() as conn:
-        return conn.exec_driver_sql("SELECT to_regclass('aam_scope_key') IS NOT NULL").scalar() and bool(
-            conn.exec_driver_sql("SELECT COUNT(*) FROM aam_scope_key").scalar())
+        return bool(conn.exec_driver_sql("SELECT to_regclass('aam_scope_key') IS NOT NULL").scalar())
+
+
+def has_key(engine: Any) -> bool:
+    """A key is stored, or the schema predates scope keys (0001-0003 trust ``app.organisations``)."""
+    if not _has_key_table(engine):
+        return True
+    with engine.connect() as conn:
+        return bool(conn.exec_driver_sql("SELECT COUNT(*) FROM aam_scope_key").scalar())
 
 
 def _current(conn: Any) -> str | None:
