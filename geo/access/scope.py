@@ -150,6 +150,13 @@ def aggregate_sites(member: Member, db: str | Path, *, as_at: date | None = None
     return _site_store(db).current_sites(as_at, organisations=_orgs(scope, "aggregate_orgs"))
 
 
+def visible_batches(member: Member, db: str | Path, today: date | None = None) -> pd.DataFrame:
+    """The imports ``member`` may list (file names, counts, who ran them): their organisation's and
+    those sharing at least aggregates with it."""
+    scope = site_scope(member, _store(db), today)
+    return _site_store(db).list_batches(organisations=_orgs(scope, "aggregate_orgs"))
+
+
 def visible_rejections(member: Member, db: str | Path, batch_id: int) -> pd.DataFrame:
     """The rejected rows (addresses included) of one import: importers (admins) of the owning
     organisation only; the download is written to the audit log."""

@@ -115,6 +115,10 @@ def run_check(args: argparse.Namespace) -> tuple[ListResult, Any]:
     member = _member(args)
     sites = visible_sites(member, db, selection={"what": "property check"})
     args.organisation = args.organisation or member.org_code
+    if args.add:
+        from geo.check.actions import require_own_register
+
+        require_own_register(member, args.organisation)
     settings = Register(db).settings(args.organisation)
     model = load_model(args.data_dir, allow_download=not args.offline)
     ctx = build_context(model, sites, settings)
@@ -169,10 +173,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from geo.check.actions import visible_proposals
     from geo.check.register import Register
 
     _store_path(args.db)
-    table = Register(args.db).proposals(args.organisation or _member(args).org_code)
+    table = visible_proposals(Register(args.db), _member(args), args.organisation)
     if args.json:
         print(json.dumps(table.to_dict("records"), default=str, ensure_ascii=False))
     else:
@@ -196,12 +201,14 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
 
 def cmd_procure(args: argparse.Namespace) -> int:
-    from geo.check.actions import procure
+    from geo.check.actions import own_proposal, procure
     from geo.check.register import Register
     from geo.model import load_ward_layer
 
     reg = Register(_store_path(args.db))
-    done = procure(reg, _member(args), args.id, wards=load_ward_layer(args.data_dir), status=args.status,
+    member = _member(args)
+    own_proposal(reg, member, args.id, "procure")  # before loading the ward layer: refused in a moment
+    done = procure(reg, member, args.id, wards=load_ward_layer(args.data_dir), status=args.status,
                    site_reference=args.site_ref)
     flag = " (FLAGGED: procured after the council objected)" if done.after_objection else ""
     print(f"proposal {args.id}: site {done.site_reference} recorded as {done.status} (batch {done.batch}){flag}")
@@ -209,13 +216,15 @@ def cmd_procure(args: argparse.Namespace) -> int:
 
 
 def cmd_response(args: argparse.Namespace) -> int:
+    from geo.check.actions import own_proposal
     from geo.check.register import Register
     from geo.model import load_model
     from geo.render.response import write_response
 
     reg = Register(_store_path(args.db))
-    model = load_model(args.data_dir, allow_download=False)
     member = _member(args)
+    own_proposal(reg, member, args.id, "download the response for")
+    model = load_model(args.data_dir, allow_download=False)
     out = write_response(reg, args.id, model, args.out, made_by=args.by or member.email, member=member,
                          db=args.db)
     print(out)
