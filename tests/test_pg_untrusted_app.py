@@ -17,7 +17,8 @@ from pg_server import APP, OWNER
 
 ORGANISATION_TABLES = ("site_versions", "batches", "rejections", "batch_not_in_file", "access_members",
                        "access_agreements", "access_settings", "check_proposals", "check_decisions",
-                       "check_procurements", "check_settings", "export_traces", "audit_log", "audit_head")
+                       "check_procurements", "check_settings", "export_traces", "audit_log", "audit_head",
+                       "access_tokens")
 REFUSED = (psycopg.errors.InsufficientPrivilege, psycopg.errors.RaiseException)
 
 
@@ -143,6 +144,7 @@ def test_members_agreements_and_settings_change_only_through_a_vouched_admin(reg
         "UPDATE access_agreements SET valid_until = '2199-01-01'",
         "UPDATE access_settings SET value = 'http://evil.example'",
         "INSERT INTO access_organisations VALUES ('EVIL', 'Evil', 'national', '', NULL)",
+        "INSERT INTO access_tokens VALUES ('x', 'sha', 'admin@b.gov.uk', '2026', 'x', NULL)",
     ]
     for sql in attempts:
         with _raw(region) as conn:
@@ -154,6 +156,7 @@ def test_members_agreements_and_settings_change_only_through_a_vouched_admin(reg
         ("SELECT aam_put_agreement(%s, %s, 'sites', '2026-01-01', '2099-01-01', '2026', 'x')", (LAD_B, LAD_A)),
         ("SELECT aam_put_setting('postcode_lookup_url', 'http://evil.example', '2026', 'x')", ()),
         ("SELECT aam_delete_member(%s)", (ADMIN_A,)),
+        ("SELECT aam_put_token('x', 'sha', %s, '2026', 'x')", (ADMIN_B,)),
     ]
     for sql, args in functions:
         with _raw(region) as conn:

@@ -3,13 +3,15 @@ command line (issue 26): a member of one council neither reads nor changes anoth
 and with members in the store a command that names no member is refused. On both backends."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from access_fixtures import ADMIN_A, ADMIN_B, ANALYST_A, LAD_A, LAD_B, OFFICER_A, two_councils
+from access_fixtures import ADMIN_A, ADMIN_B, ANALYST_A, HOST_ADMIN, LAD_A, LAD_B, OFFICER_A, two_councils
 
 pytestmark = pytest.mark.usefixtures("store_backend")
 
@@ -18,19 +20,24 @@ ANSWER = {"reference": "P1", "type": "dispersed", "people": 4, "latitude": 53.4,
           "recommendation": "support", "address": "1 Secret Street"}
 
 
-def _geo(*args: str) -> subprocess.CompletedProcess:
+def _geo(*args: str, token: str = "") -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "AAM_TOKEN"} | ({"AAM_TOKEN": token} if token else {})
     return subprocess.run([sys.executable, "-m", "geo", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=180)
+                          timeout=180, env=env)
 
 
 @pytest.fixture
 def region(tmp_path: Path):
-    """Two councils; council B has one proposal in its register."""
+    """Two councils; council B has one proposal in its register; each member has a token."""
+    from geo.access.identity import member_for
+    from geo.access.tokens import issue
     from geo.check.register import Register
 
     store = two_councils(tmp_path)
     Register(store.db).add(ANSWER, organisation=LAD_B, entered_by=ADMIN_B)
-    return store
+    host = member_for(store.db, HOST_ADMIN, has_provider=False)
+    tokens = {email: issue(store.db, host, email)[1] for email in (ADMIN_A, ADMIN_B, ANALYST_A, OFFICER_A)}
+    return SimpleNamespace(db=store.db, tokens=tokens)
 
 
 def _refused(done: subprocess.CompletedProcess) -> bool:
@@ -40,18 +47,20 @@ def _refused(done: subprocess.CompletedProcess) -> bool:
 def test_proposals_list_names_a_member_and_stays_in_their_scope(region) -> None:
     db = str(region.db)
     assert _refused(_geo("proposals", "list", "--db", db, "--organisation", LAD_B))
-    assert _refused(_geo("proposals", "list", "--db", db, "--organisation", LAD_B, "--as", OFFICER_A))
-    own = _geo("proposals", "list", "--db", db, "--as", ADMIN_B, "--json")
+    assert _refused(_geo("proposals", "list", "--db", db, "--organisation", LAD_B,
+                         token=region.tokens[OFFICER_A]))
+    own = _geo("proposals", "list", "--db", db, "--json", token=region.tokens[ADMIN_B])
     assert own.returncode == 0 and "P1" in own.stdout, own.stderr
 
 
 def test_another_councils_proposal_cannot_be_decided_procured_or_answered(region, tmp_path: Path) -> None:
     db = str(region.db)
-    assert _refused(_geo("proposals", "decide", "--db", db, "--as", OFFICER_A, "--id", "1",
-                         "--decision", "object", "--reason", "no"))
-    assert _refused(_geo("proposals", "procure", "--db", db, "--as", ADMIN_A, "--id", "1"))
+    assert _refused(_geo("proposals", "decide", "--db", db, "--id", "1", "--decision", "object", "--reason", "no",
+                         token=region.tokens[OFFICER_A]))
+    assert _refused(_geo("proposals", "procure", "--db", db, "--id", "1", token=region.tokens[ADMIN_A]))
     out = tmp_path / "response.pdf"
-    assert _refused(_geo("proposals", "response", "--db", db, "--as", ANALYST_A, "--id", "1", "--out", str(out)))
+    assert _refused(_geo("proposals", "response", "--db", db, "--id", "1", "--out", str(out),
+                         token=region.tokens[ANALYST_A]))
     assert not out.exists()
     from geo.check.register import Register
 
@@ -65,8 +74,8 @@ def test_a_proposal_cannot_be_planted_in_another_councils_register(region) -> No
 
     with pytest.raises(AccessDenied):
         require_own_register(member_for(region.db, OFFICER_A, has_provider=False), LAD_B)
-    done = _geo("check", "--db", str(region.db), "--as", OFFICER_A, "--organisation", LAD_B, "--add",
-                "--lat", "53.4", "--lon", "-2.9", "--beds", "4", "--offline")
+    done = _geo("check", "--db", str(region.db), "--organisation", LAD_B, "--add",
+                "--lat", "53.4", "--lon", "-2.9", "--beds", "4", "--offline", token=region.tokens[OFFICER_A])
     assert _refused(done) and "register" in done.stderr
 
 
@@ -75,6 +84,6 @@ def test_sites_batches_names_a_member_and_lists_their_organisations_imports(regi
 
     db = str(region.db)
     assert _refused(_geo("sites", "batches", "--db", db))
-    done = _geo("sites", "batches", "--db", db, "--as", OFFICER_A, "--json")
+    done = _geo("sites", "batches", "--db", db, "--json", token=region.tokens[OFFICER_A])
     assert done.returncode == 0, done.stderr
     assert {b["organisation"] for b in json.loads(done.stdout)} == {LAD_A}

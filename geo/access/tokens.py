@@ -48,7 +48,7 @@ def issue(db: str | Path | AccessStore, by: Member, email: str) -> tuple[str, st
     def work(conn: Any) -> None:
         store.put_token(conn, token_id, digest(token), email, audit.now_text(), by.email)
         audit.write_in(store, conn, by, "token_issue", {"email": email, "token_id": token_id})
-    store.transaction(work)
+    store.transaction(work, admin_of=(holder.org_code,), also=(by.org_code,))
     return token_id, token
 
 
@@ -65,7 +65,7 @@ def revoke(db: str | Path | AccessStore, by: Member, email: str, token_id: str |
             raise GeoError(f"{email} has no token {token_id or ''} in use".replace("  ", " "))
         audit.write_in(store, conn, by, "token_revoke", {"email": email, "token_id": token_id or "all"})
         return count
-    return store.transaction(work)
+    return store.transaction(work, admin_of=(holder.org_code if holder else by.org_code,), also=(by.org_code,))
 
 
 def holder(db: str | Path | AccessStore, token: str) -> Member:

@@ -75,7 +75,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
     p = sub.add_parser("batches", help="list imports (yours, and those shared with your organisation)")
     p.add_argument("--db", type=Path, required=True)
-    p.add_argument("--as", dest="as_member", metavar="EMAIL", help="the member asking")
+    add_caller(p)  # the member asking
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_batches)
 
@@ -228,11 +228,10 @@ def _stdout_bytes() -> Callable[[bytes], Any]:
 
 
 def cmd_batches(args: argparse.Namespace) -> int:
-    from geo.access.identity import member_for
     from geo.access.scope import visible_batches
 
     _existing_store(args.db)
-    table = visible_batches(member_for(args.db, args.as_member), args.db)
+    table = visible_batches(caller(args), args.db)
     if args.json:
         print(json.dumps(table.to_dict("records"), default=str, ensure_ascii=False))
     else:

@@ -2,8 +2,8 @@
 vouches for with an HMAC, and organisation data changed only in the ways the app may change it
 (PostgreSQL only).
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-07
 
 Why: with 0002 the policies read ``app.organisations``, which any SQL on the app's role may set
@@ -15,8 +15,8 @@ app server). A scope is for one database session and expires; ``*`` is refused.
 What the app role may still do is only what the app does: read rows in scope; add batches, site
 versions (closing the open one: ``valid_to`` set once, nothing else), rejections, proposals,
 decisions, procurements, check settings and export traces; never update or delete them.
-Members, organisations, agreements and access settings change only through functions that check
-a vouched admin scope; audit rows are appended only by ``aam_audit_append``, which computes the
+Members, organisations, agreements, access settings and personal tokens change only through
+functions that check a vouched admin scope; audit rows are appended only by ``aam_audit_append``, which computes the
 hash chain itself. The owner role keeps what those functions need (they run as the owner).
 
 Frozen: this file never imports the application's code.
@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -246,6 +246,27 @@ BEGIN
             changed_by = excluded.changed_by;
 END $$;
 
+CREATE FUNCTION aam_put_token(p_token_id TEXT, p_sha256 TEXT, p_email TEXT, p_at TEXT, p_by TEXT)
+RETURNS VOID LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+    PERFORM aam_require_admin((SELECT organisation FROM access_members WHERE email = p_email));
+    INSERT INTO access_tokens (token_id, token_sha256, email, issued_at, issued_by)
+        VALUES (p_token_id, p_sha256, p_email, p_at, p_by);
+END $$;
+
+CREATE FUNCTION aam_revoke_tokens(p_email TEXT, p_token_id TEXT, p_at TEXT) RETURNS BIGINT LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+    n BIGINT;
+BEGIN
+    PERFORM aam_require_admin(COALESCE((SELECT organisation FROM access_members WHERE email = p_email),
+                                       (SELECT a FROM unnest(aam_admin_orgs()) a LIMIT 1)));
+    UPDATE access_tokens SET revoked_at = p_at
+        WHERE email = p_email AND revoked_at IS NULL AND (p_token_id IS NULL OR token_id = p_token_id);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END $$;
+
 CREATE FUNCTION aam_site_versions_close_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF OLD.valid_to_batch IS NOT NULL OR NEW.valid_to_batch IS NULL OR NEW.valid_to IS NULL THEN
@@ -279,9 +300,10 @@ POLICIES = {
 READ_ONLY_POLICIES = {  # the app role reads these; only the owner's functions write them
     "audit_log": f"{IN_SCOPE} OR (organisation = '' AND (SELECT aam_is_vouched()))",  # '': nobody signed in
     "audit_head": "(SELECT aam_is_vouched())",
+    "access_tokens": "(SELECT aam_is_vouched())",  # hashes only: a token is looked up by its hash
 }
 # what the functions (running as the owner) need; the owner is the one role trusted with everything
-OWNER_ALL = ("audit_log", "audit_head", "access_members", "access_agreements", "access_settings")
+OWNER_ALL = ("audit_log", "audit_head", "access_members", "access_agreements", "access_settings", "access_tokens")
 OWNER_READ = ("batches", "check_proposals")
 APPEND_ONLY = ("export_traces", "check_proposals", "check_decisions", "check_procurements", "check_settings",
                "rejections", "batch_not_in_file")
