@@ -325,6 +325,8 @@ class SiteStore:
     def _error(self, exc: Exception) -> GeoError:
         if _is_busy(exc):
             return GeoError(BUSY)
+        if self.url:  # PostgreSQL's own reason (a refused scope, a missing privilege), not "not a store"
+            return GeoError(f"the site store refused this: {exc}")
         return DataError(f"not a site store ({exc})", file=self.path)
 
     @contextmanager
