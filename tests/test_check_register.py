@@ -144,7 +144,8 @@ def test_members_decide_and_procure_by_role_and_every_change_is_audited(model, d
 
     over, _ = _wards(model)
     reg = Register(db)
-    pid = reg.add(_answer(model, db, over), organisation="local", entered_by="officer", received=date(2026, 1, 5))
+    pid = reg.add(_answer(model, db, over), organisation="E08000012", entered_by="officer",
+                  received=date(2026, 1, 5))  # the officer's own council's register (issue 26)
     council = Organisation("E08000012", "Liverpool", "council")
     officer = Member("officer@liverpool.example", council, "officer")
     viewer = Member("viewer@liverpool.example", council, "viewer")
