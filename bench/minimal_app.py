@@ -4,10 +4,16 @@ One GeoJSON layer of the ONS LAD boundaries the app uses, coloured per quarter, 
 slider, nothing else. ``bench/pages.py`` starts it exactly as it starts the app (``streamlit run``,
 headless) so the app's page timings can be read as a ratio of this one's, on the same machine in
 the same run. Geometry is rounded to the app's 1e-4 degrees so both send comparable coordinates.
+
+Size-matched: ``AAM_BENCH_MAP="width,height,latitude,longitude,zoom"`` (set by ``bench/pages.py``
+from the app's own map, measured in the same run) draws the map at the app's pixel size and
+framing, so both pages draw the same number of features over the same area of screen. Without it
+the map is 700 px tall across the page (three times the app's map, which flattered the app).
 """
 from __future__ import annotations
 
 import json
+import os
 import zlib
 from pathlib import Path
 
@@ -50,7 +56,9 @@ features = [{**f, "properties": {**f["properties"],
 layer = pdk.Layer("GeoJsonLayer", data={"type": "FeatureCollection", "features": features}, id="councils",
                   pickable=True, filled=True, stroked=True, get_fill_color="properties.fill",
                   get_line_color=[255, 255, 255], line_width_min_pixels=0.6)
+size = [float(v) for v in os.environ.get("AAM_BENCH_MAP", "").split(",") if v.strip()]
+width, height, lat, lon, zoom = size if len(size) == 5 else (0, 700, 54.6, -3.4, 4.6)
 deck = CompactDeck(layers=[layer], map_provider=None, tooltip={"text": "{name}"},
-                initial_view_state=pdk.ViewState(latitude=54.6, longitude=-3.4, zoom=4.6))
-st.pydeck_chart(deck, height=700, key="map")
+                   initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom))
+st.pydeck_chart(deck, height=int(height), width=int(width) if width else "stretch", key="map")
 st.write(f"Quarter {quarter}: {len(features)} councils")

@@ -1,16 +1,22 @@
 """Page speed and server memory, the app beside a minimal Streamlit page, measured in one run.
 
 Both are started the same way (``streamlit run``, headless, on ports 8671-8689) and opened in
-Debian's headless Chromium through Playwright. Every figure is printed beside the minimal page's
-(or, where there is no minimal equivalent, beside the issue's target), with their ratio:
+Debian's headless Chromium through Playwright, interleaved: app, minimal page, app, minimal page...
+(A B A B), so a change in the machine's load falls on both alike. The minimal page draws its map at
+the app's own map size and framing, measured in the same run (``AAM_BENCH_MAP``: the same 361
+councils over the same area of screen). Every figure is the median of the runs with its spread
+(lowest-highest), printed beside the minimal page's (or, where there is no minimal equivalent,
+beside the issue's target), with the ratio of the medians, and the machine's load average at
+each run is reported with them:
 
 * start to first map, cold (server process spawned -> map drawn) and warm (new browser session on a
   running server -> map drawn), and the first script run (first "running" -> page settled);
 * a quarter change (arrow key on the quarter slider): time to the map's new colours, time to the
   page complete, and bytes received over the websocket (with the map's JSON share);
 * opening a council and a ward by link on a running server (to the page settled and map drawn);
-* server memory (RSS of the server process) after 1, 5 and 10 sessions and after they close, and
-  a quarter change in all 10 at once;
+* server memory (RSS of the server process) on a fresh server, nothing opened before it: after
+  the first session, after 5 and 10, and after they close, and a quarter change in all 10 at once
+  (per extra session = (10 sessions - 1 session) / 9);
 * the cost of ``import mapclassify`` in a fresh interpreter, and whether the app server loaded scipy.
 
 "Map drawn" is when a screenshot of the map's canvas (polled, the same way on both pages) first
@@ -18,7 +24,7 @@ shows the drawn map: what a person would see. (Timing WebGL's draw calls instead
 dropped: on the minimal page they come 2 s before the map can be seen, while the software
 renderer is still at work.)
 
-Run: ``.venv/bin/python bench/pages.py [--repeat N] [--sessions 1,5,10] [--save]``. Each wait is
+Run: ``.venv/bin/python bench/pages.py [--repeat N] [--sessions 1,5,10] [--save] [--markdown]``. Each wait is
 capped (``--timeout``), so a broken page fails the run instead of hanging it.
 """
 from __future__ import annotations
@@ -91,7 +97,7 @@ class Server:
 
 
 @contextmanager
-def serve(script: Path, timeout_s: float) -> Iterator[Server]:
+def serve(script: Path, timeout_s: float, env: dict[str, str] | None = None) -> Iterator[Server]:
     """``streamlit run script`` headless on the first free port of ours; stopped (its own process
     group only) on exit."""
     port = next((p for p in PORTS if _port_free(p)), None)
@@ -103,7 +109,8 @@ def serve(script: Path, timeout_s: float) -> Iterator[Server]:
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     spawned = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                            env={**os.environ, **(env or {})})
     try:
         deadline = time.monotonic() + timeout_s
         while not _healthy(base):
@@ -317,89 +324,111 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def measure_page(script: Path, browser, repeat: int, timeout_s: float, links: dict[str, str],
-                 sessions: list[int], log: Callable[[str], None]) -> dict[str, Any]:
-    """Every figure for one page (the app or the minimal page), with one cold start per repeat."""
-    out: dict[str, list[float]] = {}
-
-    def add(name: str, value: float) -> None:
-        out.setdefault(name, []).append(value)
-
-    for run in range(repeat):
-        with serve(script, timeout_s) as server:
-            s = open_session(browser)
-            first = load(s, server.base + "/", timeout_s)
-            add("cold_map", first["map"] + (server.healthy - server.spawned))  # spawn -> healthy -> map
-            add("cold_script", first["script"])
-            rss_one = rss_mb(server.pid)
-            for _ in range(2):
-                change = quarter_change(s, timeout_s, port=int(server.base.rsplit(":", 1)[1]))
-                for k, v in change.items():
-                    add(f"q_{k}", v)
-            if links:  # the app only: the minimal page has no council search
-                try:
-                    found = open_from_search(s, timeout_s)
-                except Exception as exc:  # noqa: BLE001 - one broken step must not lose the other figures
-                    log(f"  council from search: {exc}")
-                    found = {"map": float("nan"), "complete": float("nan")}
-                add("search_map", found["map"])
-                add("search_complete", found["complete"])
-            s.context.close()
-            w = open_session(browser)
-            warm = load(w, server.base + "/", timeout_s)
-            add("warm_map", warm["map"])
-            add("warm_complete", warm["complete"])
-            add("warm_script", warm["script"])
-            add("first_bytes", warm["bytes"])
-            w.context.close()
-            for name, path in links.items():
-                ls = open_session(browser)
-                try:
-                    got = load(ls, server.base + path, timeout_s)
-                except TimeoutError as exc:  # one broken page must not lose the other figures
-                    log(f"  {name}: {exc}")
-                    got = {"map": float("nan"), "complete": float("nan"), "bytes": float("nan")}
-                add(f"{name}_map", got["map"])
-                add(f"{name}_complete", got["complete"])
-                add(f"{name}_bytes", got["bytes"])
-                ls.context.close()
-            if run == 0:
-                out["scipy_loaded"] = [float(loaded(server.pid, "scipy"))]
-                out.update({k: [v] for k, v in memory(server, browser, sessions, timeout_s, rss_one, log).items()})
-            log(f"  {script.name} run {run + 1}/{repeat} done")
-    return {k: median(v) for k, v in out.items()}
+def map_box(page) -> tuple[float, float]:
+    """The map's size on the page (CSS px): the app's component frame or the minimal page's chart."""
+    box = page.locator("[data-testid='stDeckGlJsonChart'], [data-testid='stCustomComponentV1']").first.bounding_box()
+    return (box["width"], box["height"]) if box else (float("nan"), float("nan"))
 
 
-def memory(server: Server, browser, sessions: list[int], timeout_s: float, rss_one: float,
-           log: Callable[[str], None]) -> dict[str, float]:
-    """Server RSS with 1, 5, 10... sessions open at once (each settled), a quarter change in all of
-    them together, and RSS after they close."""
-    out = {"rss_idle_1": rss_one}
-    open_: list[Session] = []
-    for n in sorted(sessions):
-        while len(open_) < n:
-            s = open_session(browser)
-            s.page.goto(server.base + "/", wait_until="commit")
-            open_.append(s)
-        for s in open_:
-            settled(s.page, timeout_s)
-        out[f"rss_{n}"] = rss_mb(server.pid)
-        log(f"    {n} sessions: {out[f'rss_{n}']:.0f} MB")
-    if open_:
-        since = [s.page.evaluate("performance.now()") for s in open_]
-        for s in open_:
-            s.page.add_style_tag(content=NO_STALE_CSS)
-            s.page.get_by_role("slider").first.focus()
-        t0 = time.perf_counter()
-        for s in open_:
-            s.page.keyboard.press("ArrowLeft")
-        for s, t in zip(open_, since, strict=True):
-            settled(s.page, timeout_s, since_ms=t)
-        out["crowd_change"] = time.perf_counter() - t0
-    for s in open_:
+def size_matched(width: float, height: float) -> dict[str, str]:
+    """The minimal page's environment for a map of the app's size, framing all UK councils as the
+    app's overview does (``ui.layers.fit_view``, the app's padding)."""
+    import geopandas as gpd
+
+    from ui.layers import fit_view
+
+    bounds = gpd.read_file(SHARED / "ons" / "Local_Authority_Districts_May_2023_UK_BUC.geojson").total_bounds
+    view = fit_view(bounds, width_px=int(width), height_px=int(height), padding=0.03)
+    return {"AAM_BENCH_MAP": f"{int(width)},{int(height)},{view['latitude']},{view['longitude']},{view['zoom']}"}
+
+
+def one_run(script: Path, browser, timeout_s: float, links: dict[str, str], log: Callable[[str], None],
+            env: dict[str, str] | None = None) -> dict[str, float]:
+    """Every timing for one page (the app or the minimal page) from one cold start."""
+    out: dict[str, float] = {"load_start": os.getloadavg()[0]}
+    with serve(script, timeout_s, env) as server:
+        s = open_session(browser)
+        first = load(s, server.base + "/", timeout_s)
+        out["cold_map"] = first["map"] + (server.healthy - server.spawned)  # spawn -> healthy -> map
+        out["cold_script"] = first["script"]
+        out["map_w"], out["map_h"] = map_box(s.page)
+        changes = [quarter_change(s, timeout_s, port=int(server.base.rsplit(":", 1)[1])) for _ in range(2)]
+        for k in changes[0]:
+            out[f"q_{k}"] = statistics.median(c[k] for c in changes)
+        if links:  # the app only: the minimal page has no council search
+            try:
+                found = open_from_search(s, timeout_s)
+            except Exception as exc:  # noqa: BLE001 - one broken step must not lose the other figures
+                log(f"  council from search: {exc}")
+                found = {"map": float("nan"), "complete": float("nan")}
+            out["search_map"], out["search_complete"] = found["map"], found["complete"]
         s.context.close()
-    time.sleep(5)
-    out["rss_closed"] = rss_mb(server.pid)
+        w = open_session(browser)
+        warm = load(w, server.base + "/", timeout_s)
+        out.update({"warm_map": warm["map"], "warm_complete": warm["complete"], "warm_script": warm["script"],
+                    "first_bytes": warm["bytes"]})
+        w.context.close()
+        for name, path in links.items():
+            ls = open_session(browser)
+            try:
+                got = load(ls, server.base + path, timeout_s)
+            except TimeoutError as exc:  # one broken page must not lose the other figures
+                log(f"  {name}: {exc}")
+                got = {"map": float("nan"), "complete": float("nan"), "bytes": float("nan")}
+            out.update({f"{name}_map": got["map"], f"{name}_complete": got["complete"], f"{name}_bytes": got["bytes"]})
+            ls.context.close()
+        out["scipy_loaded"] = float(loaded(server.pid, "scipy"))
+    out["load_end"] = os.getloadavg()[0]
+    return out
+
+
+def memory(script: Path, browser, sessions: list[int], timeout_s: float, log: Callable[[str], None],
+           env: dict[str, str] | None = None) -> dict[str, float]:
+    """On a fresh server (nothing opened before the first session): RSS with 1, 5, 10... sessions
+    open at once (each settled, its map drawn), a quarter change in all of them together, and RSS
+    after they close."""
+    out: dict[str, float] = {"load_start": os.getloadavg()[0]}
+    with serve(script, timeout_s, env) as server:
+        open_: list[Session] = []
+        for n in sorted(sessions):
+            while len(open_) < n:
+                s = open_session(browser)
+                s.page.goto(server.base + "/", wait_until="commit")
+                open_.append(s)
+            for s in open_:
+                settled(s.page, timeout_s)
+                map_drawn(s.page, timeout_s)
+            out[f"rss_{n}"] = rss_mb(server.pid)
+            log(f"    {script.name}: {n} sessions: {out[f'rss_{n}']:.0f} MB")
+        if open_:
+            since = [s.page.evaluate("performance.now()") for s in open_]
+            for s in open_:
+                s.page.add_style_tag(content=NO_STALE_CSS)
+                s.page.get_by_role("slider").first.focus()
+            t0 = time.perf_counter()
+            for s in open_:
+                s.page.keyboard.press("ArrowLeft")
+            for s, t in zip(open_, since, strict=True):
+                settled(s.page, timeout_s, since_ms=t)
+            out["crowd_change"] = time.perf_counter() - t0
+        for s in open_:
+            s.context.close()
+        time.sleep(5)
+        out["rss_closed"] = rss_mb(server.pid)
+    ns = sorted(sessions)
+    if len(ns) > 1:
+        out["per_session"] = (out[f"rss_{ns[-1]}"] - out[f"rss_{ns[0]}"]) / (ns[-1] - ns[0])
+    out["load_end"] = os.getloadavg()[0]
+    return out
+
+
+def summary(runs: list[dict[str, float]]) -> dict[str, tuple[float, float, float]]:
+    """Per figure: (median, lowest, highest) over the runs, NaN runs left out."""
+    keys = {k for r in runs for k in r}
+    out = {}
+    for k in keys:
+        values = [r[k] for r in runs if k in r and r[k] == r[k]]
+        out[k] = (median(values), min(values), max(values)) if values else (float("nan"),) * 3
     return out
 
 
@@ -414,32 +443,43 @@ def mapclassify_cost() -> tuple[float, float]:
     return float(seconds), float(mb)
 
 
-def report(app: dict[str, float], base: dict[str, float], mc: tuple[float, float]) -> list[dict[str, str]]:
-    """One row per figure: this build, the minimal page or target, the ratio and what the target is."""
+SCALE = {"first_bytes": 1e3, "q_bytes": 1e3, "q_deck_bytes": 1e3, "q_wire_bytes": 1e3, "council_bytes": 1e3,
+         "ward_bytes": 1e3}  # bytes shown in KB
+
+
+def report(app: dict[str, tuple[float, float, float]], base: dict[str, tuple[float, float, float]],
+           mc: tuple[float, float]) -> list[dict[str, str]]:
+    """One row per figure: this build and the minimal page (or target) as 'median (lowest-highest)',
+    the ratio of the medians and what the target is."""
     rows: list[dict[str, str]] = []
+    nan3 = (float("nan"),) * 3
+
+    def cell(stats: tuple[float, float, float], fmt: str, div: float) -> str:
+        mid, low, high = (v / div for v in stats)
+        if mid != mid:
+            return ""
+        return fmt.format(mid) + ("" if low == high else f" ({fmt.format(low)}-{fmt.format(high)})")
 
     def row(label: str, key: str, unit: str, target: str, baseline: float | None = None, fmt: str = "{:.2f}") -> None:
-        ours = app.get(key, float("nan"))
-        other = base.get(key, float("nan")) if baseline is None else baseline
-        ratio = f"{ours / other:.2f}x" if other and other == other and ours == ours else ""
-        rows.append({"measure": f"{label} ({unit})", "this build": fmt.format(ours),
-                     "baseline": fmt.format(other), "ratio": ratio, "target": target})
+        div = SCALE.get(key, 1.0)
+        ours = app.get(key, nan3)
+        other = base.get(key, nan3) if baseline is None else (baseline, baseline, baseline)
+        ratio = f"{ours[0] / other[0]:.2f}x" if other[0] and other[0] == other[0] and ours[0] == ours[0] else ""
+        rows.append({"measure": f"{label} ({unit})", "this build": cell(ours, fmt, div),
+                     "baseline": cell(other, fmt, div) if baseline is None else fmt.format(baseline),
+                     "ratio": ratio, "target": target})
 
     kb = "{:,.0f}"
-    row("Start to first map, cold", "cold_map", "s", "<= 1.2x minimal page")
+    row("Start to first map, cold", "cold_map", "s", "<= 1.0x size-matched minimal page")
     row("Start to first map, warm (new session)", "warm_map", "s", "<= 1.2x minimal page")
     row("First page complete, warm", "warm_complete", "s", "")
     row("First script run, cold", "cold_script", "s", "")
     row("First script run, warm", "warm_script", "s", "")
+    row("Map on screen, width", "map_w", "px", "same size", fmt="{:.0f}")
+    row("Map on screen, height", "map_h", "px", "same size", fmt="{:.0f}")
     row("Bytes received, first page", "first_bytes", "KB", "", fmt=kb)
-    app["first_bytes"] = app.get("first_bytes", float("nan")) / 1e3
-    base["first_bytes"] = base.get("first_bytes", float("nan")) / 1e3
-    rows[-1]["this build"], rows[-1]["baseline"] = kb.format(app["first_bytes"]), kb.format(base["first_bytes"])
     row("Quarter change: map redrawn", "q_map", "s", "< 1 s idle; <= 1.2x")
     row("Quarter change: page complete", "q_complete", "s", "<= 1.2x minimal page")
-    for k in ("q_bytes", "q_deck_bytes", "q_wire_bytes", "council_bytes", "ward_bytes"):
-        app[k] = app.get(k, float("nan")) / 1e3
-        base[k] = base.get(k, float("nan")) / 1e3
     row("Quarter change: bytes received", "q_bytes", "KB", "geometry not resent", fmt=kb)
     row("Quarter change: map JSON bytes", "q_deck_bytes", "KB", "", fmt=kb)
     row("Quarter change: bytes the server wrote (wire)", "q_wire_bytes", "KB", "after websocket compression", fmt=kb)
@@ -447,26 +487,32 @@ def report(app: dict[str, float], base: dict[str, float], mc: tuple[float, float
     row("Open a council from search: page complete", "search_complete", "s", "< 2 s", baseline=2.0)
     row("Open a council by link: map drawn", "council_map", "s", "< 2 s", baseline=2.0)
     row("Open a council by link: page complete", "council_complete", "s", "< 2 s", baseline=2.0)
-    row("Open a council by link: bytes", "council_bytes", "KB", "", baseline=float("nan"), fmt=kb)
     row("Open a ward by link: map drawn", "ward_map", "s", "< 2 s", baseline=2.0)
     row("Open a ward by link: page complete", "ward_complete", "s", "< 2 s", baseline=2.0)
-    row("Open a ward by link: bytes", "ward_bytes", "KB", "", baseline=float("nan"), fmt=kb)
     ns = sorted({int(k.split("_")[1]) for k in [*app, *base] if k.startswith("rss_") and k.split("_")[1].isdigit()})
     for n in ns:
-        row(f"Server memory, {n} session{'s' if n > 1 else ''} open", f"rss_{n}", "MB", "", fmt="{:.0f}")
+        row(f"Server memory, fresh server, {n} session{'s' if n > 1 else ''} open", f"rss_{n}", "MB", "",
+            fmt="{:.0f}")
     if len(ns) > 1:
-        for d in (app, base):
-            d["per_session"] = (d.get(f"rss_{ns[-1]}", float("nan")) - d.get(f"rss_{ns[0]}", float("nan"))) / (
-                ns[-1] - ns[0])
-        row(f"Server memory per extra session ({ns[0]} to {ns[-1]})", "per_session", "MB", "shared data held once",
-            fmt="{:.1f}")
+        row(f"Server memory per extra session ({ns[0]} to {ns[-1]}, fresh server)", "per_session", "MB",
+            "shared data held once", fmt="{:.1f}")
     row("Server memory, all sessions closed (+5 s)", "rss_closed", "MB", "", fmt="{:.0f}")
     row(f"Quarter change in {ns[-1] if ns else 0} sessions at once", "crowd_change", "s", "<= 1.2x minimal page")
+    row("Load average (1 min) at the runs' starts", "load_start", "", "2 CPUs: over 2 means waiting", fmt="{:.1f}")
     rows.append({"measure": "import mapclassify, fresh interpreter (s / MB)",
                  "this build": f"{mc[0]:.2f} / {mc[1]:.0f}",
                  "baseline": "", "ratio": "",
-                 "target": "app server loaded scipy: " + ("yes" if app.get("scipy_loaded") else "no")})
+                 "target": "app server loaded scipy: " + ("yes" if app.get("scipy_loaded", (0,))[0] else "no")})
     return rows
+
+
+def print_markdown(rows: list[dict[str, str]]) -> None:
+    """The table as Markdown, for docs/benchmarks.md."""
+    header = list(rows[0])
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for r in rows:
+        print("| " + " | ".join(r[h] for h in header) + " |")
 
 
 def print_table(rows: list[dict[str, str]]) -> None:
@@ -479,14 +525,16 @@ def print_table(rows: list[dict[str, str]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeat", type=int, default=1, help="cold starts per page (medians are printed)")
+    parser.add_argument("--repeat", type=int, default=3, help="cold starts per page, interleaved A B A B")
+    parser.add_argument("--memory-repeat", type=int, default=1, help="fresh servers per page for the memory figures")
     parser.add_argument("--sessions", default="1,5,10", help="session counts for the memory figures")
     parser.add_argument("--timeout", type=float, default=180, help="cap on each wait, seconds")
-    parser.add_argument("--only", choices=("app", "minimal"), help="measure one page only")
     parser.add_argument("--save", action="store_true", help="write bench/last_pages.json")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     args = parser.parse_args()
     if not SHARED.is_dir():
         sys.exit("bench/pages.py needs ../shared/data beside the checkout")
+    sys.path.insert(0, str(ROOT))
     from playwright.sync_api import sync_playwright
 
     wards = ROOT.parent / "shared" / "data" / "ons" / "ward_population_census2021_wd23.csv"
@@ -494,25 +542,42 @@ def main() -> None:
 
     found = pd.read_csv(wards, encoding="utf-8-sig").query("WD23NM == 'Ainsdale' and LAD23NM == 'Sefton'")
     ward = found["WD23CD"].iloc[0]
+    links = {"council": f"/council?lad={BIRMINGHAM}", "ward": f"/ward?ward={ward}"}
     sessions = [int(n) for n in args.sessions.split(",") if n.strip()]
     log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     started = time.perf_counter()
+    runs: dict[str, list[dict[str, float]]] = {"app": [], "minimal": []}
+    mem: dict[str, list[dict[str, float]]] = {"app": [], "minimal": []}
+    matched: dict[str, str] | None = None
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            base = {} if args.only == "app" else measure_page(MINIMAL, browser, args.repeat, args.timeout, {},
-                                                               sessions, log)
-            app = {} if args.only == "minimal" else measure_page(
-                APP, browser, args.repeat, args.timeout,
-                {"council": f"/council?lad={BIRMINGHAM}", "ward": f"/ward?ward={ward}"}, sessions, log)
+            for run in range(args.repeat):  # A B A B: the app first, so the minimal page takes its map size
+                got = one_run(APP, browser, args.timeout, links, log)
+                runs["app"].append(got)
+                if matched is None:
+                    matched = size_matched(got["map_w"], got["map_h"])
+                    log(f"  minimal page's map matched to the app's: {matched['AAM_BENCH_MAP']}")
+                runs["minimal"].append(one_run(MINIMAL, browser, args.timeout, {}, log, matched))
+                log(f"  run {run + 1}/{args.repeat} done (load {os.getloadavg()[0]:.1f})")
+            for _ in range(args.memory_repeat):
+                mem["app"].append(memory(APP, browser, sessions, args.timeout, log))
+                mem["minimal"].append(memory(MINIMAL, browser, sessions, args.timeout, log, matched))
         finally:
             browser.close()
+    app = summary(runs["app"]) | {k: v for k, v in summary(mem["app"]).items() if k not in ("load_start", "load_end")}
+    base = summary(runs["minimal"]) | {k: v for k, v in summary(mem["minimal"]).items()
+                                       if k not in ("load_start", "load_end")}
+    loads = [r["load_start"] for r in runs["app"] + runs["minimal"] + mem["app"] + mem["minimal"]]
     rows = report(app, base, mapclassify_cost())
-    print(f"Page benchmark, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, load average "
-          f"{os.getloadavg()[0]:.1f}, {args.repeat} cold start(s) per page, took {time.perf_counter() - started:.0f} s")
-    print_table(rows)
+    print(f"Page benchmark, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, load average at the runs' "
+          f"starts {median(loads):.1f} (from {min(loads):.1f} to {max(loads):.1f}), {args.repeat} interleaved cold "
+          f"start(s) per page, {args.memory_repeat} fresh server(s) per page for memory, "
+          f"took {time.perf_counter() - started:.0f} s")
+    (print_markdown if args.markdown else print_table)(rows)
     if args.save:
-        (ROOT / "bench" / "last_pages.json").write_text(json.dumps(rows, indent=1))
+        (ROOT / "bench" / "last_pages.json").write_text(json.dumps(
+            {"rows": rows, "runs": runs, "memory": mem, "matched": matched}, indent=1))
 
 
 if __name__ == "__main__":
