@@ -607,6 +607,24 @@ def over_gap_sentence(model: Model, period: pd.Timestamp | str, gap: str) -> str
             f"dispersed accommodation by council for {text.quarter_label(period)}, so no council can be "
             f"called over or within the limit.")
 
+CONTINGENCY_LABEL = "Contingency (hotels and other)"
+HOTELS_NOT_SPLIT = "Hotels alone are not published for this quarter."
+
+
+def hotels_alone_note(model: Model, period: pd.Timestamp | str) -> str | None:
+    """Why a card or column reads 'Contingency (hotels and other)' at this quarter and 'hotels' at
+    another, in words (None when the quarter's file gives hotels alone). Said wherever the label
+    switches, so a reader stepping through quarters is told why (issue 27)."""
+    period = pd.Timestamp(period)
+    if published(model.stats, HOTEL, period):
+        return None
+    why = {"reg02": "Reg_02 gives contingency hotels and other sites together",
+           "asy_d11": "Asy_D11 splits them out by council only from December 2022"}.get(
+        model.period_source(period) or "", "the quarterly totals file gives total supported only")
+    first = first_published(model.stats).get(HOTEL)
+    since = f" Asy_D11 gives them from {text.quarter_label(first)} to its last quarter." if first is not None else ""
+    return f"Hotels alone are not published by council for {text.quarter_label(period)} ({why}).{since}"
+
 
 def not_shown(model: Model, period: pd.Timestamp | str, measure: str) -> str:
     """Why a figure is blank: 'not published in this release' or 'not in this file'."""

@@ -98,6 +98,10 @@ class Model:
         """'Source: Home Office, Asy_D11 (file.xlsx, release ...)' for the named sources."""
         return text.source_line(self.provenance, ids)
 
+    def short_source(self, *ids: str) -> str:
+        """'Source: Home Office, Asy_D11': a section's caption (the page's foot has the files)."""
+        return text.short_source_line(self.provenance, ids)
+
 
 def _cached(cache: Path, name: str, inputs: list[str], build: Callable[[], Frame]) -> Frame:
     """Read name from the build cache if built from these inputs, else build and store it."""

@@ -115,6 +115,15 @@ class _Provenance(Protocol):
     def release(self) -> str: ...
 
 
+def short_source_line(provenance: Mapping[str, _Provenance], ids: Iterable[str]) -> str:
+    """'Source: Home Office, Reg_02': publisher and dataset only, for a caption under a section. The
+    page's foot carries ``source_line`` (files and releases) once, instead of the same long paragraph
+    under every section (issue 27)."""
+    parts = [f"{p.publisher.split(' (')[0]}, {p.title.split(':')[0].split(' (')[0]}"
+             for sid in ids if (p := provenance.get(sid)) is not None]
+    return "Source: " + "; ".join(dict.fromkeys(parts)) if parts else ""
+
+
 def source_line(provenance: Mapping[str, _Provenance], ids: Iterable[str]) -> str:
     """'Source: Home Office, Asy_D11 (file.xlsx; release ...)' for the named loaded sources."""
     parts = [f"{p.publisher}, {p.title} ({p.file_name}; {p.release})"

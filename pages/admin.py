@@ -14,7 +14,7 @@ from geo.access.members import KINDS, Action
 from geo.disclosure import Role
 from geo.errors import GeoError
 from ui import access_view as AV
-from ui import auth
+from ui import auth, tables
 
 me = auth.member()
 db = auth.store_path()
@@ -48,7 +48,7 @@ with members_tab:
         if st.form_submit_button("Add or change member", type="primary"):
             _done(manage.grant, email, org.strip(), role, ok=f"{email} is now {role} of {org}.")
     table = AV.members_table(db, me)
-    st.dataframe(table, hide_index=True, key="aam_members")
+    tables.dataframe(st, table, hide_index=True, key="aam_members")
     if len(table):
         r1, r2 = st.columns([2, 1], vertical_alignment="bottom")
         gone = r1.selectbox("Remove member", table["email"].tolist(), key="aam_revoke_pick")
@@ -56,7 +56,7 @@ with members_tab:
             _done(manage.revoke, gone, ok=f"{gone} no longer has access.")
 
 with orgs_tab:
-    st.dataframe(AV.organisations_table(db), hide_index=True, key="aam_orgs")
+    tables.dataframe(st, AV.organisations_table(db), hide_index=True, key="aam_orgs")
     with st.form("aam_org", clear_on_submit=True):
         c1, c2, c3 = st.columns([1, 2, 1])
         code = c1.text_input("Code (a council: its LAD code)")
@@ -81,7 +81,7 @@ with agreements_tab:
     st.caption("An agreement lets another organisation see this one's site records (or only ward aggregates) "
                "until its last day. It stops at once when it expires or is ended.")
     table = AV.agreements_table(db, me)
-    st.dataframe(table, hide_index=True, key="aam_agreements")
+    tables.dataframe(st, table, hide_index=True, key="aam_agreements")
     with st.form("aam_agree", clear_on_submit=True):
         c1, c2, c3, c4 = st.columns(4)
         from_org = c1.text_input("From (shares)", value=me.org_code if me.organisation.kind != "local" else "")

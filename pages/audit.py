@@ -10,7 +10,7 @@ from geo.access.members import Action
 from geo.access.tracing import stamp_export
 from geo.cells import safe_csv
 from ui import access_view as AV
-from ui import auth
+from ui import auth, tables
 
 me = auth.member()
 db = auth.store_path()
@@ -34,7 +34,7 @@ start, end = (days[0], days[-1]) if isinstance(days, tuple) and days else (None,
 rows = AV.audit_table(db, me, who=who or None, organisation=org or None, action=action or None, start=start, end=end)
 st.caption(f"{len(rows):,} rows, newest first.")
 shown = rows[list(AV.AUDIT_LABELS)].rename(columns=AV.AUDIT_LABELS)
-st.dataframe(shown, hide_index=True, key="aam_audit_table", height=520)
+tables.dataframe(st, shown, hide_index=True, key="aam_audit_table", height=520)
 if st.button("Prepare a download of these rows (CSV)", key="aam_audit_prepare"):
     data = stamp_export(db, me, safe_csv(rows, index=False).encode("utf-8"), "csv",
                         selection={"page": "audit", "member": who, "organisation": org, "action": action,

@@ -24,7 +24,10 @@ from geo.render.response import build_response, is_illustrative_answer, trace_do
 from geo.sites.geocode import make_geocoder  # noqa: E402
 from geo.sites.readers import SUPPORTED  # noqa: E402
 from ui import check as UC  # noqa: E402
-from ui import shell  # noqa: E402
+from ui import (
+    shell,  # noqa: E402
+    tables,
+)
 from ui.sites import save_upload  # noqa: E402
 
 MAP_HEIGHT = 520
@@ -77,9 +80,10 @@ def show_answer(answer: dict, key: str, results: list[dict] | None = None) -> No
     if results:
         st.pydeck_chart(UC.check_deck(results, model.wards), height=MAP_HEIGHT, key=f"check_map_{key}")
     left, right = st.columns([3, 2])
-    left.dataframe(UC.evidence_table(answer), hide_index=True, width="stretch")
-    right.dataframe(UC.around_table(answer), hide_index=True, width="stretch")
-    right.dataframe(UC.nearby_table(answer), hide_index=True, width="stretch", height=220)
+    # Small tables that wrap (st.table): in a column's width a grid cut the evidence and "Distance (m)" off.
+    left.table(tables.readable(UC.evidence_table(answer))[0], hide_index=True)
+    right.table(tables.readable(UC.around_table(answer))[0], hide_index=True)
+    right.table(tables.readable(UC.nearby_table(answer))[0], hide_index=True)
     st.caption(answer["sources"])
 
 
@@ -155,10 +159,10 @@ with list_tab:
     listed = st.session_state.get("check_list")
     if listed is not None:
         st.write(f"{len(listed.results)} placed, {len(listed.rejected)} rejected.")
-        st.dataframe(UC.results_table(listed), hide_index=True, width="stretch")
+        tables.dataframe(st, UC.results_table(listed), hide_index=True, width="stretch")
         if listed.rejected:
             st.markdown("**Rows that could not be placed**")
-            st.dataframe(UC.rejected_table(listed), hide_index=True, width="stretch")
+            tables.dataframe(st, UC.rejected_table(listed), hide_index=True, width="stretch")
         if listed.results:
             st.pydeck_chart(UC.check_deck(listed.results, model.wards), height=MAP_HEIGHT, key="check_map_list")
             keep_form(listed.results, "list")
@@ -195,7 +199,7 @@ with register_tab:
                     st.success("Recorded. Earlier decisions stay in the history.")
                 except GeoError as exc:
                     st.error(str(exc))
-        st.dataframe(UC.history_table(register, int(chosen)), hide_index=True, width="stretch")
+        tables.dataframe(st, UC.history_table(register, int(chosen)), hide_index=True, width="stretch")
         c1, c2, c3 = st.columns(3)
         status = c1.selectbox("Procured as", ["planned", "open"])
         if c1.button("Record as procured (becomes a site record)"):

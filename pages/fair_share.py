@@ -24,6 +24,7 @@ from ui import exports as ER
 from ui import fair_share as view
 from ui import pressure_share as pview
 from ui import shell
+from ui import tables as cells
 from ui.layers import fit_view
 
 PAGE = "fair-share"
@@ -41,7 +42,7 @@ def show_table(frame: pd.DataFrame, key: str, **kwargs) -> None:
     """st.dataframe with thousands separators and ratios to two places."""
     config = {col: st.column_config.NumberColumn(format=fmt)
               for col, fmt in view.number_formats(frame).items()}
-    st.dataframe(frame, hide_index=True, column_config=config, key=key, **kwargs)
+    cells.dataframe(st, frame, hide_index=True, column_config=config, key=key, **kwargs)
 
 
 def seed(name: str, value: object) -> str:
@@ -116,7 +117,8 @@ place = view.area_name(area_choice)
 table = get_table(period)
 area = view.area_rows(table, area_choice)
 summary = view.authority_summary(area, group=group, measure=measure, tolerance=TOLERANCE)
-caption = view.figure_caption(text.source_line(model.provenance, SOURCES), period, view.ROUNDING_NOTE)
+# Each section names its sources briefly; the files and releases are said once, at the page's foot.
+caption = view.figure_caption(text.short_source_line(model.provenance, SOURCES), period, view.ROUNDING_NOTE)
 
 if measure == "supported" and period < pd.Timestamp("2022-12-31"):
     st.warning("Before December 2022 people on Section 98 support were not assigned to any "
@@ -140,7 +142,7 @@ with map_col:
     features = view.map_features(chosen, summary, measure, tolerance=TOLERANCE)
     frame = fit_view(chosen.total_bounds, width_px=700, height_px=480)
     st.pydeck_chart(view.build_deck(features, frame, measure), height=480)
-    st.caption(view.figure_caption(text.source_line(model.provenance, (*SOURCES, "lad_boundaries")),
+    st.caption(view.figure_caption(text.short_source_line(model.provenance, (*SOURCES, "lad_boundaries")),
                                    period, "Colour shows people against fair share."))
 with legend_col:
     st.markdown("**Against fair share**")
@@ -327,8 +329,8 @@ if weighted is not None:
     with pmap_col:
         features = view.map_features(chosen, pview.summary_frame(weighted, TOLERANCE), "burden", tolerance=TOLERANCE)
         st.pydeck_chart(view.build_deck(features, frame, measure, label=pview.burden_label(weighted)), height=480)
-        st.caption(view.figure_caption(text.source_line(model.provenance, (*SOURCES, "lad_boundaries")), period,
-                                       "Colour shows the burden against the pressure-weighted fair share. "
+        st.caption(view.figure_caption(text.short_source_line(model.provenance, (*SOURCES, "lad_boundaries")),
+                                       period, "Colour shows the burden against the pressure-weighted fair share. "
                                        + pview.sources_sentence(weighted)))
     with plegend_col:
         st.markdown("**Against the pressure-weighted fair share**")

@@ -29,7 +29,7 @@ from geo.sites.readers import SUPPORTED
 from geo.sites.sample import scaling_note
 from geo.sites.schema import FIELDS
 from geo.sites.store import SiteStore
-from ui import auth, shell
+from ui import auth, shell, tables
 from ui import export_panel as ex
 from ui import exports as ER
 from ui import site_access as SA
@@ -148,7 +148,7 @@ if not scope.may_view_sites:  # viewers: suppressed ward figures only; no site r
     if viewer_table.empty:
         st.caption("No site records are available to your organisation yet.")
     else:
-        st.dataframe(SV.ward_display(viewer_table), hide_index=True, key="sites_viewer_wards")
+        tables.dataframe(st, SV.ward_display(viewer_table), hide_index=True, key="sites_viewer_wards")
     shell.save_state(state, PAGE)
     st.stop()
 
@@ -274,7 +274,7 @@ if has_sites:
         if only and len(wtable):
             counted = [c for c in wtable.columns if c.endswith("_sites") or c == "properties_acquired"]
             shown = wtable[wtable[counted].sum(axis=1) > 0]
-        st.dataframe(SV.ward_display(shown), hide_index=True, height=460, key="sites_ward_table",
+        tables.dataframe(st, SV.ward_display(shown), hide_index=True, height=460, key="sites_ward_table",
                      column_config={
                          "Ward": st.column_config.TextColumn("Ward", pinned=True),
                          "People in hotels": st.column_config.NumberColumn(format="localized"),
@@ -354,7 +354,7 @@ if has_sites:
         if over.empty:
             st.info("No property in this selection was acquired while its ward or authority was over 1:200.")
         else:
-            st.dataframe(SV.over_threshold_display(over), hide_index=True, height=380, key="sites_over_table")
+            tables.dataframe(st, SV.over_threshold_display(over), hide_index=True, height=380, key="sites_over_table")
             by_ward = (over[over["ward_over"].fillna(False).astype(bool)].groupby(["ward_name", "lad_name"])
                        .size().rename("acquired while over").sort_values(ascending=False).reset_index())
             if len(by_ward):
@@ -377,7 +377,7 @@ if has_sites:
             st.caption("No site in this selection was procured while the council's decision on its proposal "
                        "was to object (from the proposals register on the Check page).")
         else:
-            st.dataframe(procured, hide_index=True, key="sites_procured_table")
+            tables.dataframe(st, procured, hide_index=True, key="sites_procured_table")
             st.caption(f"{len(procured):,} site(s) procured while the council's objection stood.")
         _illustrative_note(over if "notes" in over.columns else pd.DataFrame())
 
@@ -385,7 +385,7 @@ if has_sites:
 if has_sites:
     with tabs[4]:
         st.markdown(f"### Site records in {escape(where)} ({len(sites):,})")
-        st.dataframe(SV.site_table(sites), hide_index=True, height=420, key="sites_table",
+        tables.dataframe(st, SV.site_table(sites), hide_index=True, height=420, key="sites_table",
                      column_config={"People": st.column_config.NumberColumn(format="localized"),
                                     "Bed spaces": st.column_config.NumberColumn(format="localized")})
         if scope.may_export_sites:  # made, stamped with the export ID and logged only when clicked
@@ -477,7 +477,7 @@ with tabs[5]:
             if ignored:
                 st.caption("Columns not used: " + markdown_text(", ".join(ignored)))
             with st.expander("First rows of the file"):
-                st.dataframe(headers.preview, hide_index=True)
+                tables.dataframe(st, headers.preview, hide_index=True)
             problems = SV.mapping_problems(choices)
             for problem in problems:
                 st.warning(markdown_text(problem))
@@ -548,7 +548,7 @@ with tabs[5]:
         r3.metric("Rejected", f"{last.rejected:,}")
         if last.rejections:
             st.markdown("**Rejected rows** (row numbers as in your file; fix them and import the file again)")
-            st.dataframe(SV.rejection_frame(last), hide_index=True, key="sites_rejections")
+            tables.dataframe(st, SV.rejection_frame(last), hide_index=True, key="sites_rejections")
             if may_import:  # addresses included: the owning organisation's admins, stamped and logged
                 SA.traced_download("Download the rejected rows (CSV)", member, db,
                                    lambda: SV.rejections_csv(visible_rejections(member, db, last.batch)).encode(
@@ -565,7 +565,7 @@ with tabs[6]:
     if table.empty:
         st.caption("No imports yet.")
     else:
-        st.dataframe(table, hide_index=True, key="sites_batches")
+        tables.dataframe(st, table, hide_index=True, key="sites_batches")
         st.caption("The same file imported twice with the same column mapping adds nothing. A site missing from "
                    "a later file is kept (files are often partial) and counted as 'kept, not in file'.")
         with_rejections = summary.batches[summary.batches["rejected"] > 0]

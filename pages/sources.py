@@ -11,7 +11,7 @@ from geo import sources, text
 from geo.caveats import code_move_lines
 from geo.model import resolve_all
 from ui import releases as release_panel
-from ui import shell
+from ui import shell, tables
 
 PAGE = "sources"
 model, error = shell.model_or_error()
@@ -44,7 +44,7 @@ for sid, p in ((sid, p) for sid, found in every.items() for p in found):
         "SHA-256": p.sha256, "Read": p.resolved_at, "Source id": sid,
     })
 st.markdown(f"### Loaded files ({len(rows)})")
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+tables.dataframe(st, pd.DataFrame(rows), hide_index=True, width="stretch",
              column_config={"SHA-256": st.column_config.TextColumn("SHA-256", width="large"),
                             "Path": st.column_config.TextColumn("Path", width="medium")})
 

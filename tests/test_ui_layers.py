@@ -171,3 +171,11 @@ def test_fit_view_contains_the_bounds() -> None:
     small = L.fit_view((-3.01, 53.40, -2.98, 53.42), width_px=600, height_px=600)
     assert small["zoom"] > view["zoom"] + 5
     assert L.fit_view((0, 0, 0, 0))["zoom"] == 13.0  # a point gets the maximum zoom
+
+
+def test_legend_says_in_plain_words_how_colours_were_chosen(table) -> None:
+    """Issue 27, finding 9: 'Classes: Quantiles, 0 groups' meant nothing to a chief executive."""
+    empty = choropleth_legend(classify(table["per_1000"] * float("nan")), "In hotels")
+    assert "0 groups" not in empty and "every area is grey" in empty
+    words = choropleth_legend(classify(table["per_1000"], k=3), "x")
+    assert "colour bands, each holding about the same number of areas" in words and "Classes:" not in words

@@ -12,6 +12,7 @@ import streamlit as st
 
 from geo import releases
 from geo.errors import GeoError
+from ui import tables
 
 REVISION_HEADERS = {"quarter": "Quarter", "lad_code": "Code", "authority": "Authority", "measure": "Measure",
                     "was": "Was", "now": "Now", "release": "Release"}
@@ -74,7 +75,7 @@ def panel(model: Any, *, admin: bool) -> None:
         st.success(f"No release newer than the loaded files (checked {last['checked_at']}).")
     else:
         st.warning(f"{len(last['new'])} newer release file(s) on GOV.UK (checked {last['checked_at']}):")
-        st.dataframe(_newer_table(last["new"]), hide_index=True, width="stretch")
+        tables.dataframe(st, _newer_table(last["new"]), hide_index=True, width="stretch")
         if not admin:
             st.caption("An administrator can fetch and load them here, or run `python -m geo releases fetch`.")
         else:
@@ -86,4 +87,4 @@ def panel(model: Any, *, admin: bool) -> None:
         st.caption("No loaded release has revised an earlier quarter.")
     else:
         st.markdown(f"{len(revised):,} figure(s) changed by a later release:")
-        st.dataframe(revised.rename(columns=REVISION_HEADERS), hide_index=True, width="stretch")
+        tables.dataframe(st, revised.rename(columns=REVISION_HEADERS), hide_index=True, width="stretch")

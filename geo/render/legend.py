@@ -60,12 +60,16 @@ def choropleth_legend(classes: Classes, title: str, *, no_estimate: int | None =
 
 
 def classes_line(classes: Classes) -> str:
-    """How the colours were grouped, or, when no area has a figure, that every area is grey and why
-    to look above (never 'Quantiles, 0 groups')."""
+    """How the colours were grouped, in plain words ('Quantiles, 0 groups' meant nothing to a chief
+    executive), the method's name after them for the analyst; when no area has a figure, that every
+    area is grey and why to look above."""
     n = len(classes.labels)
     if n == 0:
         return "No area has a figure to colour: every area is grey (see above for why)."
-    return f"Classes: {classes.legend_title}, {n} group{'s' if n != 1 else ''}"
+    bands = {"quantiles": f"{n} colour bands, each holding about the same number of areas.",
+             "natural_breaks": f"{n} colour bands, each grouping similar values.",
+             "limit_quarters": "Colour bands in fixed steps of a quarter of the 1:200 limit."}
+    return f"{bands.get(classes.method, f'{n} colour bands.')} Method: {classes.legend_title}."
 
 
 def outline_swatch(colour: str, width: int = 3) -> str:
