@@ -17,7 +17,7 @@ from geo.render.legend import choropleth_legend
 from ui import export_panel as ex
 from ui import exports as ER
 from ui import layers as L
-from ui import screen, shell
+from ui import screen, shell, tables
 from ui import state as views
 from ui.deck_component import deck_map
 from ui.schemes import add_schemes
@@ -63,7 +63,7 @@ if lad is None:
     nearest = nearest.dropna(subset=["limit_used"]).sort_values("limit_used", ascending=False).head(10)
     st.session_state["_nearest_codes"] = nearest["lad_code"].tolist()
     st.markdown(f"### Nearest the 1:200 limit at {text.quarter_label(period)}")
-    st.dataframe(
+    tables.dataframe(st,
         nearest[["lad_name", "region", "dispersed", "limit_used", "headroom", "lad_code"]], hide_index=True,
         selection_mode="single-row", key="nearest_table",
         on_select=partial(shell.pick_row, "nearest_table", "_nearest_codes", "lad"),
@@ -94,6 +94,8 @@ lede = f"{place} · code {lad} · figures at "
 tcol.markdown(f"<p class='aam-lede'>{escape(lede)}<b>{text.quarter_label(period)}</b></p>", unsafe_allow_html=True)
 window = screen.screen()
 compact = screen.short(window)  # a laptop: no sparklines, so the ward map fits under the cards
+if compact:  # and the year's change in a few words under each card ('+235 on Dec 2024')
+    prev_y = text.quarter_short(period - pd.offsets.QuarterEnd(4))
 title_h = screen.title_px(row["lad_name"], lede + text.quarter_label(period),
                           screen.content_width(window, state.present) * TITLE_SHARE[0] / sum(TITLE_SHARE) - 16)
 
@@ -119,12 +121,17 @@ def _count(column: str) -> str:
 # Reg_02 gives hotels and other contingency sites together: show that figure, labelled, not a 0 for hotels.
 hotel_col = "hotel" if pd.notna(row["hotel"]) or pd.isna(row["contingency"]) else "contingency"
 hotel_label = "In hotels" if hotel_col == "hotel" else "In contingency (hotels and other)"
+hotels_note = measures.hotels_alone_note(model, period) if hotel_col == "contingency" else None
 shell.metric(cols[0], "People supported", _count("supported"), row["supported_change_q"],
-          row["supported_change_y"], previous_q=prev_q, previous_y=prev_y, chart=spark(upto["supported"]))
+          row["supported_change_y"], previous_q=prev_q, previous_y=prev_y, chart=spark(upto["supported"]),
+          brief=compact)
 shell.metric(cols[1], hotel_label, _count(hotel_col), row[f"{hotel_col}_change_q"], row[f"{hotel_col}_change_y"],
-          previous_q=prev_q, previous_y=prev_y, chart=spark(upto[hotel_col]))
+          previous_q=prev_q, previous_y=prev_y, chart=spark(upto[hotel_col]),
+          help=f"{hotels_note} This card shows both together." if hotels_note else None,
+          note=measures.HOTELS_NOT_SPLIT if hotels_note else None, brief=compact)
 shell.metric(cols[2], "In dispersed", _count("dispersed"), row["dispersed_change_q"],
-          row["dispersed_change_y"], previous_q=prev_q, previous_y=prev_y, chart=spark(upto["dispersed"]))
+          row["dispersed_change_y"], previous_q=prev_q, previous_y=prev_y, chart=spark(upto["dispersed"]),
+          brief=compact)
 for note in measures.filter_notes(model, period, filters):
     st.info(note)
 if filters.support_types:
@@ -136,7 +143,7 @@ if pd.notna(pop):
     shell.metric(cols[3], "Against 1:200 limit",
               text.number(row["limit_used"], 2, missing=measures.not_shown(model, period, "dispersed").capitalize()),
               change_q, change_y, previous_q=prev_q,
-              previous_y=prev_y, inverse=True, chart=spark(upto["limit_used"].round(3)), digits=2,
+              previous_y=prev_y, inverse=True, chart=spark(upto["limit_used"].round(3)), digits=2, brief=compact,
               help="People in dispersed accommodation divided by (residents ÷ 200): 1.00 is exactly at the limit.")
     cols[3].caption("1.00 = at the limit.")
     cols[4].metric("Residents", f"{int(pop):,}", border=True,
@@ -184,9 +191,11 @@ else:
         from ui.disclosure import session_may_view_sites, ward_values  # [c] without site access (issue 13)
 
         measures_by_ward = ward_values(measures_by_ward, may_view_sites=session_may_view_sites())
+    # Something about asylum first: dispersed people per resident where site records give ward figures.
+    # The Home Office publishes by council only, so without them residents (the 1:200 limit's base) it is.
     colour_options = {"population": "Residents"}
     if measures_by_ward is not None:
-        colour_options["dispersal_ratio"] = "Dispersed people per resident (site records)"
+        colour_options = {"dispersal_ratio": "Dispersed people per resident (site records)", **colour_options}
     by = kcol.radio("Colour wards by", list(colour_options), format_func=colour_options.get,
                     key="ward_colour") if len(colour_options) > 1 else "population"
     if measures_by_ward is not None:
@@ -209,7 +218,8 @@ else:
     view = L.fit_view(shown.total_bounds, height_px=height, width_px=screen.map_width(window, state.present))
     with mcol:
         deck_map(L.make_deck(deck_layers, view, L.WARD_TOOLTIP), height=height, key="council_map",
-                 public_geometry=True,
+                 public_geometry=True, fit=L.fit_args(shown.total_bounds),
+                 height_css=screen.fill_css(screen.council_map_above(compact, title_h)),
                  alt=f"Map of the wards of {row['lad_name']} coloured by {colour_options[by].lower()}")
     no_est = int(values.isna().sum())
     over_wards = None
@@ -237,9 +247,9 @@ else:
         config["dispersed_people"] = st.column_config.NumberColumn("Dispersed (site records)", format="localized")
         config["status"] = "1:200 status"
     ward_listing = listing[ward_cols]
-st.caption(f"{model.source_line(model.period_source(period) or 'asy_d11')}. As at {text.quarter_label(period)}. "
-           f"Residents: {model.population_label()} ({model.source_line('reg02').removeprefix('Source: ')}), "
-           f"applied to every quarter. {text.PEOPLE_ROUNDING}")
+st.caption(f"{model.short_source(model.period_source(period) or 'asy_d11')}, as at {text.quarter_label(period)}. "
+           f"Residents: {model.population_label()}, applied to every quarter. {text.PEOPLE_ROUNDING} "
+           "Files and releases at the foot of the page.")
 
 schemes_panel(st, model, period, council=lad)
 
@@ -345,7 +355,7 @@ st.caption("Section 98 support has local geography only from December 2022; subs
 if ward_listing is not None:
     st.markdown("### Wards")
     st.caption("Tick a ward to open the ward view. " + views.NO_ESTIMATE_NOTE)
-    pick = st.dataframe(ward_listing, hide_index=True, height=300, key="ward_table",
+    pick = tables.dataframe(st, ward_listing, hide_index=True, height=300, key="ward_table",
                         on_select="rerun", selection_mode="single-row", column_config=config)
     picked = pick.selection.rows if pick is not None else []
     if picked:

@@ -19,7 +19,7 @@ from geo.render.legend import choropleth_legend
 from ui import export_panel as ex
 from ui import exports as ER
 from ui import layers as L
-from ui import present, screen, shell
+from ui import present, screen, shell, tables
 from ui import state as views
 from ui.deck_component import deck_map
 from ui.schemes import EXPORT_COLUMNS as SCHEME_EXPORT
@@ -69,7 +69,7 @@ measure = measure or state.measure
 state = replace(state, measure=measure)
 state = shell.period_control(model, state, where=pcol)
 body_col, side_col = st.columns([1.5, 1], gap="medium")
-map_col, key_col = body_col.columns([2.5, 1], gap="small")
+map_col, key_col = body_col.columns([1.9, 1], gap="small")  # the UK is tall: width to spare for the key
 over_box = side_col.container()  # the over-limit box first: on a laptop screen it must not fall below the fold
 head_box = side_col.container()
 
@@ -108,13 +108,8 @@ shown_measure = measures.map_measure(model.stats, measure, period)
 if not measures.published(model.stats, HOTEL, period):
     # Asy_D11 splits hotels out by council only from Dec 2022: "not published", never zero.
     table = table.assign(hotel=float("nan"), hotel_change_q=float("nan"), hotel_change_y=float("nan"))
-    why = {"reg02": "Reg_02 gives contingency hotels and other sites together",
-           "asy_d11": "Asy_D11 splits them out by council only from December 2022"}.get(
-        model.period_source(period) or "", "the quarterly totals file gives total supported only")
-    if measure == "hotel":
-        key_col.caption(f"Hotels alone are not published by council for {text.quarter_label(period)} ({why}). "
-                        f"Asy_D11 gives them from "
-                        f"{text.quarter_label(measures.first_published(model.stats)[HOTEL])} to its last quarter."
+    if measure == "hotel" or pd.isna(heads["contingency"].value):  # beside the map's key, or for a card
+        key_col.caption((measures.hotels_alone_note(model, period) or "")  # that says "not published"
                         + (" The map shows contingency accommodation (hotels and other sites together) instead."
                            if shown_measure != measure else ""))
 values = table[shown_measure]
@@ -129,7 +124,9 @@ deck_layers, _ = L.national_layers(shown, table, shown_measure, classes, label_c
                                    geometries=shell.geometries(key, "lad"), view=view, frame=(width, height))
 deck = L.make_deck(deck_layers, view, L.LAD_TOOLTIP)
 with map_col:
-    deck_map(deck, height=height, key="national_map", public_geometry=True,
+    deck_map(deck, height=height, key="national_map", public_geometry=True, fit=L.fit_args(bounds, padding=0.03),
+             height_css=None if state.present else screen.fill_css(screen.OVERVIEW_ABOVE, screen.OVERVIEW_LEAST,
+                                                                    screen.OVERVIEW_MOST),
              alt=f"Map of councils coloured by {measures.MEASURES[shown_measure].lower()}; "
                  f"councils over the 1:200 limit have a thick red outline.")
 over_count, over_gap = measures.over_state(model, table)
@@ -138,8 +135,7 @@ key_col.markdown(choropleth_legend(classes, measures.MEASURES[shown_measure], ov
                                    unit=f"Councils, {text.quarter_label(period)}", large=state.present),
                  unsafe_allow_html=True)
 if not state.present:
-    key_col.caption("Hover over a council for its figures. Open one with the search box above or a row "
-                    "of the table below.")
+    key_col.caption("Hover over a council for its figures; open one from the search box or the table.")
 
 # --- headline numbers -----------------------------------------------------------------------------
 with head_box:
@@ -147,16 +143,21 @@ with head_box:
     shown_keys: list[str] = []
     for col, name in zip(grid, HEADLINES, strict=False):
         h, label, line = heads[name], LABELS[name], name
+        tip, card_note = HELP[name], None
         if name == "hotel" and pd.isna(h.value) and pd.notna(heads["contingency"].value):
-            # Reg_02 gives hotels and other contingency sites together: that figure, labelled, never a 0.
-            h, label, line = heads["contingency"], "Contingency (hotels and other)", "contingency"
+            # Reg_02 gives hotels and other contingency sites together: that figure, labelled, never a 0,
+            # and the card's help says why the label is not the one other quarters show.
+            h, label, line = heads["contingency"], measures.CONTINGENCY_LABEL, "contingency"
+            tip = f"{measures.hotels_alone_note(model, period)} This card shows both together."
+            card_note = measures.HOTELS_NOT_SPLIT
         value = measures.not_shown(model, period, line).capitalize() if pd.isna(h.value) else text.people(h.value)
         compact = screen.short(screen.screen())  # no sparklines, so numbers and the over box fit one screen
         shell.metric(col, label, value, h.change_q, h.change_y, previous_q=prev_q,
-                  previous_y=prev_y, inverse=(name == "over"),
+                  previous_y=text.quarter_short(period - pd.offsets.QuarterEnd(4)) if compact else prev_y,
+                  inverse=(name == "over"), brief=compact, note=card_note,
                   chart=None if state.present or compact or line not in series else series[line].tolist()[-12:],
-                  help=HELP[name] if pd.notna(h.value) else measures.gap_help(model, period, line if line != "over"
-                                                                             else "dispersed"),
+                  help=tip if card_note else HELP[name] if pd.notna(h.value) else measures.gap_help(
+                      model, period, line if line != "over" else "dispersed"),
                   q=h.q, y=h.y)
         shown_keys.append(line)
     for note in measures.change_notes(heads, shown_keys, not_comparable=False):
@@ -172,8 +173,9 @@ if len(over):
              for r in over.head(5).itertuples()]
     more = f", and {len(over) - 5} more" if len(over) > 5 else ""
     verb = "is" if len(over) == 1 else "are"
+    outline = "" if screen.short(screen.screen()) else " (red outline on the map)"  # the key says so too
     over_box.markdown(status_box(f"<b>{len(over)} council{'s' if len(over) != 1 else ''} {verb} over the "
-                                 f"1:200 limit</b> (red outline on the map): " + "; ".join(names) + more + ".",
+                                 f"1:200 limit</b>{outline}: " + "; ".join(names) + more + ".",
                                  rules.OVER), unsafe_allow_html=True)
 elif over_gap:  # no dispersed figure this quarter: nobody can be said to be over, or within
     over_box.markdown(status_box(escape(measures.over_gap_sentence(model, period, over_gap)), over_gap),
@@ -182,10 +184,13 @@ else:
     over_box.markdown(status_box(f"No council in this selection is over the 1:200 limit at "
                                  f"{text.quarter_label(period)}.", rules.WITHIN), unsafe_allow_html=True)
 
-side_col.caption(f"{model.source_line(model.period_source(period) or 'asy_d11')}. As at "
-                 f"{text.quarter_label(period)}. Provisional. "
-                 + ("" if state.present else "Each box: change on the previous quarter, the last three years "
-                                             "as a line, and the change on a year earlier beneath."))
+# On a laptop the source goes under the key, which has room, not under the cards (below the window).
+laptop = screen.short(screen.screen())
+(key_col if laptop else side_col).caption(
+    f"{model.short_source(model.period_source(period) or 'asy_d11')}. As at {text.quarter_label(period)}. "
+    "Provisional. " + ("Each box: change on the previous quarter and on a year earlier." if laptop
+                       else "Each box: change on the previous quarter, the last three years as a line, and the "
+                            "change on a year earlier beneath."))
 if not state.present:
     schemes_panel(side_col, model, period, list(table["lad_code"]))
 
@@ -216,7 +221,7 @@ if not state.present:
     st.markdown(f"### All councils in the selection ({len(table):,})")
     st.caption("Click a column heading to sort; tick a row to open that council. Export it as CSV, Excel, "
                "GeoJSON or GeoPackage with the Export panel above.")
-    pick = st.dataframe(
+    pick = tables.dataframe(st,
         listing[cols], hide_index=True, height=420, on_select="rerun", selection_mode="single-row",
         key="council_table",
         # On screen, the columns that fit a laptop without sideways scrolling (short headings, the full

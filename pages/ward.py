@@ -17,7 +17,7 @@ from geo.render.legend import choropleth_legend, outline_swatch
 from ui import export_panel as ex
 from ui import exports as ER
 from ui import layers as L
-from ui import screen, shell
+from ui import screen, shell, tables
 from ui import state as views
 from ui.deck_component import deck_map
 from ui.status import status_box
@@ -100,7 +100,7 @@ with st.expander("Find wards by council, 1:200 status or residents", expanded=wa
                if listed else f"Choose a council, a status or a residents range to list wards ({len(found):,} in all).")
     st.session_state["_finder_codes"] = found["ward_code"].tolist()
     if listed:
-        st.dataframe(
+        tables.dataframe(st,
             found[FINDER_COLS],
             hide_index=True, height=260, selection_mode="single-row", key="ward_finder",
             on_select=partial(shell.pick_row, "ward_finder", "_finder_codes", "ward"),
@@ -228,6 +228,8 @@ mcol, kcol = st.columns(screen.MAP_COLUMNS, gap="medium")  # the map; the 1:200 
 kcol.markdown(ward_status(), unsafe_allow_html=True)
 with mcol:
     deck_map(L.make_deck(deck_layers, view, L.WARD_TOOLTIP), height=height, key=shell.map_key("ward_map"),
+             fit=L.fit_args(shown.total_bounds, padding=0.12),
+             height_css=screen.fill_css(screen.ward_map_above(title_h)),
              on_select=partial(shell.pick_area, "ward_map", "wards", "ward_code", "ward"), public_geometry=True,
              alt=f"Map of {me['ward_name']} and its {len(near)} neighbouring wards; click a ward to open it")
 kcol.markdown(choropleth_legend(classes, "Residents", no_estimate=int(subset["population"].isna().sum()),
@@ -250,7 +252,7 @@ with left:
     nb = near.assign(limit=rules.capacity(near["population"]),
                      shared_km=near["shared_m"] / 1000)
     st.session_state["_neighbour_codes"] = nb["ward_code"].tolist()
-    st.dataframe(
+    tables.dataframe(st,
         nb[["ward_name", "lad_name", "population", "limit", "shared_km", "ward_code"]], hide_index=True,
         selection_mode="single-row", key="neighbour_table",
         column_order=("ward_name", "lad_name", "population", "limit", "shared_km"),  # codes: in the export
@@ -277,7 +279,7 @@ with right:
                if pd.notna(council["limit_used"]) else "No population figure, so no 1:200 check."
                if pd.isna(council["population"]) else "No 1:200 check: dispersed accommodation is "
                f"{measures.not_shown(model, period, 'dispersed')}."))
-        st.caption(model.source_line(model.period_source(period) or "asy_d11"))
+        st.caption(model.short_source(model.period_source(period) or "asy_d11"))
         if st.button(f"Open the council view for {me['lad_name']}", key="open_council"):
             shell.save_state(state, PAGE)
             shell.switch_to("council", replace(state, lad=lad_code))
@@ -288,7 +290,7 @@ if sites is not None and "ward_code" in sites.columns and not sites.attrs.get("a
     shell.site_note(st, site_note)
     if len(here):
         show = [c for c in ("reference", "site_type", "name", "people", "status") if c in here.columns]
-        st.dataframe(here[show], hide_index=True,
+        tables.dataframe(st, here[show], hide_index=True,
                      column_config={"reference": "Reference", "site_type": "Type", "name": "Name",
                                     "people": st.column_config.NumberColumn("People", format="localized"),
                                     "status": "Status"})

@@ -178,4 +178,4 @@ def test_legend_says_in_plain_words_how_colours_were_chosen(table) -> None:
     empty = choropleth_legend(classify(table["per_1000"] * float("nan")), "In hotels")
     assert "0 groups" not in empty and "every area is grey" in empty
     words = choropleth_legend(classify(table["per_1000"], k=3), "x")
-    assert "colour bands, each holding about the same number of areas" in words and "Classes:" not in words
+    assert "colour bands, each holding about the same number of areas" in words and "groups" not in words

@@ -180,31 +180,40 @@ def _declared() -> tuple[Any, Path]:
 
 
 def deck_args(deck: pdk.Deck, *, height: int, alt: str = "", folder: Path | None = None,
-              selectable: bool = False) -> dict[str, Any]:
+              selectable: bool = False, fill: bool = False, fit: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the component receives: the deck's JSON, its tooltip template, the height, the map's
     description for screen readers and whether a click selects. With ``folder``, boundary
-    geometry goes to files there (``share_geometry``) instead of into the JSON."""
+    geometry goes to files there (``share_geometry``) instead of into the JSON. ``fill``: the
+    frame's height is the page's CSS, not ``height``; ``fit``: bounds, padding and most zoom to
+    frame the map again for the size it is drawn at (see ``deck_map``)."""
     if folder is not None:
         deck = share_geometry(deck, folder)
     tooltip = getattr(deck, "_tooltip", None)
     return {"spec": deck.to_json(), "tooltip": json.dumps(tooltip) if tooltip else "", "height": int(height),
-            "alt": alt, "selectable": selectable}
+            "alt": alt, "selectable": selectable, "fill": fill, "fit": fit}
 
 
 def deck_map(deck: pdk.Deck, *, height: int, key: str, alt: str = "", public_geometry: bool = False,
-             on_select: Callable[[], None] | None = None) -> None:
+             on_select: Callable[[], None] | None = None, height_css: str | None = None,
+             fit: dict[str, Any] | None = None) -> None:
     """Draw ``deck`` in the current Streamlit container (a column's ``with`` block works), ``height``
     pixels tall. ``key`` keeps the same browser map across reruns. ``public_geometry``: the big
     polygon layers are published boundaries, so their geometry may be fetched as a file.
     ``on_select``: called after a click on a pickable object; the value under ``key`` is then
     ``{"selection": {"objects": {layer id: [{"properties": ...}]}}}``, the shape
-    ``st.pydeck_chart`` gives, so the same callbacks read it."""
+    ``st.pydeck_chart`` gives, so the same callbacks read it.
+
+    ``height_css`` (``ui.screen.fill_css``): the frame's height as a share of the browser's window,
+    and ``fit`` (``{"bounds", "padding", "maxZoom"}``, as given to ``ui.layers.fit_view``): the map
+    zoomed in to fill the frame it really gets. Why: the server learns the window's size only after
+    a first page, so a first visit at 1920x1080 was laid out for a laptop (a ward map of 230x280 px
+    in a wide empty frame)."""
     import streamlit as st
 
     component, folder = _declared()
     # The frame is as tall as the map from the first paint (it would start at 0 px and grow when its
     # page reports its height, moving everything below it once the map's code has loaded).
-    st.html(f"<style>.st-key-{key} iframe {{height: {int(height)}px !important}}</style>")
+    st.html(f"<style>.st-key-{key} iframe {{height: {height_css or f'{int(height)}px'} !important}}</style>")
     component(**deck_args(deck, height=height, alt=alt, folder=folder if public_geometry else None,
-                          selectable=on_select is not None),
+                          selectable=on_select is not None, fill=height_css is not None, fit=fit),
               key=key, default=None, on_change=on_select)

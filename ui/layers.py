@@ -269,6 +269,12 @@ def fit_view(bounds: Sequence[float], width_px: int = 900, height_px: int = 560,
     return {"latitude": round(latitude, 5), "longitude": round((minx + maxx) / 2, 5), "zoom": round(zoom, 2)}
 
 
+def fit_args(bounds: Sequence[float], padding: float = 0.06, max_zoom: float = 13.0) -> dict[str, Any]:
+    """``fit_view``'s inputs for the browser's map, which frames the map again for the size it is
+    really drawn at (``ui.deck_component.deck_map``'s ``fit``)."""
+    return {"bounds": [round(float(b), 5) for b in bounds], "padding": padding, "maxZoom": max_zoom}
+
+
 class CompactDeck(pdk.Deck):
     """A Deck whose JSON has no indentation: pydeck indents by two spaces, which makes a map of
     every council six times larger on the wire than its data."""

@@ -174,12 +174,14 @@ def overview_screen(model, key: str, state: ViewState) -> ViewState:
     cards = []
     for name, label in CARDS:
         h = heads[name]
+        why = []
         if name == "hotel" and pd.isna(h.value) and "contingency" in heads and pd.notna(heads["contingency"].value):
-            h, label = heads["contingency"], "Contingency (hotels and other)"
+            h, label = heads["contingency"], measures.CONTINGENCY_LABEL
+            why = [measures.HOTELS_NOT_SPLIT]
         value = (measures.not_shown(model, period, name).capitalize() if pd.isna(h.value)
                  else text.people(h.value))
         cards.append(_card(label, value, [_change(h.change_q, prev_q, inverse=name == "over", change=h.q),
-                                          _change(h.change_y, prev_y, inverse=name == "over", change=h.y)]))
+                                          _change(h.change_y, prev_y, inverse=name == "over", change=h.y), *why]))
     side.markdown("<div class='aam-cards'>" + "".join(cards) + "</div>", unsafe_allow_html=True)
     if len(over):
         named = "; ".join(f"<b>{escape(r.lad_name)}</b> ({r.limit_used:.2f} times the limit)"

@@ -47,11 +47,20 @@ def screen() -> Screen:
     return Screen(*DEFAULT, False)
 
 
+OVERVIEW_ABOVE, OVERVIEW_LEAST, OVERVIEW_MOST = 235, 440, 760  # px: the overview's title and controls
+
+
 def map_height(s: Screen, present: bool) -> int:
     """The overview map's height: what is left of the window under the title and controls."""
     if present:
         return max(380, s.height - 175)
-    return max(440, min(s.height - 235, 760))
+    return max(OVERVIEW_LEAST, min(s.height - OVERVIEW_ABOVE, OVERVIEW_MOST))
+
+
+def fill_css(above: int, least: int = 300, most: int = 760) -> str:
+    """``map_height_under``'s rule in CSS: the same height from the window the browser really has,
+    which the server learns only after a first page (``ui.deck_component.deck_map``)."""
+    return f"clamp({least}px, calc(100vh - {above}px), {most}px)"
 
 
 SHORT = 1000  # px: under this, metric cards drop their sparklines so the map fits under them
@@ -132,17 +141,27 @@ def title_px(title: str, lede: str, width_px: float, *, beside: bool = False) ->
 # to two lines in the cards' width there).
 
 
-def council_map_height(s: Screen, compact: bool, title: int) -> int:
-    """The council view's ward map, under the title row (``title`` px: see ``title_px``; the council
-    picker and quarter slider beside it take 75) and the row of five metric cards with their
+def council_map_above(compact: bool, title: int) -> int:
+    """Pixels over the council view's ward map: the title row (``title`` px: see ``title_px``; the
+    council picker and quarter slider beside it take 75) and the row of five metric cards with their
     captions (taller with sparklines, on screens of ``SHORT`` px and more)."""
-    return map_height_under(s, above=35 + max(title, 75) + 16 + (290 if compact else 330) + 8)
+    return 35 + max(title, 75) + 16 + (290 if compact else 330) + 8
+
+
+def council_map_height(s: Screen, compact: bool, title: int) -> int:
+    """The council view's ward map: to the window's bottom under ``council_map_above``."""
+    return map_height_under(s, above=council_map_above(compact, title))
+
+
+def ward_map_above(title: int) -> int:
+    """Pixels over the ward view's map: the ward's name (``title`` px: see ``title_px``), the finder,
+    the closed finder panel and the row of four metric cards with their captions (no sparklines)."""
+    return 35 + title + 336 + 8
 
 
 def ward_map_height(s: Screen, title: int) -> int:
-    """The ward view's map, under the ward's name (``title`` px: see ``title_px``), the finder, the
-    closed finder panel and the row of four metric cards with their captions (no sparklines)."""
-    return map_height_under(s, above=35 + title + 336 + 8)
+    """The ward view's map: to the window's bottom under ``ward_map_above``."""
+    return map_height_under(s, above=ward_map_above(title))
 
 
 PAGE_SCRIPT = """

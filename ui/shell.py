@@ -380,11 +380,15 @@ def footer(model: Model, ids: tuple[str, ...], period: Any | None, note: str | N
 
 def metric(col, label: str, value: str, change_q: float | None, change_y: float | None, *,
            previous_q: str, previous_y: str, inverse: bool = False, chart: list | None = None,
-           help: str | None = None, digits: int = 0, q: Change | None = None, y: Change | None = None) -> None:
+           help: str | None = None, digits: int = 0, q: Change | None = None, y: Change | None = None,
+           brief: bool = False, note: str | None = None) -> None:
     """A big number, its change on the quarter (metric delta) and on the year (line beneath).
 
     Changes carry a sign and words; colour only repeats them. ``q``/``y`` (geo.changes) say why a
-    change is missing ("not comparable: ...") instead of a bare "no figure".
+    change is missing ("not comparable: ...") instead of a bare "no figure". ``brief``: the year's
+    line in a few words ('+235 on Dec 2024'), for a laptop screen where the long one wrapped to three
+    lines and pushed the cards below the window. ``note``: a short line after it (why the card's
+    label differs from other quarters').
     """
     delta = None if change_q is None or pd.isna(change_q) else text.signed(change_q, digits)
     arrow, colour = delta_style(change_q, delta, inverse=inverse)
@@ -396,11 +400,13 @@ def metric(col, label: str, value: str, change_q: float | None, change_y: float 
     if (change_q is None or pd.isna(change_q)) and q is not None and q.base_period is not None:
         col.caption(f"On {previous_q}: {q.words()}.")
     if (change_y is None or pd.isna(change_y)) and y is not None:
-        col.caption(f"On a year earlier ({previous_y}): {y.words()}.")
+        line = f"On {previous_y}: {y.words()}." if brief else f"On a year earlier ({previous_y}): {y.words()}."
     elif change_y is None or pd.isna(change_y):
-        col.caption(f"No figure for a year earlier ({previous_y}) in this file.")
+        line = f"No figure for {previous_y}." if brief else f"No figure for a year earlier ({previous_y}) in this file."
     else:
-        col.caption(f"**{text.signed(change_y, digits)}** on a year earlier ({previous_y})")
+        line = (f"**{text.signed(change_y, digits)}** on {previous_y}." if brief else
+                f"**{text.signed(change_y, digits)}** on a year earlier ({previous_y}).")
+    col.caption(f"{line} {note}" if note else line)
 
 
 # --- site records -------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def classes_line(classes: Classes) -> str:
     bands = {"quantiles": f"{n} colour bands, each holding about the same number of areas.",
              "natural_breaks": f"{n} colour bands, each grouping similar values.",
              "limit_quarters": "Colour bands in fixed steps of a quarter of the 1:200 limit."}
-    return f"{bands.get(classes.method, f'{n} colour bands.')} Method: {classes.legend_title}."
+    return f"Classes: {bands.get(classes.method, f'{n} colour bands.')} Method: {classes.legend_title}."
 
 
 def outline_swatch(colour: str, width: int = 3) -> str:

@@ -217,12 +217,30 @@ void main(void) {
   window.aamMapLog = [];
   let drawnFor = 0;
 
+  // The server frames the map for the window it last heard of (on a first visit, a laptop's). With
+  // `fill`, the frame's height comes from the page's CSS (a share of the window), and with `fit` the
+  // zoom is worked out again for the size the map really has, the same way as the server's
+  // fit_view (ui/layers.py), but only ever zoomed in: names were placed for the server's zoom, and
+  // zooming in only moves them apart.
+  function fitted(view, fit) {
+    if (!fit || !view || !Array.isArray(fit.bounds)) return view;
+    const w = box.clientWidth, h = box.clientHeight;
+    if (!(w > 0 && h > 0)) return view;
+    const merc = (lat) => Math.log(Math.tan(Math.PI / 4 + Math.max(Math.min(lat, 85), -85) * Math.PI / 360));
+    const [minx, miny, maxx, maxy] = fit.bounds.map(Number);
+    const scale = 1 + 2 * (Number(fit.padding) || 0);
+    const spanX = Math.max(maxx - minx, 1e-6) / 360, spanY = Math.max(merc(maxy) - merc(miny), 1e-6) / (2 * Math.PI);
+    const zoom = Math.min(Math.log2(w / 512 / (spanX * scale)), Math.log2(h / 512 / (spanY * scale)),
+                          Number(fit.maxZoom) || 13);
+    return zoom > view.zoom ? Object.assign({}, view, {zoom: Math.round(zoom * 100) / 100}) : view;
+  }
+
   async function render(args) {
     version += 1;
     const mine = version;
     window.aamMapLog.push(["render", Date.now(), version]);
     const height = Number(args.height) || 500;
-    box.style.height = height + "px";
+    box.style.height = args.fill ? "100vh" : height + "px";
     send("streamlit:setFrameHeight", {height: height});
     box.setAttribute("aria-label", args.alt || "Map");
     const spec = JSON.parse(args.spec);
@@ -235,19 +253,20 @@ void main(void) {
     const layers = layersOf(spec, loaded);
     const view = JSON.stringify(spec.initialViewState || {});
     const props = {layers: layers};
+    const initial = fitted(spec.initialViewState, args.fit);
     if (!map) {
       const views = converter.convert({views: spec.views || []}).views;
       box.innerHTML = "";
       map = new window.deck.Deck(Object.assign(props, {
         parent: box, width: "100%", height: "100%", views: views && views.length ? views : undefined,
-        initialViewState: spec.initialViewState, controller: true, onHover: onHover, onClick: onClick,
+        initialViewState: initial, controller: true, onHover: onHover, onClick: onClick,
         getCursor: ({isDragging, isHovering}) => (isDragging ? "grabbing" : isHovering && selectable ? "pointer" : "grab"),
         onAfterRender: () => {
           if (drawnFor !== version) { drawnFor = version; window.aamMapLog.push(["drawn", Date.now(), version]); }
         },
       }));
     } else {
-      if (view !== viewJson) props.initialViewState = spec.initialViewState;
+      if (view !== viewJson) props.initialViewState = initial;
       map.setProps(props);
     }
     viewJson = view;
