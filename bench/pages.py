@@ -342,6 +342,13 @@ def size_matched(width: float, height: float) -> dict[str, str]:
     return {"AAM_BENCH_MAP": f"{int(width)},{int(height)},{view['latitude']},{view['longitude']},{view['zoom']}"}
 
 
+def schedule(repeat: int) -> list[str]:
+    """The order of the cold starts: app, minimal page, app, minimal page... (A B A B), so a change in
+    the machine's load falls on both alike (all of one then all of the other flattered the app). The
+    app goes first in each pair: the minimal page takes its map size from the app's first run."""
+    return [name for _ in range(repeat) for name in ("app", "minimal")]
+
+
 def one_run(script: Path, browser, timeout_s: float, links: dict[str, str], log: Callable[[str], None],
             env: dict[str, str] | None = None) -> dict[str, float]:
     """Every timing for one page (the app or the minimal page) from one cold start."""
@@ -552,14 +559,16 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            for run in range(args.repeat):  # A B A B: the app first, so the minimal page takes its map size
-                got = one_run(APP, browser, args.timeout, links, log)
-                runs["app"].append(got)
-                if matched is None:
-                    matched = size_matched(got["map_w"], got["map_h"])
-                    log(f"  minimal page's map matched to the app's: {matched['AAM_BENCH_MAP']}")
-                runs["minimal"].append(one_run(MINIMAL, browser, args.timeout, {}, log, matched))
-                log(f"  run {run + 1}/{args.repeat} done (load {os.getloadavg()[0]:.1f})")
+            for name in schedule(args.repeat):
+                if name == "app":
+                    got = one_run(APP, browser, args.timeout, links, log)
+                    if matched is None:
+                        matched = size_matched(got["map_w"], got["map_h"])
+                        log(f"  minimal page's map matched to the app's: {matched['AAM_BENCH_MAP']}")
+                else:
+                    got = one_run(MINIMAL, browser, args.timeout, {}, log, matched)
+                runs[name].append(got)
+                log(f"  {name} run {len(runs[name])}/{args.repeat} done (load {os.getloadavg()[0]:.1f})")
             for _ in range(args.memory_repeat):
                 mem["app"].append(memory(APP, browser, sessions, args.timeout, log))
                 mem["minimal"].append(memory(MINIMAL, browser, sessions, args.timeout, log, matched))
