@@ -302,7 +302,10 @@ with right:
 # the line there, rather than drawing a straight line across quarters nobody published (issue 27).
 BREAK_AT_GAPS = "break-paths-show-domains"
 st.markdown("### Over time")
-series = trend.copy()
+# Every quarter end in the span: one no loaded file publishes for this council is a gap (nulls), not joined over.
+known = pd.to_datetime(trend["period"])
+quarters = pd.date_range(known.min(), known.max(), freq=pd.offsets.QuarterEnd()) if len(known) else known
+series = trend.set_index("period").reindex(quarters).rename_axis("period").reset_index()
 series["quarter"] = series["period"]
 long = series.melt(id_vars=["quarter"], value_vars=["supported", "hotel", "dispersed"], var_name="series",
                    value_name="people")
