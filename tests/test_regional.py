@@ -227,3 +227,27 @@ def test_a_marker_cell_reaches_the_council_view_as_withheld(tmp_path, monkeypatc
     assert figures["afghan_people"].value_text() == f"{int(published.at[code, 'afghan_people']):,}"
     totals = {f.key: f for f in schemes.figures(model, model.latest_period)}
     assert totals["ukraine_arrivals"].value == KNOWN["ukraine_arrivals"]
+
+
+@needs_shared
+def test_geo_build_uses_both_published_files_from_the_data_dir(tmp_path):
+    """Done when: `geo build --data-dir` with the two published-layout files uses both, to December 2025."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    for path in (ODS, D11):
+        shutil.copy(path, drop)
+    out = subprocess.run([sys.executable, "-m", "geo", "build", "--data-dir", str(drop), "--cache-dir",
+                          str(tmp_path / "cache"), "--offline", "--json"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["used"]["asy_d11"] == {**result["used"]["asy_d11"], "file": D11.name, "origin": "data-dir"}
+    assert result["used"]["reg02"] == {**result["used"]["reg02"], "file": ODS.name, "origin": "data-dir"}
+    assert "quarterly_totals" not in result["used"]  # the hand-made series is never taken from ../shared
+    assert result["periods"] == ["2014-03-31", "2025-12-31"]
