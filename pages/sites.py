@@ -21,14 +21,13 @@ import streamlit as st
 from geo.access.imports import import_as
 from geo.access.manage import postcode_lookup
 from geo.access.members import Action
-from geo.access.scope import visible_rejections
+from geo.access.scope import SiteScope, history_in, sites_in, visible_rejections
 from geo.errors import GeoError
 from geo.model import ward_vintage
 from geo.sites import measures as SM
 from geo.sites.readers import SUPPORTED
 from geo.sites.sample import scaling_note
 from geo.sites.schema import FIELDS
-from geo.sites.store import SiteStore
 from ui import auth, shell, tables
 from ui import export_panel as ex
 from ui import exports as ER
@@ -72,12 +71,13 @@ def _sites(path: str, version: str, day: date | None, orgs: tuple[str, ...] | No
 
 
 @st.cache_data(show_spinner="Judging every acquisition against its ward the day before...", max_entries=8)
-def _over(path: str, version: str, model_key: str, orgs: tuple[str, ...] | None) -> pd.DataFrame:
+def _over(path: str, version: str, model_key: str, orgs: tuple[str, ...] | None, _scope: SiteScope) -> pd.DataFrame:
+    """Acquisitions over the threshold within the member's scope (``orgs`` keys the shared cache;
+    the rows are read through geo.access.scope, never the store directly)."""
     m = shell.get_model()
-    store = SiteStore(path)
-    current = pd.DataFrame(store.current_sites(organisations=orgs).drop(columns="geometry"))
+    current = pd.DataFrame(sites_in(_scope, path).drop(columns="geometry"))
     lad_population = m.lads[["lad_code", "population"]] if "population" in m.lads.columns else None
-    return SV.over_threshold_acquisitions(store.site_history(organisations=orgs), m.wards,
+    return SV.over_threshold_acquisitions(history_in(_scope, path), m.wards,
                                           lad_population=lad_population, sites=current)
 
 
@@ -180,7 +180,7 @@ if has_sites:
     sites_all = _sites(str(db), version, day, orgs)
     sites = SM.in_authorities(sites_all, lads)
     using = sites[SM.in_use(sites, as_at).to_numpy()] if len(sites) else sites
-    over_all = _over(str(db), version, key, orgs)
+    over_all = _over(str(db), version, key, orgs, scope)
     over = SM.in_authorities(over_all[over_all["acquired"] <= pd.Timestamp(as_at)], lads)
     head = SV.over_threshold_headline(over, sites_all, as_at, lads)
     wtable = _wards(str(db), version, key, day, tuple(lads), orgs)

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import measures, period_table, series, text, wards
+from geo.access.scope import SiteScope, sites_in
 from geo.caveats import CAVEATS  # noqa: F401  (pages read shell.CAVEATS)
 from geo.changes import Change
 from geo.errors import GeoError
@@ -417,11 +418,10 @@ def sites_db(model: Model) -> Path:
 
 
 @st.cache_data(show_spinner=False, ttl=120)
-def _current_sites(path: str, version: str, orgs: tuple[str, ...] | None) -> pd.DataFrame | None:
-    """Current sites of ``orgs`` (the member's scope, part of the cache key: caches are shared)."""
-    from geo.sites.store import SiteStore
-
-    frame = SiteStore(path).current_sites(organisations=orgs)
+def _current_sites(path: str, version: str, key: tuple[str, ...], which: str, _scope: SiteScope) -> pd.DataFrame:
+    """Current sites within the member's scope, read through geo.access.scope (``key``, the scope's
+    organisations, is in the cache key: caches are shared by every user; ``_scope`` is not hashed)."""
+    frame = sites_in(_scope, path, which=which)
     return pd.DataFrame(frame.drop(columns="geometry"))
 
 
@@ -450,7 +450,7 @@ def site_records(model: Model) -> tuple[pd.DataFrame | None, str]:
         member = auth.acting_member(path)
         scope = site_access.scope_of(member, path)  # geo.access: only what this member may see
         which = "site_orgs" if scope.may_view_sites else "aggregate_orgs"
-        frame = _current_sites(str(path), store_version(path), site_access.scope_arg(scope, which))
+        frame = _current_sites(str(path), store_version(path), scope.key, which, scope)
         if not scope.may_view_sites:  # ward figures only: no site can be drawn, named or listed
             frame = site_access.aggregate_only(frame)
         elif frame is not None and len(frame):

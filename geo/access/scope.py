@@ -90,6 +90,17 @@ def _viewing_scope(member: Member, store: AccessStore, today: date | None,
     return site_scope(member, store, today)
 
 
+def sites_in(scope: SiteScope, db: str | Path, *, as_at: date | None = None, which: str = "site_orgs"):
+    """Site rows within a scope ``site_scope`` made (``which``: its site or aggregate organisations),
+    for a page's cached re-read whose view is recorded by its caller: pages read here, not the store."""
+    return _site_store(db).current_sites(as_at, organisations=_orgs(scope, which))
+
+
+def history_in(scope: SiteScope, db: str | Path) -> pd.DataFrame:
+    """Every version of the sites within ``scope`` (acquisitions judged against their ward then)."""
+    return _site_store(db).site_history(organisations=_orgs(scope, "site_orgs"))
+
+
 def visible_sites(member: Member, db: str | Path, *, as_at: date | None = None, today: date | None = None,
                   selection: dict[str, Any] | None = None, record: bool = True):
     """Current (or ``as_at``) site records ``member`` may see, as a GeoDataFrame with ``organisation``.
@@ -100,7 +111,7 @@ def visible_sites(member: Member, db: str | Path, *, as_at: date | None = None, 
     """
     store = _store(db)
     scope = _viewing_scope(member, store, today, selection)
-    sites = _site_store(db).current_sites(as_at, organisations=_orgs(scope, "site_orgs"))
+    sites = sites_in(scope, db, as_at=as_at)
     if record:
         audit.record(store, member, "view_sites", {"selection": selection or {}, "as_at": as_at,
                                                    "rows": int(len(sites)),
@@ -139,7 +150,7 @@ def visible_history(member: Member, db: str | Path, today: date | None = None) -
     """Every version of the sites ``member`` may see (for judging acquisitions against their ward then)."""
     store = _store(db)
     require(member, Action.VIEW_SITES)
-    return _site_store(db).site_history(organisations=_orgs(site_scope(member, store, today), "site_orgs"))
+    return history_in(site_scope(member, store, today), db)
 
 
 def aggregate_sites(member: Member, db: str | Path, *, as_at: date | None = None, today: date | None = None):
@@ -147,7 +158,7 @@ def aggregate_sites(member: Member, db: str | Path, *, as_at: date | None = None
     the member's organisation and those sharing at least aggregates with it."""
     store = _store(db)
     scope = site_scope(member, store, today)
-    return _site_store(db).current_sites(as_at, organisations=_orgs(scope, "aggregate_orgs"))
+    return sites_in(scope, db, as_at=as_at, which="aggregate_orgs")
 
 
 def visible_batches(member: Member, db: str | Path, today: date | None = None) -> pd.DataFrame:
