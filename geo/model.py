@@ -287,7 +287,8 @@ def _schemes(regionals: list[regional.Regional], editions: list[sources.Provenan
     frames = [regional.schemes_rows(r.reg02, p.file_name, p.release) for r, p in zip(regionals, editions, strict=True)]
     if not frames:
         return regional.schemes_rows(pd.DataFrame({"lad_code": [], "as_at": []}), "", None)
-    out = pd.concat(frames, ignore_index=True)
+    # Two editions for one quarter (a re-release): the newer one speaks, as in the period table.
+    out = pd.concat(frames, ignore_index=True).drop_duplicates(["lad_code", "period"], keep="last")
     aligned, _ = _align(out, known)
     return (aligned if aligned is not None else out).reset_index(drop=True)
 

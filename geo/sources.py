@@ -102,9 +102,14 @@ def release_date(name: str) -> date | None:
     return date(int(years[-1]), 12, 31) if years else None
 
 
-def _edition_key(name: str) -> tuple[date, str]:
-    """Sort key: editions by the date their name states (mar-2026 after dec-2025), then by name."""
-    return (release_date(name) or date.min, name)
+def _edition_key(path: Path) -> tuple[date, int, str]:
+    """Sort key: editions by the date their name states (mar-2026 after dec-2025); two of one date (a
+    re-release) by when the file arrived, the later last; then by name."""
+    try:
+        arrived = path.stat().st_mtime_ns
+    except OSError:
+        arrived = 0
+    return (release_date(path.name) or date.min, arrived, path.name)
 
 
 def _find_all_in(folder: Path, source: Source) -> list[Path]:
@@ -117,7 +122,7 @@ def _find_all_in(folder: Path, source: Source) -> list[Path]:
             if path.is_file() and path.name not in hits and any(
                     fnmatch.fnmatch(path.name, pattern) for pattern in source.local_names):
                 hits[path.name] = path
-    return [hits[n] for n in sorted(hits, key=_edition_key)]
+    return sorted(hits.values(), key=_edition_key)
 
 
 def _find_in(folder: Path, source: Source) -> Path | None:
@@ -212,7 +217,7 @@ def resolve_editions(source_id: str, *, data_dir: str | Path | None = None, cach
                                     f"{pinned} of {source.release}: it was refused; delete {path} to fetch "
                                     "it again")
             seen[path.name] = provenance
-    return [seen[n] for n in sorted(seen, key=_edition_key)]
+    return sorted(seen.values(), key=lambda p: _edition_key(Path(p.path)))
 
 
 def _provenance(source: Source, path: Path, origin: str) -> Provenance:

@@ -251,3 +251,29 @@ def test_geo_build_uses_both_published_files_from_the_data_dir(tmp_path):
     assert result["used"]["reg02"] == {**result["used"]["reg02"], "file": ODS.name, "origin": "data-dir"}
     assert "quarterly_totals" not in result["used"]  # the hand-made series is never taken from ../shared
     assert result["periods"] == ["2014-03-31", "2025-12-31"]
+
+
+@needs_shared
+def test_a_re_released_edition_of_one_quarter_speaks_for_it(tmp_path, monkeypatch):
+    """Two editions giving the same quarter: the newer file speaks, once per council (no duplicates)."""
+    from geo.model import load_model
+    from ods_fixture import newer_edition
+
+    monkeypatch.setattr(sources, "SHARED_DATA", tmp_path / "nowhere")
+    drop = tmp_path / "drop"
+    shutil.copytree(SHARED / "ons", drop / "ons")
+    (drop / "homeoffice").mkdir()
+    shutil.copy(D11, drop / "homeoffice")
+    shutil.copy(ODS, drop / "homeoffice")
+    revised = newer_edition(ODS, drop / "homeoffice" / "regional-and-local-authority-dataset-dec-2025-revised.ods",
+                            when="31 December 2025", bump={"E08000025": 3})
+    model = load_model(drop, tmp_path / "cache", allow_download=False)
+    assert [e.file_name for e in model.editions["reg02"]][-1] == revised.name
+    latest = model.schemes[model.schemes["period"] == model.latest_period]
+    assert not latest.duplicated("lad_code").any() and set(latest["file"]) == {revised.name}
+    birmingham = model.stats[(model.stats["period"] == model.latest_period) & (model.stats["lad_code"] == "E08000025")]
+    assert int(birmingham["people"].sum()) == int(published_sum("E08000025")) + 3
+
+
+def published_sum(code: str) -> int:
+    return int(regional.read_regional(ODS).reg02.set_index("lad_code").at[code, "supported_asylum"])
