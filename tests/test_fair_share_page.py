@@ -141,6 +141,8 @@ def test_uk_view_compares_regions(model):
     assert "Download CSV" in labels and "Its sources (JSON)" in labels
     assert any(b.proto.help == name for b in at.get("download_button"))
     files = at.session_state["_export_fair_share_table"]["files"]
-    lines = files[name].decode("utf-8").splitlines()
+    text = files[name].decode("utf-8-sig").splitlines()
+    assert text[0].startswith("# Fair share")  # the '#' block says what the file is (geo.exports)
+    lines = [line for line in text if not line.startswith("#")]
     assert lines[0].startswith("lad_code,Authority,Status,")  # machine-readable: header first, codes first
     assert len(lines) - 1 == len(_frame_with(at, "Fair share (people)"))
