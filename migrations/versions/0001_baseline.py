@@ -4,9 +4,10 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-12-02
 
-On SQLite this is the schema the stores have always created themselves (the ``SCHEMA`` scripts
-of geo.sites.store, geo.access.storage and geo.check.register, all ``IF NOT EXISTS``), so an
-existing file is brought under Alembic without change. On PostgreSQL the same tables are
+On SQLite this is the schema the stores created themselves at this revision (the ``SCHEMA``
+scripts of geo.sites.store, geo.access.storage and geo.check.register as they were, all ``IF NOT
+EXISTS``, copied here so the migration is frozen), so an existing file is brought under Alembic
+without change. On PostgreSQL the same tables are
 spelled out here: identity columns for SQLite's AUTOINCREMENT, dates kept as ISO text exactly
 as on SQLite (so both backends compare and sort them the same way), and the audit log refusing
 UPDATE and DELETE by trigger as on SQLite.
@@ -207,6 +208,192 @@ CREATE TABLE check_settings (
 CREATE INDEX check_settings_org ON check_settings(organisation, id);
 """
 
+# The SQLite schema as the stores created it at this revision, copied here: a migration never
+# imports the application's code (a later column change there must not change this step).
+SQLITE = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS batches (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    file_name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    mapping_json TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    data_as_at TEXT NOT NULL,
+    rows_read INTEGER NOT NULL,
+    accepted INTEGER NOT NULL,
+    rejected INTEGER NOT NULL,
+    imported_by TEXT NOT NULL,
+    boundary_vintage TEXT,
+    new_sites INTEGER NOT NULL DEFAULT 0,
+    changed_sites INTEGER NOT NULL DEFAULT 0,
+    unchanged_sites INTEGER NOT NULL DEFAULT 0,
+    not_in_file INTEGER NOT NULL DEFAULT 0,
+    summary_json TEXT NOT NULL DEFAULT '{}',
+    organisation TEXT NOT NULL DEFAULT 'local',
+    CHECK (accepted + rejected = rows_read)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS batches_org_content ON batches(organisation, sha256, mapping_json);
+CREATE TABLE IF NOT EXISTS site_versions (
+    version_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    reference TEXT NOT NULL CHECK (reference <> ''),
+    site_type TEXT NOT NULL CHECK (site_type IN ('hotel', 'dispersed', 'initial', 'other_contingency')),
+    name TEXT, address TEXT, postcode TEXT,
+    latitude REAL, longitude REAL, easting REAL, northing REAL,
+    bed_spaces INTEGER CHECK (bed_spaces IS NULL OR bed_spaces >= 0),
+    people INTEGER CHECK (people IS NULL OR people >= 0),
+    provider TEXT,
+    status TEXT NOT NULL CHECK (status IN ('open', 'closed', 'planned')),
+    opened TEXT, closed TEXT, acquired TEXT, notes TEXT,
+    ward_code TEXT, ward_name TEXT, lad_code TEXT, lad_name TEXT,
+    in_boundary INTEGER NOT NULL CHECK (in_boundary IN (0, 1)),
+    position_source TEXT NOT NULL,
+    source_row INTEGER,
+    valid_from_batch INTEGER NOT NULL REFERENCES batches(id),
+    valid_from TEXT NOT NULL,
+    valid_to_batch INTEGER REFERENCES batches(id),
+    valid_to TEXT,
+    organisation TEXT NOT NULL DEFAULT 'local',
+    CHECK (valid_to IS NULL OR valid_to >= valid_from)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS site_org_current ON site_versions(organisation, reference)
+    WHERE valid_to_batch IS NULL;
+CREATE INDEX IF NOT EXISTS site_versions_dates ON site_versions(valid_from, valid_to);
+CREATE INDEX IF NOT EXISTS site_versions_first ON site_versions(organisation, reference, valid_from);
+CREATE TABLE IF NOT EXISTS rejections (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    row INTEGER NOT NULL,
+    column_name TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    raw_json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rejections_batch ON rejections(batch_id, row);
+CREATE TABLE IF NOT EXISTS batch_not_in_file (
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    reference TEXT NOT NULL,
+    PRIMARY KEY (batch_id, reference)
+);
+INSERT OR IGNORE INTO meta VALUES ('schema_version', '2');
+CREATE TABLE IF NOT EXISTS access_organisations (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('council', 'smp', 'national', 'local')),
+    lad_codes TEXT NOT NULL DEFAULT '',
+    region TEXT
+);
+CREATE TABLE IF NOT EXISTS access_members (
+    email TEXT PRIMARY KEY,
+    organisation TEXT NOT NULL REFERENCES access_organisations(code),
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'officer', 'analyst', 'admin')),
+    granted_at TEXT NOT NULL,
+    granted_by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS access_agreements (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    from_org TEXT NOT NULL REFERENCES access_organisations(code),
+    to_org TEXT NOT NULL REFERENCES access_organisations(code),
+    what TEXT NOT NULL CHECK (what IN ('sites', 'aggregates')),
+    valid_from TEXT NOT NULL,
+    valid_until TEXT NOT NULL,
+    made_at TEXT NOT NULL,
+    made_by TEXT NOT NULL,
+    ended_on TEXT,
+    CHECK (from_org <> to_org),
+    CHECK (valid_until >= valid_from)
+);
+CREATE TABLE IF NOT EXISTS access_settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    changed_at TEXT NOT NULL,
+    changed_by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    member TEXT NOT NULL,
+    organisation TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    row_hash TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TABLE IF NOT EXISTS audit_head (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    last_id INTEGER NOT NULL,
+    last_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS export_traces (
+    export_id TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    content_sha256 TEXT,
+    member TEXT NOT NULL,
+    organisation TEXT NOT NULL,
+    made_at TEXT NOT NULL,
+    format TEXT NOT NULL,
+    selection TEXT NOT NULL,
+    rows INTEGER,
+    audit_id INTEGER
+);
+CREATE INDEX IF NOT EXISTS export_traces_sha ON export_traces(sha256);
+CREATE INDEX IF NOT EXISTS export_traces_content ON export_traces(content_sha256);
+
+CREATE TABLE IF NOT EXISTS check_proposals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    organisation TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    provider TEXT,
+    site_type TEXT NOT NULL,
+    people INTEGER NOT NULL CHECK (people >= 0),
+    address TEXT,
+    postcode TEXT,
+    latitude REAL NOT NULL,
+    longitude REAL NOT NULL,
+    ward_code TEXT,
+    lad_code TEXT,
+    received TEXT NOT NULL,
+    deadline TEXT NOT NULL,
+    recommendation TEXT NOT NULL,
+    check_json TEXT NOT NULL,
+    settings_json TEXT NOT NULL,
+    entered_by TEXT NOT NULL,
+    entered_at TEXT NOT NULL,
+    CHECK (deadline >= received)
+);
+CREATE INDEX IF NOT EXISTS check_proposals_org ON check_proposals(organisation, received);
+CREATE TABLE IF NOT EXISTS check_decisions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    proposal_id INTEGER NOT NULL REFERENCES check_proposals(id),
+    decision TEXT NOT NULL CHECK (decision IN ('support', 'object', 'support with conditions')),
+    reason TEXT NOT NULL CHECK (reason <> ''),
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS check_decisions_proposal ON check_decisions(proposal_id, id);
+CREATE TABLE IF NOT EXISTS check_procurements (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    proposal_id INTEGER NOT NULL REFERENCES check_proposals(id),
+    site_reference TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('planned', 'open')),
+    procured_on TEXT NOT NULL,
+    batch_id INTEGER,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS check_procurements_proposal ON check_procurements(proposal_id, id);
+CREATE TABLE IF NOT EXISTS check_settings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    organisation TEXT NOT NULL,
+    settings_json TEXT NOT NULL,
+    saved_by TEXT NOT NULL,
+    saved_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS check_settings_org ON check_settings(organisation, id);
+"""
+
 
 def statements(script: str, dialect: str) -> list[str]:
     """Split a script into whole statements: on SQLite a trigger body's inner ';' does not end one
@@ -224,20 +411,9 @@ def statements(script: str, dialect: str) -> list[str]:
     return out
 
 
-def sqlite_schema() -> str:
-    """The schema the stores create on SQLite, as they create it."""
-    from geo.access.storage import SCHEMA as ACCESS
-    from geo.check.register import SCHEMA as REGISTER
-    from geo.sites.store import SCHEMA as SITES
-    from geo.sites.store import SCHEMA_VERSION
-
-    meta = f"INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');"
-    return SITES + meta + ACCESS + REGISTER
-
-
 def upgrade() -> None:
     bind = op.get_bind()
-    script = POSTGRES if bind.dialect.name == "postgresql" else sqlite_schema()
+    script = POSTGRES if bind.dialect.name == "postgresql" else SQLITE
     for statement in statements(script, bind.dialect.name):
         bind.exec_driver_sql(statement)
 
