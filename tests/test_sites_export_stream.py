@@ -28,6 +28,8 @@ from geo.sites.export import sites_csv
 from geo.sites.importer import import_sites
 from geo.sites.store import SiteStore
 
+pytestmark = pytest.mark.usefixtures("store_backend")  # on SQLite and on PostgreSQL (tests/pg_server.py)
+
 
 def _store(tmp_path: Path, n: int) -> Path:
     """A store of ``n`` sites in ward W1, some with text a spreadsheet would run."""
@@ -94,6 +96,9 @@ def _peak(db: Path) -> int:
             tracemalloc.stop()
 
 
+# SQLite only: on PostgreSQL geo.db.pg's client-side cursor receives the whole result before the
+# first chunk (the chunks are cut from it), so there the bound does not hold yet.
+@pytest.mark.sqlite_only
 def test_export_memory_does_not_grow_with_the_sites(tmp_path, monkeypatch) -> None:
     small, large = _store(tmp_path, 500), _store(tmp_path, 4000)
     monkeypatch.setattr(store_module, "CHUNK_ROWS", 250)

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import re
 import secrets
 import sqlite3
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -220,10 +221,29 @@ def normalised_text(data: bytes) -> bytes:
     """Text as a re-save leaves its meaning: no byte-order mark, LF line ends, no trailing spaces or
     tabs on a line, no blank lines at the end. An editor that turns CRLF into LF, or trims lines,
     still leaves the same fingerprint."""
-    lines = [line.rstrip(b" \t\r") for line in data.lstrip(b"\xef\xbb\xbf").replace(b"\r\n", b"\n").split(b"\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    return b"\n".join(lines)
+    return b"\n".join(normalised_lines([data]))
+
+
+def normalised_lines(blocks: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines of :func:`normalised_text`, from text given a block at a time (a spooled export
+    too big to hold): the same rule, at the memory of one block."""
+    carry, started, blank = b"", False, 0
+    for block in blocks:
+        if not started:
+            block = block.lstrip(b"\xef\xbb\xbf")
+            started = bool(block)
+        *lines, carry = (carry + block).replace(b"\r\n", b"\n").split(b"\n")
+        for line in lines:
+            line = line.rstrip(b" \t\r")
+            if not line:
+                blank += 1   # kept only if a line with text follows (none at the end)
+                continue
+            yield from [b""] * blank
+            blank = 0
+            yield line
+    if line := carry.rstrip(b" \t\r"):
+        yield from [b""] * blank
+        yield line
 
 
 def _csv_content(data: bytes) -> bytes:
@@ -383,13 +403,17 @@ def stamp_csv_file(db: str | Path | AccessStore, member: Member, body: BinaryIO,
     head = _csv(bom, stamp)  # the BOM (if any) and the stamp line: what precedes the body's own bytes
     whole, content = hashlib.sha256(head), hashlib.sha256()
     body.seek(len(bom))
-    while (line := body.readline()).startswith(b"# aam-export"):  # an old stamp: part of the file, not
-        whole.update(line)                                          # of its content (``_csv_content``)
-    whole.update(line)
-    content.update(line)
-    for block in iter(lambda: body.read(BLOCK), b""):
-        whole.update(block)
-        content.update(block)
+
+    def blocks() -> Iterator[bytes]:
+        for block in iter(lambda: body.read(BLOCK), b""):
+            whole.update(block)
+            yield block
+
+    lines = normalised_lines(blocks())  # the content fingerprint: as _csv_content, without the stamp
+    separator = b""
+    for line in itertools.dropwhile(lambda text: text.startswith(b"# aam-export"), lines):
+        content.update(separator + line)
+        separator = b"\n"
     _record_export(store, member, stamp, "csv", checksum=whole.hexdigest(), content_checksum=content.hexdigest(),
                    selection=selection, rows=rows, site_level=site_level, illustrative=illustrative)
     write(head)
