@@ -11,7 +11,7 @@ Definitions (written on screen too):
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -498,6 +498,8 @@ def gap_states(model: Model, table: pd.DataFrame, column: str) -> pd.Series:
     if not missing.any():
         return out
     measure = COLUMN_MEASURES.get(base)
+    if measure is None and base not in PER_RESIDENT:
+        return out  # not a Home Office figure of the period table (a scheme, a name): no claim made here
     period = table["period"].iloc[0] if "period" in table.columns and len(table) else None
     in_file = table["in_file"].astype("boolean").fillna(False).astype(bool) if "in_file" in table.columns \
         else pd.Series(True, index=table.index)
@@ -531,6 +533,21 @@ def gap_frame(model: Model, frame: pd.DataFrame, period: pd.Timestamp | str) -> 
             out[col] = gap_states(model, judged, col)
         elif col in ("population", "capacity"):  # residents and the limit: missing only for want of an estimate
             out[col] = pd.Series(np.where(frame[col].isna(), gaps.NO_ESTIMATE, ""), index=frame.index)
+    return out
+
+
+def blank_notes(model: Model, table: pd.DataFrame, columns: Iterable[str],
+                labels: Mapping[str, str] | None = None) -> list[str]:
+    """'Supported: not in this file (2 councils).' for each shown column with blank cells, so a blank
+    in an on-screen table always has its reason beside it. ``labels``: the column headings shown."""
+    out = []
+    for col in columns:
+        if col not in table.columns or col in ("lad_code", "lad_name", "region"):
+            continue
+        counts = gap_counts(model, table, col)
+        if counts:
+            said = "; ".join(f"{state} ({n:,} council{'s' if n != 1 else ''})" for state, n in counts.items())
+            out.append(f"{(labels or {}).get(col, col.replace('_', ' ').capitalize())}: {said}.")
     return out
 
 

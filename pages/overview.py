@@ -221,6 +221,12 @@ if not state.present:
     st.markdown(f"### All councils in the selection ({len(table):,})")
     st.caption("Click a column heading to sort; tick a row to open that council. Export it as CSV, Excel, "
                "GeoJSON or GeoPackage with the Export panel above.")
+    shown_as = {"population": "Residents", "supported": "Supported", "per_1000": "Per 1,000", "hotel": "Hotels",
+                "contingency": "Contingency", "dispersed": "Dispersed", "limit_used": "vs 1:200",
+                "supported_change_q": f"± {text.quarter_short(period - pd.offsets.QuarterEnd(1))}",
+                "supported_change_y": f"± {text.quarter_short(period - pd.offsets.QuarterEnd(4))}"}
+    for note in measures.blank_notes(model, table, [c for c in cols if c != "status"], shown_as):
+        st.caption(note)  # a blank cell on screen is never unexplained (the export writes the words in it)
     pick = tables.dataframe(st,
         listing[cols], hide_index=True, height=420, on_select="rerun", selection_mode="single-row",
         key="council_table",

@@ -83,3 +83,11 @@ def test_csv_and_geojson_say_which_blank_is_which(model, tmp_path):
                    ["features"] if f["properties"]["lad_code"] == "E08000016")
     assert feature["properties"]["supported"] is None
     assert feature["properties"]["supported_gap"] == gaps.NOT_IN_FILE
+
+
+def test_blank_table_cells_on_screen_have_their_reason_beside_them(model):
+    table = measures.lad_table(model, SEP_2025)
+    notes = measures.blank_notes(model, table, ["supported", "dispersed", "per_1000"], {"supported": "Supported"})
+    assert "Supported: not in this file (2 councils)." in notes
+    assert "Dispersed: not published in this release (7 councils)." in notes
+    assert any(n.startswith("Per 1000:") and "no estimate (1 council)" in n for n in notes)
