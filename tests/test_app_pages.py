@@ -120,6 +120,7 @@ def test_overview_at_the_last_asy_d11_quarter(official) -> None:
     change = int(now.sub(before, fill_value=0).sum())
     assert deltas(at)["People supported"] == signed(change)  # geo.text's sign: a true minus when down
     text = text_of(at)
+    assert "people with no council recorded are in the totals but not in the change" in text
     assert published_files.D11.name in text
     assert "year ending September 2024" in text  # the release
 
@@ -212,6 +213,9 @@ def test_council_view_figures(official) -> None:
     assert set(ranks.columns) >= {"Measure", "Rank in North West", "Rank in UK"}
     assert ranks["Rank in UK"].str.fullmatch(r"\d+(st|nd|rd|th) of \d+").all()
     assert "Within the 1:200 limit" in text_of(at) or "Over the 1:200 limit" in text_of(at)
+    # Issue 23: the residents are the ONS mid-year estimate, never dated by the Reg_02 quarter.
+    assert "Uses one residents figure for every quarter: the ONS mid-" in text_of(at)
+    assert "today's residents figure" not in text_of(at)
     assert param(at, "lad") == LIVERPOOL
     wards = at.dataframe[0].value
     lookup = pd.read_csv(newest("Ward_to_Local_Authority_District_(December_2023)_Lookup_in_the_United_Kingdom.csv"),
