@@ -215,3 +215,15 @@ def test_hmac_is_the_standard_one() -> None:
     msg = b"payload"
     by_pads = hashlib.sha256(outer + hashlib.sha256(inner + msg).digest()).hexdigest()
     assert by_pads == hmac.new(key, msg, hashlib.sha256).hexdigest()
+
+
+def test_an_app_server_with_the_wrong_key_gets_one_line_naming_the_reason(region, monkeypatch) -> None:
+    """An app server configured with another key is refused by the database, and says so."""
+    from geo.access.storage import AccessStore
+    from geo.errors import GeoError
+
+    monkeypatch.setenv("AAM_DATABASE_URL", region)
+    monkeypatch.setenv("AAM_SCOPE_KEY", "not the key the database was given, but long enough")
+    with pytest.raises(GeoError, match="signature does not match") as caught:
+        AccessStore(region).members()
+    assert len(str(caught.value).splitlines()) == 1

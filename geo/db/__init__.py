@@ -92,5 +92,9 @@ def open_connection(url: str | None, path: Path, *, what: str, organisations: It
     conn.execute("PRAGMA foreign_keys = ON")
     try:
         yield conn
+    except sqlite3.Error as exc:  # the database's own reason in one line (a refused scope, a lost server)
+        from geo.errors import GeoError
+
+        raise GeoError(f"the {what} refused this: {exc}") from exc
     finally:
         conn.close()
