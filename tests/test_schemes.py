@@ -161,3 +161,17 @@ def test_res_d01_adds_resettlement_arrivals_to_the_council_view(published_only, 
                   if f.key == "resettlement_arrivals")
     assert figure.value == 17 and figure.withheld == 1  # 12 + 5; the '*' cell withheld, never 0
     assert figure.meaning == MEANINGS["resettlement_arrivals"]
+
+
+def test_briefing_pack_without_pressure_files_says_which_defaults_it_left_out(published_only, tmp_path, monkeypatch):
+    """Only the Home Office and ONS files loaded: the pack is still made, and its method page says why
+    the memorandum's default weights were not applied (it stopped with 'no indicator loaded')."""
+    from geo import place_share
+    from geo.render.briefing import briefing_pack
+    from pdf_tools import pdf_text
+
+    monkeypatch.setattr(place_share, "resolve_pressures", lambda data_dir=None: {})
+    pdf = briefing_pack(published_only, lad_code=BIRMINGHAM, out=tmp_path / "pack.pdf", made_on=date(2026, 1, 15))
+    words = " ".join(pdf_text(pdf).split())
+    assert "Place-based fair share: method" in words
+    assert "Default weights not applied, because their files are not loaded" in words

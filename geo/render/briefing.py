@@ -531,14 +531,24 @@ def _fair_share_page(model: Model, sel: Selection, st: dict[str, Any]) -> list[A
 
 
 def place_share_rows(model: Model, sel: Selection, weights: Mapping[str, float] | None,
-                     schemes: Sequence[str]) -> tuple[Any, list[list[str]], list[list[str]]]:
-    """(result, indicator rows, rows of councils whose status moves) for the method page.
+                     schemes: Sequence[str]) -> tuple[Any, list[list[str]], list[list[str]], list[str]]:
+    """(result, indicator rows, rows of councils whose status moves, defaults left out) for the method page.
 
-    ``weights`` None means the documented defaults (the memorandum's pressures)."""
+    ``weights`` None means the documented defaults (the memorandum's pressures), less those whose
+    pressure file is not loaded: a pack made from the Home Office and ONS files alone still has its
+    method page, and says which default weights it could not apply and why. Weights asked for by
+    name are applied or refused, never dropped."""
     from geo import place_share
     from geo import pressure_share as ps
 
-    chosen = dict(ps.MEMORANDUM_WEIGHTS if weights is None else weights)
+    left_out: list[str] = []
+    if weights is None:
+        found, absent = place_share.indicators(model, [])
+        loaded = {i.key for i in found}
+        chosen = {k: w for k, w in ps.MEMORANDUM_WEIGHTS.items() if k in loaded}
+        left_out = [absent.get(k, k) for k in ps.MEMORANDUM_WEIGHTS if k not in loaded]
+    else:
+        chosen = dict(weights)
     request = place_share.Request(area=sel.region or place_share.UK, period=sel.period, schemes=tuple(schemes),
                                   weights=tuple(sorted(chosen.items())))
     result = place_share.compute(model, request)
@@ -553,7 +563,7 @@ def place_share_rows(model: Model, sel: Selection, weights: Mapping[str, float] 
     for _, r in moved.iterrows():
         changes.append([str(r["lad_name"]), str(r["status_population"]), str(r["status"]),
                         number(r["fair_share_population"]), number(r["fair_share"])])
-    return result, rows, changes
+    return result, rows, changes, left_out
 
 
 def _place_share_page(model: Model, sel: Selection, st: dict[str, Any], weights: Mapping[str, float] | None,
@@ -562,7 +572,7 @@ def _place_share_page(model: Model, sel: Selection, st: dict[str, Any], weights:
     from reportlab.lib.units import inch
     from reportlab.platypus import Paragraph
 
-    result, rows, changes = place_share_rows(model, sel, weights, schemes)
+    result, rows, changes, left_out = place_share_rows(model, sel, weights, schemes)
     cell = st["cell"]
     table_rows = [rows[0]] + [[Paragraph(str(c), cell) for c in r] for r in rows[1:]]
     flow = [Paragraph("Place-based fair share: method", st["h1"]),
@@ -570,6 +580,9 @@ def _place_share_page(model: Model, sel: Selection, st: dict[str, Any], weights:
             Paragraph(f"Formula: {result.rule.formula}", st["small"]),
             _table(table_rows, [2.6 * inch, 0.7 * inch, 2.6 * inch, 3.6 * inch, 1.2 * inch], align_right_from=99,
                    compact=True)]
+    if left_out:
+        flow.append(Paragraph("Default weights not applied, because their files are not loaded: "
+                              + "; ".join(left_out) + ".", st["small"]))
     if len(changes) > 1:
         flow += [Paragraph(f"Councils in {sel.area} whose status changes from population only", st["h2"]),
                  _table(changes, [2.6 * inch, 1.6 * inch, 1.6 * inch, 1.4 * inch, 1.4 * inch],
