@@ -99,11 +99,13 @@ def summarise(now: pd.Series, before: pd.Series | None, names: pd.Series, *, spa
     has_now = now.notna()
     has_before = before.notna()
     both = int(per.notna().sum())
-    if both == 0:
-        reason = missing_reason or "no council has a figure in both quarters"
-        return Change(None, span, base_period, 0, now_source=now_source, base_source=base_source,
-                      reason=reason)
     only_now = tuple(sorted(str(n) for n in names[has_now & ~has_before]))
     only_before = tuple(sorted(str(n) for n in names[has_before & ~has_now]))
+    if both == 0:
+        reason = missing_reason or (f"{text.joined(only_now)} not in the earlier file" if only_now else
+                                    f"{text.joined(only_before)} not in the later file" if only_before else
+                                    "no council has a figure in both quarters")
+        return Change(None, span, base_period, 0, now_source=now_source, base_source=base_source,
+                      reason=reason)
     return Change(float(per.sum()), span, base_period, both, only_now, only_before, now_source,
                   base_source, unplaced=unplaced)

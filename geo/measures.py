@@ -347,15 +347,12 @@ def table_change(model: Model, table: pd.DataFrame, period: pd.Timestamp | str, 
         measure = "dispersed"
     else:
         now, measure = table[key], key
-    reason = ""
-    label = HEADLINE_LABELS.get(key, key).lower()
+    reason = ""  # when no council is in both quarters and both publish the measure: changes names them
     if not asked.published(measure, period):
         reason = f"{MEASURE_LABELS.get(measure, measure)} {NOT_PUBLISHED}"
     elif base is not None and not asked.published(measure, base):
         reason = (f"{MEASURE_LABELS.get(measure, measure)} not published in the earlier release "
                   f"({source_name(model, base)}, {text.quarter_label(base)})")
-    elif base is not None:
-        reason = f"no council has a figure for {label} in both quarters"
     unplaced = asked.unplaced(period)[key] + asked.unplaced(base)[key]
     return changes.summarise(now, table[f"{key}_before_{span}"] if base is not None else None, table["lad_name"],
                              span=span, base_period=base, now_source=source_name(model, period),

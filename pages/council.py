@@ -122,16 +122,25 @@ def _count(column: str) -> str:
 hotel_col = "hotel" if pd.notna(row["hotel"]) or pd.isna(row["contingency"]) else "contingency"
 hotel_label = "In hotels" if hotel_col == "hotel" else "In contingency (hotels and other)"
 hotels_note = measures.hotels_alone_note(model, period) if hotel_col == "contingency" else None
+mine = table[table["lad_code"] == lad]
+
+
+def _why(column: str) -> dict:
+    """The council's own changes by the one change rule, so a missing one says why ('not comparable: ...')."""
+    area = measures.Filters(regions=(row["region"],))  # one council: people with no council are not its own
+    return {span: measures.table_change(model, mine, period, column, span, area) for span in ("q", "y")}
+
+
 shell.metric(cols[0], "People supported", _count("supported"), row["supported_change_q"],
           row["supported_change_y"], previous_q=prev_q, previous_y=prev_y, chart=spark(upto["supported"]),
-          brief=compact)
+          brief=compact, **_why("supported"))
 shell.metric(cols[1], hotel_label, _count(hotel_col), row[f"{hotel_col}_change_q"], row[f"{hotel_col}_change_y"],
           previous_q=prev_q, previous_y=prev_y, chart=spark(upto[hotel_col]),
           help=f"{hotels_note} This card shows both together." if hotels_note else None,
-          note=measures.HOTELS_NOT_SPLIT if hotels_note else None, brief=compact)
+          note=measures.HOTELS_NOT_SPLIT if hotels_note else None, brief=compact, **_why(hotel_col))
 shell.metric(cols[2], "In dispersed", _count("dispersed"), row["dispersed_change_q"],
           row["dispersed_change_y"], previous_q=prev_q, previous_y=prev_y, chart=spark(upto["dispersed"]),
-          brief=compact)
+          brief=compact, **_why("dispersed"))
 for note in measures.filter_notes(model, period, filters):
     st.info(note)
 if filters.support_types:

@@ -68,3 +68,13 @@ def test_council_change_needs_both_quarters():
     before = pd.Series([4.0, float("nan"), 3.0])
     out = changes.council_change(now, before)
     assert out.iloc[0] == 6 and out.iloc[1:].isna().all()
+
+
+def test_a_councils_missing_change_says_why(model):
+    """The council view: Barnsley at Dec 2025 has no base in the totals series, and says so."""
+    table = measures.lad_table(model, DEC_2025)
+    barnsley = table[table["lad_code"] == "E08000016"]
+    q = measures.table_change(model, barnsley, DEC_2025, "supported", "q",
+                              measures.Filters(regions=("Yorkshire and The Humber",)))
+    assert q.value is None
+    assert q.words() == "not comparable: Barnsley not in the earlier file"
