@@ -401,7 +401,9 @@ def metric(col, label: str, value: str, change_q: float | None, change_y: float 
     if (change_q is None or pd.isna(change_q)) and q is not None and q.base_period is not None:
         col.caption(f"On {previous_q}: {q.words()}.")
     if (change_y is None or pd.isna(change_y)) and y is not None:
-        line = f"On {previous_y}: {y.words()}." if brief else f"On a year earlier ({previous_y}): {y.words()}."
+        # brief: the state only ('not comparable'); the reason after it took four lines of a laptop's card
+        line = (f"On {previous_y}: {y.words().split(':')[0]}." if brief
+                else f"On a year earlier ({previous_y}): {y.words()}.")
     elif change_y is None or pd.isna(change_y):
         line = f"No figure for {previous_y}." if brief else f"No figure for a year earlier ({previous_y}) in this file."
     else:
