@@ -44,7 +44,7 @@ def published_only(tmp_path_factory):
 
 
 def _texts(at) -> str:
-    frames = " ".join(df.value.to_string() for df in at.dataframe)
+    frames = " ".join(df.value.to_string() for df in [*at.dataframe, *at.table])
     return " ".join([m.value for m in at.markdown] + [c.value for c in at.caption]) + " " + frames
 
 
@@ -66,7 +66,7 @@ def test_overview_opens_at_december_2025_with_the_schemes_and_their_meanings(pub
 def test_council_view_shows_its_schemes_beside_supported_asylum(published_only):
     row = published_files.reg02().set_index("lad_code").loc[BIRMINGHAM]
     at = run_app("pages/council.py", lad=BIRMINGHAM)
-    table = next(df.value for df in at.dataframe if "Scheme" in df.value.columns).set_index("Scheme")
+    table = next(df.value for df in [*at.dataframe, *at.table] if "Scheme" in df.value.columns).set_index("Scheme")
     assert table.at["Homes for Ukraine arrivals", "People"] == f"{row['ukraine_arrivals']:,}"
     assert table.at["Afghan Resettlement Programme", "People"] == f"{row['afghan_people']:,}"
     assert table.at["Supported asylum", "People"] == f"{row['supported_asylum']:,}"

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-import streamlit as st
 
 from geo import schemes, text
 
@@ -31,8 +30,8 @@ def panel(where: Any, model: Any, period: pd.Timestamp | str, lad_codes: list[st
         return
     rows = [{"Scheme": f.label, "People": f.value_text(), "Per 10,000 residents": f.per_10k_text(),
              "What it counts": f.meaning} for f in figures]
-    box.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                  column_config={"What it counts": st.column_config.TextColumn(width="large")})
+    # A table that wraps: in the overview's side column a grid needed sideways scrolling (819 px in 312).
+    box.table(pd.DataFrame(rows), hide_index=True)
     withheld = [f.label for f in figures if f.withheld]
     if withheld:
         box.caption("Withheld in the file for some councils (left out of the totals, never counted as 0): "
