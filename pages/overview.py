@@ -167,13 +167,14 @@ with head_box:
     if filters.support_types:
         st.caption(measures.STATUS_NOTE)
 
+laptop = screen.short(screen.screen())  # a laptop's window: the words that fit it (the table has the rest)
 if len(over):
     names = [f"<b>{escape(r.lad_name)}</b> ({r.limit_used:.2f} times the limit: {int(r.dispersed):,} people in "
              f"dispersed accommodation, limit {int(rules.capacity(r.population)):,})"
              for r in over.head(5).itertuples()]
     more = f", and {len(over) - 5} more" if len(over) > 5 else ""
     verb = "is" if len(over) == 1 else "are"
-    outline = "" if screen.short(screen.screen()) else " (red outline on the map)"  # the key says so too
+    outline = "" if laptop else " (red outline on the map)"  # the key says so too
     over_box.markdown(status_box(f"<b>{len(over)} council{'s' if len(over) != 1 else ''} {verb} over the "
                                  f"1:200 limit</b>{outline}: " + "; ".join(names) + more + ".",
                                  rules.OVER), unsafe_allow_html=True)
@@ -185,14 +186,13 @@ else:
                                  f"{text.quarter_label(period)}.", rules.WITHIN), unsafe_allow_html=True)
 
 # On a laptop the source goes under the key, which has room, not under the cards (below the window).
-laptop = screen.short(screen.screen())
 (key_col if laptop else side_col).caption(
     f"{model.short_source(model.period_source(period) or 'asy_d11')}. As at {text.quarter_label(period)}. "
     "Provisional. " + ("Each box: change on the previous quarter and on a year earlier." if laptop
                        else "Each box: change on the previous quarter, the last three years as a line, and the "
                             "change on a year earlier beneath."))
-if not state.present:
-    schemes_panel(side_col, model, period, list(table["lad_code"]))
+if not state.present:  # on a laptop under the map's row, not below the window in the side column
+    schemes_panel(st if laptop else side_col, model, period, list(table["lad_code"]))
 
 # --- table ----------------------------------------------------------------------------------------
 if not state.present:
