@@ -386,15 +386,20 @@ def change_notes(heads: dict[str, Headline], keys: Iterable[str] | None = None, 
     or, with ``not_comparable``, no comparison at all), for the caption, briefing note or
     export note beside the figures.
     """
-    out = []
+    said: dict[str, tuple[list[str], list[str]]] = {}  # words -> (figures, spans): one line per explanation
     for key in keys if keys is not None else heads:
         head = heads[key]
         for change in (head.q, head.y):
             if change is None or change.plain or (not change.comparable and not not_comparable):
                 continue
             if change.comparable or pd.notna(head.value):
-                out.append(f"{head.label}, {changes.SPANS[change.span]}: {change.words()}.")
-    return out
+                labels, spans = said.setdefault(change.words(), ([], []))
+                labels += [head.label] if head.label not in labels else []
+                spans += [changes.SPANS[change.span]] if changes.SPANS[change.span] not in spans else []
+    def figures(labels: list[str]) -> str:  # 'People supported and in dispersed accommodation'
+        return text.joined([labels[0], *(lb[:1].lower() + lb[1:] for lb in labels[1:])])
+
+    return [f"{figures(labels)}, {text.joined(spans)}: {words}." for words, (labels, spans) in said.items()]
 
 
 def lad_trend(model: Model, lad_code: str, filters: Filters = Filters()) -> pd.DataFrame:

@@ -78,3 +78,10 @@ def test_a_councils_missing_change_says_why(model):
                               measures.Filters(regions=("Yorkshire and The Humber",)))
     assert q.value is None
     assert q.words() == "not comparable: Barnsley not in the earlier file"
+
+
+def test_change_notes_say_each_explanation_once(model):
+    notes = measures.change_notes(measures.headline(model, "2024-06-30"), ["supported", "hotel", "dispersed"],
+                                  not_comparable=False)
+    assert len(notes) == 2  # on the quarter and on the year: their bases differ
+    assert notes[0].startswith("People supported and in dispersed accommodation, on the quarter: change over")
