@@ -76,7 +76,7 @@ def test_csv_export(expected, model, tmp_path):
 
     out = exports.export_table(lad_table(model, model.latest_period), tmp_path / "table.csv",
                                provenance=model.provenance, level="lad", made_on=date.today())
-    lines = [line for line in out.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    lines = [line for line in out.read_text(encoding="utf-8-sig").splitlines() if not line.startswith("#")]
     rows = {r["lad_name"]: r for r in csv.DictReader(io.StringIO("\n".join(lines)))}
     glasgow = rows[GLASGOW]
     assert f"{int(float(glasgow['capacity'])):,}" == expected["limit"]
