@@ -105,7 +105,7 @@ def test_ward_map_needs_sites_and_is_sensitive(model, tmp_path) -> None:
                       out=tmp_path / "w.svg", made_on=MADE_ON)
     text = svg_text(out)
     assert marking.OFFICIAL_SENSITIVE in text and "Liverpool by ward" in text
-    assert "[c] Suppressed (fewer than 5)" in text
+    assert "[c] Withheld (fewer than 5)" in text  # geo.gaps.WITHHELD, the one word for it (issue 23)
     top = sites.sort_values("people", ascending=False).iloc[0]
     ward = model.wards.set_index("ward_code")
     content = sm.map_content(model, level="ward", measure="dispersed", lad_code=LIVERPOOL,

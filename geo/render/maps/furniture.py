@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from geo import rules
-from geo.gaps import NO_ESTIMATE
+from geo.gaps import NO_ESTIMATE, WITHHELD
 from geo.measures import MEASURES
 from geo.model import Model
 from geo.render import marking as marking_rules
@@ -110,7 +110,7 @@ def legend_handles(content: MapContent, *, print_safe: bool = False) -> list[Pat
                              hatch=NO_DATA_HATCH if print_safe else None))
     if content.areas["suppressed"].any():
         handles.append(Patch(facecolor=SUPPRESSED_COLOUR, edgecolor="#9a9a9a", hatch="....",
-                             label="[c] Suppressed (fewer than 5)"))
+                             label=f"[c] {WITHHELD[:1].upper()}{WITHHELD[1:]}"))  # geo.gaps words
     over_gap = str(content.areas["over_gap"].iloc[0]) if "over_gap" in content.areas and len(content.areas) else ""
     count = over_gap or f"{content.over_count} {unit if content.over_count == 1 else PLURAL[unit]}"
     handles.append(Patch(facecolor="white", edgecolor=OVER_THRESHOLD_OUTLINE, linewidth=1.6,
