@@ -16,6 +16,14 @@ EXPORT_COLUMNS: tuple[str, ...] = tuple(f"{k}{s}" for k in schemes.HEADLINE for 
 add_schemes = schemes.add_to  # a council table with the scheme columns of its quarter
 
 
+def _source(model: Any, period: pd.Timestamp | str) -> str:
+    """The schemes' source line, short when its file is the one the page's foot already names
+    (issue 27: one long source paragraph per page, not one under every section)."""
+    line = schemes.source_line(model, period)
+    main = model.provenance.get("reg02")
+    return f"{model.short_source('reg02')}." if main is not None and main.file_name in line else line
+
+
 def panel(where: Any, model: Any, period: pd.Timestamp | str, lad_codes: list[str] | None = None, *,
           council: str | None = None) -> None:
     """'Other Home Office schemes' at a quarter: totals over `lad_codes` (or one council's figures)."""
@@ -38,5 +46,5 @@ def panel(where: Any, model: Any, period: pd.Timestamp | str, lad_codes: list[st
                     + "; ".join(withheld) + ".")
     res = model.source_line("res_d01") + "." if any(f.key == "resettlement_arrivals" for f in figures) else ""
     box.caption("They measure different things: Homes for Ukraine counts arrivals since 2022; the Afghan "
-                "programme and supported asylum count people at the date. " + schemes.source_line(model, period)
+                "programme and supported asylum count people at the date. " + _source(model, period)
                 + (" " + res if res else ""))
