@@ -74,11 +74,15 @@ single_tab, list_tab, register_tab, rules_tab = st.tabs(
 def show_answer(answer: dict, key: str, results: list[dict] | None = None) -> None:
     kind, sentence = UC.headline(answer)
     getattr(st, kind)(sentence)
+    for why in UC.other_reasons(answer):
+        st.markdown(f"- **Also:** {why}")
     st.caption(f"Rule: {answer['rule']}")
     if answer["counted_together"]:
         st.caption(answer["counted_together"])
     if results:
-        st.pydeck_chart(UC.check_deck(results, model.wards), height=MAP_HEIGHT, key=f"check_map_{key}")
+        map_col, key_col = st.columns([4, 1])
+        map_col.pydeck_chart(UC.check_deck(results, model.wards), height=MAP_HEIGHT, key=f"check_map_{key}")
+        key_col.markdown(UC.check_legend(results), unsafe_allow_html=True)
     left, right = st.columns([3, 2])
     # Small tables that wrap (st.table): in a column's width a grid cut the evidence and "Distance (m)" off.
     left.table(tables.readable(UC.evidence_table(answer))[0], hide_index=True)
@@ -97,7 +101,8 @@ def keep_form(results: list[dict], key: str) -> None:
                                  format="DD/MM/YYYY")
         if st.form_submit_button(f"Keep {len(results)} proposal{'s' if len(results) != 1 else ''}"):
             try:
-                ids = [register.add(a, organisation=organisation, entered_by=member.email,
+                ids = [register.add({**a, "reference": UC.keep_reference(a)}, organisation=organisation,
+                                    entered_by=member.email,
                                     provider=provider or None, received=received, deadline=deadline,
                                     settings=settings) for a in results]
                 st.success(f"Kept as proposal{'s' if len(ids) != 1 else ''} {', '.join(map(str, ids))}.")
@@ -107,8 +112,7 @@ def keep_form(results: list[dict], key: str) -> None:
 
 with single_tab:
     with st.form("check_one"):
-        how = st.radio("Where", ["Latitude and longitude", "Easting and northing", "Postcode", "Existing site"],
-                       horizontal=True)
+        how = st.radio("Where", UC.WHERE_CHOICES, horizontal=True)
         c1, c2 = st.columns(2)
         first = c1.text_input("Latitude / easting / postcode / site reference", key="check_first")
         second = c2.text_input("Longitude / northing (for coordinates)", key="check_second")
@@ -118,21 +122,13 @@ with single_tab:
         address = c5.text_input("Address (optional)")
         asked = st.form_submit_button("Check")
     if asked:
-        where: dict = {}
         try:
-            if how == "Latitude and longitude":
-                where = {"latitude": float(first), "longitude": float(second)}
-            elif how == "Easting and northing":
-                where = {"easting": float(first), "northing": float(second)}
-            elif how == "Postcode":
-                where = {"postcode": first}
-            else:
-                where = {"site_reference": first.strip()}
-        except ValueError:
-            st.error("Coordinates must be numbers.")
-        if where:
+            where = UC.where_from_form(how, first, second)
             st.session_state["check_single"] = UC.run_single(ctx, site_type=site_type, people=int(people),
                                                              address=address or None, geocoder=geocoder, **where)
+        except GeoError as exc:
+            st.session_state.pop("check_single", None)  # the earlier answer and its Keep form go with it
+            st.error(str(exc))
     result = st.session_state.get("check_single")
     if result is not None:
         for problem in result.rejected:
@@ -178,7 +174,7 @@ with list_tab:
             st.caption(f"Exports: {exc}")
 
 with register_tab:
-    table = UC.register_table(register, organisation)
+    table = UC.register_table(register, organisation, wards=model.wards)
     overdue = UC.overdue_count(table)
     if overdue:
         st.warning(f"{overdue} proposal{'s are' if overdue != 1 else ' is'} overdue: the response date has passed "
@@ -191,7 +187,8 @@ with register_tab:
                               format_func=lambda n: UC.proposal_label(table, n))
         with st.form("decide"):
             c1, c2 = st.columns([1, 3])
-            decision = c1.selectbox("Decision", DECISIONS)
+            decision = c1.selectbox("Decision", DECISIONS, index=UC.decision_index(table, chosen, DECISIONS),
+                                    key=f"check_decision_{chosen}")
             reason = c2.text_input("Reason")
             if st.form_submit_button("Record the decision"):
                 try:

@@ -22,9 +22,10 @@ from geo.check.placement import PlacedProposals, read_proposals, single_proposal
 from geo.check.register import Register
 from geo.check.settings import RADII_M, CheckSettings
 from geo.errors import DataError
+from geo.render import labels
 from geo.render.response import around_rows, evidence_rows
 from geo.sites.grid import bng_to_wgs84
-from ui.layers import CompactDeck, fit_view, make_deck, outline_of
+from ui.layers import CompactDeck, anchors, fit_view, make_deck, outline_of, placed_layer
 from ui.site_layers import type_rgba
 
 RING_RGBA = {250: [80, 90, 95, 255], 500: [80, 90, 95, 200], 1000: [80, 90, 95, 150]}
@@ -97,12 +98,46 @@ def run_list(ctx: CheckContext, path: str | Path, *, geocoder: Any = None, defau
                                           default_type=default_type), ctx)
 
 
+# --- the one-property form ------------------------------------------------------------------------
+
+WHERE_CHOICES = ("Latitude and longitude", "Easting and northing", "Postcode", "Existing site")
+
+
+def _number(value: str, what: str) -> float:
+    """A coordinate as typed; one line naming the field when it is not a number."""
+    typed = (value or "").strip()
+    if not typed:
+        raise DataError(f"Enter the {what}.")
+    try:
+        return float(typed)
+    except ValueError:
+        hint = f" (write {typed.replace(',', '.')}, with a point)" if typed.count(",") == 1 else ""
+        raise DataError(f"The {what} must be a number{hint}: {typed!r} is not.") from None
+
+
+def where_from_form(how: str, first: str, second: str) -> dict[str, Any]:
+    """The check's position arguments from the form, or a DataError saying what to fix. Why here: the
+    page clears any earlier answer on this error, so a rejected form never sits above a stale answer."""
+    if how == "Latitude and longitude":
+        return {"latitude": _number(first, "latitude"), "longitude": _number(second, "longitude")}
+    if how == "Easting and northing":
+        return {"easting": _number(first, "easting"), "northing": _number(second, "northing")}
+    if not (first or "").strip():
+        raise DataError("Enter the postcode." if how == "Postcode" else "Enter the site reference.")
+    return {"postcode": first.strip()} if how == "Postcode" else {"site_reference": first.strip()}
+
+
 # --- presenters --------------------------------------------------------------------------------
 
 def headline(answer: dict[str, Any]) -> tuple[str, str]:
     """(streamlit status kind, sentence): red for object, amber for conditions, green for support."""
     kind = {"object": "error", "support with conditions": "warning"}.get(answer["recommendation"], "success")
     return kind, answer["summary"]
+
+
+def other_reasons(answer: dict[str, Any]) -> list[str]:
+    """Every reason after the first (the headline gives the first and says how many more follow)."""
+    return list(answer.get("reasons", [])[1:])
 
 
 def evidence_table(answer: dict[str, Any]) -> pd.DataFrame:
@@ -182,6 +217,7 @@ def check_deck(results: list[dict[str, Any]], wards: Any, *, width_px: int = 900
              for a in results[:25] for r in RADII_M]
     layers.append(pdk.Layer("PathLayer", data=rings, id="rings", get_path="path", get_color="colour",
                             width_units="'pixels'", get_width=1.5, pickable=False))
+
     seen: dict[str, dict[str, Any]] = {}
     for a in results:
         for n in a.get("nearby", []):
@@ -204,7 +240,47 @@ def check_deck(results: list[dict[str, Any]], wards: Any, *, width_px: int = 900
     pad = 0.011  # a little over 1 km either side
     view = fit_view((min(lon) - pad * 1.6, min(lat) - pad, max(lon) + pad * 1.6, max(lat) + pad),
                     width_px=width_px, height_px=height_px, max_zoom=15)
+    layers.append(_check_labels(results, wards, codes, view, (width_px, height_px)))
     return make_deck(layers, view, {"text": "{tip}"})
+
+
+def _check_labels(results: list[dict[str, Any]], wards: Any, codes: list[str], view: dict[str, float],
+                  frame: tuple[int, int], size: int = 13) -> pdk.Layer:
+    """The ward names (the first proposal's ward first) and the first proposal's ring distances at
+    each ring's top, placed so that none covers another or a proposed point (``geo.render.labels``)."""
+    where = anchors(wards, "ward_code", codes)
+    names = {a["ward_code"]: f"{a['ward_name']} ward" for a in results}
+    step = labels.nudged(size)
+    wanted = [labels.Label(c, names[c], *where[c], offsets=step) for c in codes if c in where]
+    first = results[0]
+    for r in RADII_M:
+        top = _ring(first["easting"], first["northing"], r, steps=4)[1]
+        wanted.append(labels.Label(f"ring-{r}", ring_label(r), top[0], top[1], offsets=step))
+    points = [labels.marker_box(a["longitude"], a["latitude"], view, 10) for a in results]
+    return placed_layer(labels.place_labels(wanted, view, size, obstacles=points, frame=frame), "check-labels", size)
+
+
+def ring_label(radius_m: int) -> str:
+    """'250 m', '500 m', '1 km'."""
+    return f"{radius_m // 1000} km" if radius_m % 1000 == 0 else f"{radius_m:,} m"
+
+
+def check_legend(results: list[dict[str, Any]]) -> str:
+    """The check map's key (HTML): the proposal, its ward, the rings and the nearby site types shown."""
+    from ui.site_layers import legend_entries, legend_html
+
+    types = sorted({n["type"] for a in results for n in a.get("nearby", []) if n["status"] != "proposed"})
+    wards = ", ".join(dict.fromkeys(f"{a['ward_name']} ward" for a in results))
+    proposed = "Proposed property" if len(results) == 1 else f"Proposed properties ({len(results)})"
+    entries: list[dict[str, Any]] = [{"kind": "proposed", "key": "proposed", "label": proposed, "shape": "dot",
+                "colour": "#d4351c", "count": None},
+               {"kind": "ward", "key": "ward", "label": f"Outline: {wards}", "shape": "outline",
+                "colour": "#0b0c0c", "width": 2, "count": None},
+               {"kind": "rings", "key": "rings", "shape": "ring", "colour": "#505a5f", "width": 1.5, "count": None,
+                "label": "Rings at " + ", ".join(ring_label(r) for r in RADII_M) + " (labelled on the map)"}]
+    entries += legend_entries(heat=False, types=types)
+    note = None if types else "No open or planned site within 1 km."
+    return legend_html(entries, title="Key", note=note)
 
 
 # --- the register ------------------------------------------------------------------------------
@@ -217,11 +293,34 @@ REGISTER_LABELS = {
 }
 
 
-def register_table(register: Register, organisation: str, today: date | None = None) -> pd.DataFrame:
+def register_table(register: Register, organisation: str, today: date | None = None,
+                   wards: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The register as shown: the ward by name with its code (from ``wards``), gaps as blanks."""
     frame = register.proposals(organisation, today=today)
+    if wards is not None and len(frame):
+        names = wards.drop_duplicates("ward_code").set_index("ward_code")["ward_name"]
+        frame["ward_code"] = [f"{names[c]} ({c})" if c in names.index else c for c in frame["ward_code"]]
     text_cols = [c for c in REGISTER_LABELS if c not in ("id", "people", "overdue", "procured_after_objection")]
     frame[text_cols] = frame[text_cols].astype(object).where(frame[text_cols].notna(), "")
     return frame[list(REGISTER_LABELS)].rename(columns=REGISTER_LABELS)
+
+
+def keep_reference(answer: dict[str, Any], today: date | None = None) -> str:
+    """What the register calls a proposal typed in without a reference: where and what it is, and the
+    day it was checked ('Yardley East ward, dispersed for 6, checked 2026-12-07'), not 'proposal'."""
+    from geo.check.placement import SINGLE_REFERENCE
+
+    if answer.get("reference") and answer["reference"] != SINGLE_REFERENCE:
+        return str(answer["reference"])
+    place = answer.get("address") or f"{answer['ward_name']} ward"
+    return f"{place}, {answer['type']} for {answer['people']}, checked {(today or date.today()).isoformat()}"
+
+
+def decision_index(table: pd.DataFrame, number: int, decisions: tuple[str, ...]) -> int:
+    """The decision picker starts at the decision in force, else at what the check recommended."""
+    row = table.set_index("No.").loc[number]
+    current = row["Decision"] or row["Check said"]
+    return decisions.index(current) if current in decisions else 0
 
 
 def proposal_label(table: pd.DataFrame, number: int) -> str:
