@@ -181,6 +181,23 @@ PAGE_SCRIPT = """
       return;
     }}
   }}
+  // Leaving presentation mode gives the sidebar back: the mode folded it (app.py's page config),
+  // and Streamlit applies a page's initial sidebar state only when a page first loads.
+  const wasPresent = w.sessionStorage.getItem('aam-present') === '1';
+  const isPresent = marker && marker.dataset.present === '1';
+  w.sessionStorage.setItem('aam-present', isPresent ? '1' : '0');
+  if (wasPresent && !isPresent) {{
+    let tries = 0;
+    const open = w.setInterval(() => {{
+      const button = d.querySelector(
+        '[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button');
+      const sidebar = d.querySelector('[data-testid="stSidebar"]');
+      const shown = sidebar && sidebar.getAttribute('aria-expanded') !== 'false'
+        && sidebar.getBoundingClientRect().width > 50;
+      if (button && !shown) button.click();
+      if (shown || ++tries > 50) w.clearInterval(open);
+    }}, 100);
+  }}
   // Open a new page at its top (Streamlit follows the bottom while elements stream in) until the
   // person scrolls, clicks or types.
   if (w.__aamPath !== w.location.pathname) {{
