@@ -44,15 +44,20 @@ def _healthy(base: str) -> bool:
 
 @contextmanager
 def running_app(root: Path = ROOT, env: dict[str, str] | None = None,
-                timeout_s: float = START_TIMEOUT_S, script: str = "serve.py") -> Iterator[str]:
+                timeout_s: float = START_TIMEOUT_S, script: str = "serve.py", *, port: int | None = None,
+                args: tuple[str, ...] = (), log_path: Path | None = None) -> Iterator[str]:
     """Start ``streamlit run serve.py`` (as ``make run`` does: app.py behind the origin guard)
-    headless on a free port; yield its base URL."""
-    port = free_port()
+    headless on a free port (or ``port``); yield its base URL.
+
+    args: more ``streamlit run`` options (``--secrets.files``); log_path: where the server's output
+    goes, for a test that reads it (no traceback logged), instead of a temporary file."""
+    port = port or free_port()
     base = f"http://127.0.0.1:{port}"
-    log = tempfile.NamedTemporaryFile(prefix="aam-streamlit-", suffix=".log", delete=False)  # noqa: SIM115 (held for the server's life; closed in finally)
+    log = (open(log_path, "wb") if log_path  # noqa: SIM115 (held for the server's life; closed in finally)
+           else tempfile.NamedTemporaryFile(prefix="aam-streamlit-", suffix=".log", delete=False))  # noqa: SIM115
     cmd = [sys.executable, "-m", "streamlit", "run", str(root / script), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none"]
+           "--server.fileWatcherType", "none", *args]
     proc = subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                             env={**os.environ, **(env or {})})
     try:
