@@ -246,16 +246,19 @@ def check_deck(results: list[dict[str, Any]], wards: Any, *, width_px: int = 900
 
 def _check_labels(results: list[dict[str, Any]], wards: Any, codes: list[str], view: dict[str, float],
                   frame: tuple[int, int], size: int = 13) -> pdk.Layer:
-    """The ward names (the first proposal's ward first) and the first proposal's ring distances at
-    each ring's top, placed so that none covers another or a proposed point (``geo.render.labels``)."""
+    """The first proposal's ring distances at each ring's top, then the ward names, placed so that
+    none covers another or a proposed point (``geo.render.labels``): a ward's name goes beside the
+    point, never over it (the key names the ward too)."""
     where = anchors(wards, "ward_code", codes)
     names = {a["ward_code"]: f"{a['ward_name']} ward" for a in results}
     step = labels.nudged(size)
-    wanted = [labels.Label(c, names[c], *where[c], offsets=step) for c in codes if c in where]
     first = results[0]
+    wanted = []
     for r in RADII_M:
         top = _ring(first["easting"], first["northing"], r, steps=4)[1]
         wanted.append(labels.Label(f"ring-{r}", ring_label(r), top[0], top[1], offsets=step))
+    wanted += [labels.Label(c, names[c], *where[c], offsets=(*step, (0.0, -3 * step[2][1]), (0.0, 3 * step[2][1])))
+               for c in codes if c in where]
     points = [labels.marker_box(a["longitude"], a["latitude"], view, 10) for a in results]
     return placed_layer(labels.place_labels(wanted, view, size, obstacles=points, frame=frame), "check-labels", size)
 
