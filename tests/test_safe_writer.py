@@ -54,6 +54,7 @@ COMMANDS: dict[str, str] = {
     "proposals response": NOT_A_SPREADSHEET,           # PDF or Word
     "sites batches": ON_SCREEN,
     "proposals list": ON_SCREEN,
+    "audit anchor": NOT_A_SPREADSHEET,                 # the audit chain's head: a line of text, no cells
 }
 WRITES_HINTS = ("stdout.write", "safe_csv", "to_csv", "write_bytes", "write_text", "to_excel", "write_sample")
 
