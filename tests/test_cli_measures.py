@@ -18,20 +18,20 @@ from ui import state as views
 
 
 @pytest.fixture(scope="module")
-def model():
+def figures():
     return figures_model()
 
 
-def test_contingency_is_a_snapshot_measure_at_the_reg02_quarter(model, tmp_path):
-    out = sm.snapshot(model, measure="contingency", period=REG02_QUARTER, out=tmp_path / "c.png",
+def test_contingency_is_a_snapshot_measure_at_the_reg02_quarter(figures, tmp_path):
+    out = sm.snapshot(figures, measure="contingency", period=REG02_QUARTER, out=tmp_path / "c.png",
                       made_on=date(2026, 1, 5))
     assert out.exists() and out.stat().st_size > 0
     assert sm.check_measure("contingency") == "contingency"
 
 
-def test_hotel_at_the_reg02_quarter_names_the_measure_to_use(model, tmp_path):
+def test_hotel_at_the_reg02_quarter_names_the_measure_to_use(figures, tmp_path):
     with pytest.raises(DataError, match="--measure contingency"):
-        sm.snapshot(model, measure="hotel", period=REG02_QUARTER, out=tmp_path / "h.png", made_on=date(2026, 1, 5))
+        sm.snapshot(figures, measure="hotel", period=REG02_QUARTER, out=tmp_path / "h.png", made_on=date(2026, 1, 5))
 
 
 def test_every_screen_measure_is_a_command_line_measure():
