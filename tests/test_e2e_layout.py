@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -315,8 +316,10 @@ def test_council_ward_map_is_large_on_a_first_visit_at_1920(streamlit_app, brows
         frame = page.locator("[data-testid=stCustomComponentV1]").first
         box = frame.bounding_box()
         assert box and box["height"] >= 0.5 * size[1], f"the map's frame is {box} in a {size} window"
-        page.wait_for_timeout(1000)  # the re-framed view's first frame
-        drawn = _drawn_height(frame.screenshot())
+        # The browser re-frames the wards for the frame's real size: wait until they fill it (or time out).
+        deadline, drawn = time.monotonic() + WAIT_MS / 1000, 0
+        while drawn < 0.85 * box["height"] and time.monotonic() < deadline:
+            drawn = _drawn_height(frame.screenshot())
         assert drawn >= 0.85 * box["height"], f"the wards are drawn {drawn} px tall in a {box['height']:.0f} px frame"
         _check(page, size, ())
     finally:
