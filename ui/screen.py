@@ -177,7 +177,11 @@ PAGE_SCRIPT = """
     const last = Number(w.sessionStorage.getItem('aam-reload') || 0);
     if (Date.now() - last > 15000) {{
       w.sessionStorage.setItem('aam-reload', String(Date.now()));
-      w.location.reload();
+      // Reload by a link that says present=1: the toggle's run may not have put it in the address
+      // yet, and a plain reload then came back out of the mode with the sidebar folded.
+      const url = new URL(w.location.href);
+      url.searchParams.set('present', '1');
+      w.location.replace(url.toString());
       return;
     }}
   }}
