@@ -6,6 +6,7 @@ shows up as a failure.
 """
 from __future__ import annotations
 
+import shutil
 import tempfile
 from datetime import date
 from functools import lru_cache
@@ -36,6 +37,26 @@ def sample_db(model) -> Path:
     if id(model) not in _DBS:
         _DBS[id(model)] = _build_sample_db(model)
     return _DBS[id(model)]
+
+
+def sample_store_copy(model, tmp_path: Path, monkeypatch) -> Path:
+    """A copy of the sample store of the test's own, which the app under test is pointed at."""
+    path = tmp_path / "sites.sqlite"
+    shutil.copy(sample_db(model), path)
+    monkeypatch.setenv("AAM_SITES_DB", str(path))
+    return path
+
+
+def check_page():
+    """The Check page after its first run, with no exception."""
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "pages" / "check.py"), default_timeout=240)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
 
 
 def _build_sample_db(model) -> Path:

@@ -2,34 +2,18 @@
 command line's functions, it can be kept in the register, and overdue proposals stand out."""
 from __future__ import annotations
 
-import shutil
 from datetime import date
 
 import pytest
 
-from check_fixtures import inside, sample_db, ward_people
-from conftest import ROOT
+from check_fixtures import check_page, inside, sample_store_copy, ward_people
 from geo.check.register import Register
 from ui import check as UC
-
-PAGE = str(ROOT / "pages" / "check.py")
 
 
 @pytest.fixture
 def db(model, tmp_path, monkeypatch):
-    path = tmp_path / "sites.sqlite"
-    shutil.copy(sample_db(model), path)
-    monkeypatch.setenv("AAM_SITES_DB", str(path))
-    return path
-
-
-def _page():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(PAGE, default_timeout=240)
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return sample_store_copy(model, tmp_path, monkeypatch)
 
 
 def test_single_check_on_the_page_matches_the_functions(model, db) -> None:
@@ -37,7 +21,7 @@ def test_single_check_on_the_page_matches_the_functions(model, db) -> None:
     ward = wards[wards["population"].notna() & (wards["dispersed"] > wards["capacity"])].sort_values(
         "ward_code").iloc[0]
     lat, lon = inside(model, ward["ward_code"])
-    at = _page()
+    at = check_page()
     at.text_input(key="check_first").input(str(lat))
     at.text_input(key="check_second").input(str(lon))
     at.number_input(key="check_people").set_value(5)
@@ -59,7 +43,7 @@ def test_register_tab_marks_overdue(model, db) -> None:
     answer = UC.run_single(ctx, site_type="dispersed", people=2, latitude=lat, longitude=lon).results[0]
     reg = Register(db)
     reg.add(answer, organisation="local", entered_by="officer", received=date(2025, 1, 2), deadline=date(2025, 1, 9))
-    at = _page()
+    at = check_page()
     assert any("1 proposal is overdue" in w.value for w in at.warning)
 
 

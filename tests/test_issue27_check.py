@@ -2,34 +2,19 @@
 key and labels, and the register's ward names, references and decision default."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from check_fixtures import inside, sample_db, ward_people
-from conftest import ROOT, needs_shared
+from check_fixtures import check_page, inside, sample_store_copy, ward_people
+from conftest import needs_shared
 from geo.check.settings import PROPOSAL_TYPES
 from ui import check as UC
 
 pytestmark = needs_shared
-PAGE = str(ROOT / "pages" / "check.py")
 
 
 @pytest.fixture
 def db(model, tmp_path, monkeypatch):
-    path = tmp_path / "sites.sqlite"
-    shutil.copy(sample_db(model), path)
-    monkeypatch.setenv("AAM_SITES_DB", str(path))
-    return path
-
-
-def _page():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(PAGE, default_timeout=240)
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return sample_store_copy(model, tmp_path, monkeypatch)
 
 
 def _check(at, first: str, second: str, people: int = 6):
@@ -57,7 +42,7 @@ def _kept_forms(at) -> list[str]:
 def test_bad_input_clears_the_previous_answer_and_its_actions(model, db, first, second, says) -> None:
     """Finding 4: the error appeared above the old answer and its 'Keep 1 proposal' form."""
     lat, lon = inside(model, _over_ward(model)["ward_code"])
-    at = _check(_page(), str(lat), str(lon))
+    at = _check(check_page(), str(lat), str(lon))
     assert _kept_forms(at) == ["Keep 1 proposal"] and (at.table or at.dataframe)
     at = _check(at, first, second)
     assert [e.value for e in at.error if says in e.value], [e.value for e in at.error]
@@ -78,7 +63,7 @@ def test_every_reason_the_check_gives_is_on_screen(model, db) -> None:
             break
     else:
         pytest.skip("no ward on the sample gives two reasons")
-    at = _check(_page(), str(lat), str(lon), people=40)
+    at = _check(check_page(), str(lat), str(lon), people=40)
     shown = " ".join(m.value for m in at.markdown) + " ".join(e.value for e in at.error)
     for why in answer["reasons"]:
         assert why in shown
@@ -91,7 +76,7 @@ def test_the_check_map_has_a_key_ring_labels_and_the_ward_name(model, db) -> Non
 
     ward = _over_ward(model)
     lat, lon = inside(model, ward["ward_code"])
-    at = _check(_page(), str(lat), str(lon))
+    at = _check(check_page(), str(lat), str(lon))
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     texts = [d.get("text") for layer in spec["layers"] if layer.get("@@type") == "TextLayer"
              for d in layer.get("data", [])]
@@ -105,7 +90,7 @@ def test_the_register_names_the_ward_gives_a_reference_and_starts_at_the_check_a
     """Finding 5: ward code alone, reference 'proposal', decision defaulting to 'support' after 'object'."""
     ward = _over_ward(model)
     lat, lon = inside(model, ward["ward_code"])
-    at = _check(_page(), str(lat), str(lon))
+    at = _check(check_page(), str(lat), str(lon))
     next(b for b in at.button if str(b.label).startswith("Keep ")).click()
     at.run()
     assert not at.exception
