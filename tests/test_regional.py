@@ -154,6 +154,16 @@ def test_asy_d11_reads_as_published():
     assert d11.release and "September 2024" in d11.release
 
 
+def _data_folder(tmp_path: Path, *files: Path) -> Path:
+    """A folder as a user would pass with --data-dir: the ONS files and these Home Office files."""
+    drop = tmp_path / "drop"
+    shutil.copytree(SHARED / "ons", drop / "ons")
+    (drop / "homeoffice").mkdir()
+    for path in files:
+        shutil.copy(path, drop / "homeoffice")
+    return drop
+
+
 @needs_shared
 def test_build_from_the_two_published_files_opens_at_december_2025(tmp_path, monkeypatch):
     """Done when: only the two published-layout files and the ONS files in --data-dir."""
@@ -162,11 +172,7 @@ def test_build_from_the_two_published_files_opens_at_december_2025(tmp_path, mon
 
     monkeypatch.setattr(sources, "SHARED_DATA", tmp_path / "nowhere")
     monkeypatch.delenv(sources.DATA_DIR_ENV, raising=False)
-    drop = tmp_path / "drop"
-    shutil.copytree(SHARED / "ons", drop / "ons")
-    (drop / "homeoffice").mkdir()
-    for path in (ODS, D11):
-        shutil.copy(path, drop / "homeoffice")
+    drop = _data_folder(tmp_path, ODS, D11)
     model = load_model(drop, tmp_path / "cache", allow_download=False)
     assert {model.provenance["asy_d11"].file_name, model.provenance["reg02"].file_name} == {D11.name, ODS.name}
     assert not any(any(old in p.file_name for old in OLD_NAMES) for p in model.provenance.values())
@@ -213,10 +219,7 @@ def test_a_marker_cell_reaches_the_council_view_as_withheld(tmp_path, monkeypatc
     from geo.model import load_model
 
     monkeypatch.setattr(sources, "SHARED_DATA", tmp_path / "nowhere")
-    drop = tmp_path / "drop"
-    shutil.copytree(SHARED / "ons", drop / "ons")
-    (drop / "homeoffice").mkdir()
-    shutil.copy(D11, drop / "homeoffice")
+    drop = _data_folder(tmp_path, D11)
     code = "E08000025"
     write_ods(drop / "homeoffice" / ODS.name, _accessible(read_sheets(ODS)["Reg_02"], code))
     model = load_model(drop, tmp_path / "cache", allow_download=False)
@@ -260,11 +263,7 @@ def test_a_re_released_edition_of_one_quarter_speaks_for_it(tmp_path, monkeypatc
     from ods_fixture import newer_edition
 
     monkeypatch.setattr(sources, "SHARED_DATA", tmp_path / "nowhere")
-    drop = tmp_path / "drop"
-    shutil.copytree(SHARED / "ons", drop / "ons")
-    (drop / "homeoffice").mkdir()
-    shutil.copy(D11, drop / "homeoffice")
-    shutil.copy(ODS, drop / "homeoffice")
+    drop = _data_folder(tmp_path, D11, ODS)
     revised = newer_edition(ODS, drop / "homeoffice" / "regional-and-local-authority-dataset-dec-2025-revised.ods",
                             when="31 December 2025", bump={"E08000025": 3})
     model = load_model(drop, tmp_path / "cache", allow_download=False)
